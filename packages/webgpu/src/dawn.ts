@@ -1,0 +1,37 @@
+// Dawn in Node, through the `webgpu` package. Node-only: imported by index.node.ts alone.
+
+import type { WebGPUDevice } from './device.js';
+import { WebGPUUnavailableError } from './errors.js';
+import { openDevice, type WebGPUOptions } from './open.js';
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+}
+
+const noAdapterHint =
+  'Dawn needs a Vulkan driver: on a machine without a GPU install Mesa 25 lavapipe ' +
+  '(Debian 12: `tooling/scripts/system-deps.sh vulkan` in the dl repository, or ' +
+  '`apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`). ' +
+  "Set DL_WEBGPU_BACKEND to try another Dawn backend, or use the 'cpu' device.";
+
+export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevice> {
+  // Mesa and the Vulkan loader warn on every start without it.
+  process.env['XDG_RUNTIME_DIR'] ??= '/tmp';
+  let dawn: DawnModule;
+  try {
+    // A dynamic import keeps this optional dependency out of module loading until asked.
+    dawn = (await import('webgpu')) as DawnModule;
+  } catch (error) {
+    throw new WebGPUUnavailableError(
+      "the optional 'webgpu' package (Dawn for Node) could not be loaded: " +
+        `${(error as Error).message}. Install it (pnpm add webgpu) on a platform it ` +
+        "ships for (linux-x64, linux-arm64, darwin, win32), or use the 'cpu' device.",
+    );
+  }
+  const backend =
+    process.env['DL_WEBGPU_BACKEND'] ?? (process.platform === 'linux' ? 'vulkan' : '');
+  // The device holds the instance until it is destroyed or lost (see WebGPUDevice); it
+  // does not keep Node's event loop alive by itself once no work is pending.
+  const instance = dawn.create(backend ? [`backend=${backend}`] : []);
+  return openDevice(instance, options, noAdapterHint);
+}

@@ -1,0 +1,18 @@
+// @dl/webgpu in Node: the device comes from Dawn (the optional `webgpu` package) on its
+// Vulkan backend. The browser entry (index.ts) exports the same names.
+
+import { openDawnDevice } from './dawn.js';
+import type { WebGPUDevice } from './device.js';
+import type { WebGPUOptions } from './open.js';
+
+export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
+export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
+export type { WebGPUOptions } from './open.js';
+
+/**
+ * Opens a WebGPU device through Dawn. Rejects with a WebGPUUnavailableError that names
+ * the fix when the `webgpu` package or a Vulkan driver is missing.
+ */
+export function webgpu(options: WebGPUOptions = {}): Promise<WebGPUDevice> {
+  return openDawnDevice(options);
+}

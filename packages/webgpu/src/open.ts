@@ -1,0 +1,62 @@
+// Turns a WebGPU implementation (`navigator.gpu` in a browser, Dawn in Node) into a
+// WebGPUDevice: picks the adapter, asks for the limits and features dl's kernels use,
+// and explains what to do when there is no adapter.
+
+import { type AdapterDescription, WebGPUDevice } from './device.js';
+import { WebGPUUnavailableError } from './errors.js';
+
+export interface WebGPUOptions {
+  /** Passed to `requestAdapter`; WebGPU's default when omitted. */
+  powerPreference?: GPUPowerPreference;
+}
+
+/** Limits raised to what the adapter supports, so large tensors and tiles fit. */
+const wantedLimits = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
+
+/** Optional features used when present. */
+const wantedFeatures: readonly GPUFeatureName[] = ['shader-f16', 'subgroups', 'timestamp-query'];
+
+export async function openDevice(
+  gpu: GPU,
+  options: WebGPUOptions,
+  noAdapterHint: string,
+): Promise<WebGPUDevice> {
+  const adapter = await gpu.requestAdapter(
+    options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+  );
+  if (!adapter) {
+    throw new WebGPUUnavailableError(`no WebGPU adapter is available. ${noAdapterHint}`);
+  }
+  const requiredLimits: Record<string, number> = {};
+  for (const name of wantedLimits) requiredLimits[name] = adapter.limits[name];
+  const requiredFeatures = wantedFeatures.filter((feature) => adapter.features.has(feature));
+  const device = await adapter.requestDevice({
+    label: 'dl',
+    requiredLimits,
+    requiredFeatures,
+  });
+  const info = adapter.info;
+  const description: AdapterDescription = {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description:
+      info.description || [info.vendor, info.architecture, info.device].filter(Boolean).join(' '),
+    // `isFallbackAdapter` moved from the adapter to its info; read whichever exists.
+    isFallbackAdapter: Boolean(
+      (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+        (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+    ),
+  };
+  return new WebGPUDevice(device, description, [gpu, adapter]);
+}

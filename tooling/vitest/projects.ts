@@ -1,0 +1,92 @@
+// Vitest projects for dl's packages, shared by each package's own vitest.config.ts and by
+// the root config that runs them all at once.
+//
+// Every package gets a Node project: `src/**/*.test.ts` and `test/**/*.test.ts`, except
+// `*.browser.test.ts`. Packages listed in `browserTested` also get a Chromium project
+// (headless Debian Chromium with WebGPU on SwiftShader) over the same files, except
+// `*.node.test.ts` and tests beside the source, which may use Node APIs.
+
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { playwright } from '@vitest/browser-playwright';
+import type { TestProjectInlineConfiguration } from 'vitest/config';
+
+/** Packages whose tests also run in a browser. */
+const browserTested = new Set(['webgpu']);
+
+/** Set DL_REQUIRE_WEBGPU=1 to turn a missing WebGPU adapter into a failure, not a skip. */
+const requireWebGPU = process.env['DL_REQUIRE_WEBGPU'] === '1';
+
+/** Chromium flags for WebGPU on SwiftShader without a GPU or network (see DESIGN.md). */
+export const chromiumArgs = [
+  '--no-sandbox',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const chromiumPath = process.env['DL_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+export function nodeProject(packageDir: string): TestProjectInlineConfiguration {
+  const name = basename(packageDir);
+  return {
+    test: {
+      name: `${name}:node`,
+      root: packageDir,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+      environment: 'node',
+      provide: { requireWebGPU },
+      testTimeout: 30_000,
+    },
+  };
+}
+
+export function browserProject(packageDir: string): TestProjectInlineConfiguration {
+  const name = basename(packageDir);
+  return {
+    test: {
+      name: `${name}:chromium`,
+      root: packageDir,
+      include: ['test/**/*.test.ts'],
+      exclude: ['**/*.node.test.ts', '**/node_modules/**'],
+      provide: { requireWebGPU },
+      testTimeout: 60_000,
+      browser: {
+        enabled: true,
+        headless: true,
+        screenshotFailures: false,
+        provider: playwright({
+          launchOptions: { executablePath: chromiumPath, args: chromiumArgs },
+        }),
+        instances: [{ browser: 'chromium' }],
+      },
+    },
+  };
+}
+
+/** The projects of one package directory. */
+export function packageProjects(packageDir: string): TestProjectInlineConfiguration[] {
+  const projects = [nodeProject(packageDir)];
+  if (browserTested.has(basename(packageDir))) projects.push(browserProject(packageDir));
+  return projects;
+}
+
+/** The projects of every package under `packagesDir`. */
+export function workspaceProjects(packagesDir: string): TestProjectInlineConfiguration[] {
+  return readdirSync(packagesDir)
+    .map((entry) => join(packagesDir, entry))
+    .filter((dir) => existsSync(join(dir, 'package.json')))
+    .flatMap(packageProjects);
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    requireWebGPU: boolean;
+  }
+}
