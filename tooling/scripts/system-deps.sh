@@ -109,7 +109,7 @@ install_vulkan() {
   say "installing Mesa's lavapipe Vulkan driver from ${backports}"
   apt_install -t "$backports" mesa-vulkan-drivers libvulkan1
   if webgpu_works; then
-    say "WebGPU adapter: $(node "$here/probe-webgpu.mjs" 2>&1)"
+    say "WebGPU adapter: $(node "$here/probe-webgpu.mjs" 2>/dev/null)"
   else
     say "the driver is installed but no WebGPU adapter answers yet:"
     node "$here/probe-webgpu.mjs" || true
