@@ -1,3 +1,4 @@
-// @dl/autograd: see README.md for what this package is for. Its API arrives with the issue
-// that builds it; until then it exports nothing.
-export {};
+// @dl/autograd: the reverse-mode engine, generic over the value it differentiates.
+export { type BackwardOptions, backward, type GradAlgebra, type GradOptions, grad } from './engine.js';
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './mode.js';
+export { type Backward, type GradHook, Node, type Variable } from './node.js';

@@ -1,3 +1,14 @@
-// @dl/tensor: see README.md for what this package is for. Its API arrives with the issue
-// that builds it; until then it exports nothing.
-export {};
+// @dl/tensor: tensors with autograd, the op table, the Backend interface and the CPU backend.
+
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from '@dl/autograd';
+export type { Backend, ReduceKind, Storage, View, WindowGeometry } from './backend.js';
+export { CpuBackend, cpu } from './cpu/backend.js';
+export { type DeviceLike, resolveDevice } from './device.js';
+export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
+export { E, type Expr, exprKey } from './expr.js';
+export * from './functional.js';
+export { Generator, globalGenerator, manualSeed } from './random.js';
+export { formatShape, type Shape } from './shape.js';
+export { type MemoryInfo, memory } from './storage.js';
+export { type HookHandle, type NestedArray, Tensor } from './tensor.js';
+export { tidy } from './scope.js';

@@ -1,0 +1,92 @@
+// The Backend interface: what a device must provide for every tensor op to run on it.
+//
+// A backend owns storage (typed arrays on the CPU, GPU buffers on WebGPU) and a small
+// closed set of kernels. Every op of the op table is either one of these kernels or is
+// composed from other ops, so a new backend implements only what is below. Kernels receive
+// Views: storage plus shape, strides (in elements; 0 for broadcast dims) and offset, so
+// they read strided and broadcast inputs in place. Outputs are views too, which lets one
+// kernel write into a slice of a larger tensor (cat, pad, in-place ops). All validation
+// happens before a kernel is called; kernels may assume well-formed arguments.
+
+import type { DType, TypedArray } from './dtype.js';
+import type { Expr } from './expr.js';
+import type { Shape } from './shape.js';
+
+/** A backend's memory for one tensor's elements (and the views that share them). */
+export interface Storage {
+  readonly backend: Backend;
+  readonly dtype: DType;
+  /** Number of elements it holds. */
+  readonly length: number;
+}
+
+export interface View {
+  readonly storage: Storage;
+  readonly dtype: DType;
+  readonly shape: Shape;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+export type ReduceKind = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
+
+/** The geometry of a 2-d sliding window over [N, C, H, W] (convolution and pooling). */
+export interface WindowGeometry {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  /** Output height and width. */
+  readonly outSize: readonly [number, number];
+  /** The value read outside the input: 0 for convolution, -Infinity for max pooling. */
+  readonly padValue: number;
+}
+
+export interface Backend {
+  /** 'cpu', 'webgpu', ...: what `tensor.device.type` reports. */
+  readonly type: string;
+  toString(): string;
+
+  /** Storage for `length` elements of `dtype`; contents unspecified. */
+  allocate(dtype: DType, length: number): Storage;
+  /** Storage holding a copy of `data`, whose typed array matches `dtype`. */
+  fromData(dtype: DType, data: TypedArray): Storage;
+  /** The view's elements in row-major order, copied to the CPU. */
+  read(view: View): Promise<TypedArray>;
+  /** Same as read, synchronously; only backends that hold data on the CPU have it. */
+  readSync?(view: View): TypedArray;
+  /** Frees storage no tensor uses any more. */
+  release(storage: Storage): void;
+
+  /**
+   * out[i] = expr(inputs[0][i], inputs[1][i], ...) over out's shape. Inputs are already
+   * broadcast to it (stride 0 where broadcast). Values are computed in the widest type of
+   * the inputs and stored in out's dtype. `params` are the values of the expression's
+   * `param` nodes.
+   */
+  elementwise(expr: Expr, inputs: readonly View[], out: View, params?: readonly number[]): void;
+  /**
+   * Reduces `input` over `dims` (sorted, distinct). `out` is contiguous with the shape of
+   * input minus those dims. argmax/argmin take exactly one dim and write int32 indices of
+   * the first extreme value; max/min/argmax/argmin propagate NaN.
+   */
+  reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void;
+  /** out[..., m, n] = sum_k a[..., m, k] * b[..., k, n]; batch dims already broadcast. */
+  matmul(a: View, b: View, out: View): void;
+  /** out[i][j][k] = input[i][index[i][j][k]][k] for dim 1, and so on (torch.gather). */
+  gather(input: View, dim: number, index: View, out: View): void;
+  /**
+   * target[i][index[i][j][k]][k] = src[i][j][k] (mode 'assign') or += (mode 'add') for
+   * dim 1, over index's shape (torch.scatter_). `target` is contiguous and written in place.
+   */
+  scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void;
+  /** Inclusive prefix sums of `input` along `dim`, into contiguous `out`. */
+  cumsum(input: View, dim: number, out: View): void;
+  /**
+   * Unfolds sliding windows of input [N, C, H, W] into out [N, C * kh * kw, oh * ow]
+   * (torch.nn.functional.unfold).
+   */
+  im2col(input: View, geometry: WindowGeometry, out: View): void;
+  /** The adjoint of im2col: sums columns [N, C * kh * kw, L] back into zeroed out [N, C, H, W]. */
+  col2im(columns: View, geometry: WindowGeometry, out: View): void;
+}

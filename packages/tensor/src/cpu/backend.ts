@@ -1,0 +1,111 @@
+// The CPU backend: storage is a typed array; kernels are plain loops (elementwise ones
+// generated from the op's expression). It is the reference every other backend is
+// checked against, and is always available as the device 'cpu'.
+
+import type { Backend, ReduceKind, Storage, View, WindowGeometry } from '../backend.js';
+import { type DType, type TypedArray, typedArrayOf } from '../dtype.js';
+import type { Expr } from '../expr.js';
+import { isContiguousLayout, numelOf } from '../shape.js';
+import { runElementwise } from './elementwise.js';
+import { runGather, runScatter } from './gather.js';
+import { offsetsOf } from './layout.js';
+import { runMatmul } from './matmul.js';
+import { runCumsum, runReduce } from './reduce.js';
+import { runCol2im, runIm2col } from './window.js';
+
+export class CpuStorage implements Storage {
+  constructor(
+    readonly backend: CpuBackend,
+    readonly dtype: DType,
+    readonly data: TypedArray,
+  ) {}
+  get length(): number {
+    return this.data.length;
+  }
+}
+
+export class CpuBackend implements Backend {
+  readonly type = 'cpu';
+
+  toString(): string {
+    return 'cpu';
+  }
+
+  allocate(dtype: DType, length: number): CpuStorage {
+    return new CpuStorage(this, dtype, new typedArrayOf[dtype](length));
+  }
+
+  fromData(dtype: DType, data: TypedArray): CpuStorage {
+    const copy = new typedArrayOf[dtype](data.length);
+    copy.set(data);
+    return new CpuStorage(this, dtype, copy);
+  }
+
+  async read(view: View): Promise<TypedArray> {
+    return this.readSync(view);
+  }
+
+  readSync(view: View): TypedArray {
+    const data = this.#data(view);
+    const count = numelOf(view.shape);
+    if (isContiguousLayout(view.shape, view.strides)) {
+      return data.slice(view.offset, view.offset + count);
+    }
+    const out = new typedArrayOf[view.dtype](count);
+    const offsets = offsetsOf(view.shape, view.strides, view.offset);
+    for (let i = 0; i < count; i++) out[i] = data[offsets[i]!]!;
+    return out;
+  }
+
+  release(): void {
+    // Typed arrays are reclaimed by the garbage collector.
+  }
+
+  elementwise(expr: Expr, inputs: readonly View[], out: View, params: readonly number[] = []): void {
+    runElementwise(
+      expr,
+      inputs.map((view) => ({ view, data: this.#data(view) })),
+      { view: out, data: this.#data(out) },
+      params,
+    );
+  }
+
+  reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {
+    runReduce(kind, input, this.#data(input), dims, this.#data(out));
+  }
+
+  matmul(a: View, b: View, out: View): void {
+    runMatmul(a, this.#data(a), b, this.#data(b), out, this.#data(out));
+  }
+
+  gather(input: View, dim: number, index: View, out: View): void {
+    runGather(input, this.#data(input), dim, index, this.#data(index), out, this.#data(out));
+  }
+
+  scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
+    runScatter(mode, target, this.#data(target), dim, index, this.#data(index), src, this.#data(src));
+  }
+
+  cumsum(input: View, dim: number, out: View): void {
+    runCumsum(input, this.#data(input), dim, this.#data(out));
+  }
+
+  im2col(input: View, geometry: WindowGeometry, out: View): void {
+    runIm2col(input, this.#data(input), geometry, this.#data(out));
+  }
+
+  col2im(columns: View, geometry: WindowGeometry, out: View): void {
+    runCol2im(columns, this.#data(columns), geometry, out, this.#data(out));
+  }
+
+  #data(view: View): TypedArray {
+    const storage = view.storage;
+    if (!(storage instanceof CpuStorage)) {
+      throw new Error(`cpu backend: expected a cpu tensor, got one on ${storage.backend}`);
+    }
+    return storage.data;
+  }
+}
+
+/** The CPU device, always available. */
+export const cpu: CpuBackend = new CpuBackend();

@@ -1,0 +1,58 @@
+// Element types, their typed arrays, and PyTorch's type promotion.
+
+export type DType = 'float32' | 'int32' | 'bool' | 'float64';
+
+export type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
+
+export const typedArrayOf = {
+  float32: Float32Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+  float64: Float64Array,
+} as const satisfies Record<DType, { new (length: number): TypedArray }>;
+
+export const bytesPerElement: Record<DType, number> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  float64: 8,
+};
+
+export function isFloating(dtype: DType): boolean {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+const rank: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/** The result type of an operation on two tensors, as torch.promote_types. */
+export function promoteTypes(a: DType, b: DType): DType {
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/**
+ * The result type of tensor ⊙ scalar: a scalar only raises the category (bool → int →
+ * float), never the width, as in PyTorch (`int32 tensor + 2.5` is float32, `float32 + 1`
+ * stays float32).
+ */
+export function promoteWithScalar(dtype: DType, scalar: number | boolean): DType {
+  if (typeof scalar === 'boolean') return dtype;
+  if (Number.isInteger(scalar)) return dtype === 'bool' ? 'int32' : dtype;
+  return isFloating(dtype) ? dtype : 'float32';
+}
+
+/** The default dtype a JS value becomes: numbers float32 (ints int32 when all are), booleans bool. */
+export function inferDType(values: ArrayLike<number | boolean>): DType {
+  let allBool = values.length > 0;
+  let allInt = true;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'boolean') allBool = false;
+    if (typeof v === 'number' && !Number.isInteger(v)) allInt = false;
+  }
+  if (allBool) return 'bool';
+  return allInt ? 'int32' : 'float32';
+}
+
+export function isDType(value: unknown): value is DType {
+  return typeof value === 'string' && value in typedArrayOf;
+}

@@ -1,0 +1,32 @@
+// torch.autograd.grad for tensors: gradients of outputs with respect to inputs, returned
+// instead of accumulated, optionally differentiable themselves (createGraph).
+
+import { grad as engineGrad, type GradOptions } from '@dl/autograd';
+import { onesLike } from './ops/creation.js';
+import type { Tensor } from './tensor.js';
+
+export function grad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: GradOptions & { gradOutputs?: readonly Tensor[] } = {},
+): (Tensor | null)[] {
+  const outs = Array.isArray(outputs) ? outputs : [outputs as Tensor];
+  const ins = Array.isArray(inputs) ? inputs : [inputs as Tensor];
+  const gradOutputs =
+    options.gradOutputs ??
+    outs.map((o, i) => {
+      if (o.numel() !== 1) throw new Error(`grad: output ${i} has ${o.numel()} elements; pass gradOutputs for non-scalar outputs`);
+      return onesLike(o);
+    });
+  return engineGrad(
+    {
+      add: (a, b) => a.add(b),
+      onesLike: (like) => onesLike(like),
+      detach: (value) => value.detach(),
+    },
+    outs,
+    ins,
+    gradOutputs,
+    options,
+  );
+}

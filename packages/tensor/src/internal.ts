@@ -1,0 +1,79 @@
+// How ops build tensors: allocate outputs on a device, make views of existing storage, and
+// record the backward step in the autograd graph. Used by every op; not exported.
+
+import { isGradEnabled, Node } from '@dl/autograd';
+import type { Backend, View } from './backend.js';
+import type { DType } from './dtype.js';
+import { contiguousStrides, numelOf, type Shape } from './shape.js';
+import { StorageRef } from './storage.js';
+import { Tensor } from './tensor.js';
+
+/** A new contiguous tensor with unspecified contents. */
+export function emptyTensor(shape: Shape, dtype: DType, device: Backend): Tensor {
+  const storage = new StorageRef(device.allocate(dtype, numelOf(shape)));
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}
+
+/** A view sharing `base`'s storage with another shape, strides and offset. */
+export function viewOf(base: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+  return new Tensor(base.storageRef, shape, strides, offset, base.dtype);
+}
+
+export function viewDescriptor(t: Tensor): View {
+  return {
+    storage: t.storageRef.storage,
+    dtype: t.dtype,
+    shape: t.shape,
+    strides: t.stride(),
+    offset: t.storageOffset,
+  };
+}
+
+/** The gradient function of an op: gradients for each input (null where none). */
+export type Derivative = (gradOutput: Tensor) => readonly (Tensor | null)[];
+
+/**
+ * Attaches the backward step of an op to its output when grad mode is on and an input
+ * requires grad. The versions of `saved` are checked when backward runs, so an in-place
+ * change to a value the derivative needs is an error, not a silently wrong gradient.
+ */
+export function record(
+  out: Tensor,
+  name: string,
+  inputs: readonly Tensor[],
+  derivative: Derivative,
+  saved: readonly Tensor[] = inputs,
+): Tensor {
+  if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
+  const versions = saved.map((t) => t.storageRef.version);
+  out.attachGradFn(
+    new Node<Tensor>(`${name}Backward`, inputs, (gradOutput) => {
+      for (const [i, t] of saved.entries()) {
+        if (t.storageRef.version !== versions[i]) {
+          throw new Error(
+            `one of the tensors needed for gradient computation has been modified by an ` +
+              `in-place operation: a tensor of shape [${t.shape.join(', ')}] used by ` +
+              `${name}Backward is at version ${t.storageRef.version}; expected version ` +
+              `${versions[i]}. Use an out-of-place op (add instead of add_), or clone() first.`,
+          );
+        }
+      }
+      return derivative(gradOutput);
+    }),
+  );
+  return out;
+}
+
+/** Checks that all tensors share one device and returns it. */
+export function commonDevice(op: string, tensors: readonly Tensor[]): Backend {
+  const device = tensors[0]!.device;
+  for (const t of tensors) {
+    if (t.device !== device) {
+      throw new Error(
+        `${op}: expected all tensors to be on the same device, but found at least two ` +
+          `devices, ${device} and ${t.device}`,
+      );
+    }
+  }
+  return device;
+}

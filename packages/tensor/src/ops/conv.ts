@@ -1,0 +1,122 @@
+// Convolutions as unfold + matmul (im2col), so their gradients come from those two ops.
+// A backend with a direct convolution kernel can take over later without changing this API.
+
+import { formatShape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { matmul } from './linalg.js';
+import { pad } from './indexing.js';
+import { fold, geometryFor, type Pair, pair, unfold } from './window.js';
+
+export interface ConvOptions {
+  stride?: Pair;
+  /** Zero padding on both sides, or 'valid' (none) or 'same' (output size = input size, stride 1). */
+  padding?: Pair | 'valid' | 'same';
+  dilation?: Pair;
+  groups?: number;
+}
+
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
+  const op = 'conv2d';
+  const batched = x.ndim === 4;
+  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected 3-d (unbatched) or 4-d (batched) input, but got input of size: ${formatShape(x.shape)}`);
+  const input = batched ? x : x.unsqueeze(0);
+  if (weight.ndim !== 4) throw new Error(`${op}: expected a 4-d weight [out, in / groups, kh, kw], got ${formatShape(weight.shape)}`);
+  const groups = options.groups ?? 1;
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  const [o, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
+    throw new Error(`${op}: groups (${groups}) must divide both in_channels (${c}) and out_channels (${o})`);
+  }
+  if (cPerGroup * groups !== c) {
+    throw new Error(
+      `${op}: given groups=${groups}, weight of size ${formatShape(weight.shape)}, expected input${formatShape(input.shape)} to have ${cPerGroup * groups} channels, but got ${c} channels instead`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
+    throw new Error(`${op}: expected bias of shape [${o}], got ${formatShape(bias.shape)}`);
+  }
+  const stride = pair(options.stride ?? 1, 'stride', op);
+  const dilation = pair(options.dilation ?? 1, 'dilation', op);
+  let padded = input;
+  let padding: [number, number];
+  if (options.padding === 'same') {
+    if (stride[0] !== 1 || stride[1] !== 1) throw new Error(`${op}: padding='same' is not supported for strided convolutions`);
+    const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)];
+    const [top, left] = total.map((t) => Math.floor(t / 2)) as [number, number];
+    // Odd totals put the extra row/column at the end, as PyTorch does.
+    if (total[0]! % 2 !== 0 || total[1]! % 2 !== 0) {
+      padded = pad(input, [left, total[1]! - left, top, total[0]! - top]);
+      padding = [0, 0];
+    } else padding = [top, left];
+  } else {
+    padding = options.padding === 'valid' || options.padding === undefined ? [0, 0] : pair(options.padding, 'padding', op);
+  }
+  const [ph, pw] = padded === input ? [h, w] : [padded.shape[2]!, padded.shape[3]!];
+  const geometry = geometryFor(ph, pw, { kernel: [kh, kw], stride, padding, dilation }, op);
+  const [oh, ow] = geometry.outSize;
+  const columns = unfold(padded, geometry); // [N, C*kh*kw, L]
+  const grouped = columns.reshape([n, groups, cPerGroup * kh * kw, oh * ow]);
+  const kernels = weight.reshape([groups, o / groups, cPerGroup * kh * kw]);
+  let out = matmul(kernels, grouped).reshape([n, o, oh, ow]); // [N, G, O/G, L]
+  if (bias) out = out.add(bias.reshape([1, o, 1, 1]));
+  return batched ? out : out.squeeze(0);
+}
+
+export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'valid' | 'same'; dilation?: number } = {}): Tensor {
+  const batched = x.ndim === 3;
+  if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`conv1d: expected 2-d (unbatched) or 3-d (batched) input, but got input of size: ${formatShape(x.shape)}`);
+  if (weight.ndim !== 3) throw new Error(`conv1d: expected a 3-d weight [out, in / groups, k], got ${formatShape(weight.shape)}`);
+  const input = (batched ? x : x.unsqueeze(0)).unsqueeze(2); // [N, C, 1, L]
+  const padding = options.padding;
+  const y = conv2d(input, weight.unsqueeze(2), bias, {
+    stride: [1, options.stride ?? 1],
+    padding: padding === 'same' || padding === 'valid' ? padding : [0, padding ?? 0],
+    dilation: [1, options.dilation ?? 1],
+    groups: options.groups ?? 1,
+  }).squeeze(2);
+  return batched ? y : y.squeeze(0);
+}
+
+export interface ConvTransposeOptions {
+  stride?: Pair;
+  padding?: Pair;
+  outputPadding?: Pair;
+  groups?: number;
+  dilation?: Pair;
+}
+
+/** The transpose (adjoint) of conv2d: weight [in, out / groups, kh, kw]. */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
+  const op = 'convTranspose2d';
+  const batched = x.ndim === 4;
+  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected 3-d or 4-d input, got ${formatShape(x.shape)}`);
+  const input = batched ? x : x.unsqueeze(0);
+  const groups = options.groups ?? 1;
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  if (weight.ndim !== 4 || weight.shape[0] !== c) {
+    throw new Error(`${op}: expected weight [${c}, out / groups, kh, kw] for an input with ${c} channels, got ${formatShape(weight.shape)}`);
+  }
+  if (c % groups !== 0) throw new Error(`${op}: groups (${groups}) must divide in_channels (${c})`);
+  const [, oPerGroup, kh, kw] = weight.shape as [number, number, number, number];
+  const o = oPerGroup * groups;
+  const stride = pair(options.stride ?? 1, 'stride', op);
+  const padding = pair(options.padding ?? 0, 'padding', op);
+  const outputPadding = pair(options.outputPadding ?? 0, 'outputPadding', op);
+  const dilation = pair(options.dilation ?? 1, 'dilation', op);
+  if (outputPadding[0] >= Math.max(stride[0], dilation[0]) || outputPadding[1] >= Math.max(stride[1], dilation[1])) {
+    throw new Error(`${op}: output padding must be smaller than either stride or dilation, got outputPadding ${outputPadding.join('x')}`);
+  }
+  const outH = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outputPadding[0] + 1;
+  const outW = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outputPadding[1] + 1;
+  const geometry = geometryFor(outH, outW, { kernel: [kh, kw], stride, padding, dilation }, op);
+  if (geometry.outSize[0] !== h || geometry.outSize[1] !== w) {
+    throw new Error(`${op}: internal size mismatch (${geometry.outSize.join('x')} vs ${h}x${w})`);
+  }
+  const cPerGroup = c / groups;
+  const kernels = weight.reshape([groups, cPerGroup, oPerGroup * kh * kw]).transpose(1, 2); // [G, O/G*k, C/G]
+  const flat = input.reshape([n, groups, cPerGroup, h * w]);
+  const columns = matmul(kernels, flat).reshape([n, o * kh * kw, h * w]);
+  let out = fold(columns, geometry, [outH, outW]);
+  if (bias) out = out.add(bias.reshape([1, o, 1, 1]));
+  return batched ? out : out.squeeze(0);
+}

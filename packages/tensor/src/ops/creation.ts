@@ -1,0 +1,240 @@
+// Creating tensors: from JavaScript values, filled, ranges, identity, and random.
+
+import type { Backend } from '../backend.js';
+import { type DeviceLike, resolveDevice } from '../device.js';
+import { type DType, inferDType, isFloating, type TypedArray, typedArrayOf } from '../dtype.js';
+import { E } from '../expr.js';
+import { emptyTensor, viewDescriptor } from '../internal.js';
+import { type Generator, globalGenerator } from '../random.js';
+import { checkShape, numelOf, type Shape } from '../shape.js';
+import { StorageRef } from '../storage.js';
+import { Tensor } from '../tensor.js';
+
+export interface TensorOptions {
+  dtype?: DType | undefined;
+  device?: DeviceLike | undefined;
+  requiresGrad?: boolean | undefined;
+}
+
+export type GeneratorLike = Generator | undefined;
+
+export interface RandomOptions extends TensorOptions {
+  generator?: GeneratorLike;
+}
+
+export type TensorData = number | boolean | TypedArray | readonly TensorData[];
+
+/** Makes a leaf tensor of `dtype` on `device` holding `values` (already in row-major order). */
+export function fromValues(values: TypedArray, shape: Shape, dtype: DType, options: TensorOptions): Tensor {
+  const device = resolveDevice(options.device);
+  const storage = new StorageRef(device.fromData(dtype, values));
+  const t = new Tensor(storage, shape, contiguous(shape), 0, dtype);
+  if (options.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function contiguous(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+/** A tensor from a number, a boolean, a typed array or nested arrays of them (torch.tensor). */
+export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
+  const shape: number[] = [];
+  const flat: (number | boolean)[] = [];
+  if (ArrayBuffer.isView(data)) {
+    shape.push(data.length);
+    const dtype = options.dtype ?? typedArrayDType(data);
+    const values = new typedArrayOf[dtype](data.length);
+    values.set(data);
+    return fromValues(values, shape, dtype, options);
+  }
+  // The shape comes from the first element at each depth; every sibling must match it.
+  let probe: TensorData = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = probe[0] as TensorData;
+    if (probe === undefined) break;
+  }
+  const walk = (value: TensorData, depth: number): void => {
+    if (depth === shape.length) {
+      if (typeof value !== 'number' && typeof value !== 'boolean') {
+        throw new TypeError(`tensor: expected a number or boolean at depth ${depth}, got ${describe(value)}`);
+      }
+      flat.push(value);
+      return;
+    }
+    const items: readonly TensorData[] | TypedArray | undefined = Array.isArray(value) || ArrayBuffer.isView(value) ? (value as readonly TensorData[]) : undefined;
+    if (!items || items.length !== shape[depth]) {
+      throw new Error(
+        `tensor: expected sequence of length ${shape[depth]} at dim ${depth} (got ${items ? items.length : describe(value)})`,
+      );
+    }
+    for (const item of items) walk(item as TensorData, depth + 1);
+  };
+  walk(data, 0);
+  const dtype = options.dtype ?? inferDType(flat);
+  const values = new typedArrayOf[dtype](flat.length);
+  for (let i = 0; i < flat.length; i++) values[i] = Number(flat[i]);
+  return fromValues(values, shape, dtype, options);
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? `an array of length ${value.length}` : typeof value;
+}
+
+function typedArrayDType(data: ArrayBufferView): DType {
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'bool';
+  return 'float32';
+}
+
+/** A tensor filled with `value`, computed on the device (no host copy). */
+export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
+  const dims = checkShape(shape, 'full');
+  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
+  const out = emptyTensor(dims, dtype, resolveDevice(options.device));
+  if (out.numel() > 0) out.device.elementwise(E.param(0), [], viewDescriptor(out), [Number(value)]);
+  if (options.requiresGrad) out.requiresGrad_(true);
+  return out;
+}
+
+export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+  return full(shape, 0, { ...options, dtype: options.dtype ?? 'float32' });
+}
+
+export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+  return full(shape, 1, { ...options, dtype: options.dtype ?? 'float32' });
+}
+
+/** A tensor with unspecified contents. */
+export function empty(shape: Shape, options: TensorOptions = {}): Tensor {
+  const out = emptyTensor(checkShape(shape, 'empty'), options.dtype ?? 'float32', resolveDevice(options.device));
+  if (options.requiresGrad) out.requiresGrad_(true);
+  return out;
+}
+
+function likeOptions(like: Tensor, options: TensorOptions): TensorOptions {
+  return { dtype: options.dtype ?? like.dtype, device: options.device ?? like.device, requiresGrad: options.requiresGrad };
+}
+
+export function zerosLike(like: Tensor, options: TensorOptions = {}): Tensor {
+  return zeros(like.shape, likeOptions(like, options));
+}
+
+export function onesLike(like: Tensor, options: TensorOptions = {}): Tensor {
+  return ones(like.shape, likeOptions(like, options));
+}
+
+export function fullLike(like: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  return full(like.shape, value, likeOptions(like, options));
+}
+
+export function emptyLike(like: Tensor, options: TensorOptions = {}): Tensor {
+  return empty(like.shape, likeOptions(like, options));
+}
+
+/**
+ * Values from start (inclusive) to end (exclusive) by step: arange(5), arange(2, 5),
+ * arange(0, 1, 0.25). int32 when all arguments are integers, else float32.
+ */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  const [from, to] = end === undefined ? [0, start] : [start, end];
+  if (step === 0) throw new RangeError('arange: step must be nonzero');
+  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError(`arange: unsupported range: ${from} -> ${to}`);
+  if ((to - from) / step < 0) {
+    throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (${from} -> ${to}, step ${step})`);
+  }
+  const length = Math.max(0, Math.ceil((to - from) / step));
+  const dtype = options.dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const values = new typedArrayOf[dtype](length);
+  for (let i = 0; i < length; i++) values[i] = from + i * step;
+  return fromValues(values, [length], dtype, options);
+}
+
+/** `steps` values evenly spaced from start to end, both included. */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be non-negative, got ${steps}`);
+  const dtype = options.dtype ?? 'float32';
+  const values = new typedArrayOf[dtype](steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // Both halves are computed from their own end, as PyTorch does, so the last value is exact.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) values[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  return fromValues(values, [steps], dtype, options);
+}
+
+/** The identity matrix (n × m, m = n by default). */
+export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+  checkShape([n, m], 'eye');
+  const dtype = options.dtype ?? 'float32';
+  const values = new typedArrayOf[dtype](n * m);
+  for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
+  return fromValues(values, [n, m], dtype, options);
+}
+
+function randomValues(shape: Shape, op: string, options: RandomOptions, draw: (g: Generator) => number): Tensor {
+  const dims = checkShape(shape, op);
+  const dtype = options.dtype ?? 'float32';
+  if (!isFloating(dtype)) throw new TypeError(`${op}: expected a floating point dtype, got ${dtype}`);
+  const generator = options.generator ?? globalGenerator();
+  const values = new typedArrayOf[dtype](numelOf(dims));
+  for (let i = 0; i < values.length; i++) values[i] = draw(generator);
+  return fromValues(values, dims, dtype, options);
+}
+
+/** Uniform on [0, 1). */
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  return randomValues(shape, 'rand', options, (g) => g.nextFloat());
+}
+
+/** Standard normal. */
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  return randomValues(shape, 'randn', options, (g) => g.nextNormal());
+}
+
+/** Integers uniform in [low, high): randint(low, high, shape) (int32). */
+export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+  const dims = checkShape(shape, 'randint');
+  if (!(high > low)) throw new RangeError(`randint: expected low < high, got low=${low}, high=${high}`);
+  const dtype = options.dtype ?? 'int32';
+  const generator = options.generator ?? globalGenerator();
+  const values = new typedArrayOf[dtype](numelOf(dims));
+  for (let i = 0; i < values.length; i++) values[i] = generator.nextInt(Math.ceil(low), Math.ceil(high));
+  return fromValues(values, dims, dtype, options);
+}
+
+/** A random permutation of 0..n-1 (int32). */
+export function randperm(n: number, options: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  const dtype = options.dtype ?? 'int32';
+  const generator = options.generator ?? globalGenerator();
+  const values = new typedArrayOf[dtype](n);
+  for (let i = 0; i < n; i++) values[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = generator.nextInt(0, i + 1);
+    const tmp = values[i]!;
+    values[i] = values[j]!;
+    values[j] = tmp;
+  }
+  return fromValues(values, [n], dtype, options);
+}
+
+export function randLike(like: Tensor, options: RandomOptions = {}): Tensor {
+  return rand(like.shape, { ...likeOptions(like, options), generator: options.generator });
+}
+
+export function randnLike(like: Tensor, options: RandomOptions = {}): Tensor {
+  return randn(like.shape, { ...likeOptions(like, options), generator: options.generator });
+}
+
+/** A 0-d tensor on `device`, for scalars that must be tensors. */
+export function scalarTensor(value: number, dtype: DType, device: Backend): Tensor {
+  return full([], value, { dtype, device });
+}

@@ -1,0 +1,370 @@
+// Elementwise ops: each is an expression (for the kernel), a dtype rule and a derivative
+// written in tensor ops, declared once in the tables below.
+
+import { type DType, inferDType, isFloating, promoteTypes, promoteWithScalar } from '../dtype.js';
+import { E, type Expr } from '../expr.js';
+import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
+import { broadcastShapes, broadcastStrides, sameShape, type Shape } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { sumToShape } from './reduce.js';
+
+/** What an elementwise op's output dtype is. */
+type DTypeRule =
+  | 'same' // the (promoted) input dtype
+  | 'float' // float32 for bool/int inputs, else the input's float type
+  | 'bool'; // comparisons and logical ops
+
+export type Scalar = number | boolean;
+
+interface UnaryDef {
+  expr: (x: Expr, params: readonly Expr[]) => Expr;
+  dtype: DTypeRule;
+  /** Derivative given the output gradient, input, output and scalar parameters. */
+  grad?: (g: Tensor, x: Tensor, y: Tensor, params: readonly number[]) => Tensor;
+}
+
+const x0 = E.input(0);
+const SQRT1_2 = Math.SQRT1_2;
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const sigmoidExpr = (x: Expr) => E.div(1, E.add(1, E.exp(E.neg(x))));
+const softplusExpr = (x: Expr) => E.add(E.max(x, 0), E.log1p(E.exp(E.neg(E.abs(x)))));
+const geluTanhInner = (x: Expr) =>
+  E.mul(SQRT_2_OVER_PI, E.add(x, E.mul(0.044715, E.mul(x, E.mul(x, x)))));
+
+export const unaryOps = {
+  neg: { expr: E.neg, dtype: 'same', grad: (g) => g.neg() },
+  abs: { expr: E.abs, dtype: 'same', grad: (g, x) => g.mul(x.sign()) },
+  exp: { expr: E.exp, dtype: 'float', grad: (g, _x, y) => g.mul(y) },
+  log: { expr: E.log, dtype: 'float', grad: (g, x) => g.div(x) },
+  log1p: { expr: E.log1p, dtype: 'float', grad: (g, x) => g.div(x.add(1)) },
+  expm1: { expr: E.expm1, dtype: 'float', grad: (g, _x, y) => g.mul(y.add(1)) },
+  sqrt: { expr: E.sqrt, dtype: 'float', grad: (g, _x, y) => g.div(y.mul(2)) },
+  rsqrt: {
+    expr: (x) => E.div(1, E.sqrt(x)),
+    dtype: 'float',
+    grad: (g, _x, y) => g.mul(y.pow(3)).mul(-0.5),
+  },
+  sin: { expr: E.sin, dtype: 'float', grad: (g, x) => g.mul(x.cos()) },
+  cos: { expr: E.cos, dtype: 'float', grad: (g, x) => g.mul(x.sin()).neg() },
+  tan: { expr: E.tan, dtype: 'float', grad: (g, _x, y) => g.mul(y.square().add(1)) },
+  tanh: { expr: E.tanh, dtype: 'float', grad: (g, _x, y) => g.mul(y.square().neg().add(1)) },
+  sigmoid: {
+    expr: sigmoidExpr,
+    dtype: 'float',
+    grad: (g, _x, y) => g.mul(y.mul(y.neg().add(1))),
+  },
+  // The derivative at 0 is taken as 0, as PyTorch does (relu's subgradient choice).
+  relu: { expr: (x) => E.select(E.gt(x, 0), x, 0), dtype: 'same', grad: (g, x) => g.mul(x.gt(0)) },
+  gelu: {
+    expr: (x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, SQRT1_2)))),
+    dtype: 'float',
+    grad: (g, x) => {
+      const cdf = x.mul(SQRT1_2).erf().add(1).mul(0.5);
+      const pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+      return g.mul(cdf.add(x.mul(pdf)));
+    },
+  },
+  geluTanh: {
+    expr: (x) => E.mul(E.mul(0.5, x), E.add(1, E.tanh(geluTanhInner(x)))),
+    dtype: 'float',
+    grad: (g, x) => {
+      const t = elementwise('geluTanhInner', [x], (v) => geluTanhInner(v), 'float').tanh();
+      const dInner = x.square().mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI);
+      const sech2 = t.square().neg().add(1);
+      return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(sech2).mul(dInner)));
+    },
+  },
+  silu: {
+    expr: (x) => E.mul(x, sigmoidExpr(x)),
+    dtype: 'float',
+    grad: (g, x) => {
+      const s = x.sigmoid();
+      return g.mul(s.mul(x.mul(s.neg().add(1)).add(1)));
+    },
+  },
+  mish: {
+    expr: (x) => E.mul(x, E.tanh(softplusExpr(x))),
+    dtype: 'float',
+    grad: (g, x) => {
+      const t = x.softplus().tanh();
+      return g.mul(t.add(x.mul(x.sigmoid()).mul(t.square().neg().add(1))));
+    },
+  },
+  erf: {
+    expr: E.erf,
+    dtype: 'float',
+    grad: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))),
+  },
+  sign: { expr: E.sign, dtype: 'same', grad: (g) => g.mul(0) },
+  floor: { expr: E.floor, dtype: 'same', grad: (g) => g.mul(0) },
+  ceil: { expr: E.ceil, dtype: 'same', grad: (g) => g.mul(0) },
+  trunc: { expr: E.trunc, dtype: 'same', grad: (g) => g.mul(0) },
+  round: { expr: E.roundHalfEven, dtype: 'same', grad: (g) => g.mul(0) },
+  reciprocal: { expr: (x) => E.div(1, x), dtype: 'float', grad: (g, _x, y) => g.mul(y.square()).neg() },
+  square: { expr: (x) => E.mul(x, x), dtype: 'same', grad: (g, x) => g.mul(x).mul(2) },
+  isnan: { expr: E.isnan, dtype: 'bool' },
+  isinf: { expr: E.isinf, dtype: 'bool' },
+  isfinite: { expr: (x) => E.not(E.or(E.isnan(x), E.isinf(x))), dtype: 'bool' },
+  logicalNot: { expr: E.not, dtype: 'bool' },
+  // With parameters:
+  powScalar: {
+    expr: (x, [p]) => E.pow(x, p!),
+    dtype: 'same',
+    grad: (g, x, _y, [p]) => (p === 0 ? g.mul(0) : g.mul(x.pow(p! - 1)).mul(p!)),
+  },
+  leakyRelu: {
+    expr: (x, [slope]) => E.select(E.gt(x, 0), x, E.mul(x, slope!)),
+    dtype: 'float',
+    grad: (g, x, _y, [slope]) => g.mul(where(x.gt(0), 1, slope!)),
+  },
+  elu: {
+    expr: (x, [alpha]) => E.select(E.gt(x, 0), x, E.mul(alpha!, E.expm1(x))),
+    dtype: 'float',
+    grad: (g, x, y, [alpha]) => g.mul(where(x.gt(0), 1, y.add(alpha!))),
+  },
+  softplus: {
+    // (1/beta) log(1 + exp(beta x)), linear above the threshold, as torch.nn.functional.softplus.
+    expr: (x, [beta, threshold]) =>
+      E.select(E.gt(E.mul(x, beta!), threshold!), x, E.div(softplusExpr(E.mul(x, beta!)), beta!)),
+    dtype: 'float',
+    grad: (g, x, _y, [beta, threshold]) => {
+      const bx = x.mul(beta!);
+      return g.mul(where(bx.gt(threshold!), 1, bx.sigmoid()));
+    },
+  },
+  clamp: {
+    // Bounds are params; NaN in x propagates. min > max gives max, as in PyTorch.
+    expr: (x, [lo, hi]) => E.min(E.max(x, lo!), hi!),
+    dtype: 'same',
+    grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))),
+  },
+} satisfies Record<string, UnaryDef>;
+
+export type UnaryOpName = keyof typeof unaryOps;
+
+interface BinaryDef {
+  expr: (a: Expr, b: Expr) => Expr;
+  dtype: DTypeRule;
+  /** Gradients for a and b, each at the broadcast shape (reduced to the inputs' shapes after). */
+  grad?: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => readonly [Tensor | null, Tensor | null];
+}
+
+export const binaryOps = {
+  add: { expr: E.add, dtype: 'same', grad: (g) => [g, g] },
+  sub: { expr: E.sub, dtype: 'same', grad: (g) => [g, g.neg()] },
+  mul: { expr: E.mul, dtype: 'same', grad: (g, a, b) => [g.mul(b), g.mul(a)] },
+  div: {
+    expr: E.div,
+    dtype: 'float',
+    grad: (g, a, b) => [g.div(b), g.mul(a).div(b.square()).neg()],
+  },
+  divTrunc: { expr: (a, b) => E.trunc(E.div(a, b)), dtype: 'same', grad: (g) => [g.mul(0), g.mul(0)] },
+  divFloor: { expr: (a, b) => E.floor(E.div(a, b)), dtype: 'same', grad: (g) => [g.mul(0), g.mul(0)] },
+  remainder: {
+    expr: E.mod,
+    dtype: 'same',
+    grad: (g, a, b) => [g, g.mul(a.div(b, { roundingMode: 'floor' })).neg()],
+  },
+  pow: {
+    expr: E.pow,
+    dtype: 'same',
+    grad: (g, a, b, y) => [
+      g.mul(b).mul(a.pow(b.sub(1))),
+      // d/db a^b = a^b log a, taken as 0 where a = 0 (as PyTorch does for b >= 0).
+      g.mul(where(a.eq(0), 0, y.mul(a.log()))),
+    ],
+  },
+  maximum: {
+    expr: E.max,
+    dtype: 'same',
+    // Ties split the gradient evenly, as PyTorch does.
+    grad: (g, a, b) => {
+      const share = where(a.gt(b), 1, where(a.eq(b), 0.5, 0));
+      return [g.mul(share), g.mul(share.neg().add(1))];
+    },
+  },
+  minimum: {
+    expr: E.min,
+    dtype: 'same',
+    grad: (g, a, b) => {
+      const share = where(a.lt(b), 1, where(a.eq(b), 0.5, 0));
+      return [g.mul(share), g.mul(share.neg().add(1))];
+    },
+  },
+  atan2: {
+    expr: E.atan2,
+    dtype: 'float',
+    grad: (g, a, b) => {
+      const denominator = a.square().add(b.square());
+      return [g.mul(b).div(denominator), g.mul(a).neg().div(denominator)];
+    },
+  },
+  eq: { expr: E.eq, dtype: 'bool' },
+  ne: { expr: E.ne, dtype: 'bool' },
+  lt: { expr: E.lt, dtype: 'bool' },
+  le: { expr: E.le, dtype: 'bool' },
+  gt: { expr: E.gt, dtype: 'bool' },
+  ge: { expr: E.ge, dtype: 'bool' },
+  logicalAnd: { expr: E.and, dtype: 'bool' },
+  logicalOr: { expr: E.or, dtype: 'bool' },
+  logicalXor: { expr: E.xor, dtype: 'bool' },
+} satisfies Record<string, BinaryDef>;
+
+export type BinaryOpName = keyof typeof binaryOps;
+
+function resultDType(rule: DTypeRule, dtype: DType): DType {
+  if (rule === 'bool') return 'bool';
+  if (rule === 'float') return isFloating(dtype) ? dtype : 'float32';
+  return dtype;
+}
+
+/**
+ * Runs an elementwise expression over tensors broadcast together, into a new tensor of
+ * `dtype`. The building block of every op in this file (no autograd here).
+ */
+export function elementwise(
+  name: string,
+  inputs: readonly Tensor[],
+  build: (...xs: Expr[]) => Expr,
+  rule: DTypeRule | DType,
+  params: readonly number[] = [],
+  outShape?: Shape,
+): Tensor {
+  const device = commonDevice(name, inputs);
+  let shape: Shape = outShape ?? inputs[0]!.shape;
+  let dtype: DType = inputs[0]!.dtype;
+  for (const t of inputs.slice(1)) {
+    if (!outShape) shape = broadcastShapes(shape, t.shape, name);
+    dtype = promoteTypes(dtype, t.dtype);
+  }
+  const outDType = rule === 'same' || rule === 'float' || rule === 'bool' ? resultDType(rule, dtype) : rule;
+  const out = emptyTensor(shape, outDType, device);
+  const views = inputs.map((t) => {
+    const view = viewDescriptor(t);
+    return sameShape(t.shape, shape) ? view : { ...view, shape, strides: broadcastStrides(t.shape, t.stride(), shape) };
+  });
+  const expr = build(...inputs.map((_, i) => E.input(i)));
+  device.elementwise(expr, views, viewDescriptor(out), params);
+  return out;
+}
+
+export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
+  const def: UnaryDef = unaryOps[name];
+  const y = elementwise(name, [x], (v) => def.expr(v, params.map((_, i) => E.param(i))), def.dtype, params);
+  if (def.grad && isFloating(y.dtype)) {
+    const grad = def.grad;
+    record(y, name, [x], (g) => [grad(g, x, y, params)], [x, y]);
+  }
+  return y;
+}
+
+/** The dtype a scalar operand takes next to a tensor of `dtype`. */
+function scalarOperand(op: string, dtype: DType, scalar: Scalar): { dtype: DType; value: number } {
+  if (typeof scalar !== 'number' && typeof scalar !== 'boolean') {
+    throw new TypeError(`${op}: expected a tensor or a number, got ${typeof scalar}`);
+  }
+  return { dtype: promoteWithScalar(dtype, scalar), value: Number(scalar) };
+}
+
+export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tensor {
+  const def: BinaryDef = binaryOps[name];
+  if (typeof b === 'number' || typeof b === 'boolean') {
+    // A scalar is a kernel parameter, not a tensor: one kernel serves every value.
+    const { dtype, value } = scalarOperand(name, a.dtype, b);
+    const outDType = resultDType(def.dtype, dtype);
+    const y = elementwise(name, [a], (v) => def.expr(maybeCast(v, a.dtype, dtype), E.param(0)), outDType, [value]);
+    if (def.grad && isFloating(y.dtype)) {
+      const grad = def.grad;
+      record(y, name, [a], (g) => {
+        const bTensor = constantLike(a, value, dtype);
+        return [reduceGrad(grad(g, a, bTensor, y)[0], a.shape)];
+      }, [a, y]);
+    }
+    return y;
+  }
+  const y = elementwise(name, [a, b], def.expr, def.dtype);
+  if (def.grad && isFloating(y.dtype)) {
+    const grad = def.grad;
+    record(y, name, [a, b], (g) => {
+      const [ga, gb] = grad(g, a, b, y);
+      return [
+        a.requiresGrad ? reduceGrad(ga, a.shape) : null,
+        b.requiresGrad ? reduceGrad(gb, b.shape) : null,
+      ];
+    }, [a, b, y]);
+  }
+  return y;
+}
+
+/** A tensor's value as `dtype` in an expression, so int / float scalars divide as floats. */
+function maybeCast(x: Expr, from: DType, to: DType): Expr {
+  return from === to ? x : E.cast(to, x);
+}
+
+function reduceGrad(g: Tensor | null, shape: Shape): Tensor | null {
+  return g && sumToShape(g, shape);
+}
+
+/** A 0-d tensor holding `value`, on `like`'s device. */
+export function constantLike(like: Tensor, value: number, dtype: DType = like.dtype): Tensor {
+  const out = emptyTensor([], dtype, like.device);
+  out.device.elementwise(E.param(0), [], viewDescriptor(out), [value]);
+  return out;
+}
+
+/** condition ? a : b, broadcasting all three (torch.where). */
+export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar): Tensor {
+  const branches = [a, b];
+  const operands: Tensor[] = [condition];
+  const params: number[] = [];
+  const tensorBranch: number[] = []; // which branch (0: a, 1: b) each tensor operand is
+  // Each branch is an input of the kernel (a tensor) or a parameter (a scalar).
+  const branchExpr: Expr[] = branches.map((value, branch) => {
+    if (typeof value === 'number' || typeof value === 'boolean') {
+      params.push(Number(value));
+      return E.param(params.length - 1);
+    }
+    operands.push(value);
+    tensorBranch.push(branch);
+    return E.input(operands.length - 1);
+  });
+  const tensors = operands.slice(1);
+  const scalars = branches.filter((v): v is Scalar => typeof v !== 'object');
+  let dtype: DType = tensors.length > 0 ? tensors.map((t) => t.dtype).reduce(promoteTypes) : inferDType(scalars);
+  if (tensors.length > 0) for (const s of scalars) dtype = promoteWithScalar(dtype, s);
+  let shape: Shape = condition.shape;
+  for (const t of tensors) shape = broadcastShapes(shape, t.shape, 'where');
+  const y = elementwise(
+    'where',
+    operands,
+    () => E.select(E.input(0), branchExpr[0]!, branchExpr[1]!),
+    dtype,
+    params,
+    shape,
+  );
+  if (isFloating(y.dtype)) {
+    record(
+      y,
+      'where',
+      tensors,
+      (g) =>
+        tensors.map((t, k) => {
+          if (!t.requiresGrad) return null;
+          const selected = tensorBranch[k] === 0 ? where(condition, g, 0) : where(condition, 0, g);
+          return sumToShape(selected, t.shape);
+        }),
+      [condition],
+    );
+  }
+  return y;
+}
+
+/** Converts to `dtype` (float → int truncates toward zero; anything → bool is x != 0). */
+export function toDType(x: Tensor, dtype: DType): Tensor {
+  if (x.dtype === dtype) return x;
+  const y = elementwise('to', [x], (v) => E.cast(dtype, v), dtype);
+  if (isFloating(dtype) && isFloating(x.dtype)) {
+    record(y, 'to', [x], (g) => [toDType(g, x.dtype)], []);
+  }
+  return y;
+}

@@ -1,0 +1,88 @@
+// In-place ops (add_, mul_, zero_, copy_, ...): compute out of place, then write the result
+// into the tensor's own storage and bump its version so autograd notices the change.
+
+import { isGradEnabled } from '@dl/autograd';
+import type { DType } from '../dtype.js';
+import { E } from '../expr.js';
+import { record, viewDescriptor, viewOf } from '../internal.js';
+import { broadcastStrides } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { transfer } from '../transfer.js';
+
+const category: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+function checkLeaf(t: Tensor, op: string): void {
+  if (t.isLeaf && t.requiresGrad && isGradEnabled()) {
+    throw new Error(
+      `${op}: a leaf tensor that requires grad is being used in an in-place operation. ` +
+        'Wrap the update in noGrad(() => ...) (as optimizers do), or work on a clone().',
+    );
+  }
+  if (t.isDisposed) throw new Error(`${op}: the tensor has been disposed`);
+}
+
+/** Writes `source` (broadcast to t's shape, converted to t's dtype) into t's storage. */
+function writeInto(t: Tensor, source: Tensor, op: string): void {
+  if (category[source.dtype] > category[t.dtype]) {
+    throw new TypeError(`${op}: result type ${source.dtype} can't be cast to the desired output type ${t.dtype}`);
+  }
+  const from = source.device === t.device ? source : transfer(source.detach(), t.device);
+  const view = viewDescriptor(from);
+  const input = { ...view, shape: t.shape, strides: broadcastStrides(from.shape, from.stride(), t.shape) };
+  const expr = from.dtype === t.dtype ? E.input(0) : E.cast(t.dtype, E.input(0));
+  t.device.elementwise(expr, [input], viewDescriptor(t));
+  t.storageRef.version++;
+}
+
+/**
+ * Runs `compute` on (an alias of) `t` and writes the result back into `t`. With autograd
+ * recording, the alias carries t's previous graph, and t takes the result's graph.
+ */
+export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor) => Tensor): T {
+  checkLeaf(t, op);
+  const recording = isGradEnabled();
+  const self = recording && t.requiresGrad ? alias(t) : t;
+  const result = compute(self);
+  writeInto(t, result, op);
+  if (recording && result.requiresGrad && result.gradFn) t.attachGradFn(result.gradFn);
+  return t;
+}
+
+/** Fills `t` with `value`. */
+export function fill<T extends Tensor>(t: T, op: string, value: number): T {
+  checkLeaf(t, op);
+  t.device.elementwise(E.cast(t.dtype, E.param(0)), [], viewDescriptor(t), [value]);
+  t.storageRef.version++;
+  if (isGradEnabled() && t.requiresGrad && !t.isLeaf) {
+    // The new value does not depend on the old one: its gradient stops here.
+    const previous = alias(t);
+    const cut = record(viewOf(t, t.shape, t.stride(), t.storageOffset), 'Fill', [previous], (g) => [g.mul(0)], []);
+    t.attachGradFn(cut.gradFn!);
+  }
+  return t;
+}
+
+/** Overwrites `t` with `values` (random initialisation). */
+export function overwrite<T extends Tensor>(t: T, op: string, values: Tensor): T {
+  checkLeaf(t, op);
+  writeInto(t, values.detach(), op);
+  return t;
+}
+
+/** `source` broadcast to `target`'s shape, for copy_ (differentiable in source). */
+export function broadcastTo(source: Tensor, target: Tensor): Tensor {
+  const moved = source.device === target.device ? source : source.to(target.device);
+  const shaped = moved.shape.length === target.shape.length && moved.shape.every((d, i) => d === target.shape[i]) ? moved : moved.expand(target.shape);
+  return shaped.dtype === target.dtype ? shaped : shaped.to(target.dtype);
+}
+
+/**
+ * A new tensor object standing for t's current value in the graph (it takes over t's
+ * gradFn), so the in-place result can be recorded on top of it while t itself moves on
+ * to the result's gradFn. Pointing at t instead would make the graph a cycle.
+ */
+function alias(t: Tensor): Tensor {
+  const y = viewOf(t, t.shape, t.stride(), t.storageOffset);
+  if (t.gradFn) y.attachGradFn(t.gradFn);
+  return y;
+}

@@ -1,0 +1,173 @@
+// Neural-network ops that are not convolution, pooling or normalisation: softmax and
+// log-softmax (with their own derivatives), embedding, dropout, interpolation, attention.
+
+import { noGrad } from '@dl/autograd';
+import { record } from '../internal.js';
+import type { Generator } from '../random.js';
+import { formatShape, normalizeDim } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { fromValues, ones, rand } from './creation.js';
+import { where } from './elementwise.js';
+import { indexSelect } from './indexing.js';
+import { matmul } from './linalg.js';
+
+export function softmax(x: Tensor, dim: number): Tensor {
+  const axis = normalizeDim(dim, x.ndim, 'softmax');
+  const y = noGrad(() => {
+    const e = x.sub(x.amax(axis, true)).exp();
+    return e.div(e.sum(axis, true));
+  });
+  return record(y, 'Softmax', [x], (g) => [y.mul(g.sub(g.mul(y).sum(axis, true)))], [y]);
+}
+
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const axis = normalizeDim(dim, x.ndim, 'logSoftmax');
+  const y = noGrad(() => {
+    const shifted = x.sub(x.amax(axis, true));
+    return shifted.sub(shifted.exp().sum(axis, true).log());
+  });
+  return record(y, 'LogSoftmax', [x], (g) => [g.sub(y.exp().mul(g.sum(axis, true)))], [y]);
+}
+
+/** Rows of `weight` [num, dim] picked by int32 `indices`; paddingIdx's row gets no gradient. */
+export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number | null): Tensor {
+  if (indices.dtype !== 'int32') throw new TypeError(`embedding: expected int32 indices, got ${indices.dtype}`);
+  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-d [num_embeddings, embedding_dim], got ${formatShape(weight.shape)}`);
+  const rows = indexSelect(weight, 0, indices.flatten());
+  let out = rows.reshape([...indices.shape, weight.shape[1]!]);
+  if (paddingIdx !== undefined && paddingIdx !== null) {
+    const padding = paddingIdx < 0 ? paddingIdx + weight.shape[0]! : paddingIdx;
+    // Same values either way; only the gradient is cut where the index is the padding one.
+    out = where(indices.ne(padding).unsqueeze(-1), out, out.detach());
+  }
+  return out;
+}
+
+export interface DropoutOptions {
+  training?: boolean;
+  generator?: Generator;
+}
+
+function checkP(p: number, op: string): void {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+}
+
+/** Zeroes elements with probability p and scales the rest by 1 / (1 - p) while training. */
+export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  checkP(p, 'dropout');
+  if (!(options.training ?? true) || p === 0) return x;
+  if (p === 1) return x.mul(0);
+  const keep = rand(x.shape, { device: x.device, generator: options.generator }).ge(p);
+  return where(keep, x.mul(1 / (1 - p)), 0);
+}
+
+/** Zeroes whole channels of [N, C, ...] with probability p while training. */
+export function dropout2d(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  checkP(p, 'dropout2d');
+  if (!(options.training ?? true) || p === 0) return x;
+  if (x.ndim < 2) throw new Error(`dropout2d: expected an input with channels, got ${formatShape(x.shape)}`);
+  const batched = x.ndim === 4;
+  const channelShape = batched ? [x.shape[0]!, x.shape[1]!, 1, 1] : [x.shape[0]!, 1, 1];
+  if (p === 1) return x.mul(0);
+  const keep = rand(channelShape.slice(0, x.ndim), { device: x.device, generator: options.generator }).ge(p);
+  return where(keep, x.mul(1 / (1 - p)), 0);
+}
+
+export interface InterpolateOptions {
+  size?: number | readonly number[];
+  scaleFactor?: number | readonly number[];
+  mode?: 'nearest' | 'bilinear' | 'linear';
+  alignCorners?: boolean;
+}
+
+/** Resizes the spatial dims of [N, C, ...] by nearest-neighbour or (bi)linear interpolation. */
+export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+  const spatial = x.ndim - 2;
+  if (spatial < 1) throw new Error(`interpolate: expected [N, C, ...] input, got ${formatShape(x.shape)}`);
+  const mode = options.mode ?? 'nearest';
+  const inSizes = x.shape.slice(2);
+  const expand = (v: number | readonly number[]) => (typeof v === 'number' ? inSizes.map(() => v) : [...v]);
+  let outSizes: number[];
+  let scales: number[] | undefined;
+  if (options.size !== undefined) outSizes = expand(options.size);
+  else if (options.scaleFactor !== undefined) {
+    scales = expand(options.scaleFactor);
+    outSizes = inSizes.map((d, i) => Math.floor(d * scales![i]!));
+  } else throw new Error('interpolate: either size or scaleFactor should be defined');
+  if (outSizes.length !== spatial) throw new Error(`interpolate: expected ${spatial} output sizes, got ${outSizes.length}`);
+  if ((mode === 'bilinear' && spatial !== 2) || (mode === 'linear' && spatial !== 1)) {
+    throw new Error(`interpolate: mode '${mode}' expects ${mode === 'bilinear' ? 4 : 3}-d input, got ${x.ndim}-d`);
+  }
+  let y = x;
+  for (let i = 0; i < spatial; i++) {
+    const dim = 2 + i;
+    const inSize = inSizes[i]!;
+    const outSize = outSizes[i]!;
+    // PyTorch uses the given scale factor (not the size ratio) to map coordinates.
+    const scale = scales ? 1 / scales[i]! : inSize / outSize;
+    y = mode === 'nearest' ? nearestAlong(y, dim, inSize, outSize, scale) : linearAlong(y, dim, inSize, outSize, scale, options.alignCorners ?? false);
+  }
+  return y;
+}
+
+function nearestAlong(x: Tensor, dim: number, inSize: number, outSize: number, scale: number): Tensor {
+  const positions = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) positions[i] = Math.min(inSize - 1, Math.floor(i * scale));
+  return indexSelect(x, dim, fromValues(positions, [outSize], 'int32', { device: x.device }));
+}
+
+function linearAlong(x: Tensor, dim: number, inSize: number, outSize: number, scale: number, alignCorners: boolean): Tensor {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const weight = new Float32Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    let source = alignCorners ? (outSize > 1 ? (i * (inSize - 1)) / (outSize - 1) : 0) : (i + 0.5) * scale - 0.5;
+    source = Math.max(0, source);
+    const l = Math.min(inSize - 1, Math.floor(source));
+    lo[i] = l;
+    hi[i] = Math.min(inSize - 1, l + 1);
+    weight[i] = source - l;
+  }
+  const device = x.device;
+  const shape = x.shape.map((_, d) => (d === dim ? outSize : 1));
+  const w = fromValues(weight, [outSize], 'float32', { device }).reshape(shape);
+  const a = indexSelect(x, dim, fromValues(lo, [outSize], 'int32', { device }));
+  const b = indexSelect(x, dim, fromValues(hi, [outSize], 'int32', { device }));
+  return a.add(b.sub(a).mul(w));
+}
+
+export interface AttentionOptions {
+  /** Boolean (true = attend) or additive float mask, broadcast to [..., L, S]. */
+  attnMask?: Tensor | null;
+  dropoutP?: number;
+  isCausal?: boolean;
+  /** Defaults to 1 / sqrt(E). */
+  scale?: number;
+  training?: boolean;
+  generator?: Generator;
+}
+
+/** softmax(q kᵀ · scale + mask) v over [..., L, E] queries and [..., S, E] keys/values. */
+export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new Error('scaledDotProductAttention: q, k and v need at least 2 dims [..., L, E]');
+  const e = q.shape[q.ndim - 1]!;
+  if (k.shape[k.ndim - 1] !== e) {
+    throw new Error(`scaledDotProductAttention: query and key embedding sizes differ (${e} and ${k.shape[k.ndim - 1]})`);
+  }
+  const scale = options.scale ?? 1 / Math.sqrt(e);
+  let scores = matmul(q, k.transpose(-2, -1)).mul(scale);
+  const l = q.shape[q.ndim - 2]!;
+  const s = k.shape[k.ndim - 2]!;
+  if (options.isCausal) {
+    if (options.attnMask) throw new Error('scaledDotProductAttention: pass either attnMask or isCausal, not both');
+    const causal = ones([l, s], { dtype: 'bool', device: q.device }).tril();
+    scores = where(causal, scores, -Infinity);
+  }
+  if (options.attnMask) {
+    scores = options.attnMask.dtype === 'bool' ? where(options.attnMask, scores, -Infinity) : scores.add(options.attnMask);
+  }
+  let weights = softmax(scores, -1);
+  const p = options.dropoutP ?? 0;
+  if (p > 0) weights = dropout(weights, p, { training: options.training ?? true, ...(options.generator ? { generator: options.generator } : {}) });
+  return matmul(weights, v);
+}

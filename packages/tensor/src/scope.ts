@@ -1,0 +1,59 @@
+// Memory scopes: tidy(fn) disposes every tensor created while fn runs, except those it
+// returns (and those it leaves reachable through the returned value's graph).
+
+import { Tensor } from './tensor.js';
+
+/**
+ * Runs fn, then disposes the tensors created during it that are not part of its result.
+ * fn may be async; the scope then ends when its promise settles.
+ */
+export function tidy<T>(fn: () => T): T {
+  const created: WeakRef<Tensor>[] = [];
+  const stop = Tensor.onCreate((t) => created.push(new WeakRef(t)));
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  const finish = (value: unknown) => {
+    const keep = new Set<Tensor>();
+    collectTensors(value, keep);
+    for (const ref of created) {
+      const t = ref.deref();
+      if (t && !keep.has(t) && !sharesStorage(t, keep)) t.dispose();
+    }
+  };
+  if (result instanceof Promise) {
+    return result.then(
+      (value) => {
+        stop();
+        finish(value);
+        return value;
+      },
+      (error: unknown) => {
+        stop();
+        throw error;
+      },
+    ) as T;
+  }
+  stop();
+  finish(result);
+  return result;
+}
+
+function sharesStorage(t: Tensor, keep: ReadonlySet<Tensor>): boolean {
+  for (const k of keep) if (k.storageRef === t.storageRef) return true;
+  return false;
+}
+
+function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<unknown>()): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof Tensor) {
+    into.add(value);
+    return;
+  }
+  for (const item of Array.isArray(value) ? value : Object.values(value)) collectTensors(item, into, seen);
+}

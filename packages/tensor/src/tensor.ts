@@ -1,0 +1,785 @@
+// Tensor: an n-dimensional array on a device, with autograd. Its methods are thin: each
+// calls the op's function in ops/, where the op's shape rule, kernel and derivative live.
+
+import {
+  type BackwardOptions,
+  backward as runBackward,
+  type GradAlgebra,
+  type GradHook,
+  isGradEnabled,
+  type Node,
+  type Variable,
+} from '@dl/autograd';
+import type { Backend } from './backend.js';
+import { type DeviceLike, resolveDevice } from './device.js';
+import { type DType, isDType, isFloating, type TypedArray } from './dtype.js';
+import { formatTensor } from './format.js';
+import * as creation from './ops/creation.js';
+import * as ew from './ops/elementwise.js';
+import type { Scalar } from './ops/elementwise.js';
+import * as inplace from './ops/inplace.js';
+import * as indexing from './ops/indexing.js';
+import type { IndexSpec } from './ops/indexing.js';
+import * as linalg from './ops/linalg.js';
+import * as nnOps from './ops/nn.js';
+import * as reduce from './ops/reduce.js';
+import type { Dims, ValuesIndices, VarianceOptions } from './ops/reduce.js';
+import * as shapeOps from './ops/shape.js';
+import { asShape } from './ops/shape.js';
+import { isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
+import type { StorageRef } from './storage.js';
+import { transfer, transferAsync } from './transfer.js';
+
+export type NestedArray = number | boolean | NestedArray[];
+
+/** What `registerHook` returns: call `remove()` to unregister the hook. */
+export interface HookHandle {
+  remove(): void;
+}
+
+const creationListeners: ((t: Tensor) => void)[] = [];
+
+// The last resort for memory: a tensor that is garbage-collected without dispose() gives
+// up its share of the storage.
+const collected = new FinalizationRegistry<StorageRef>((ref) => ref.drop());
+
+const gradAlgebra: GradAlgebra<Tensor> = {
+  add: (a, b) => a.add(b),
+  onesLike: (like) => creation.onesLike(like),
+  detach: (value) => value.detach(),
+  checkGrad: (value, grad, what) => {
+    if (grad.shape.length !== value.shape.length || grad.shape.some((d, i) => d !== value.shape[i])) {
+      throw new Error(
+        `${what}: mismatch in shape: grad_output has a shape of [${grad.shape.join(', ')}] ` +
+          `and output has a shape of [${value.shape.join(', ')}]`,
+      );
+    }
+  },
+};
+
+export class Tensor implements Variable<Tensor> {
+  /** Sizes of each dimension. */
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  /** @internal The storage this tensor (and its views) read. */
+  readonly storageRef: StorageRef;
+  /** Offset of the first element in the storage, in elements. */
+  readonly storageOffset: number;
+  /** The accumulated gradient, after backward() (leaves, and tensors that retainGrad()). */
+  grad: Tensor | null = null;
+  readonly #strides: readonly number[];
+  #requiresGrad = false;
+  #gradFn: Node<Tensor> | null = null;
+  #gradHooks: GradHook<Tensor>[] = [];
+  #disposed = false;
+
+  /** @internal Tensors are made by ops and creation functions (`tensor`, `zeros`, ...). */
+  constructor(storage: StorageRef, shape: Shape, strides: readonly number[], offset: number, dtype: DType) {
+    this.storageRef = storage;
+    this.shape = Object.freeze([...shape]);
+    this.#strides = Object.freeze([...strides]);
+    this.storageOffset = offset;
+    this.dtype = dtype;
+    storage.retain();
+    collected.register(this, storage, this);
+    for (const listener of creationListeners) listener(this);
+  }
+
+  /** @internal Calls `listener` for every tensor created until the returned function is called (tidy). */
+  static onCreate(listener: (t: Tensor) => void): () => void {
+    creationListeners.push(listener);
+    return () => {
+      const i = creationListeners.indexOf(listener);
+      if (i >= 0) creationListeners.splice(i, 1);
+    };
+  }
+
+  // ---- attributes ----
+
+  /** The device (backend) holding the data: prints as `cpu` or `webgpu (...)`. */
+  get device(): Backend {
+    return this.storageRef.storage.backend;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Same as ndim (PyTorch's `dim()`). */
+  dim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numelOf(this.shape);
+  }
+
+  /** The shape, or the size of one dimension. */
+  size(): readonly number[];
+  size(dim: number): number;
+  size(dim?: number): number | readonly number[] {
+    return dim === undefined ? this.shape : this.shape[normalizeDim(dim, this.ndim, 'size')]!;
+  }
+
+  /** Element strides, or the stride of one dimension. */
+  stride(): readonly number[];
+  stride(dim: number): number;
+  stride(dim?: number): number | readonly number[] {
+    return dim === undefined ? this.#strides : this.#strides[normalizeDim(dim, this.ndim, 'stride')]!;
+  }
+
+  isContiguous(): boolean {
+    return isContiguousLayout(this.shape, this.#strides);
+  }
+
+  // ---- autograd ----
+
+  get requiresGrad(): boolean {
+    return this.#requiresGrad;
+  }
+
+  set requiresGrad(value: boolean) {
+    this.requiresGrad_(value);
+  }
+
+  /** Sets requiresGrad in place and returns this tensor. Only leaves can change it. */
+  requiresGrad_(value = true): this {
+    if (this.#gradFn) {
+      throw new Error(
+        'you can only change requiresGrad flags of leaf tensors. If you want to use a ' +
+          'computed tensor in a graph of its own, use detach() first.',
+      );
+    }
+    if (value && !isFloating(this.dtype)) {
+      throw new Error(`only tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
+    }
+    this.#requiresGrad = value;
+    return this;
+  }
+
+  /** The operation that produced this tensor, or null for a leaf. */
+  get gradFn(): Node<Tensor> | null {
+    return this.#gradFn;
+  }
+
+  get isLeaf(): boolean {
+    return this.#gradFn === null;
+  }
+
+  get gradHooks(): readonly GradHook<Tensor>[] {
+    return this.#gradHooks;
+  }
+
+  /** @internal Makes this tensor the output of `node` (ops call this through `record`). */
+  attachGradFn(node: Node<Tensor>): void {
+    this.#gradFn = node;
+    this.#requiresGrad = true;
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to the graph's leaves and accumulates
+   * it into their `.grad`. A tensor with more than one element needs `gradient`.
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    if (!gradient && this.numel() !== 1) {
+      throw new Error(
+        `grad can be implicitly created only for scalar outputs (this tensor has shape [${this.shape.join(', ')}]); pass a gradient of the same shape`,
+      );
+    }
+    runBackward(gradAlgebra, [this], [gradient ?? creation.onesLike(this)], options);
+  }
+
+  /** Keeps this non-leaf tensor's gradient in `.grad` after backward(). */
+  retainGrad(): this {
+    if (!this.#requiresGrad) throw new Error("can't retainGrad on a tensor that has requiresGrad=false");
+    if (this.#gradFn) this.#gradFn.retained = new WeakRef(this);
+    return this;
+  }
+
+  /** Runs `hook` on this tensor's gradient during backward; it may return a replacement. */
+  registerHook(hook: (grad: Tensor) => Tensor | undefined): HookHandle {
+    if (!this.#requiresGrad) {
+      throw new Error("cannot register a hook on a tensor that doesn't require gradient");
+    }
+    const list = this.#gradFn ? this.#gradFn.preHooks : this.#gradHooks;
+    list.push(hook);
+    return {
+      remove: () => {
+        const i = list.indexOf(hook);
+        if (i >= 0) list.splice(i, 1);
+      },
+    };
+  }
+
+  /** A tensor sharing this one's data, cut off from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.storageRef, this.shape, this.#strides, this.storageOffset, this.dtype);
+  }
+
+  // ---- reading values (the only waits) ----
+
+  /** The elements, row-major, in a typed array (Float32Array, Int32Array, Uint8Array for bool). */
+  async data(): Promise<TypedArray> {
+    this.#checkAlive('data');
+    return this.device.read(this.#view());
+  }
+
+  /** The single value of a one-element tensor (bool as 0 or 1). */
+  async item(): Promise<number> {
+    this.#checkItem();
+    return (await this.data())[0]!;
+  }
+
+  /** The elements as nested arrays, like PyTorch's tolist(). */
+  async toArray(): Promise<NestedArray> {
+    return nest(await this.data(), this.shape, this.dtype === 'bool');
+  }
+
+  /** data(), synchronously; only on devices that keep data on the CPU. */
+  dataSync(): TypedArray {
+    this.#checkAlive('dataSync');
+    const device = this.device;
+    if (!device.readSync) {
+      throw new Error(`dataSync: tensors on ${device} can only be read asynchronously; use await t.data()`);
+    }
+    return device.readSync(this.#view());
+  }
+
+  itemSync(): number {
+    this.#checkItem();
+    return this.dataSync()[0]!;
+  }
+
+  toArraySync(): NestedArray {
+    return nest(this.dataSync(), this.shape, this.dtype === 'bool');
+  }
+
+  /** PyTorch's printed form: `tensor([[1., 2.], [3., 4.]], requiresGrad=true)`. Reads synchronously. */
+  toString(): string {
+    if (this.#disposed) return 'tensor(<disposed>)';
+    if (!this.device.readSync) return `tensor(<${this.shape.join('x') || 'scalar'} ${this.dtype} on ${this.device}; await t.format()>)`;
+    return formatTensor(this, this.dataSync());
+  }
+
+  /** The printed form, reading the values from any device. */
+  async format(): Promise<string> {
+    return formatTensor(this, await this.data());
+  }
+
+  // ---- devices and dtypes ----
+
+  /** A copy on another device, or converted to another dtype (itself if nothing changes). */
+  to(target: DeviceLike | DType): Tensor {
+    if (isDType(target)) return ew.toDType(this, target);
+    return transfer(this, resolveDevice(target));
+  }
+
+  cpu(): Tensor {
+    return this.to('cpu');
+  }
+
+  /** to(device) for any pair of devices, including reading back from a GPU. */
+  async toAsync(target: DeviceLike): Promise<Tensor> {
+    return transferAsync(this, resolveDevice(target));
+  }
+
+  float(): Tensor {
+    return ew.toDType(this, 'float32');
+  }
+
+  double(): Tensor {
+    return ew.toDType(this, 'float64');
+  }
+
+  int(): Tensor {
+    return ew.toDType(this, 'int32');
+  }
+
+  bool(): Tensor {
+    return ew.toDType(this, 'bool');
+  }
+
+  // ---- memory ----
+
+  /** Releases this tensor's share of its storage now instead of at garbage collection. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    collected.unregister(this);
+    this.storageRef.drop();
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  // ---- arithmetic ----
+
+  add(other: Tensor | Scalar, options: { alpha?: number } = {}): Tensor {
+    return options.alpha === undefined || options.alpha === 1
+      ? ew.binary('add', this, other)
+      : ew.binary('add', this, scaled(other, options.alpha));
+  }
+  sub(other: Tensor | Scalar, options: { alpha?: number } = {}): Tensor {
+    return options.alpha === undefined || options.alpha === 1
+      ? ew.binary('sub', this, other)
+      : ew.binary('sub', this, scaled(other, options.alpha));
+  }
+  mul(other: Tensor | Scalar): Tensor {
+    return ew.binary('mul', this, other);
+  }
+  /** True division; roundingMode 'trunc' or 'floor' gives C-style or floor division. */
+  div(other: Tensor | Scalar, options: { roundingMode?: 'trunc' | 'floor' } = {}): Tensor {
+    const mode = options.roundingMode;
+    return ew.binary(mode === 'trunc' ? 'divTrunc' : mode === 'floor' ? 'divFloor' : 'div', this, other);
+  }
+  remainder(other: Tensor | Scalar): Tensor {
+    return ew.binary('remainder', this, other);
+  }
+  pow(exponent: Tensor | number): Tensor {
+    return typeof exponent === 'number' ? ew.unary('powScalar', this, [exponent]) : ew.binary('pow', this, exponent);
+  }
+  maximum(other: Tensor): Tensor {
+    return ew.binary('maximum', this, other);
+  }
+  minimum(other: Tensor): Tensor {
+    return ew.binary('minimum', this, other);
+  }
+  atan2(other: Tensor): Tensor {
+    return ew.binary('atan2', this, other);
+  }
+  neg(): Tensor {
+    return ew.unary('neg', this);
+  }
+  abs(): Tensor {
+    return ew.unary('abs', this);
+  }
+  exp(): Tensor {
+    return ew.unary('exp', this);
+  }
+  log(): Tensor {
+    return ew.unary('log', this);
+  }
+  log1p(): Tensor {
+    return ew.unary('log1p', this);
+  }
+  expm1(): Tensor {
+    return ew.unary('expm1', this);
+  }
+  sqrt(): Tensor {
+    return ew.unary('sqrt', this);
+  }
+  rsqrt(): Tensor {
+    return ew.unary('rsqrt', this);
+  }
+  sin(): Tensor {
+    return ew.unary('sin', this);
+  }
+  cos(): Tensor {
+    return ew.unary('cos', this);
+  }
+  tan(): Tensor {
+    return ew.unary('tan', this);
+  }
+  tanh(): Tensor {
+    return ew.unary('tanh', this);
+  }
+  sigmoid(): Tensor {
+    return ew.unary('sigmoid', this);
+  }
+  relu(): Tensor {
+    return ew.unary('relu', this);
+  }
+  /** GELU; approximate 'tanh' uses the tanh formula. */
+  gelu(options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+    return ew.unary(options.approximate === 'tanh' ? 'geluTanh' : 'gelu', this);
+  }
+  silu(): Tensor {
+    return ew.unary('silu', this);
+  }
+  mish(): Tensor {
+    return ew.unary('mish', this);
+  }
+  softplus(options: { beta?: number; threshold?: number } = {}): Tensor {
+    return ew.unary('softplus', this, [options.beta ?? 1, options.threshold ?? 20]);
+  }
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return ew.unary('leakyRelu', this, [negativeSlope]);
+  }
+  elu(alpha = 1): Tensor {
+    return ew.unary('elu', this, [alpha]);
+  }
+  hardtanh(minVal = -1, maxVal = 1): Tensor {
+    return ew.unary('clamp', this, [minVal, maxVal]);
+  }
+  erf(): Tensor {
+    return ew.unary('erf', this);
+  }
+  sign(): Tensor {
+    return ew.unary('sign', this);
+  }
+  floor(): Tensor {
+    return ew.unary('floor', this);
+  }
+  ceil(): Tensor {
+    return ew.unary('ceil', this);
+  }
+  /** Rounds half to even, as PyTorch does. */
+  round(): Tensor {
+    return ew.unary('round', this);
+  }
+  trunc(): Tensor {
+    return ew.unary('trunc', this);
+  }
+  reciprocal(): Tensor {
+    return ew.unary('reciprocal', this);
+  }
+  square(): Tensor {
+    return ew.unary('square', this);
+  }
+  /** Clamps into [min, max]; either bound may be omitted (null or undefined). */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    if ((min === undefined || min === null) && (max === undefined || max === null)) {
+      throw new Error("clamp: at least one of 'min' or 'max' must not be None");
+    }
+    return ew.unary('clamp', this, [min ?? -Infinity, max ?? Infinity]);
+  }
+  clip(min?: number | null, max?: number | null): Tensor {
+    return this.clamp(min, max);
+  }
+  isnan(): Tensor {
+    return ew.unary('isnan', this);
+  }
+  isinf(): Tensor {
+    return ew.unary('isinf', this);
+  }
+  isfinite(): Tensor {
+    return ew.unary('isfinite', this);
+  }
+  logicalNot(): Tensor {
+    return ew.unary('logicalNot', this);
+  }
+  logicalAnd(other: Tensor | Scalar): Tensor {
+    return ew.binary('logicalAnd', this, other);
+  }
+  logicalOr(other: Tensor | Scalar): Tensor {
+    return ew.binary('logicalOr', this, other);
+  }
+  logicalXor(other: Tensor | Scalar): Tensor {
+    return ew.binary('logicalXor', this, other);
+  }
+  eq(other: Tensor | Scalar): Tensor {
+    return ew.binary('eq', this, other);
+  }
+  ne(other: Tensor | Scalar): Tensor {
+    return ew.binary('ne', this, other);
+  }
+  lt(other: Tensor | Scalar): Tensor {
+    return ew.binary('lt', this, other);
+  }
+  le(other: Tensor | Scalar): Tensor {
+    return ew.binary('le', this, other);
+  }
+  gt(other: Tensor | Scalar): Tensor {
+    return ew.binary('gt', this, other);
+  }
+  ge(other: Tensor | Scalar): Tensor {
+    return ew.binary('ge', this, other);
+  }
+  /** PyTorch's `x.where(condition, y)`: elements of this tensor where condition holds, else y. */
+  where(condition: Tensor, other: Tensor | Scalar): Tensor {
+    return ew.where(condition, this, other);
+  }
+
+  // ---- reductions ----
+
+  sum(dim?: Dims, keepdim = false): Tensor {
+    return reduce.sum(this, dim, keepdim);
+  }
+  mean(dim?: Dims, keepdim = false): Tensor {
+    return reduce.mean(this, dim, keepdim);
+  }
+  prod(dim?: Dims, keepdim = false): Tensor {
+    return reduce.prod(this, dim, keepdim);
+  }
+  /** The maximum of all elements, or `{ values, indices }` along `dim`. */
+  max(): Tensor;
+  max(dim: number, keepdim?: boolean): ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    return dim === undefined ? reduce.amax(this) : reduce.maxAlong(this, dim, keepdim);
+  }
+  min(): Tensor;
+  min(dim: number, keepdim?: boolean): ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    return dim === undefined ? reduce.amin(this) : reduce.minAlong(this, dim, keepdim);
+  }
+  amax(dim?: Dims, keepdim = false): Tensor {
+    return reduce.amax(this, dim, keepdim);
+  }
+  amin(dim?: Dims, keepdim = false): Tensor {
+    return reduce.amin(this, dim, keepdim);
+  }
+  argmax(dim?: number, keepdim = false): Tensor {
+    return reduce.argmax(this, dim, keepdim);
+  }
+  argmin(dim?: number, keepdim = false): Tensor {
+    return reduce.argmin(this, dim, keepdim);
+  }
+  var(dim?: Dims, options: VarianceOptions = {}): Tensor {
+    return reduce.variance(this, dim, options);
+  }
+  std(dim?: Dims, options: VarianceOptions = {}): Tensor {
+    return reduce.std(this, dim, options);
+  }
+  logsumexp(dim: Dims, keepdim = false): Tensor {
+    return reduce.logsumexp(this, dim, keepdim);
+  }
+  /** The p-norm (2 by default; 1, Infinity, or any p > 0) over dims or all elements. */
+  norm(p = 2, dim?: Dims, keepdim = false): Tensor {
+    return reduce.norm(this, p, dim, keepdim);
+  }
+  cumsum(dim: number): Tensor {
+    return reduce.cumsum(this, dim);
+  }
+  all(dim?: Dims, keepdim = false): Tensor {
+    return reduce.all(this, dim, keepdim);
+  }
+  any(dim?: Dims, keepdim = false): Tensor {
+    return reduce.any(this, dim, keepdim);
+  }
+
+  // ---- shape ----
+
+  /** A tensor with this data and another shape (-1 infers one size); a view when possible. */
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return shapeOps.reshape(this, asShape(shape));
+  }
+  /** Like reshape, but always a view; throws when the strides do not allow one. */
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return shapeOps.view(this, asShape(shape));
+  }
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return shapeOps.permute(this, asShape(dims));
+  }
+  transpose(dim0: number, dim1: number): Tensor {
+    return shapeOps.transpose(this, dim0, dim1);
+  }
+  t(): Tensor {
+    return shapeOps.t(this);
+  }
+  /** The transpose of a 2-d tensor (PyTorch's `.T` for matrices). */
+  get T(): Tensor {
+    return this.ndim < 2 ? this : this.permute([...this.shape.keys()].reverse());
+  }
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return shapeOps.squeeze(this, dim);
+  }
+  unsqueeze(dim: number): Tensor {
+    return shapeOps.unsqueeze(this, dim);
+  }
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return shapeOps.expand(this, asShape(shape));
+  }
+  expandAs(other: Tensor): Tensor {
+    return shapeOps.expand(this, other.shape);
+  }
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return shapeOps.flatten(this, startDim, endDim);
+  }
+  unflatten(dim: number, sizes: readonly number[]): Tensor {
+    return shapeOps.unflatten(this, dim, sizes);
+  }
+  contiguous(): Tensor {
+    return shapeOps.contiguous(this);
+  }
+  clone(): Tensor {
+    return shapeOps.clone(this);
+  }
+  narrow(dim: number, start: number, length: number): Tensor {
+    return shapeOps.narrow(this, dim, start, length);
+  }
+  select(dim: number, index: number): Tensor {
+    return shapeOps.select(this, dim, index);
+  }
+  split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return shapeOps.split(this, sizeOrSections, dim);
+  }
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return shapeOps.chunk(this, chunks, dim);
+  }
+  unbind(dim = 0): Tensor[] {
+    return shapeOps.unbind(this, dim);
+  }
+  flip(dims: number | readonly number[]): Tensor {
+    return shapeOps.flip(this, dims);
+  }
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return shapeOps.roll(this, shifts, dims);
+  }
+  repeat(...repeats: number[] | [readonly number[]]): Tensor {
+    return shapeOps.repeat(this, asShape(repeats));
+  }
+  movedim(source: number, destination: number): Tensor {
+    return shapeOps.movedim(this, source, destination);
+  }
+
+  // ---- indexing ----
+
+  /**
+   * NumPy-style indexing: integers, `slice(start, stop, step)`, `null` (new axis), `'...'`
+   * and index tensors, or the same written as a string: `x.index('::2, 1, None, ...')`.
+   */
+  index(spec: IndexSpec): Tensor {
+    return indexing.index(this, spec);
+  }
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return indexing.indexSelect(this, dim, index);
+  }
+  gather(dim: number, index: Tensor): Tensor {
+    return indexing.gather(this, dim, index);
+  }
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
+    return indexing.scatter(this, dim, index, src);
+  }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return indexing.scatterAdd(this, dim, index, src);
+  }
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return indexing.maskedFill(this, mask, value);
+  }
+  tril(diagonal = 0): Tensor {
+    return indexing.tril(this, diagonal);
+  }
+  triu(diagonal = 0): Tensor {
+    return indexing.triu(this, diagonal);
+  }
+
+  // ---- linear algebra ----
+
+  matmul(other: Tensor): Tensor {
+    return linalg.matmul(this, other);
+  }
+  mm(other: Tensor): Tensor {
+    return linalg.mm(this, other);
+  }
+  mv(vector: Tensor): Tensor {
+    return linalg.mv(this, vector);
+  }
+  dot(other: Tensor): Tensor {
+    return linalg.dot(this, other);
+  }
+  bmm(other: Tensor): Tensor {
+    return linalg.bmm(this, other);
+  }
+  outer(other: Tensor): Tensor {
+    return linalg.outer(this, other);
+  }
+
+  // ---- neural-network helpers as methods ----
+
+  softmax(dim: number): Tensor {
+    return nnOps.softmax(this, dim);
+  }
+  logSoftmax(dim: number): Tensor {
+    return nnOps.logSoftmax(this, dim);
+  }
+
+  // ---- in place ----
+
+  add_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
+    return inplace.apply(this, 'add_', () => this.add(other, options));
+  }
+  sub_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
+    return inplace.apply(this, 'sub_', () => this.sub(other, options));
+  }
+  mul_(other: Tensor | Scalar): this {
+    return inplace.apply(this, 'mul_', () => this.mul(other));
+  }
+  div_(other: Tensor | Scalar, options: { roundingMode?: 'trunc' | 'floor' } = {}): this {
+    return inplace.apply(this, 'div_', () => this.div(other, options));
+  }
+  pow_(exponent: Tensor | number): this {
+    return inplace.apply(this, 'pow_', () => this.pow(exponent));
+  }
+  neg_(): this {
+    return inplace.apply(this, 'neg_', () => this.neg());
+  }
+  relu_(): this {
+    return inplace.apply(this, 'relu_', () => this.relu());
+  }
+  sqrt_(): this {
+    return inplace.apply(this, 'sqrt_', () => this.sqrt());
+  }
+  clamp_(min?: number | null, max?: number | null): this {
+    return inplace.apply(this, 'clamp_', () => this.clamp(min, max));
+  }
+  zero_(): this {
+    return inplace.fill(this, 'zero_', 0);
+  }
+  fill_(value: number | boolean): this {
+    return inplace.fill(this, 'fill_', Number(value));
+  }
+  /** Copies `source` (broadcast to this shape, converted to this dtype) into this tensor. */
+  copy_(source: Tensor): this {
+    return inplace.apply(this, 'copy_', () => inplace.broadcastTo(source, this));
+  }
+  /** Fills with values drawn uniformly from [low, high), from the global generator. */
+  uniform_(low = 0, high = 1, generator?: creation.GeneratorLike): this {
+    return inplace.overwrite(this, 'uniform_', creation.rand(this.shape, { dtype: this.dtype, generator }).mul(high - low).add(low));
+  }
+  /** Fills with values drawn from a normal distribution. */
+  normal_(mean = 0, std = 1, generator?: creation.GeneratorLike): this {
+    return inplace.overwrite(this, 'normal_', creation.randn(this.shape, { dtype: this.dtype, generator }).mul(std).add(mean));
+  }
+  maskedFill_(mask: Tensor, value: number): this {
+    return inplace.apply(this, 'maskedFill_', () => this.maskedFill(mask, value));
+  }
+
+  // ---- helpers ----
+
+  #view() {
+    return {
+      storage: this.storageRef.storage,
+      dtype: this.dtype,
+      shape: this.shape,
+      strides: this.#strides,
+      offset: this.storageOffset,
+    };
+  }
+
+  #checkAlive(op: string): void {
+    if (this.#disposed) throw new Error(`${op}: the tensor has been disposed`);
+  }
+
+  #checkItem(): void {
+    if (this.numel() !== 1) {
+      throw new Error(`a Tensor with ${this.numel()} elements cannot be converted to a scalar (item())`);
+    }
+  }
+}
+
+function scaled(other: Tensor | Scalar, alpha: number): Tensor | Scalar {
+  return typeof other === 'object' ? other.mul(alpha) : Number(other) * alpha;
+}
+
+function nest(data: TypedArray, shape: Shape, asBoolean: boolean): NestedArray {
+  const value = (i: number): number | boolean => (asBoolean ? data[i] !== 0 : data[i]!);
+  if (shape.length === 0) return value(0);
+  let position = 0;
+  const build = (dim: number): NestedArray[] => {
+    const size = shape[dim]!;
+    const out: NestedArray[] = new Array(size);
+    for (let i = 0; i < size; i++) out[i] = dim === shape.length - 1 ? value(position++) : build(dim + 1);
+    return out;
+  };
+  return build(0);
+}
+
+/** True when grad mode is on and any of the tensors requires grad. */
+export function needsGrad(...tensors: readonly Tensor[]): boolean {
+  return isGradEnabled() && tensors.some((t) => t.requiresGrad);
+}
