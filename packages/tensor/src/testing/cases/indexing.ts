@@ -1,0 +1,4 @@
+// Conformance cases: indexing ops.
+import type { ConformanceCase } from '../conformance.js';
+
+export const indexingCases: ConformanceCase[] = [];

@@ -1,0 +1,4 @@
+// Conformance cases: linalg ops.
+import type { ConformanceCase } from '../conformance.js';
+
+export const linalgCases: ConformanceCase[] = [];

@@ -1,0 +1,4 @@
+// Conformance cases: reduce ops.
+import type { ConformanceCase } from '../conformance.js';
+
+export const reduceCases: ConformanceCase[] = [];

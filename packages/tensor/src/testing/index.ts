@@ -1,0 +1,23 @@
+// @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
+
+import { elementwiseCases } from './cases/elementwise.js';
+import { indexingCases } from './cases/indexing.js';
+import { linalgCases } from './cases/linalg.js';
+import { nnCases } from './cases/nn.js';
+import { reduceCases } from './cases/reduce.js';
+import { shapeCases } from './cases/shape.js';
+import type { ConformanceCase } from './conformance.js';
+
+export { assertClose, assertThrows, compareValues, type Expected, isTensor, type Tolerance } from './assert.js';
+export { type ConformanceCase, checkGradients, defineCases, type InputSpec } from './conformance.js';
+export { type GradcheckOptions, gradcheck } from './gradcheck.js';
+
+/** Every conformance case, by group. */
+export const conformanceCases: readonly ConformanceCase[] = [
+  ...elementwiseCases,
+  ...reduceCases,
+  ...shapeCases,
+  ...indexingCases,
+  ...linalgCases,
+  ...nnCases,
+];
