@@ -80,7 +80,7 @@ export function formatValues(values: TypedArray, shape: readonly number[], dtype
 }
 
 export function formatTensor(t: Tensor, values: TypedArray): string {
-  const body = t.numel() === 0 && t.ndim <= 1 ? '[]' : formatValues(values, t.shape, t.dtype, 'tensor('.length);
+  const body = t.numel() === 0 ? '[]' : formatValues(values, t.shape, t.dtype, 'tensor('.length);
   const suffix: string[] = [];
   if (t.numel() === 0 && t.ndim > 1) suffix.push(`size=[${t.shape.join(', ')}]`);
   if (t.device.type !== 'cpu') suffix.push(`device='${t.device.type}'`);

@@ -46,14 +46,15 @@ export function record(
 ): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
   const versions = saved.map((t) => t.storageRef.version);
+  const nodeName = `${name.charAt(0).toUpperCase()}${name.slice(1)}Backward`;
   out.attachGradFn(
-    new Node<Tensor>(`${name}Backward`, inputs, (gradOutput) => {
+    new Node<Tensor>(nodeName, inputs, (gradOutput) => {
       for (const [i, t] of saved.entries()) {
         if (t.storageRef.version !== versions[i]) {
           throw new Error(
             `one of the tensors needed for gradient computation has been modified by an ` +
               `in-place operation: a tensor of shape [${t.shape.join(', ')}] used by ` +
-              `${name}Backward is at version ${t.storageRef.version}; expected version ` +
+              `${nodeName} is at version ${t.storageRef.version}; expected version ` +
               `${versions[i]}. Use an out-of-place op (add instead of add_), or clone() first.`,
           );
         }

@@ -1,0 +1,66 @@
+// Bad input gets an error that names the values involved, and leaves inputs and the graph as
+// they were.
+import { cat, conv2d, randn, tensor, zeros } from '@dl/tensor';
+import { describe, expect, it } from 'vitest';
+
+describe('error messages', () => {
+  it('names both shapes when a matrix product does not fit', () => {
+    const a = zeros([64, 9216]);
+    const b = zeros([9200, 128]);
+    expect(() => a.matmul(b)).toThrow('mat1 and mat2 shapes cannot be multiplied (64x9216 and 9200x128)');
+    expect(() => a.mm(zeros([3]))).toThrow('mm: expected 2-D tensors, got 2-D ([64, 9216]) and 1-D ([3])');
+  });
+
+  it('names the sizes when shapes do not broadcast', () => {
+    expect(() => zeros([2, 3]).add(zeros([4]))).toThrow(
+      'add: the size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1 (shapes [2, 3] and [4])',
+    );
+  });
+
+  it('gives the valid range for a bad dim', () => {
+    expect(() => zeros([2, 3]).sum(2)).toThrow('sum: dimension out of range (expected to be in range of [-2, 1], but got 2)');
+    expect(() => zeros([2, 3]).softmax(-3)).toThrow('softmax: dimension out of range (expected to be in range of [-2, 1], but got -3)');
+  });
+
+  it('names the bad index and the size', () => {
+    expect(() => zeros([2, 3]).select(1, 3)).toThrow('select(): index 3 out of range for tensor of size [2, 3] at dimension 1');
+    expect(() => zeros([3]).gather(0, tensor([0, 5]))).toThrow('gather: index 5 is out of bounds for dimension 0 with size 3');
+    expect(() => zeros([3]).indexSelect(0, tensor([0.5]))).toThrow('indexSelect(): expected an int32 index tensor, got float32');
+  });
+
+  it('explains a reshape that cannot hold the elements', () => {
+    expect(() => zeros([2, 3]).reshape(4, 2)).toThrow("reshape: shape '[4, 2]' is invalid for input of size 6");
+    expect(() => zeros([2, 3]).t().view(6)).toThrow(/view size is not compatible with input tensor's size and stride/);
+  });
+
+  it('names the channel counts when a convolution weight does not fit its input', () => {
+    expect(() => conv2d(zeros([1, 3, 8, 8]), zeros([4, 2, 3, 3]))).toThrow(
+      'conv2d: given groups=1, weight of size [4, 2, 3, 3], expected input[1, 3, 8, 8] to have 2 channels, but got 3 channels instead',
+    );
+  });
+
+  it('explains a cat of mismatched tensors', () => {
+    expect(() => cat([zeros([2, 3]), zeros([2, 4])], 0)).toThrow(
+      'cat(): sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for tensor number 1 in the list.',
+    );
+  });
+
+  it('leaves the inputs and the graph usable after a failed op', () => {
+    const w = randn([3, 2], { requiresGrad: true });
+    const x = randn([4, 3]);
+    const h = x.matmul(w);
+    expect(() => h.matmul(zeros([3, 1]))).toThrow(/cannot be multiplied \(4x2 and 3x1\)/);
+    expect(() => h.add_(zeros([5]))).toThrow(/must match/);
+    expect(h.gradFn?.name).toBe('MatmulBackward');
+    h.sum().backward();
+    expect(w.grad?.shape).toEqual([3, 2]);
+    const expected = Array.from({ length: 3 }, (_, i) =>
+      Array.from(x.dataSync()).filter((_, k) => k % 3 === i).reduce((a, b) => a + b, 0),
+    );
+    const grad = Array.from(w.grad!.dataSync());
+    for (let i = 0; i < 3; i++) {
+      expect(grad[2 * i]).toBeCloseTo(expected[i]!, 5);
+      expect(grad[2 * i + 1]).toBeCloseTo(expected[i]!, 5);
+    }
+  });
+});

@@ -1,0 +1,57 @@
+// dispose(), tidy() and memory(): storage is released when its last tensor lets go of it.
+import { memory, ones, type Tensor, tensor, tidy, zeros } from '@dl/tensor';
+import { describe, expect, it } from 'vitest';
+
+describe('memory', () => {
+  it('dispose releases a storage once every view of it is disposed', () => {
+    const before = memory();
+    const x = zeros([10, 10]);
+    const v = x.reshape(100);
+    expect(memory().storages).toBe(before.storages + 1);
+    expect(memory().bytes).toBe(before.bytes + 400);
+    x.dispose();
+    expect(memory().storages).toBe(before.storages + 1); // the view still uses it
+    v.dispose();
+    expect(memory().storages).toBe(before.storages);
+    expect(memory().bytes).toBe(before.bytes);
+    expect(() => x.dataSync()).toThrow('dataSync: the tensor has been disposed');
+  });
+
+  it('tidy disposes intermediates and keeps what fn returns', () => {
+    const a = ones([4]);
+    const before = memory().storages;
+    const kept = tidy(() => {
+      const b = a.mul(2);
+      const c = b.add(1);
+      return { result: c.sum() };
+    });
+    expect(memory().storages).toBe(before + 1);
+    expect(kept.result.itemSync()).toBe(12);
+    expect(a.isDisposed).toBe(false);
+  });
+
+  it('tidy waits for an async fn', async () => {
+    // Counting storages across an await could see unrelated tensors finalised; check the
+    // intermediates themselves instead.
+    const inner: Tensor[] = [];
+    const value = await tidy(async () => {
+      const t = tensor([1, 2, 3]).mul(2);
+      inner.push(t);
+      const total = await t.sum().item();
+      expect(t.isDisposed).toBe(false);
+      return total;
+    });
+    expect(value).toBe(12);
+    expect(inner[0]!.isDisposed).toBe(true);
+  });
+
+  it('using declarations dispose at the end of the block', () => {
+    const before = memory().storages;
+    {
+      using t = zeros([3]);
+      expect(t.numel()).toBe(3);
+      expect(memory().storages).toBe(before + 1);
+    }
+    expect(memory().storages).toBe(before);
+  });
+});
