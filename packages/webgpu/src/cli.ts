@@ -17,7 +17,7 @@ async function main(): Promise<number> {
       `buffer ${mib(limits.maxBufferSize)}, workgroup storage ${limits.maxComputeWorkgroupStorageSize} B, ` +
       `${limits.maxComputeInvocationsPerWorkgroup} invocations per workgroup`,
   );
-  const check = await checkDevice(device);
+  const check = await checkDevice(device.runtime);
   device.destroy();
   const verdict = check.ok ? 'matches the CPU' : 'DOES NOT match the CPU';
   console.log(

@@ -50,6 +50,7 @@ export class WebGPUDevice {
   readonly #pipelines = new Map<string, GPUComputePipeline>();
   #encoder: GPUCommandEncoder | undefined;
   #batchLabels: string[] = [];
+  readonly #submitListeners: (() => void)[] = [];
   /**
    * The adapter and the implementation's instance object. Dawn frees its instance once
    * nothing references it, even while a device made from it (lost or not) is still
@@ -121,6 +122,32 @@ export class WebGPUDevice {
     return buffer;
   }
 
+  /**
+   * Writes `data` into `buffer` at `byteOffset`. Queue writes take effect before work that
+   * is recorded but not yet submitted, so `buffer` must not be used by such work: write
+   * only into fresh buffers (the buffer pool holds freed buffers back until a submission).
+   */
+  write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0, label = 'write'): void {
+    this.#checkUsable(label);
+    // Tensors never live in SharedArrayBuffers; WebGPU's typing asks for a plain ArrayBuffer.
+    const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
+    const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+    this.#scoped(label, () => this.gpu.queue.writeBuffer(buffer, byteOffset, padded));
+  }
+
+  /**
+   * Calls `listener` after every submission. Buffers freed while work that uses them was
+   * only recorded become reusable here (queue writes are ordered after submitted work).
+   */
+  onSubmit(listener: () => void): void {
+    this.#submitListeners.push(listener);
+  }
+
+  /** True while dispatches are recorded but not yet submitted. */
+  get hasPendingWork(): boolean {
+    return this.#encoder !== undefined;
+  }
+
   /** Records one compute dispatch. Returns at once; the work runs when the batch is submitted. */
   dispatch(program: ComputeProgram): void {
     this.#checkUsable(program.label);
@@ -164,6 +191,7 @@ export class WebGPUDevice {
     this.#encoder = undefined;
     this.#batchLabels = [];
     this.#scoped(describeBatch(labels), () => this.gpu.queue.submit([encoder.finish()]));
+    for (const listener of this.#submitListeners) listener();
   }
 
   /**
@@ -171,7 +199,7 @@ export class WebGPUDevice {
    * the call. The only operation that waits. Rejects with the first error any earlier work
    * raised, or when the device is lost.
    */
-  async read(buffer: GPUBuffer, byteLength = buffer.size, label = 'read'): Promise<ArrayBuffer> {
+  async read(buffer: GPUBuffer, byteLength = buffer.size, label = 'read', byteOffset = 0): Promise<ArrayBuffer> {
     this.#checkUsable(label);
     const size = Math.ceil(byteLength / 4) * 4;
     const staging = this.#scoped(label, () => {
@@ -182,7 +210,7 @@ export class WebGPUDevice {
         usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
       });
       const encoder = this.gpu.createCommandEncoder({ label });
-      if (size > 0) encoder.copyBufferToBuffer(buffer, 0, target, 0, size);
+      if (size > 0) encoder.copyBufferToBuffer(buffer, byteOffset, target, 0, size);
       this.gpu.queue.submit([encoder.finish()]);
       return target;
     });

@@ -2,10 +2,12 @@
 // Vulkan backend. The browser entry (index.ts) exports the same names.
 
 import { openDawnDevice } from './dawn.js';
-import type { WebGPUDevice } from './device.js';
+import { WebGPUBackend } from './backend.js';
 import type { WebGPUOptions } from './open.js';
 
+export { GPUStorage, WebGPUBackend } from './backend.js';
 export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
+export type { PoolStats } from './pool.js';
 export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
 export type { WebGPUOptions } from './open.js';
 
@@ -13,6 +15,6 @@ export type { WebGPUOptions } from './open.js';
  * Opens a WebGPU device through Dawn. Rejects with a WebGPUUnavailableError that names
  * the fix when the `webgpu` package or a Vulkan driver is missing.
  */
-export function webgpu(options: WebGPUOptions = {}): Promise<WebGPUDevice> {
-  return openDawnDevice(options);
+export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend> {
+  return new WebGPUBackend(await openDawnDevice(options));
 }

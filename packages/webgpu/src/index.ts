@@ -1,11 +1,13 @@
 // @dl/webgpu in browsers and bundlers: the device comes from `navigator.gpu`.
 // The Node entry (index.node.ts) exports the same names, backed by Dawn.
 
-import type { WebGPUDevice } from './device.js';
+import { WebGPUBackend } from './backend.js';
 import { WebGPUUnavailableError } from './errors.js';
 import { openDevice, type WebGPUOptions } from './open.js';
 
+export { GPUStorage, WebGPUBackend } from './backend.js';
 export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
+export type { PoolStats } from './pool.js';
 export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
 export type { WebGPUOptions } from './open.js';
 
@@ -13,7 +15,7 @@ export type { WebGPUOptions } from './open.js';
  * Opens a WebGPU device. Rejects with a WebGPUUnavailableError that says what to do
  * when the browser has no WebGPU or no adapter.
  */
-export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUDevice> {
+export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend> {
   // `navigator` is typed by the DOM library; workers and non-browser hosts may lack `gpu`.
   const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) {
@@ -22,9 +24,10 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUDevice>
         "enabled (Chromium: --enable-unsafe-webgpu), or the 'cpu' device.",
     );
   }
-  return openDevice(
+  const device = await openDevice(
     gpu,
     options,
     "The browser exposes navigator.gpu but found no usable GPU; check chrome://gpu, or use the 'cpu' device.",
   );
+  return new WebGPUBackend(device);
 }

@@ -2,12 +2,12 @@
 // public entry point so the export conditions are exercised too. Without an adapter the
 // tests that need one are skipped, unless DL_REQUIRE_WEBGPU=1 makes that a failure.
 
-import { type WebGPUDevice, webgpu } from '@dl/webgpu';
+import { type WebGPUBackend, webgpu } from '@dl/webgpu';
 import { inject } from 'vitest';
 
 export const runtime = 'document' in globalThis ? 'Chromium' : 'Node';
 
-export async function openTestDevice(): Promise<WebGPUDevice | undefined> {
+export async function openTestDevice(): Promise<WebGPUBackend | undefined> {
   try {
     return await webgpu();
   } catch (error) {

@@ -18,7 +18,7 @@ const copyKernel = /* wgsl */ `
 
 describe.skipIf(!probe)(`WebGPU errors in ${runtime}`, () => {
   it('rejects the next read with a validation error naming the kernel, then keeps working', async () => {
-    const device = (await openTestDevice())!;
+    const device = (await openTestDevice())!.runtime;
     const x = device.upload(new Float32Array([1, 2, 3]), 'x');
     const y = device.createBuffer(12, 'y');
     device.dispatch({
@@ -35,7 +35,7 @@ describe.skipIf(!probe)(`WebGPU errors in ${runtime}`, () => {
   });
 
   it('reports a binding that does not match the shader as a WebGPUOperationError', async () => {
-    const device = (await openTestDevice())!;
+    const device = (await openTestDevice())!.runtime;
     const x = device.upload(new Float32Array([1, 2, 3]), 'x');
     device.dispatch({
       label: 'too few bindings',
@@ -50,7 +50,7 @@ describe.skipIf(!probe)(`WebGPU errors in ${runtime}`, () => {
   });
 
   it('rejects a pending read when the device is destroyed, and refuses new work', async () => {
-    const device = (await openTestDevice())!;
+    const device = (await openTestDevice())!.runtime;
     const x = device.upload(new Float32Array(1024).fill(1), 'x');
     const pending = device.read(x);
     device.destroy();
@@ -69,7 +69,7 @@ describe.skipIf(!probe)(`WebGPU errors in ${runtime}`, () => {
   });
 
   it('refuses grids beyond the device limit with the numbers involved', async () => {
-    const device = (await openTestDevice())!;
+    const device = (await openTestDevice())!.runtime;
     const x = device.upload(new Float32Array(4), 'x');
     const limit = device.limits.maxComputeWorkgroupsPerDimension;
     expect(() =>

@@ -23,8 +23,8 @@ describe.skipIf(!probe)('process lifetime with Dawn', () => {
   it('exits after reading a result without destroying the device', () => {
     const result = runScript(`
       const device = await webgpu();
-      const buffer = device.upload(new Float32Array([1, 2, 3]));
-      const values = new Float32Array(await device.read(buffer));
+      const buffer = device.runtime.upload(new Float32Array([1, 2, 3]));
+      const values = new Float32Array(await device.runtime.read(buffer));
       console.log('read', values.join(','));
     `);
     expect(result.signal, result.stderr).toBeNull();
@@ -35,7 +35,7 @@ describe.skipIf(!probe)('process lifetime with Dawn', () => {
   it('exits after destroying the device while work is pending', () => {
     const result = runScript(`
       const device = await webgpu();
-      const pending = device.read(device.upload(new Float32Array(4096)));
+      const pending = device.runtime.read(device.runtime.upload(new Float32Array(4096)));
       device.destroy();
       const outcome = await pending.then(() => 'resolved', (error) => error.name);
       console.log('outcome', outcome);

@@ -10,10 +10,10 @@ const device = await openTestDevice();
 describe.skipIf(!device)(`WebGPU kernels in ${runtime}`, () => {
   let gpu: WebGPUDevice;
   beforeAll(() => {
-    gpu = device!;
+    gpu = device!.runtime;
     console.log(`WebGPU adapter in ${runtime}: ${gpu.adapter.description}`);
   });
-  afterAll(() => gpu.destroy());
+  afterAll(() => device!.destroy());
 
   it('computes y = x * w[i % 7] + 0.5 over 100,000 floats like the CPU', async () => {
     const n = 100_000;

@@ -1,0 +1,268 @@
+// The WebGPU backend: @dl/tensor's Backend interface on a WebGPUDevice. Storage is a pooled
+// GPU buffer; every kernel is a WGSL shader generated per (op, dtypes) and fed shapes,
+// strides and scalars through a small metadata buffer, so one pipeline serves all shapes.
+// Ops return at once; reading a tensor is the only wait.
+
+import {
+  type Backend,
+  collapseDims,
+  type DType,
+  type Expr,
+  isContiguousLayout,
+  numelOf,
+  type ReduceKind,
+  type Storage,
+  type TypedArray,
+  type View,
+  type WindowGeometry,
+} from '@dl/tensor';
+import type { AdapterDescription, WebGPUDevice } from './device.js';
+import { elementwiseKey, elementwiseMeta, elementwiseShader } from './kernels/elementwise.js';
+import { cumsumMeta, cumsumShader, gatherShader, indexMeta, scatterShader } from './kernels/indexing.js';
+import { matmulMeta, matmulShader, tile } from './kernels/matmul.js';
+import { reduceMeta, reduceShader } from './kernels/reduce.js';
+import { grid, storageType } from './kernels/wgsl.js';
+import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
+import { BufferPool, type PoolStats } from './pool.js';
+
+export class GPUStorage implements Storage {
+  constructor(
+    readonly backend: WebGPUBackend,
+    readonly dtype: DType,
+    readonly length: number,
+    readonly buffer: GPUBuffer,
+  ) {}
+}
+
+/** Reductions over more elements than this use a workgroup per output. */
+const parallelReduceThreshold = 256;
+
+export class WebGPUBackend implements Backend {
+  readonly type = 'webgpu';
+  readonly runtime: WebGPUDevice;
+  readonly #pool: BufferPool;
+  readonly #shaders = new Map<string, string>();
+
+  constructor(runtime: WebGPUDevice) {
+    this.runtime = runtime;
+    this.#pool = new BufferPool(runtime);
+  }
+
+  get adapter(): AdapterDescription {
+    return this.runtime.adapter;
+  }
+
+  get limits(): GPUSupportedLimits {
+    return this.runtime.limits;
+  }
+
+  get features(): ReadonlySet<string> {
+    return this.runtime.features;
+  }
+
+  toString(): string {
+    return this.runtime.toString();
+  }
+
+  /** Buffers in use and kept for reuse by the pool. */
+  poolStats(): PoolStats {
+    return this.#pool.stats();
+  }
+
+  /** Submits recorded work now (it is submitted in batches otherwise). */
+  flush(): void {
+    this.runtime.flush();
+  }
+
+  /** Waits for all submitted work to finish. */
+  synchronize(): Promise<void> {
+    return this.runtime.synchronize();
+  }
+
+  destroy(): void {
+    this.#pool.trim();
+    this.runtime.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    this.destroy();
+  }
+
+  // ---- storage ----
+
+  allocate(dtype: DType, length: number): GPUStorage {
+    storageType(dtype); // refuses float64 with a clear message
+    return new GPUStorage(this, dtype, length, this.#pool.acquire(Math.max(4, length * 4), `tensor ${dtype}[${length}]`));
+  }
+
+  fromData(dtype: DType, data: TypedArray): GPUStorage {
+    const storage = this.allocate(dtype, data.length);
+    if (data.length > 0) this.runtime.write(storage.buffer, toStorageArray(dtype, data), 0, `upload ${dtype}[${data.length}]`);
+    return storage;
+  }
+
+  async read(view: View): Promise<TypedArray> {
+    const count = numelOf(view.shape);
+    if (count === 0) return emptyArray(view.dtype);
+    let source = view;
+    let temporary: GPUStorage | undefined;
+    if (!isContiguousLayout(view.shape, view.strides)) {
+      temporary = this.allocate(view.dtype, count);
+      source = { storage: temporary, dtype: view.dtype, shape: view.shape, strides: contiguous(view.shape), offset: 0 };
+      this.elementwise({ kind: 'input', index: 0 }, [view], source);
+    }
+    const buffer = this.#buffer(source);
+    try {
+      const bytes = await this.runtime.read(buffer, count * 4, `read ${view.dtype}[${view.shape.join(', ')}]`, source.offset * 4);
+      return fromStorageArray(view.dtype, bytes);
+    } finally {
+      if (temporary) this.release(temporary);
+    }
+  }
+
+  release(storage: Storage): void {
+    if (storage instanceof GPUStorage) this.#pool.release(storage.buffer);
+  }
+
+  // ---- kernels ----
+
+  elementwise(expr: Expr, inputs: readonly View[], out: View, params: readonly number[] = []): void {
+    const count = numelOf(out.shape);
+    if (count === 0) return;
+    const collapsed = collapseDims(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
+    const meta = elementwiseMeta(out, inputs, params, collapsed);
+    const key = elementwiseKey(expr, inputs.map((v) => v.dtype), out.dtype, params.length);
+    const code = this.#shader(key, () => elementwiseShader(expr, inputs.map((v) => v.dtype), out.dtype, params.length));
+    this.#run(`elementwise ${out.dtype}[${out.shape.join(', ')}]`, code, meta, [out, ...inputs], grid(count, this.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {
+    const kept = { shape: [] as number[], strides: [] as number[] };
+    const reduced = { shape: [] as number[], strides: [] as number[] };
+    for (let d = 0; d < input.shape.length; d++) {
+      const target = dims.includes(d) ? reduced : kept;
+      target.shape.push(input.shape[d]!);
+      target.strides.push(input.strides[d]!);
+    }
+    const outCount = numelOf(kept.shape);
+    if (outCount === 0) return;
+    const redCount = numelOf(reduced.shape);
+    const parallel = redCount > parallelReduceThreshold;
+    const meta = reduceMeta(kept.shape, kept.strides, input.offset, reduced.shape, reduced.strides);
+    const key = `reduce|${kind}|${input.dtype}|${out.dtype}|${parallel}`;
+    const code = this.#shader(key, () => reduceShader(kind, input.dtype, out.dtype, parallel));
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    const workgroups: [number, number] = parallel
+      ? [Math.min(outCount, max), Math.ceil(outCount / max)]
+      : grid(outCount, max);
+    this.#run(`${kind} over [${input.shape.join(', ')}]`, code, meta, [out, input], workgroups);
+  }
+
+  matmul(a: View, b: View, out: View): void {
+    const rank = out.shape.length;
+    const m = out.shape[rank - 2]!;
+    const n = out.shape[rank - 1]!;
+    const k = a.shape[rank - 1]!;
+    const batch = out.shape.slice(0, rank - 2);
+    const batchCount = numelOf(batch);
+    const last = (v: View): [number, number, number] => [v.strides[rank - 2]!, v.strides[rank - 1]!, v.offset];
+    const meta = matmulMeta(m, n, k, batch, a.strides.slice(0, rank - 2), b.strides.slice(0, rank - 2), out.strides.slice(0, rank - 2), last(a), last(b), last(out));
+    const key = `matmul|${a.dtype}|${b.dtype}|${out.dtype}`;
+    const code = this.#shader(key, () => matmulShader(a.dtype, b.dtype, out.dtype));
+    this.#run(`matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`, code, meta, [out, a, b], [Math.ceil(n / tile), Math.ceil(m / tile), batchCount]);
+  }
+
+  gather(input: View, dim: number, index: View, out: View): void {
+    const meta = indexMeta(index.shape, dim, input.shape[dim]!, index, input, out);
+    const code = this.#shader(`gather|${input.dtype}|${out.dtype}`, () => gatherShader(input.dtype, out.dtype));
+    this.#run(`gather along ${dim}`, code, meta, [out, input, index], grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
+    const meta = indexMeta(index.shape, dim, target.shape[dim]!, index, target, src);
+    const code = this.#shader(`scatter|${mode}|${target.dtype}`, () => scatterShader(mode, target.dtype));
+    this.#run(`scatter (${mode}) along ${dim}`, code, meta, [target, src, index], grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  cumsum(input: View, dim: number, out: View): void {
+    const meta = cumsumMeta(input.shape, input.strides, input.offset, dim);
+    const code = this.#shader(`cumsum|${input.dtype}|${out.dtype}`, () => cumsumShader(input.dtype, out.dtype));
+    this.#run(`cumsum along ${dim}`, code, meta, [out, input], grid(meta[0]!, this.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  im2col(input: View, geometry: WindowGeometry, out: View): void {
+    const meta = windowMeta(input, geometry, input.shape);
+    const code = this.#shader(`im2col|${input.dtype}|${out.dtype}`, () => im2colShader(input.dtype, out.dtype));
+    this.#run('im2col', code, meta, [out, input], grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  col2im(columns: View, geometry: WindowGeometry, out: View): void {
+    const padded = { ...columns, strides: [...columns.strides, 0] };
+    const meta = windowMeta(padded, geometry, out.shape);
+    const code = this.#shader(`col2im|${columns.dtype}|${out.dtype}`, () => col2imShader(columns.dtype, out.dtype));
+    this.#run('col2im', code, meta, [out, columns], grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension));
+  }
+
+  // ---- helpers ----
+
+  #shader(key: string, build: () => string): string {
+    let code = this.#shaders.get(key);
+    if (code === undefined) {
+      code = build();
+      this.#shaders.set(key, code);
+    }
+    return code;
+  }
+
+  /** Uploads `meta`, dispatches `code` over the views' buffers, and frees the metadata. */
+  #run(label: string, code: string, meta: Int32Array, views: readonly View[], workgroups: readonly [number, number, number?]): void {
+    const metaBuffer = this.#pool.acquire(meta.byteLength, 'meta');
+    this.runtime.write(metaBuffer, meta, 0, `${label} (metadata)`);
+    this.runtime.dispatch({ label, code, bindings: [metaBuffer, ...views.map((v) => this.#buffer(v))], workgroups });
+    this.#pool.release(metaBuffer);
+  }
+
+  #buffer(view: View): GPUBuffer {
+    const storage = view.storage;
+    if (!(storage instanceof GPUStorage) || storage.backend !== this) {
+      throw new Error(`webgpu backend: expected a tensor on ${this}, got one on ${storage.backend}`);
+    }
+    return storage.buffer;
+  }
+}
+
+function contiguous(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+function toStorageArray(dtype: DType, data: TypedArray): Float32Array | Int32Array | Uint32Array {
+  switch (storageType(dtype)) {
+    case 'f32':
+      return data instanceof Float32Array ? data : Float32Array.from(data);
+    case 'i32':
+      return data instanceof Int32Array ? data : Int32Array.from(data);
+    case 'u32':
+      return Uint32Array.from(data, (v) => (v ? 1 : 0));
+  }
+}
+
+function fromStorageArray(dtype: DType, bytes: ArrayBuffer): TypedArray {
+  switch (storageType(dtype)) {
+    case 'f32':
+      return new Float32Array(bytes);
+    case 'i32':
+      return new Int32Array(bytes);
+    case 'u32':
+      return Uint8Array.from(new Uint32Array(bytes));
+  }
+}
+
+function emptyArray(dtype: DType): TypedArray {
+  return dtype === 'int32' ? new Int32Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
+}

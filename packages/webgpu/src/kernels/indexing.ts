@@ -1,0 +1,156 @@
+// gather, scatter and cumsum on WebGPU.
+
+import type { DType } from '@dl/tensor';
+import { flatIndexWgsl, storageType, storeAs } from './wgsl.js';
+
+/**
+ * Metadata for gather/scatter over index's shape: [count, rank, dim, dimSize, shape[r],
+ * indexStrides[r], indexOffset, targetStrides[r], targetOffset, otherStrides[r], otherOffset].
+ * `target` is the tensor indexed along dim (gather's input, scatter's target); `other` is
+ * gather's output or scatter's source.
+ */
+export function indexMeta(
+  shape: readonly number[],
+  dim: number,
+  dimSize: number,
+  index: { strides: readonly number[]; offset: number },
+  target: { strides: readonly number[]; offset: number },
+  other: { strides: readonly number[]; offset: number },
+): Int32Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  return Int32Array.from([
+    count,
+    shape.length,
+    dim,
+    dimSize,
+    ...shape,
+    ...index.strides,
+    index.offset,
+    ...target.strides,
+    target.offset,
+    ...other.strides,
+    other.offset,
+  ]);
+}
+
+const walk = /* wgsl */ `
+  let r = info[1];
+  let dim = info[2];
+  var rem = i32(i);
+  var pi = info[4 + 2 * r];
+  var pt = info[5 + 3 * r];
+  var po = info[6 + 4 * r];
+  var dimStride = 0;
+  for (var d = r - 1; d >= 0; d--) {
+    let size = info[4 + d];
+    let c = rem % size;
+    rem = rem / size;
+    pi += c * info[4 + r + d];
+    po += c * info[6 + 3 * r + d];
+    if (d == dim) { dimStride = info[5 + 2 * r + d]; } else { pt += c * info[5 + 2 * r + d]; }
+  }
+  let k = idx[pi];
+  let inBounds = k >= 0 && k < info[3];
+`;
+
+export function gatherShader(input: DType, out: DType): string {
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> outp: array<${storageType(out)}>;
+@group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
+@group(0) @binding(3) var<storage, read> idx: array<i32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = ${flatIndexWgsl};
+  if (i >= u32(info[0])) { return; }
+  ${walk}
+  // Out-of-range indices read 0 (the CPU backend raises an error; a GPU kernel cannot).
+  var v = 0.0;
+  if (inBounds) { v = f32(x[pt + k * dimStride]); }
+  outp[po] = ${storeAs(out, 'v')};
+}
+`;
+}
+
+/** scatter: target[..., index[...], ...] = src (assign) or += src (add, with atomics). */
+export function scatterShader(mode: 'assign' | 'add', target: DType): string {
+  const type = storageType(target);
+  const atomicAdd = mode === 'add';
+  const targetDecl = atomicAdd
+    ? `var<storage, read_write> tgt: array<atomic<${type === 'f32' ? 'u32' : type}>>;`
+    : `var<storage, read_write> tgt: array<${type}>;`;
+  let update: string;
+  if (!atomicAdd) update = `tgt[q] = ${storeAs(target, 'v')};`;
+  else if (type === 'f32') {
+    // Float atomic add by compare-and-swap on the bits.
+    update = /* wgsl */ `
+    var old = atomicLoad(&tgt[q]);
+    loop {
+      let updated = bitcast<u32>(bitcast<f32>(old) + v);
+      let result = atomicCompareExchangeWeak(&tgt[q], old, updated);
+      if (result.exchanged) { break; }
+      old = result.old_value;
+    }`;
+  } else update = `atomicAdd(&tgt[q], ${type}(v));`;
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) ${targetDecl}
+@group(0) @binding(2) var<storage, read> src: array<${type}>;
+@group(0) @binding(3) var<storage, read> idx: array<i32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = ${flatIndexWgsl};
+  if (i >= u32(info[0])) { return; }
+  ${walk}
+  if (!inBounds) { return; }
+  let q = pt + k * dimStride;
+  let v = f32(src[po]);
+  ${update}
+}
+`;
+}
+
+/** Metadata: [rows, size, inner, rank, shape[r], strides[r], offset, dim]. */
+export function cumsumMeta(shape: readonly number[], strides: readonly number[], offset: number, dim: number): Int32Array {
+  const size = shape[dim]!;
+  let inner = 1;
+  for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;
+  const rows = shape.reduce((a, b) => a * b, 1) / Math.max(size, 1);
+  return Int32Array.from([rows, size, inner, shape.length, ...shape, ...strides, offset, dim]);
+}
+
+export function cumsumShader(input: DType, out: DType): string {
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> outp: array<${storageType(out)}>;
+@group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = i32(${flatIndexWgsl});
+  if (row >= info[0]) { return; }
+  let size = info[1];
+  let inner = info[2];
+  let r = info[3];
+  let dim = info[5 + 2 * r];
+  // Input position of (row, 0): row = outer * inner + within, over the dims other than dim.
+  var rem = row;
+  var p = info[4 + 2 * r];
+  for (var d = r - 1; d >= 0; d--) {
+    if (d == dim) { continue; }
+    let s = info[4 + d];
+    p += (rem % s) * info[4 + r + d];
+    rem = rem / s;
+  }
+  let stride = info[4 + r + dim];
+  let outBase = (row / inner) * size * inner + row % inner;
+  var acc = 0.0;
+  for (var k = 0; k < size; k++) {
+    acc = acc + f32(x[p + k * stride]);
+    outp[outBase + k * inner] = ${storeAs(out, 'acc')};
+  }
+}
+`;
+}

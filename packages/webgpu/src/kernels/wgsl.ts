@@ -1,0 +1,203 @@
+// WGSL building blocks shared by the kernels: element types, the expression renderer for
+// elementwise ops, and scalar helpers with PyTorch's semantics where WGSL's differ (NaN
+// propagation in max/min, pow of negative bases, log1p/expm1 accuracy, erf).
+
+import type { BinaryFn, DType, Expr, UnaryFn } from '@dl/tensor';
+
+/** The WGSL element type a dtype is stored as (bool as u32 0/1: WGSL has no 8-bit storage). */
+export function storageType(dtype: DType): 'f32' | 'i32' | 'u32' {
+  switch (dtype) {
+    case 'float32':
+      return 'f32';
+    case 'int32':
+      return 'i32';
+    case 'bool':
+      return 'u32';
+    case 'float64':
+      throw new Error("float64 is not supported on WebGPU (WGSL has no f64); use .to('float32') first");
+    default:
+      return dtype satisfies never;
+  }
+}
+
+/** Converts an f32 computation result into the storage type of `dtype`. */
+export function storeAs(dtype: DType, value: string): string {
+  switch (storageType(dtype)) {
+    case 'f32':
+      return value;
+    case 'i32':
+      return `i32(trunc(${value}))`;
+    case 'u32':
+      return `select(0u, 1u, (${value}) != 0.0)`;
+  }
+}
+
+export const helpersWgsl = /* wgsl */ `
+fn dl_isnan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn dl_isinf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+// NaN and infinity come from private variables: WGSL rejects them as constant expressions.
+var<private> dl_nan_bits: u32 = 0x7fc00000u;
+var<private> dl_inf_bits: u32 = 0x7f800000u;
+fn dl_nan() -> f32 { return bitcast<f32>(dl_nan_bits); }
+fn dl_inf() -> f32 { return bitcast<f32>(dl_inf_bits); }
+fn dl_max(a: f32, b: f32) -> f32 { if (dl_isnan(a) || dl_isnan(b)) { return dl_nan(); } return max(a, b); }
+fn dl_min(a: f32, b: f32) -> f32 { if (dl_isnan(a) || dl_isnan(b)) { return dl_nan(); } return min(a, b); }
+fn dl_pow(a: f32, b: f32) -> f32 {
+  if (b == 0.0) { return 1.0; }
+  if (dl_isnan(a) || dl_isnan(b)) { return dl_nan(); }
+  if (a == 0.0) { return select(0.0, dl_inf(), b < 0.0); }
+  let m = exp2(b * log2(abs(a)));
+  if (a > 0.0) { return m; }
+  if (floor(b) != b) { return dl_nan(); }
+  return select(m, -m, abs(b) % 2.0 == 1.0);
+}
+fn dl_mod(a: f32, b: f32) -> f32 {
+  let r = a - b * floor(a / b);
+  return select(r, a % b, dl_isinf(b));
+}
+fn dl_log1p(x: f32) -> f32 {
+  let u = 1.0 + x;
+  if (u == 1.0) { return x; }
+  return log(u) * x / (u - 1.0);
+}
+fn dl_expm1(x: f32) -> f32 {
+  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+  return exp(x) - 1.0;
+}
+fn dl_tanh(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
+fn dl_sign(x: f32) -> f32 { if (dl_isnan(x)) { return x; } return sign(x); }
+fn dl_erf(x: f32) -> f32 {
+  // Numerical Recipes' Chebyshev fit of erfc (fractional error below 1.2e-7), and the
+  // Maclaurin series near 0 where relative accuracy matters.
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
+    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
+    t * (-0.82215223 + t * 0.17087277)))))))));
+  let e = 1.0 - r;
+  if (z < 0.5) {
+    let x2 = x * x;
+    return x * (1.1283791671 + x2 * (-0.3761263890 + x2 * (0.1128379167 + x2 * (-0.0268661706 +
+      x2 * (0.0052239776 - x2 * 0.000854832)))));
+  }
+  return select(-e, e, x >= 0.0);
+}
+fn dl_bool(x: f32) -> f32 { return select(0.0, 1.0, x != 0.0); }
+`;
+
+const unaryWgsl: Record<UnaryFn, (x: string) => string> = {
+  neg: (x) => `(-${x})`,
+  abs: (x) => `abs(${x})`,
+  exp: (x) => `exp(${x})`,
+  log: (x) => `log(${x})`,
+  log1p: (x) => `dl_log1p(${x})`,
+  expm1: (x) => `dl_expm1(${x})`,
+  sqrt: (x) => `sqrt(${x})`,
+  sin: (x) => `sin(${x})`,
+  cos: (x) => `cos(${x})`,
+  tan: (x) => `tan(${x})`,
+  tanh: (x) => `dl_tanh(${x})`,
+  erf: (x) => `dl_erf(${x})`,
+  floor: (x) => `floor(${x})`,
+  ceil: (x) => `ceil(${x})`,
+  trunc: (x) => `trunc(${x})`,
+  roundHalfEven: (x) => `round(${x})`, // WGSL's round is half to even
+  sign: (x) => `dl_sign(${x})`,
+  not: (x) => `select(0.0, 1.0, ${x} == 0.0)`,
+  isnan: (x) => `select(0.0, 1.0, dl_isnan(${x}))`,
+  isinf: (x) => `select(0.0, 1.0, dl_isinf(${x}))`,
+};
+
+const binaryWgsl: Record<BinaryFn, (a: string, b: string) => string> = {
+  add: (a, b) => `(${a} + ${b})`,
+  sub: (a, b) => `(${a} - ${b})`,
+  mul: (a, b) => `(${a} * ${b})`,
+  div: (a, b) => `(${a} / ${b})`,
+  pow: (a, b) => `dl_pow(${a}, ${b})`,
+  max: (a, b) => `dl_max(${a}, ${b})`,
+  min: (a, b) => `dl_min(${a}, ${b})`,
+  atan2: (a, b) => `atan2(${a}, ${b})`,
+  mod: (a, b) => `dl_mod(${a}, ${b})`,
+  eq: (a, b) => `select(0.0, 1.0, ${a} == ${b})`,
+  ne: (a, b) => `select(0.0, 1.0, ${a} != ${b})`,
+  lt: (a, b) => `select(0.0, 1.0, ${a} < ${b})`,
+  le: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`,
+  gt: (a, b) => `select(0.0, 1.0, ${a} > ${b})`,
+  ge: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`,
+  and: (a, b) => `select(0.0, 1.0, ${a} != 0.0 && ${b} != 0.0)`,
+  or: (a, b) => `select(0.0, 1.0, ${a} != 0.0 || ${b} != 0.0)`,
+  xor: (a, b) => `select(0.0, 1.0, (${a} != 0.0) != (${b} != 0.0))`,
+};
+
+function literal(value: number): string {
+  if (Number.isNaN(value)) return 'dl_nan()';
+  if (value === Infinity) return 'dl_inf()';
+  if (value === -Infinity) return '(-dl_inf())';
+  // An f32 literal; WGSL rejects literals it cannot represent, so go through bits.
+  const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
+  return `bitcast<f32>(${bits}u)`;
+}
+
+/** Renders `expr` over f32 values a0, a1, ... and parameters p0, p1, ... */
+export function renderWgsl(expr: Expr): string {
+  switch (expr.kind) {
+    case 'input':
+      return `a${expr.index}`;
+    case 'param':
+      return `p${expr.index}`;
+    case 'const':
+      return literal(expr.value);
+    case 'unary':
+      return unaryWgsl[expr.fn](renderWgsl(expr.x));
+    case 'binary':
+      return binaryWgsl[expr.fn](renderWgsl(expr.a), renderWgsl(expr.b));
+    case 'select':
+      return `select(${renderWgsl(expr.b)}, ${renderWgsl(expr.a)}, ${renderWgsl(expr.cond)} != 0.0)`;
+    case 'cast': {
+      const x = renderWgsl(expr.x);
+      if (expr.to === 'int32') return `trunc(${x})`;
+      if (expr.to === 'bool') return `dl_bool(${x})`;
+      return x;
+    }
+    default:
+      return expr satisfies never;
+  }
+}
+
+/** Largest param and input index used, so the kernel declares what it needs. */
+export function exprArity(expr: Expr): { inputs: number; params: number } {
+  switch (expr.kind) {
+    case 'input':
+      return { inputs: expr.index + 1, params: 0 };
+    case 'param':
+      return { inputs: 0, params: expr.index + 1 };
+    case 'const':
+      return { inputs: 0, params: 0 };
+    case 'unary':
+    case 'cast':
+      return exprArity(expr.x);
+    case 'binary': {
+      const [a, b] = [exprArity(expr.a), exprArity(expr.b)];
+      return { inputs: Math.max(a.inputs, b.inputs), params: Math.max(a.params, b.params) };
+    }
+    case 'select': {
+      const parts = [exprArity(expr.cond), exprArity(expr.a), exprArity(expr.b)];
+      return { inputs: Math.max(...parts.map((p) => p.inputs)), params: Math.max(...parts.map((p) => p.params)) };
+    }
+    default:
+      return expr satisfies never;
+  }
+}
+
+export const workgroupSize = 256;
+
+/** Workgroup counts covering `count` invocations of `workgroupSize`, folded past 65,535. */
+export function grid(count: number, maxPerDimension: number): [number, number] {
+  const groups = Math.ceil(count / workgroupSize);
+  if (groups <= maxPerDimension) return [groups, 1];
+  const y = Math.ceil(groups / maxPerDimension);
+  return [Math.ceil(groups / y), y];
+}
+
+/** The flat invocation index for a grid folded by `grid`. */
+export const flatIndexWgsl = 'gid.x + gid.y * nwg.x * 256u';

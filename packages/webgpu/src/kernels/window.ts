@@ -1,0 +1,99 @@
+// im2col and col2im on WebGPU (the sliding windows of convolution and pooling).
+
+import type { DType, View, WindowGeometry } from '@dl/tensor';
+import { flatIndexWgsl, storageType, storeAs } from './wgsl.js';
+
+/** Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue bits, inStrides[4], inOffset]. */
+export function windowMeta(image: View, g: WindowGeometry, imageShape: readonly number[]): Int32Array {
+  const meta = Int32Array.from([
+    ...imageShape,
+    ...g.kernel,
+    ...g.stride,
+    ...g.padding,
+    ...g.dilation,
+    ...g.outSize,
+    0,
+    ...image.strides,
+    image.offset,
+  ]);
+  new Float32Array(meta.buffer, 14 * 4, 1)[0] = g.padValue;
+  return meta;
+}
+
+const fields = /* wgsl */ `
+  let N = info[0]; let C = info[1]; let H = info[2]; let W = info[3];
+  let kh = info[4]; let kw = info[5]; let sh = info[6]; let sw = info[7];
+  let ph = info[8]; let pw = info[9]; let dh = info[10]; let dw = info[11];
+  let oh = info[12]; let ow = info[13];
+`;
+
+/** One invocation per element of columns [N, C*kh*kw, oh*ow]; input [N, C, H, W] strided. */
+export function im2colShader(input: DType, out: DType): string {
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> cols: array<${storageType(out)}>;
+@group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  ${fields}
+  let L = oh * ow;
+  let total = N * C * kh * kw * L;
+  let i = i32(${flatIndexWgsl});
+  if (i >= total) { return; }
+  let l = i % L;
+  let rowIndex = (i / L) % (C * kh * kw);
+  let n = i / (L * C * kh * kw);
+  let j = rowIndex % kw;
+  let ki = (rowIndex / kw) % kh;
+  let c = rowIndex / (kw * kh);
+  let y = (l / ow) * sh - ph + ki * dh;
+  let xx = (l % ow) * sw - pw + j * dw;
+  var v = bitcast<f32>(info[14]);
+  if (y >= 0 && y < H && xx >= 0 && xx < W) {
+    v = f32(x[info[19] + n * info[15] + c * info[16] + y * info[17] + xx * info[18]]);
+  }
+  cols[i] = ${storeAs(out, 'v')};
+}
+`;
+}
+
+/**
+ * One invocation per output pixel [N, C, H, W] (contiguous), summing every column entry that
+ * unfold took from it; columns [N, C*kh*kw, L] strided (meta strides and offset).
+ */
+export function col2imShader(input: DType, out: DType): string {
+  return /* wgsl */ `
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> img: array<${storageType(out)}>;
+@group(0) @binding(2) var<storage, read> cols: array<${storageType(input)}>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  ${fields}
+  let total = N * C * H * W;
+  let i = i32(${flatIndexWgsl});
+  if (i >= total) { return; }
+  let xx = i % W;
+  let y = (i / W) % H;
+  let c = (i / (W * H)) % C;
+  let n = i / (W * H * C);
+  var acc = 0.0;
+  for (var ki = 0; ki < kh; ki++) {
+    let ty = y + ph - ki * dh;
+    if (ty < 0 || ty % sh != 0) { continue; }
+    let oy = ty / sh;
+    if (oy >= oh) { continue; }
+    for (var j = 0; j < kw; j++) {
+      let tx = xx + pw - j * dw;
+      if (tx < 0 || tx % sw != 0) { continue; }
+      let ox = tx / sw;
+      if (ox >= ow) { continue; }
+      let row = (c * kh + ki) * kw + j;
+      acc = acc + f32(cols[info[19] + n * info[15] + row * info[16] + (oy * ow + ox) * info[17]]);
+    }
+  }
+  img[i] = ${storeAs(out, 'acc')};
+}
+`;
+}

@@ -1,0 +1,87 @@
+// A pool of GPU storage buffers bucketed by size. Freed buffers wait until the work recorded
+// so far is submitted (a queue write into a buffer that recorded work still reads would
+// land first), then join a free list of their size class; the pool keeps at most `cap`
+// bytes of free buffers and destroys the rest.
+
+import type { WebGPUDevice } from './device.js';
+
+/** Rounds up to a size class: 256 bytes, then steps of a quarter power of two. */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const power = 2 ** Math.floor(Math.log2(bytes));
+  const step = power / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+export interface PoolStats {
+  /** Bytes in buffers handed out and not yet freed. */
+  inUse: number;
+  /** Bytes in free buffers kept for reuse. */
+  pooled: number;
+  /** Buffers created so far (a steady training loop stops creating them). */
+  created: number;
+}
+
+export class BufferPool {
+  readonly #free = new Map<number, GPUBuffer[]>();
+  #waiting: GPUBuffer[] = [];
+  #pooledBytes = 0;
+  #inUseBytes = 0;
+  #created = 0;
+
+  constructor(
+    private readonly device: WebGPUDevice,
+    /** Free bytes kept for reuse at most. */
+    private readonly cap = 512 * 2 ** 20,
+  ) {
+    device.onSubmit(() => this.#recycle());
+  }
+
+  acquire(bytes: number, label: string): GPUBuffer {
+    const size = sizeClass(bytes);
+    const list = this.#free.get(size);
+    const reused = list?.pop();
+    this.#inUseBytes += size;
+    if (reused) {
+      this.#pooledBytes -= size;
+      return reused;
+    }
+    this.#created++;
+    return this.device.createBuffer(size, label);
+  }
+
+  release(buffer: GPUBuffer): void {
+    this.#inUseBytes -= buffer.size;
+    if (this.device.isLost) return;
+    if (this.device.hasPendingWork) this.#waiting.push(buffer);
+    else this.#keep(buffer);
+  }
+
+  stats(): PoolStats {
+    return { inUse: this.#inUseBytes, pooled: this.#pooledBytes, created: this.#created };
+  }
+
+  /** Destroys every free buffer. */
+  trim(): void {
+    for (const list of this.#free.values()) for (const buffer of list) buffer.destroy();
+    this.#free.clear();
+    this.#pooledBytes = 0;
+  }
+
+  #recycle(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const buffer of waiting) this.#keep(buffer);
+  }
+
+  #keep(buffer: GPUBuffer): void {
+    if (this.#pooledBytes + buffer.size > this.cap) {
+      buffer.destroy();
+      return;
+    }
+    const list = this.#free.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.#free.set(buffer.size, list);
+    this.#pooledBytes += buffer.size;
+  }
+}
