@@ -34,6 +34,11 @@ export class GPUStorage implements Storage {
   ) {}
 }
 
+interface Shader {
+  key: string;
+  code: string;
+}
+
 /** Reductions over more elements than this use a workgroup per output. */
 const parallelReduceThreshold = 256;
 
@@ -205,21 +210,18 @@ export class WebGPUBackend implements Backend {
 
   // ---- helpers ----
 
-  #shader(key: string, build: () => string): string {
+  #shader(key: string, build: () => string): Shader {
     let code = this.#shaders.get(key);
     if (code === undefined) {
       code = build();
       this.#shaders.set(key, code);
     }
-    return code;
+    return { key, code };
   }
 
-  /** Uploads `meta`, dispatches `code` over the views' buffers, and frees the metadata. */
-  #run(label: string, code: string, meta: Int32Array, views: readonly View[], workgroups: readonly [number, number, number?]): void {
-    const metaBuffer = this.#pool.acquire(meta.byteLength, 'meta');
-    this.runtime.write(metaBuffer, meta, 0, `${label} (metadata)`);
-    this.runtime.dispatch({ label, code, bindings: [metaBuffer, ...views.map((v) => this.#buffer(v))], workgroups });
-    this.#pool.release(metaBuffer);
+  /** Dispatches `shader` over the views' buffers (the first is written), with `meta` at binding 0. */
+  #run(label: string, shader: Shader, meta: Int32Array, views: readonly View[], workgroups: readonly [number, number, number?]): void {
+    this.runtime.dispatch({ label, code: shader.code, key: shader.key, meta, bindings: views.map((v) => this.#buffer(v)), workgroups });
   }
 
   #buffer(view: View): GPUBuffer {

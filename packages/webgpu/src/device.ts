@@ -20,18 +20,42 @@ export interface AdapterDescription {
 export interface ComputeProgram {
   /** Names the work in error messages, e.g. `add [64, 128]`. */
   label: string;
-  /** WGSL source. Pipelines are cached by source and entry point. */
+  /** WGSL source. */
   code: string;
+  /** Identifies `code` for the pipeline cache (the source itself when omitted). */
+  key?: string;
   /** Entry point name; `main` when omitted. */
   entryPoint?: string;
-  /** Buffers bound, in order, to `@group(0) @binding(0..n-1)`. */
+  /**
+   * Buffers bound, in order, to `@group(0) @binding(0..n-1)`; with `meta`, to bindings
+   * 1..n instead, the first read_write and the rest read-only.
+   */
   bindings: readonly GPUBuffer[];
   /** Workgroup counts along x, y and z. */
   workgroups: readonly [number, number?, number?];
+  /**
+   * Small per-dispatch parameters (shapes, strides, scalars), bound at binding 0 as
+   * `var<storage, read> info: array<i32>`. They are staged in one buffer per batch and
+   * bound at a dynamic offset, so dispatches that differ only in them share bind groups.
+   */
+  meta?: Int32Array;
 }
 
 type ErrorKind = 'validation' | 'out-of-memory' | 'internal';
 const errorKinds: readonly ErrorKind[] = ['validation', 'out-of-memory', 'internal'];
+
+interface CachedPipeline {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  id: number;
+}
+
+/** Bind groups kept at most (the cache starts over past this). */
+const maxBindGroups = 4096;
+
+/** Bytes of metadata one dispatch may bind, and the batch's staging capacity. */
+const metaBindingBytes = 1024;
+const metaCapacityBytes = 64 * 1024;
 
 /** Dispatches recorded before a batch is submitted without being asked. */
 const maxDispatchesPerBatch = 64;
@@ -47,8 +71,20 @@ export class WebGPUDevice {
   #rejectFailed: (error: Error) => void = () => {};
   readonly #failed: Promise<never>;
   #pendingErrors: Promise<WebGPUOperationError | undefined>[] = [];
-  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #pipelines = new Map<string, CachedPipeline>();
+  /**
+   * Bind groups by pipeline and buffers. Creating one costs more than the dispatch itself
+   * in Dawn, and a training loop binds the same pooled buffers step after step.
+   */
+  readonly #bindGroups = new Map<string, GPUBindGroup>();
+  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
+  #nextId = 0;
+  /** The metadata of the current batch, copied into #metaBuffer when it is submitted. */
+  readonly #metaStaging = new Int32Array(metaCapacityBytes / 4);
+  #metaUsed = 0;
+  #metaBuffer: GPUBuffer | undefined;
   #encoder: GPUCommandEncoder | undefined;
+  #pass: GPUComputePassEncoder | undefined;
   #batchLabels: string[] = [];
   readonly #submitListeners: (() => void)[] = [];
   /**
@@ -132,7 +168,9 @@ export class WebGPUDevice {
     // Tensors never live in SharedArrayBuffers; WebGPU's typing asks for a plain ArrayBuffer.
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
-    this.#scoped(label, () => this.gpu.queue.writeBuffer(buffer, byteOffset, padded));
+    this.#batchPass(); // errors of the write are caught by the batch's scopes
+    this.gpu.queue.writeBuffer(buffer, byteOffset, padded);
+    this.#batchLabels.push(label);
   }
 
   /**
@@ -165,20 +203,23 @@ export class WebGPUDevice {
       }
     }
     if (x * y * z === 0) return;
-    this.#scoped(program.label, () => {
-      const pipeline = this.#pipeline(program);
-      const bindGroup = this.gpu.createBindGroup({
-        label: program.label,
-        layout: pipeline.getBindGroupLayout(0),
-        entries: program.bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
-      });
-      this.#encoder ??= this.gpu.createCommandEncoder({ label: 'dl batch' });
-      const pass = this.#encoder.beginComputePass({ label: program.label });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bindGroup);
-      pass.dispatchWorkgroups(x, y, z);
-      pass.end();
-    });
+    const meta = program.meta;
+    if (meta && meta.byteLength > metaBindingBytes) {
+      throw new RangeError(`${program.label}: ${meta.byteLength} bytes of kernel metadata exceed ${metaBindingBytes}`);
+    }
+    const align = Math.max(256, this.limits.minStorageBufferOffsetAlignment);
+    if (meta && this.#metaUsed + metaBindingBytes > metaCapacityBytes) this.flush();
+    const { pipeline, layout, id } = this.#pipeline(program);
+    const bindGroup = this.#bindGroup(id, layout, program);
+    const pass = this.#batchPass();
+    pass.setPipeline(pipeline);
+    if (meta) {
+      const offset = this.#metaUsed;
+      this.#metaStaging.set(meta, offset / 4);
+      this.#metaUsed = offset + Math.ceil(meta.byteLength / align) * align;
+      pass.setBindGroup(0, bindGroup, [offset]);
+    } else pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(x, y, z);
     this.#batchLabels.push(program.label);
     if (this.#batchLabels.length >= maxDispatchesPerBatch) this.flush();
   }
@@ -188,9 +229,19 @@ export class WebGPUDevice {
     const encoder = this.#encoder;
     if (!encoder) return;
     const labels = this.#batchLabels;
+    this.#pass?.end();
+    this.#pass = undefined;
     this.#encoder = undefined;
     this.#batchLabels = [];
-    this.#scoped(describeBatch(labels), () => this.gpu.queue.submit([encoder.finish()]));
+    if (this.#metaUsed > 0) {
+      // Queue writes land before the submission below and after every earlier one, so one
+      // staging buffer serves every batch.
+      this.gpu.queue.writeBuffer(this.#metaBufferFor(), 0, this.#metaStaging, 0, this.#metaUsed / 4);
+      this.#metaUsed = 0;
+    }
+    this.gpu.queue.submit([encoder.finish()]);
+    // The batch's error scopes, pushed when it began, close over everything recorded in it.
+    this.#popScopes(describeBatch(labels));
     for (const listener of this.#submitListeners) listener();
   }
 
@@ -234,6 +285,7 @@ export class WebGPUDevice {
   /** Destroys the device. Pending reads reject with a WebGPUDeviceLostError. */
   destroy(): void {
     this.#encoder = undefined;
+    this.#pass = undefined;
     this.#batchLabels = [];
     this.#fail(this.#lostError());
     this.gpu.destroy();
@@ -288,39 +340,114 @@ export class WebGPUDevice {
 
   /** Runs `body` inside validation, out-of-memory and internal error scopes labelled `label`. */
   #scoped<T>(label: string, body: () => T): T {
-    for (const kind of errorKinds) this.gpu.pushErrorScope(kind);
+    this.#pushScopes();
     try {
       return body();
     } finally {
-      // Scopes pop in reverse order of pushing.
-      for (const kind of [...errorKinds].reverse()) {
-        this.#pendingErrors.push(
-          this.gpu.popErrorScope().then(
-            (error) =>
-              error
-                ? new WebGPUOperationError(`${label}: ${kind} error: ${error.message}`, kind)
-                : undefined,
-            () => undefined, // popErrorScope only rejects once the device is lost, reported elsewhere
-          ),
-        );
-      }
+      this.#popScopes(label);
     }
   }
 
-  #pipeline(program: ComputeProgram): GPUComputePipeline {
-    const entryPoint = program.entryPoint ?? 'main';
-    const key = `${entryPoint}\n${program.code}`;
-    let pipeline = this.#pipelines.get(key);
-    if (!pipeline) {
-      const module = this.gpu.createShaderModule({ label: program.label, code: program.code });
-      pipeline = this.gpu.createComputePipeline({
-        label: program.label,
-        layout: 'auto',
-        compute: { module, entryPoint },
-      });
-      this.#pipelines.set(key, pipeline);
+  #pushScopes(): void {
+    for (const kind of errorKinds) this.gpu.pushErrorScope(kind);
+  }
+
+  /** Pops the three scopes of #pushScopes; their errors reject the next wait, labelled. */
+  #popScopes(label: string): void {
+    // Scopes pop in reverse order of pushing.
+    for (const kind of [...errorKinds].reverse()) {
+      this.#pendingErrors.push(
+        this.gpu.popErrorScope().then(
+          (error) =>
+            error ? new WebGPUOperationError(`${label}: ${kind} error: ${error.message}`, kind) : undefined,
+          () => undefined, // popErrorScope only rejects once the device is lost, reported elsewhere
+        ),
+      );
     }
-    return pipeline;
+  }
+
+  /** The compute pass of the current batch, starting a batch (and its error scopes) if needed. */
+  #batchPass(): GPUComputePassEncoder {
+    if (!this.#encoder) {
+      this.#pushScopes();
+      this.#encoder = this.gpu.createCommandEncoder({ label: 'dl batch' });
+    }
+    this.#pass ??= this.#encoder.beginComputePass({ label: 'dl batch' });
+    return this.#pass;
+  }
+
+  #metaBufferFor(): GPUBuffer {
+    this.#metaBuffer ??= this.gpu.createBuffer({
+      label: 'dl kernel metadata',
+      size: metaCapacityBytes,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
+    });
+    return this.#metaBuffer;
+  }
+
+  #bindGroup(pipelineId: number, layout: GPUBindGroupLayout, program: ComputeProgram): GPUBindGroup {
+    let key = String(pipelineId);
+    for (const buffer of program.bindings) {
+      let id = this.#bufferIds.get(buffer);
+      if (id === undefined) {
+        id = this.#nextId++;
+        this.#bufferIds.set(buffer, id);
+      }
+      key += `,${id}`;
+    }
+    let group = this.#bindGroups.get(key);
+    if (!group) {
+      if (this.#bindGroups.size >= maxBindGroups) this.#bindGroups.clear();
+      group = this.gpu.createBindGroup({
+        label: program.label,
+        layout,
+        entries: program.meta
+          ? [
+              { binding: 0, resource: { buffer: this.#metaBufferFor(), size: metaBindingBytes } },
+              ...program.bindings.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+            ]
+          : program.bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
+      });
+      this.#bindGroups.set(key, group);
+    }
+    return group;
+  }
+
+  /** Binding 0: metadata at a dynamic offset; 1: the output; then read-only inputs. */
+  #metaLayout(buffers: number): GPUBindGroupLayout {
+    const compute = 4; // GPUShaderStage.COMPUTE
+    return this.gpu.createBindGroupLayout({
+      entries: [
+        { binding: 0, visibility: compute, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
+        ...Array.from({ length: buffers }, (_, i) => ({
+          binding: i + 1,
+          visibility: compute,
+          buffer: { type: i === 0 ? ('storage' as const) : ('read-only-storage' as const) },
+        })),
+      ],
+    });
+  }
+
+  #pipeline(program: ComputeProgram): CachedPipeline {
+    const entryPoint = program.entryPoint ?? 'main';
+    const withMeta = program.meta !== undefined;
+    const key = `${entryPoint}|${withMeta ? program.bindings.length : 'auto'}|${program.key ?? program.code}`;
+    let cached = this.#pipelines.get(key);
+    if (!cached) {
+      // Compiled in scopes of its own, so a shader error names the op that needed it.
+      cached = this.#scoped(program.label, () => {
+        const module = this.gpu.createShaderModule({ label: program.label, code: program.code });
+        const layout = withMeta ? this.#metaLayout(program.bindings.length) : undefined;
+        const pipeline = this.gpu.createComputePipeline({
+          label: program.label,
+          layout: layout ? this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }) : 'auto',
+          compute: { module, entryPoint },
+        });
+        return { pipeline, layout: layout ?? pipeline.getBindGroupLayout(0), id: this.#nextId++ };
+      });
+      this.#pipelines.set(key, cached);
+    }
+    return cached;
   }
 }
 
