@@ -116,7 +116,7 @@ export class WebGPUDevice {
       // code using `gpu` directly. It is reported to the next wait instead of the console.
       event.preventDefault();
       const error = (event as GPUUncapturedErrorEvent).error;
-      this.#fail(new WebGPUOperationError(`WebGPU error: ${error.message}`, 'uncaptured'));
+      this.#pendingErrors.push(Promise.resolve(new WebGPUOperationError(`WebGPU error: ${error.message}`, 'uncaptured')));
     });
   }
 
@@ -209,9 +209,9 @@ export class WebGPUDevice {
     }
     const align = Math.max(256, this.limits.minStorageBufferOffsetAlignment);
     if (meta && this.#metaUsed + metaBindingBytes > metaCapacityBytes) this.flush();
+    const pass = this.#batchPass(); // opens the batch's error scopes first
     const { pipeline, layout, id } = this.#pipeline(program);
     const bindGroup = this.#bindGroup(id, layout, program);
-    const pass = this.#batchPass();
     pass.setPipeline(pipeline);
     if (meta) {
       const offset = this.#metaUsed;
