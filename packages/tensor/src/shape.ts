@@ -41,9 +41,14 @@ export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] 
 }
 
 /** Strides that read a tensor of `shape`/`strides` as if it had `target` shape (0 where broadcast). */
-export function broadcastStrides(shape: Shape, strides: readonly number[], target: Shape): number[] {
+export function broadcastStrides(
+  shape: Shape,
+  strides: readonly number[],
+  target: Shape,
+): number[] {
   const offset = target.length - shape.length;
-  if (offset < 0) throw new Error(`cannot broadcast ${formatShape(shape)} to ${formatShape(target)}`);
+  if (offset < 0)
+    throw new Error(`cannot broadcast ${formatShape(shape)} to ${formatShape(target)}`);
   const out = new Array<number>(target.length).fill(0);
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i]!;
@@ -72,7 +77,11 @@ export function normalizeDim(dim: number, ndim: number, op = 'dim'): number {
 }
 
 /** Normalises a dim or list of dims (undefined: all dims), refusing repeats. */
-export function normalizeDims(dims: number | readonly number[] | undefined, ndim: number, op: string): number[] {
+export function normalizeDims(
+  dims: number | readonly number[] | undefined,
+  ndim: number,
+  op: string,
+): number[] {
   if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(d, ndim, op));
@@ -85,7 +94,9 @@ export function normalizeDims(dims: number | readonly number[] | undefined, ndim
   return out.sort((a, b) => a - b);
 }
 
+/** Whether the layout is row-major without gaps; any empty tensor is (as in PyTorch). */
 export function isContiguousLayout(shape: Shape, strides: readonly number[]): boolean {
+  if (shape.includes(0)) return true;
   let expected = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     const d = shape[i]!;
@@ -98,7 +109,9 @@ export function isContiguousLayout(shape: Shape, strides: readonly number[]): bo
 export function checkShape(shape: readonly number[], op: string): number[] {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new Error(`${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`);
+      throw new Error(
+        `${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`,
+      );
     }
   }
   return [...shape];

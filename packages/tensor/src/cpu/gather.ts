@@ -6,7 +6,9 @@ import { offsetsOf } from './layout.js';
 
 function checkIndex(value: number, size: number, dim: number, op: string): void {
   if (value < 0 || value >= size) {
-    throw new RangeError(`${op}: index ${value} is out of bounds for dimension ${dim} with size ${size}`);
+    throw new RangeError(
+      `${op}: index ${value} is out of bounds for dimension ${dim} with size ${size}`,
+    );
   }
 }
 

@@ -16,10 +16,7 @@ export function collapseDims(
     const size = shape[d]!;
     if (size === 1) continue;
     const last = outShape.length - 1;
-    if (
-      last >= 0 &&
-      layouts.every((strides, k) => outStrides[k]![last] === strides[d]! * size)
-    ) {
+    if (last >= 0 && layouts.every((strides, k) => outStrides[k]![last] === strides[d]! * size)) {
       outShape[last] = outShape[last]! * size;
       for (const [k, strides] of layouts.entries()) outStrides[k]![last] = strides[d]!;
       continue;

@@ -3,11 +3,11 @@
 
 import { E } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
-import { formatShape, normalizeDim } from '../shape.js';
+import { formatShape, normalizeDim, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { arange, full, fromValues, zeros } from './creation.js';
+import { arange, fromValues, full, zeros } from './creation.js';
 import { where } from './elementwise.js';
-import { select, slice as sliceDim } from './shape.js';
+import { embed, select, slice as sliceDim } from './shape.js';
 
 /** A Python slice: `slice(null, null, 2)` is `::2`. */
 export interface Slice {
@@ -18,7 +18,11 @@ export interface Slice {
 }
 
 /** Python's slice(start, stop, step) for index(): null (or undefined) leaves a bound open. */
-export function slice(start: number | null = null, stop: number | null = null, step: number | null = null): Slice {
+export function slice(
+  start: number | null = null,
+  stop: number | null = null,
+  step: number | null = null,
+): Slice {
   return { kind: 'slice', start, stop, step };
 }
 
@@ -28,6 +32,8 @@ export type IndexItem = number | Slice | null | '...' | Tensor;
 export type IndexSpec = readonly IndexItem[] | string;
 
 function parseIndex(spec: string): IndexItem[] {
+  // x.index('') is Python's x[()]: no index at all.
+  if (spec.trim() === '') return [];
   return spec.split(',').map((raw) => {
     const part = raw.trim();
     if (part === '...' || part === 'Ellipsis') return '...';
@@ -35,7 +41,7 @@ function parseIndex(spec: string): IndexItem[] {
     if (part.includes(':')) {
       const bounds = part.split(':').map((b) => b.trim());
       if (bounds.length > 3) throw new Error(`index: invalid slice '${part}'`);
-      const [start, stop, step] = bounds.map((b) => (b === '' || b === undefined ? null : toInt(b, spec)));
+      const [start, stop, step] = bounds.map((b) => (b === '' ? null : toInt(b, spec)));
       return slice(start ?? null, stop ?? null, step ?? null);
     }
     return toInt(part, spec);
@@ -43,8 +49,9 @@ function parseIndex(spec: string): IndexItem[] {
 }
 
 function toInt(text: string, spec: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw new Error(`index: '${text}' in '${spec}' is not an integer, slice, None or ...`);
+  const value = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(value))
+    throw new Error(`index: '${text}' in '${spec}' is not an integer, slice, None or ...`);
   return value;
 }
 
@@ -52,14 +59,17 @@ function isTensorItem(item: IndexItem): item is Tensor {
   return typeof item === 'object' && item !== null && (item as { kind?: string }).kind !== 'slice';
 }
 
+/** How many dims of the indexed tensor an item uses up (a bool mask: one per mask dim). */
+function dimsConsumed(item: IndexItem): number {
+  if (item === null || item === '...') return 0;
+  return isTensorItem(item) && item.dtype === 'bool' ? item.ndim : 1;
+}
+
 export function index(x: Tensor, spec: IndexSpec): Tensor {
   const items = typeof spec === 'string' ? parseIndex(spec) : [...spec];
   const ellipses = items.filter((i) => i === '...').length;
   if (ellipses > 1) throw new Error('index: an index can only have a single ellipsis (...)');
-  const consumed = items.filter((i) => i !== null && i !== '...').reduce<number>(
-    (n, i) => n + (isTensorItem(i) && i.dtype === 'bool' ? Math.max(1, i.ndim) : 1),
-    0,
-  );
+  const consumed = items.reduce<number>((n, i) => n + dimsConsumed(i), 0);
   if (consumed > x.ndim) {
     throw new Error(`index: too many indices for tensor of dimension ${x.ndim} (got ${consumed})`);
   }
@@ -69,124 +79,232 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
     else expanded.push(item);
   }
   let y = x;
-  let dim = 0;
+  let dim = 0; // the dim of y the next item applies to
+  let sourceDim = 0; // the same dim counted in x, for error messages
   const tensorDims: { dim: number; index: Tensor }[] = [];
   for (const item of expanded) {
     if (item === null) {
       y = y.unsqueeze(dim);
       dim++;
     } else if (typeof item === 'number') {
+      const size = y.shape[dim]!;
+      if (!Number.isInteger(item) || item < -size || item >= size) {
+        throw new RangeError(
+          `index: index ${item} is out of bounds for dimension ${sourceDim} with size ${size}`,
+        );
+      }
       y = select(y, dim, item);
+      sourceDim++;
     } else if (isTensorItem(item)) {
-      if (item.dtype === 'bool') return booleanMask(y, item, dim);
-      tensorDims.push({ dim, index: item });
+      if (item.dtype === 'bool') {
+        const { flat, positions } = maskPositions(y, item, dim);
+        y = flat;
+        tensorDims.push({ dim, index: positions });
+        sourceDim += item.ndim;
+      } else {
+        tensorDims.push({ dim, index: item });
+        sourceDim++;
+      }
       dim++;
     } else if (item !== '...') {
       const step = item.step ?? 1;
       if (step <= 0) throw new Error(`index: step must be greater than zero, got ${step}`);
       y = sliceDim(y, dim, item.start ?? 0, item.stop ?? Infinity, step);
       dim++;
+      sourceDim++;
     }
   }
-  if (tensorDims.length > 1) throw new Error('index: indexing with more than one index tensor is not supported; index one dim at a time');
+  if (tensorDims.length > 1)
+    throw new Error(
+      'index: indexing with more than one index tensor is not supported; index one dim at a time',
+    );
   const advanced = tensorDims[0];
   if (!advanced) return y;
-  const idx = advanced.index;
-  if (idx.dtype !== 'int32') throw new TypeError(`index: tensors used as indices must be int32 or bool, got ${idx.dtype}`);
+  // An index tensor on the CPU also indexes a tensor on another device, as in PyTorch.
+  const onCpu = advanced.index.device !== y.device && advanced.index.device.readSync;
+  const idx = onCpu ? advanced.index.to(y.device) : advanced.index;
+  if (idx.dtype !== 'int32')
+    throw new TypeError(`index: tensors used as indices must be int32 or bool, got ${idx.dtype}`);
   const size = y.shape[advanced.dim]!;
   // Negative indices count from the end, as in Python.
   const wrapped = where(idx.lt(0), idx.add(size), idx);
   const picked = indexSelect(y, advanced.dim, wrapped.flatten());
-  return picked.reshape([...y.shape.slice(0, advanced.dim), ...idx.shape, ...y.shape.slice(advanced.dim + 1)]);
+  return picked.reshape([
+    ...y.shape.slice(0, advanced.dim),
+    ...idx.shape,
+    ...y.shape.slice(advanced.dim + 1),
+  ]);
 }
 
-/** x[mask] for a bool mask over dims starting at `dim`: needs the mask's values now. */
-function booleanMask(x: Tensor, mask: Tensor, dim: number): Tensor {
+/**
+ * For x[..., mask] with the mask's dims starting at `dim`: x with those dims merged into one
+ * (a new size-1 dim for a 0-d mask), and the positions the mask selects along it. The
+ * output shape depends on the mask's values, so the mask must be readable now (a CPU tensor).
+ */
+function maskPositions(x: Tensor, mask: Tensor, dim: number): { flat: Tensor; positions: Tensor } {
   if (!mask.device.readSync) {
-    throw new Error('index: a boolean mask gives a shape that depends on its values, so it needs a CPU mask; use maskedFill or where on other devices');
+    throw new Error(
+      'index: a boolean mask gives a shape that depends on its values, so it needs a CPU mask; use maskedFill or where on other devices',
+    );
   }
   const covered = x.shape.slice(dim, dim + mask.ndim);
   if (covered.length !== mask.ndim || covered.some((d, i) => d !== mask.shape[i])) {
-    throw new Error(`index: the shape of the mask ${formatShape(mask.shape)} does not match the shape of the indexed tensor ${formatShape(x.shape)} at dimension ${dim}`);
+    throw new Error(
+      `index: the shape of the mask ${formatShape(mask.shape)} does not match the shape of the indexed tensor ${formatShape(x.shape)} at dimension ${dim}`,
+    );
   }
   const values = mask.dataSync();
   const positions: number[] = [];
   for (let i = 0; i < values.length; i++) if (values[i]) positions.push(i);
-  const flat = x.flatten(dim, dim + Math.max(mask.ndim, 1) - 1);
-  const idx = fromValues(Int32Array.from(positions), [positions.length], 'int32', { device: x.device });
-  return indexSelect(flat, dim, idx);
+  const flat = mask.ndim === 0 ? x.unsqueeze(dim) : x.flatten(dim, dim + mask.ndim - 1);
+  return {
+    flat,
+    positions: fromValues(Int32Array.from(positions), [positions.length], 'int32', {
+      device: x.device,
+    }),
+  };
 }
 
 function checkIndexTensor(op: string, index: Tensor): void {
-  if (index.dtype !== 'int32') throw new TypeError(`${op}(): expected an int32 index tensor, got ${index.dtype}`);
+  if (index.dtype !== 'int32')
+    throw new TypeError(`${op}(): expected an int32 index tensor, got ${index.dtype}`);
 }
 
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexTensor('indexSelect', index);
-  if (index.ndim > 1) throw new Error(`indexSelect(): index should have at most 1 dimension, got ${index.ndim}`);
+  if (index.ndim > 1)
+    throw new Error(`indexSelect(): index should have at most 1 dimension, got ${index.ndim}`);
   const axis = normalizeDim(dim, x.ndim, 'indexSelect');
+  if (x.ndim === 0) {
+    // A 0-d tensor has one element: index [0] (or [-1]) picks it, and the result stays 0-d.
+    if (index.numel() !== 1)
+      throw new Error(
+        `indexSelect(): index to a 0-d tensor can have only 1 value, got ${index.numel()}`,
+      );
+    return gather(x.reshape([1]), 0, index.reshape([1])).reshape([]);
+  }
   const shape = [...x.shape];
   shape[axis] = index.numel();
   // The 1-d index, broadcast over the other dims (stride 0): gather without a copy.
   const lifted = index.reshape(shape.map((_, d) => (d === axis ? index.numel() : 1))).expand(shape);
-  return gather(x.ndim === 0 ? x.reshape([1]) : x, axis, lifted);
+  return gather(x, axis, lifted);
 }
 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkIndexTensor('gather', index);
   const axis = normalizeDim(dim, x.ndim, 'gather');
+  if (x.ndim === 0 && index.ndim === 0) {
+    return gather(x.reshape([1]), 0, index.reshape([1])).reshape([]);
+  }
   if (index.ndim !== x.ndim) {
-    throw new Error(`gather(): index tensor must have the same number of dimensions as input tensor (${index.ndim} vs ${x.ndim})`);
+    throw new Error(
+      `gather(): index tensor must have the same number of dimensions as input tensor (${index.ndim} vs ${x.ndim})`,
+    );
   }
   for (let d = 0; d < x.ndim; d++) {
     if (d !== axis && index.shape[d]! > x.shape[d]!) {
-      throw new Error(`gather(): size does not match at dimension ${d}: expected index ${formatShape(index.shape)} to be no larger than self ${formatShape(x.shape)} apart from dimension ${axis}`);
+      throw new Error(
+        `gather(): size does not match at dimension ${d}: expected index ${formatShape(index.shape)} to be no larger than self ${formatShape(x.shape)} apart from dimension ${axis}`,
+      );
     }
   }
   const device = commonDevice('gather', [x, index]);
   const out = emptyTensor(index.shape, x.dtype, device);
-  if (out.numel() > 0) device.gather(viewDescriptor(x), axis, viewDescriptor(index), viewDescriptor(out));
-  return record(out, 'Gather', [x], (g) => [zeros(x.shape, { dtype: g.dtype, device: g.device }).scatterAdd(axis, index, g)], []);
+  if (out.numel() > 0)
+    device.gather(viewDescriptor(x), axis, viewDescriptor(index), viewDescriptor(out));
+  return record(
+    out,
+    'Gather',
+    [x],
+    (g) => [zeros(x.shape, { dtype: g.dtype, device: g.device }).scatterAdd(axis, index, g)],
+    [],
+  );
 }
 
-function scatterInto(mode: 'assign' | 'add', x: Tensor, dim: number, index: Tensor, src: Tensor, op: string): Tensor {
+function scatterInto(
+  mode: 'assign' | 'add',
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor,
+  op: string,
+): Tensor {
   checkIndexTensor(op, index);
   const axis = normalizeDim(dim, x.ndim, op);
+  if (x.ndim === 0 && index.ndim === 0 && src.ndim === 0) {
+    const flat = scatterInto(mode, x.reshape([1]), 0, index.reshape([1]), src.reshape([1]), op);
+    return flat.reshape([]);
+  }
   if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
-    throw new Error(`${op}(): index and src must have the same number of dimensions as self (${index.ndim}, ${src.ndim} vs ${x.ndim})`);
+    throw new Error(
+      `${op}(): index and src must have the same number of dimensions as self (${index.ndim}, ${src.ndim} vs ${x.ndim})`,
+    );
   }
   for (let d = 0; d < x.ndim; d++) {
     if (index.shape[d]! > src.shape[d]! || (d !== axis && index.shape[d]! > x.shape[d]!)) {
-      throw new Error(`${op}(): expected index ${formatShape(index.shape)} to be no larger than self ${formatShape(x.shape)} apart from dimension ${axis} and no larger than src ${formatShape(src.shape)}`);
+      throw new Error(
+        `${op}(): expected index ${formatShape(index.shape)} to be no larger than self ${formatShape(x.shape)} apart from dimension ${axis} and no larger than src ${formatShape(src.shape)}`,
+      );
     }
   }
   const device = commonDevice(op, [x, index, src]);
   const out = emptyTensor(x.shape, x.dtype, device);
   device.elementwise(E.input(0), [viewDescriptor(x)], viewDescriptor(out));
-  if (index.numel() > 0) device.scatter(mode, viewDescriptor(out), axis, viewDescriptor(index), viewDescriptor(src.dtype === x.dtype ? src : src.to(x.dtype)));
+  if (index.numel() > 0)
+    device.scatter(
+      mode,
+      viewDescriptor(out),
+      axis,
+      viewDescriptor(index),
+      viewDescriptor(src.dtype === x.dtype ? src : src.to(x.dtype)),
+    );
   return out;
 }
 
+/**
+ * The gradient of scatter's src from `g` gathered at the index: src may be larger than the
+ * index, and its elements beyond the index's extent get zero (PyTorch 1.13 fails there).
+ */
+function sourceGradient(g: Tensor, axis: number, index: Tensor, source: Tensor): Tensor {
+  const { shape, dtype } = source;
+  const gathered = g.gather(axis, index);
+  const picked = gathered.dtype === dtype ? gathered : gathered.to(dtype);
+  if (sameShape(picked.shape, shape)) return picked;
+  return embed(picked, shape, (z) =>
+    index.shape.reduce((t, size, d) => sliceDim(t, d, 0, size), z),
+  );
+}
+
 export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
-  const source = typeof src === 'number' ? full(index.shape, src, { dtype: x.dtype, device: x.device }) : src;
+  const source =
+    typeof src === 'number' ? full(index.shape, src, { dtype: x.dtype, device: x.device }) : src;
   const out = scatterInto('assign', x, dim, index, source, 'scatter');
   const axis = normalizeDim(dim, x.ndim, 'scatter');
   const inputs = typeof src === 'number' ? [x] : [x, source];
-  return record(out, 'Scatter', inputs, (g) => [
-    // Positions overwritten by src get no gradient from the input.
-    scatter(g, axis, index, 0),
-    ...(inputs.length > 1 ? [g.gather(axis, index)] : []),
-  ], []);
+  return record(
+    out,
+    'Scatter',
+    inputs,
+    (g) => [
+      // Positions overwritten by src get no gradient from the input.
+      scatter(g, axis, index, 0),
+      ...(inputs.length > 1 ? [sourceGradient(g, axis, index, source)] : []),
+    ],
+    [],
+  );
 }
 
 export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
   const out = scatterInto('add', x, dim, index, src, 'scatterAdd');
   const axis = normalizeDim(dim, x.ndim, 'scatterAdd');
-  return record(out, 'ScatterAdd', [x, src], (g) => [g, g.gather(axis, index)], []);
+  return record(out, 'ScatterAdd', [x, src], (g) => [g, sourceGradient(g, axis, index, src)], []);
 }
 
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  if (mask.dtype !== 'bool') throw new TypeError(`maskedFill only supports boolean masks, but got mask with dtype ${mask.dtype}`);
+  if (mask.dtype !== 'bool')
+    throw new TypeError(
+      `maskedFill only supports boolean masks, but got mask with dtype ${mask.dtype}`,
+    );
   const y = where(mask, value, x);
   return y.dtype === x.dtype ? y : y.to(x.dtype);
 }
@@ -195,7 +313,9 @@ function triangle(x: Tensor, diagonal: number, lower: boolean, op: string): Tens
   if (x.ndim < 2) throw new Error(`${op}: input tensor must have at least 2 dimensions`);
   const rows = x.shape[x.ndim - 2]!;
   const cols = x.shape[x.ndim - 1]!;
-  const offset = arange(cols, undefined, 1, { device: x.device }).sub(arange(rows, undefined, 1, { device: x.device }).unsqueeze(1));
+  const offset = arange(cols, undefined, 1, { device: x.device }).sub(
+    arange(rows, undefined, 1, { device: x.device }).unsqueeze(1),
+  );
   const keep = lower ? offset.le(diagonal) : offset.ge(diagonal);
   return where(keep, x, 0).to(x.dtype);
 }
@@ -212,10 +332,28 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   checkIndexTensor('oneHot', indices);
   let classes = numClasses;
-  if (classes < 0) {
-    if (!indices.device.readSync) throw new Error('oneHot: pass numClasses for tensors off the CPU');
+  // On the CPU the values are at hand: check them (and infer the class count) like PyTorch.
+  // Elsewhere an out-of-range value is the scatter kernel's to report.
+  if (indices.device.readSync) {
     const values = indices.dataSync();
-    classes = values.length === 0 ? 0 : Math.max(...values) + 1;
+    let low = 0;
+    let high = -1;
+    for (const v of values) {
+      low = Math.min(low, v);
+      high = Math.max(high, v);
+    }
+    if (low < 0) throw new RangeError('oneHot: Class values must be non-negative.');
+    if (classes < 0) {
+      if (values.length === 0)
+        throw new Error('oneHot: Can not infer total number of classes from empty tensor.');
+      classes = high + 1;
+    } else if (high >= classes) {
+      throw new RangeError(
+        `oneHot: Class values must be smaller than num_classes (got ${high} with num_classes ${classes}).`,
+      );
+    }
+  } else if (classes < 0) {
+    throw new Error('oneHot: pass numClasses for tensors off the CPU');
   }
   const out = zeros([...indices.shape, classes], { dtype: 'int32', device: indices.device });
   return out.scatter(-1, indices.unsqueeze(-1), 1);
@@ -227,17 +365,33 @@ export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
  * Pads the last dims: `pads` is [left, right] for the last dim, then [top, bottom] for the one
  * before, and so on (torch.nn.functional.pad). Negative amounts crop (constant mode).
  */
-export function pad(x: Tensor, pads: readonly number[], mode: PadMode = 'constant', value = 0): Tensor {
-  if (pads.length % 2 !== 0) throw new Error(`pad: padding length must be divisible by 2, got ${pads.length}`);
+export function pad(
+  x: Tensor,
+  pads: readonly number[],
+  mode: PadMode = 'constant',
+  value = 0,
+): Tensor {
+  if (pads.length % 2 !== 0)
+    throw new Error(`pad: padding length must be divisible by 2, got ${pads.length}`);
   const padded = pads.length / 2;
-  if (padded > x.ndim) throw new Error(`pad: padding length ${pads.length} is too large for a ${x.ndim}-d input`);
+  if (padded > x.ndim)
+    throw new Error(`pad: padding length ${pads.length} is too large for a ${x.ndim}-d input`);
   let y = x;
   for (let k = 0; k < padded; k++) {
     const dim = x.ndim - 1 - k;
     const before = pads[2 * k]!;
     const after = pads[2 * k + 1]!;
     if (before === 0 && after === 0) continue;
-    y = mode === 'constant' ? padConstant(y, dim, before, after, value) : padByIndex(y, dim, before, after, mode);
+    const size = y.shape[dim]!;
+    if (size + before + after < 0) {
+      throw new Error(
+        `pad: the input size ${size}, plus negative padding ${before} and ${after} resulted in a negative output size, which is invalid. Check dimension ${dim} of your input.`,
+      );
+    }
+    y =
+      mode === 'constant'
+        ? padConstant(y, dim, before, after, value)
+        : padByIndex(y, dim, before, after, mode);
   }
   return y;
 }
@@ -260,9 +414,21 @@ function padConstant(x: Tensor, dim: number, before: number, after: number, valu
 function padByIndex(x: Tensor, dim: number, before: number, after: number, mode: PadMode): Tensor {
   const size = x.shape[dim]!;
   if (mode === 'reflect' && (before >= size || after >= size)) {
-    throw new Error(`pad: padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${formatShape(x.shape)}`);
+    throw new Error(
+      `pad: padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${formatShape(x.shape)}`,
+    );
+  }
+  if (mode === 'circular' && (before > size || after > size)) {
+    throw new Error(
+      `pad: Padding value causes wrapping around more than once: padding (${before}, ${after}) at dimension ${dim} of input ${formatShape(x.shape)}`,
+    );
   }
   if (size === 0) throw new Error(`pad: ${mode} padding of an empty dimension ${dim}`);
+  if (mode === 'circular' && (before < 0 || after < 0)) {
+    // PyTorch crops first and wraps around what is left.
+    const cropped = sliceDim(x, dim, Math.max(0, -before), size - Math.max(0, -after));
+    return padByIndex(cropped, dim, Math.max(0, before), Math.max(0, after), mode);
+  }
   const positions = new Int32Array(size + before + after);
   for (let i = 0; i < positions.length; i++) {
     const p = i - before;
@@ -270,5 +436,9 @@ function padByIndex(x: Tensor, dim: number, before: number, after: number, mode:
     else if (mode === 'replicate') positions[i] = Math.min(size - 1, Math.max(0, p));
     else positions[i] = ((p % size) + size) % size;
   }
-  return indexSelect(x, dim, fromValues(positions, [positions.length], 'int32', { device: x.device }));
+  return indexSelect(
+    x,
+    dim,
+    fromValues(positions, [positions.length], 'int32', { device: x.device }),
+  );
 }

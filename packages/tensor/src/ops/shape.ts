@@ -43,7 +43,11 @@ export function inferShape(shape: readonly number[], numel: number, op: string):
 }
 
 /** Strides giving `newShape` over the same memory without copying, or null (PyTorch's computeStride). */
-function viewStrides(oldShape: Shape, oldStrides: readonly number[], newShape: Shape): number[] | null {
+function viewStrides(
+  oldShape: Shape,
+  oldStrides: readonly number[],
+  newShape: Shape,
+): number[] | null {
   if (numelOf(oldShape) === 0 || oldShape.length === 0) return contiguousStrides(newShape);
   const newStrides = new Array<number>(newShape.length);
   let viewD = newShape.length - 1;
@@ -72,6 +76,7 @@ function viewStrides(oldShape: Shape, oldStrides: readonly number[], newShape: S
 function asShape(args: readonly (number | readonly number[])[]): number[] {
   return args.length === 1 && typeof args[0] !== 'number' ? [...args[0]!] : (args as number[]);
 }
+
 export { asShape };
 
 export function view(x: Tensor, shape: readonly number[]): Tensor {
@@ -117,18 +122,24 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     );
   }
   const order = dims.map((d) => normalizeDim(d, x.ndim, 'permute'));
-  if (new Set(order).size !== order.length) throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
+  if (new Set(order).size !== order.length)
+    throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
   const strides = x.stride();
-  const y = viewOf(x, order.map((d) => x.shape[d]!), order.map((d) => strides[d]!), x.storageOffset);
+  const y = viewOf(
+    x,
+    order.map((d) => x.shape[d]!),
+    order.map((d) => strides[d]!),
+    x.storageOffset,
+  );
   const inverse = new Array<number>(order.length);
   for (const [i, d] of order.entries()) inverse[d] = i;
   return record(y, 'Permute', [x], (g) => [g.permute(inverse)], []);
 }
 
 export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
-  if (x.ndim === 0) return x;
   const a = normalizeDim(dim0, x.ndim, 'transpose');
   const b = normalizeDim(dim1, x.ndim, 'transpose');
+  if (x.ndim === 0) return x;
   const order = Array.from({ length: x.ndim }, (_, i) => i);
   order[a] = b;
   order[b] = a;
@@ -136,7 +147,8 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 }
 
 export function t(x: Tensor): Tensor {
-  if (x.ndim > 2) throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
+  if (x.ndim > 2)
+    throw new Error(`t() expects a tensor with <= 2 dimensions, but self is ${x.ndim}D`);
   return x.ndim < 2 ? x : transpose(x, 0, 1);
 }
 
@@ -172,7 +184,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const lead = shape.length - x.ndim;
   const target = shape.map((d, i) => (d === -1 ? (i < lead ? Number.NaN : x.shape[i - lead]!) : d));
   if (target.some((d) => Number.isNaN(d))) {
-    throw new Error(`expand: -1 is not allowed in a leading, non-existing dimension (shape ${formatShape(shape)})`);
+    throw new Error(
+      `expand: -1 is not allowed in a leading, non-existing dimension (shape ${formatShape(shape)})`,
+    );
   }
   checkShape(target, 'expand');
   const strides = broadcastStrides(x.shape, x.stride(), target);
@@ -181,11 +195,16 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.ndim === 0) return x.reshape([1]);
   const start = normalizeDim(startDim, x.ndim, 'flatten');
   const end = normalizeDim(endDim, x.ndim, 'flatten');
-  if (start > end) throw new Error('flatten() has invalid args: start_dim cannot come after end_dim');
-  const shape = [...x.shape.slice(0, start), numelOf(x.shape.slice(start, end + 1)), ...x.shape.slice(end + 1)];
+  if (x.ndim === 0) return x.reshape([1]);
+  if (start > end)
+    throw new Error('flatten() has invalid args: start_dim cannot come after end_dim');
+  const shape = [
+    ...x.shape.slice(0, start),
+    numelOf(x.shape.slice(start, end + 1)),
+    ...x.shape.slice(end + 1),
+  ];
   return x.reshape(shape);
 }
 
@@ -198,7 +217,8 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
 /** Elements start, start + step, ... below end along `dim`, as a view (Python's x[start:end:step]). */
 export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 1): Tensor {
   const axis = normalizeDim(dim, x.ndim, 'slice');
-  if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step must be a positive integer, got ${step}`);
+  if (!Number.isInteger(step) || step <= 0)
+    throw new RangeError(`slice: step must be a positive integer, got ${step}`);
   const size = x.shape[axis]!;
   const clampIndex = (i: number) => Math.min(size, Math.max(0, i < 0 ? i + size : i));
   const from = clampIndex(start);
@@ -210,25 +230,42 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   const offset = x.storageOffset + from * strides[axis]!;
   strides[axis] = strides[axis]! * step;
   const y = viewOf(x, shape, strides, offset);
-  return record(y, 'Slice', [x], (g) => [embed(g, x.shape, (z) => slice(z, axis, from, to, step))], []);
+  return record(
+    y,
+    'Slice',
+    [x],
+    (g) => [embed(g, x.shape, (z) => slice(z, axis, from, to, step))],
+    [],
+  );
+}
+
+/** Refuses a 0-d tensor in ops that work along a dim, as PyTorch does. */
+function needsDim(x: Tensor, op: string): void {
+  if (x.ndim === 0) throw new Error(`${op}() cannot be applied to a 0-dim tensor.`);
 }
 
 export function narrow(x: Tensor, dim: number, start: number, length: number): Tensor {
+  needsDim(x, 'narrow');
   const axis = normalizeDim(dim, x.ndim, 'narrow');
   const size = x.shape[axis]!;
   const from = start < 0 ? start + size : start;
   if (from < 0 || length < 0 || from + length > size) {
-    throw new RangeError(`narrow: start (${start}) + length (${length}) exceeds dimension size (${size})`);
+    throw new RangeError(
+      `narrow: start (${start}) + length (${length}) exceeds dimension size (${size})`,
+    );
   }
   return slice(x, axis, from, from + length);
 }
 
 /** The sub-tensor at `index` along `dim`, with that dim removed (x[..., index, ...]). */
 export function select(x: Tensor, dim: number, index: number): Tensor {
+  needsDim(x, 'select');
   const axis = normalizeDim(dim, x.ndim, 'select');
   const size = x.shape[axis]!;
   if (!Number.isInteger(index) || index < -size || index >= size) {
-    throw new RangeError(`select(): index ${index} out of range for tensor of size ${formatShape(x.shape)} at dimension ${axis}`);
+    throw new RangeError(
+      `select(): index ${index} out of range for tensor of size ${formatShape(x.shape)} at dimension ${axis}`,
+    );
   }
   const i = index < 0 ? index + size : index;
   const strides = x.stride();
@@ -259,13 +296,20 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.numel() === 0));
   if (parts.length === 0) return tensors[0]!.clone();
   const first = parts[0]!;
+  const scalar = parts.findIndex((t) => t.ndim === 0);
+  if (scalar >= 0)
+    throw new Error(
+      `cat(): zero-dimensional tensor (at position ${tensors.indexOf(parts[scalar]!)}) cannot be concatenated`,
+    );
   const axis = normalizeDim(dim, first.ndim, 'cat');
   const device = commonDevice('cat', parts);
   let dtype = first.dtype;
   let total = 0;
   for (const [i, t] of parts.entries()) {
     if (t.ndim !== first.ndim) {
-      throw new Error(`cat(): tensors must have same number of dimensions: got ${first.ndim} and ${t.ndim}`);
+      throw new Error(
+        `cat(): tensors must have same number of dimensions: got ${first.ndim} and ${t.ndim}`,
+      );
     }
     for (let d = 0; d < t.ndim; d++) {
       if (d !== axis && t.shape[d] !== first.shape[d]) {
@@ -287,15 +331,22 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
     device.elementwise(E.input(0), [viewDescriptor(t)], viewDescriptor(target));
     offset += length;
   }
-  return record(out, 'Cat', parts, (g) => {
-    let start = 0;
-    return parts.map((t) => {
-      const length = t.shape[axis]!;
-      const piece = narrow(g, axis, start, length);
-      start += length;
-      return piece;
-    });
-  }, []);
+  return record(
+    out,
+    'Cat',
+    parts,
+    (g) => {
+      let start = 0;
+      return parts.map((t) => {
+        const length = t.shape[axis]!;
+        const piece = narrow(g, axis, start, length);
+        start += length;
+        // With mixed dtypes the output has the promoted one; each input's gradient has its own.
+        return piece.dtype === t.dtype ? piece : piece.to(t.dtype);
+      });
+    },
+    [],
+  );
 }
 
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
@@ -309,11 +360,15 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   }
   const axis = normalizeDim(dim, first.ndim + 1, 'stack');
-  return cat(tensors.map((t) => t.unsqueeze(axis)), axis);
+  return cat(
+    tensors.map((t) => t.unsqueeze(axis)),
+    axis,
+  );
 }
 
 /** Splits into pieces of `sizeOrSections` (a size, or the list of sizes) along dim. */
 export function split(x: Tensor, sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+  needsDim(x, 'split');
   const axis = normalizeDim(dim, x.ndim, 'split');
   const size = x.shape[axis]!;
   let sizes: number[];
@@ -328,7 +383,9 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
     sizes = [...sizeOrSections];
     const sum = sizes.reduce((a, b) => a + b, 0);
     if (sum !== size) {
-      throw new Error(`split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${axis}), but got split_sizes=${formatShape(sizes)}`);
+      throw new Error(
+        `split_with_sizes expects split_sizes to sum exactly to ${size} (input tensor's size at dimension ${axis}), but got split_sizes=${formatShape(sizes)}`,
+      );
     }
   }
   let start = 0;
@@ -340,12 +397,18 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
-  if (!Number.isInteger(chunks) || chunks <= 0) throw new RangeError(`chunk expects chunks to be greater than 0, got: ${chunks}`);
+  if (!Number.isInteger(chunks) || chunks <= 0)
+    throw new RangeError(`chunk expects chunks to be greater than 0, got: ${chunks}`);
+  needsDim(x, 'chunk');
   const axis = normalizeDim(dim, x.ndim, 'chunk');
-  return split(x, Math.max(1, Math.ceil(x.shape[axis]! / chunks)), axis);
+  const size = x.shape[axis]!;
+  // PyTorch gives `chunks` empty pieces of an empty dim (and at most `chunks` pieces otherwise).
+  if (size === 0) return Array.from({ length: chunks }, () => narrow(x, axis, 0, 0));
+  return split(x, Math.ceil(size / chunks), axis);
 }
 
 export function unbind(x: Tensor, dim = 0): Tensor[] {
+  needsDim(x, 'unbind');
   const axis = normalizeDim(dim, x.ndim, 'unbind');
   return Array.from({ length: x.shape[axis]! }, (_, i) => select(x, axis, i));
 }
@@ -365,15 +428,26 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   return record(y, 'Flip', [x], (g) => [g.flip(axes)], []);
 }
 
-export function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
-  if (dims === undefined) {
-    const shift = typeof shifts === 'number' ? shifts : shifts[0]!;
-    return roll(x.flatten(), shift, 0).reshape(x.shape);
+export function roll(
+  x: Tensor,
+  shifts: number | readonly number[],
+  dims?: number | readonly number[],
+): Tensor {
+  if (dims === undefined || (typeof dims !== 'number' && dims.length === 0)) {
+    // Without dims, roll the flattened tensor by one shift.
+    const shiftList = typeof shifts === 'number' ? [shifts] : shifts;
+    if (shiftList.length !== 1)
+      throw new Error(
+        `roll: shifts and dimensions must align. shifts: ${shiftList.length}, dims: 0`,
+      );
+    return roll(x.flatten(), shiftList[0]!, 0).reshape(x.shape);
   }
   const shiftList = typeof shifts === 'number' ? [shifts] : [...shifts];
   const dimList = typeof dims === 'number' ? [dims] : [...dims];
   if (shiftList.length !== dimList.length) {
-    throw new Error(`roll: shifts and dimensions must align. shifts: ${shiftList.length}, dims: ${dimList.length}`);
+    throw new Error(
+      `roll: shifts and dimensions must align. shifts: ${shiftList.length}, dims: ${dimList.length}`,
+    );
   }
   let y = x;
   for (const [i, d] of dimList.entries()) {
@@ -411,6 +485,7 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
 export function movedim(x: Tensor, source: number, destination: number): Tensor {
   const from = normalizeDim(source, x.ndim, 'movedim');
   const to = normalizeDim(destination, x.ndim, 'movedim');
+  if (x.ndim === 0) return x;
   const order = Array.from({ length: x.ndim }, (_, i) => i).filter((d) => d !== from);
   order.splice(to, 0, from);
   return permute(x, order);
