@@ -3,8 +3,8 @@
 
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { matmul } from './linalg.js';
 import { pad } from './indexing.js';
+import { matmul } from './linalg.js';
 import { fold, geometryFor, type Pair, pair, unfold } from './window.js';
 
 export interface ConvOptions {
@@ -15,17 +15,30 @@ export interface ConvOptions {
   groups?: number;
 }
 
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvOptions = {},
+): Tensor {
   const op = 'conv2d';
   const batched = x.ndim === 4;
-  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected 3-d (unbatched) or 4-d (batched) input, but got input of size: ${formatShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new Error(
+      `${op}: expected 3-d (unbatched) or 4-d (batched) input, but got input of size: ${formatShape(x.shape)}`,
+    );
   const input = batched ? x : x.unsqueeze(0);
-  if (weight.ndim !== 4) throw new Error(`${op}: expected a 4-d weight [out, in / groups, kh, kw], got ${formatShape(weight.shape)}`);
+  if (weight.ndim !== 4)
+    throw new Error(
+      `${op}: expected a 4-d weight [out, in / groups, kh, kw], got ${formatShape(weight.shape)}`,
+    );
   const groups = options.groups ?? 1;
   const [n, c, h, w] = input.shape as [number, number, number, number];
   const [o, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
-    throw new Error(`${op}: groups (${groups}) must divide both in_channels (${c}) and out_channels (${o})`);
+    throw new Error(
+      `${op}: groups (${groups}) must divide both in_channels (${c}) and out_channels (${o})`,
+    );
   }
   if (cPerGroup * groups !== c) {
     throw new Error(
@@ -40,7 +53,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   let padded = input;
   let padding: [number, number];
   if (options.padding === 'same') {
-    if (stride[0] !== 1 || stride[1] !== 1) throw new Error(`${op}: padding='same' is not supported for strided convolutions`);
+    if (stride[0] !== 1 || stride[1] !== 1)
+      throw new Error(`${op}: padding='same' is not supported for strided convolutions`);
     const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)];
     const [top, left] = total.map((t) => Math.floor(t / 2)) as [number, number];
     // Odd totals put the extra row/column at the end, as PyTorch does.
@@ -49,7 +63,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
       padding = [0, 0];
     } else padding = [top, left];
   } else {
-    padding = options.padding === 'valid' || options.padding === undefined ? [0, 0] : pair(options.padding, 'padding', op);
+    padding =
+      options.padding === 'valid' || options.padding === undefined
+        ? [0, 0]
+        : pair(options.padding, 'padding', op);
   }
   const [ph, pw] = padded === input ? [h, w] : [padded.shape[2]!, padded.shape[3]!];
   const geometry = geometryFor(ph, pw, { kernel: [kh, kw], stride, padding, dilation }, op);
@@ -62,10 +79,25 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   return batched ? out : out.squeeze(0);
 }
 
-export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & { stride?: number; padding?: number | 'valid' | 'same'; dilation?: number } = {}): Tensor {
+export function conv1d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: Omit<ConvOptions, 'stride' | 'padding' | 'dilation'> & {
+    stride?: number;
+    padding?: number | 'valid' | 'same';
+    dilation?: number;
+  } = {},
+): Tensor {
   const batched = x.ndim === 3;
-  if (x.ndim !== 2 && x.ndim !== 3) throw new Error(`conv1d: expected 2-d (unbatched) or 3-d (batched) input, but got input of size: ${formatShape(x.shape)}`);
-  if (weight.ndim !== 3) throw new Error(`conv1d: expected a 3-d weight [out, in / groups, k], got ${formatShape(weight.shape)}`);
+  if (x.ndim !== 2 && x.ndim !== 3)
+    throw new Error(
+      `conv1d: expected 2-d (unbatched) or 3-d (batched) input, but got input of size: ${formatShape(x.shape)}`,
+    );
+  if (weight.ndim !== 3)
+    throw new Error(
+      `conv1d: expected a 3-d weight [out, in / groups, k], got ${formatShape(weight.shape)}`,
+    );
   const input = (batched ? x : x.unsqueeze(0)).unsqueeze(2); // [N, C, 1, L]
   const padding = options.padding;
   const y = conv2d(input, weight.unsqueeze(2), bias, {
@@ -86,32 +118,56 @@ export interface ConvTransposeOptions {
 }
 
 /** The transpose (adjoint) of conv2d: weight [in, out / groups, kh, kw]. */
-export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
+export function convTranspose2d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: ConvTransposeOptions = {},
+): Tensor {
   const op = 'convTranspose2d';
   const batched = x.ndim === 4;
-  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected 3-d or 4-d input, got ${formatShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new Error(`${op}: expected 3-d or 4-d input, got ${formatShape(x.shape)}`);
   const input = batched ? x : x.unsqueeze(0);
   const groups = options.groups ?? 1;
   const [n, c, h, w] = input.shape as [number, number, number, number];
   if (weight.ndim !== 4 || weight.shape[0] !== c) {
-    throw new Error(`${op}: expected weight [${c}, out / groups, kh, kw] for an input with ${c} channels, got ${formatShape(weight.shape)}`);
+    throw new Error(
+      `${op}: expected weight [${c}, out / groups, kh, kw] for an input with ${c} channels, got ${formatShape(weight.shape)}`,
+    );
   }
   if (c % groups !== 0) throw new Error(`${op}: groups (${groups}) must divide in_channels (${c})`);
   const [, oPerGroup, kh, kw] = weight.shape as [number, number, number, number];
   const o = oPerGroup * groups;
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
+    throw new Error(`${op}: expected bias of shape [${o}], got ${formatShape(bias.shape)}`);
+  }
   const stride = pair(options.stride ?? 1, 'stride', op);
   const padding = pair(options.padding ?? 0, 'padding', op);
   const outputPadding = pair(options.outputPadding ?? 0, 'outputPadding', op);
   const dilation = pair(options.dilation ?? 1, 'dilation', op);
-  if (outputPadding[0] >= Math.max(stride[0], dilation[0]) || outputPadding[1] >= Math.max(stride[1], dilation[1])) {
-    throw new Error(`${op}: output padding must be smaller than either stride or dilation, got outputPadding ${outputPadding.join('x')}`);
+  if (
+    outputPadding[0] >= Math.max(stride[0], dilation[0]) ||
+    outputPadding[1] >= Math.max(stride[1], dilation[1])
+  ) {
+    throw new Error(
+      `${op}: output padding must be smaller than either stride or dilation, got outputPadding ${outputPadding.join('x')}`,
+    );
   }
   const outH = (h - 1) * stride[0] - 2 * padding[0] + dilation[0] * (kh - 1) + outputPadding[0] + 1;
   const outW = (w - 1) * stride[1] - 2 * padding[1] + dilation[1] * (kw - 1) + outputPadding[1] + 1;
-  const geometry = geometryFor(outH, outW, { kernel: [kh, kw], stride, padding, dilation }, op);
-  if (geometry.outSize[0] !== h || geometry.outSize[1] !== w) {
-    throw new Error(`${op}: internal size mismatch (${geometry.outSize.join('x')} vs ${h}x${w})`);
+  if (outH <= 0 || outW <= 0) {
+    throw new Error(
+      `${op}: the computed output size (${outH}x${outW}) is too small for input ${h}x${w} with kernel ${kh}x${kw}, stride ${stride.join('x')}, padding ${padding.join('x')}, dilation ${dilation.join('x')}`,
+    );
   }
+  // The input's positions are the windows of a convolution over the output. outputPadding
+  // may add a row (column) that no window reaches (when it is below the dilation but not
+  // the stride): those windows are not folded back, so it holds only the bias, as in PyTorch.
+  const geometry = {
+    ...geometryFor(outH, outW, { kernel: [kh, kw], stride, padding, dilation }, op),
+    outSize: [h, w] as const,
+  };
   const cPerGroup = c / groups;
   const kernels = weight.reshape([groups, cPerGroup, oPerGroup * kh * kw]).transpose(1, 2); // [G, O/G*k, C/G]
   const flat = input.reshape([n, groups, cPerGroup, h * w]);

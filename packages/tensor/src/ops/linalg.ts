@@ -5,6 +5,7 @@ import { promoteTypes } from '../dtype.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { eye } from './creation.js';
 import { sumToShape } from './reduce.js';
 
 function dims(t: Tensor): string {
@@ -21,12 +22,21 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
   if (k !== k2) {
     throw new Error(`${op}: mat1 and mat2 shapes cannot be multiplied (${dims(a)} and ${dims(b)})`);
   }
-  if (a.dtype === 'bool' || b.dtype === 'bool') throw new TypeError(`${op}: not implemented for bool tensors`);
+  if (a.dtype === 'bool' || b.dtype === 'bool')
+    throw new TypeError(`${op}: not implemented for bool tensors`);
   const batch = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2), op);
   const outShape = [...batch, m, n];
   const out = emptyTensor(outShape, promoteTypes(a.dtype, b.dtype), device);
-  const aView = { ...viewDescriptor(a), shape: [...batch, m, k], strides: broadcastStrides(a.shape, a.stride(), [...batch, m, k]) };
-  const bView = { ...viewDescriptor(b), shape: [...batch, k, n], strides: broadcastStrides(b.shape, b.stride(), [...batch, k, n]) };
+  const aView = {
+    ...viewDescriptor(a),
+    shape: [...batch, m, k],
+    strides: broadcastStrides(a.shape, a.stride(), [...batch, m, k]),
+  };
+  const bView = {
+    ...viewDescriptor(b),
+    shape: [...batch, k, n],
+    strides: broadcastStrides(b.shape, b.stride(), [...batch, k, n]),
+  };
   if (out.numel() > 0) {
     if (k === 0) out.zero_();
     else device.matmul(aView, bView, viewDescriptor(out));
@@ -40,17 +50,28 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
 /** torch.matmul: every combination of 1-d, 2-d and batched operands. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new Error(`matmul: both arguments need at least 1 dimension, but got ${a.ndim}D and ${b.ndim}D tensors`);
+    throw new Error(
+      `matmul: both arguments need at least 1 dimension, but got ${a.ndim}D and ${b.ndim}D tensors`,
+    );
   }
   if (a.ndim === 1 && b.ndim === 1) return dot(a, b);
   if (a.ndim === 1) return batchedMatmul(a.unsqueeze(0), b, 'matmul').squeeze(-2);
   if (b.ndim === 1) return batchedMatmul(a, b.unsqueeze(-1), 'matmul').squeeze(-1);
+  if (b.ndim === 2 && a.ndim > 2 && a.shape[a.ndim - 1] !== b.shape[0]) {
+    // A batch times a matrix is one big matrix product (nn.Linear on [..., in]): report it so, like PyTorch.
+    const rows = a.shape.slice(0, -1).reduce((n, d) => n * d, 1);
+    throw new Error(
+      `matmul: mat1 and mat2 shapes cannot be multiplied (${rows}x${a.shape[a.ndim - 1]} and ${dims(b)})`,
+    );
+  }
   return batchedMatmul(a, b, 'matmul');
 }
 
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) {
-    throw new Error(`mm: expected 2-D tensors, got ${a.ndim}-D (${formatShape(a.shape)}) and ${b.ndim}-D (${formatShape(b.shape)})`);
+    throw new Error(
+      `mm: expected 2-D tensors, got ${a.ndim}-D (${formatShape(a.shape)}) and ${b.ndim}-D (${formatShape(b.shape)})`,
+    );
   }
   return batchedMatmul(a, b, 'mm');
 }
@@ -60,14 +81,18 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
     throw new Error(`bmm: expected 3-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
   }
   if (a.shape[0] !== b.shape[0]) {
-    throw new Error(`bmm: batch sizes differ: ${a.shape[0]} and ${b.shape[0]} (shapes ${formatShape(a.shape)} and ${formatShape(b.shape)})`);
+    throw new Error(
+      `bmm: batch sizes differ: ${a.shape[0]} and ${b.shape[0]} (shapes ${formatShape(a.shape)} and ${formatShape(b.shape)})`,
+    );
   }
   return batchedMatmul(a, b, 'bmm');
 }
 
 export function mv(matrix: Tensor, vector: Tensor): Tensor {
   if (matrix.ndim !== 2 || vector.ndim !== 1) {
-    throw new Error(`mv: expected a 2-D matrix and a 1-D vector, got ${matrix.ndim}-D and ${vector.ndim}-D`);
+    throw new Error(
+      `mv: expected a 2-D matrix and a 1-D vector, got ${matrix.ndim}-D and ${vector.ndim}-D`,
+    );
   }
   return batchedMatmul(matrix, vector.unsqueeze(1), 'mv').squeeze(1);
 }
@@ -77,73 +102,163 @@ export function dot(a: Tensor, b: Tensor): Tensor {
     throw new Error(`dot: 1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
   }
   if (a.shape[0] !== b.shape[0]) {
-    throw new Error(`dot: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`);
+    throw new Error(
+      `dot: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements, but got ${a.shape[0]} and ${b.shape[0]} elements respectively`,
+    );
   }
   return batchedMatmul(a.unsqueeze(0), b.unsqueeze(1), 'dot').reshape([]);
 }
 
 export function outer(a: Tensor, b: Tensor): Tensor {
-  if (a.ndim !== 1 || b.ndim !== 1) throw new Error(`outer: expected 1-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
+  if (a.ndim !== 1 || b.ndim !== 1)
+    throw new Error(`outer: expected 1-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
   return a.unsqueeze(1).mul(b.unsqueeze(0));
 }
 
+/** An operand of einsum with the subscript letter of each of its dims. */
+interface Term {
+  readonly t: Tensor;
+  readonly letters: string;
+}
+
 /**
- * Einstein summation over one or two operands ('ij,jk->ik', 'bij,bjk->bik', 'ii' is not
- * supported: each letter appears at most once per operand). Without '->', the output is
- * the letters that appear once, in alphabetical order.
+ * Einstein summation (torch.einsum): 'ij,jk->ik', 'bij,bjk->bik', 'i,i->', 'ii->i' (a
+ * diagonal), any number of operands, contracted left to right. Without '->', the output is
+ * the letters that appear exactly once, in alphabetical order. Dims of size 1 broadcast.
  */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   const spec = equation.replace(/\s+/g, '');
-  const [lhs, explicit] = spec.split('->') as [string, string | undefined];
+  const sides = spec.split('->');
+  if (sides.length > 2)
+    throw new Error(`einsum(): more than one '->' in the equation '${equation}'`);
+  const [lhs, explicit] = sides as [string, string | undefined];
   const inputs = lhs.split(',');
   if (inputs.length !== operands.length) {
-    throw new Error(`einsum(): ${inputs.length} operands in the equation '${equation}' but ${operands.length} tensors given`);
+    throw new Error(
+      `einsum(): ${inputs.length} operands in the equation '${equation}' but ${operands.length} tensors given`,
+    );
   }
-  if (inputs.length < 1 || inputs.length > 2) throw new Error('einsum(): one or two operands are supported');
+  if (operands.length === 0) throw new Error('einsum(): must provide at least one operand');
+  commonDevice('einsum', operands);
   const sizes = new Map<string, number>();
   for (const [i, letters] of inputs.entries()) {
     const t = operands[i]!;
-    if (!/^[a-zA-Z]*$/.test(letters)) throw new Error(`einsum(): invalid subscripts '${letters}' (letters only; no ellipsis)`);
-    if (letters.length !== t.ndim) {
-      throw new Error(`einsum(): the number of subscripts in '${letters}' does not match the number of dimensions (${t.ndim}) of operand ${i}`);
+    if (!/^[a-zA-Z]*$/.test(letters)) {
+      throw new Error(`einsum(): invalid subscripts '${letters}' (letters only; no ellipsis)`);
     }
-    if (new Set(letters).size !== letters.length) throw new Error(`einsum(): repeated subscript in '${letters}' (diagonals are not supported)`);
+    if (letters.length !== t.ndim) {
+      throw new Error(
+        `einsum(): the number of subscripts in '${letters}' does not match the number of dimensions (${t.ndim}) of operand ${i}`,
+      );
+    }
+    const own = new Map<string, number>();
     for (const [d, c] of [...letters].entries()) {
       const size = t.shape[d]!;
+      const repeated = own.get(c);
+      if (repeated !== undefined && repeated !== size) {
+        throw new Error(
+          `einsum(): subscript '${c}' is repeated for operand ${i} but the sizes don't match, ${repeated} != ${size}`,
+        );
+      }
+      own.set(c, size);
       const known = sizes.get(c);
       if (known !== undefined && known !== size && known !== 1 && size !== 1) {
-        throw new Error(`einsum(): operands do not broadcast: subscript '${c}' has size ${known} and ${size}`);
+        throw new Error(
+          `einsum(): operands do not broadcast: subscript '${c}' has size ${known} and ${size}`,
+        );
       }
-      sizes.set(c, Math.max(known ?? 1, size));
+      sizes.set(c, known === undefined || known === 1 ? size : known);
     }
   }
   const all = inputs.join('');
-  const output = explicit ?? [...new Set(all)].filter((c) => all.split(c).length === 2).sort().join('');
-  for (const c of output) if (!sizes.has(c)) throw new Error(`einsum(): output subscript '${c}' does not appear in the inputs`);
-  // Sum away letters that appear only in one operand and not in the output.
-  const reduced = operands.map((t, i) => {
-    const letters = inputs[i]!;
-    const others = inputs.filter((_, j) => j !== i).join('') + output;
-    const drop = [...letters].map((c, d) => (others.includes(c) ? -1 : d)).filter((d) => d >= 0);
-    return { t: drop.length > 0 ? t.sum(drop) : t, letters: [...letters].filter((c) => others.includes(c)).join('') };
-  });
-  if (reduced.length === 1) {
-    const { t, letters } = reduced[0]!;
-    return t.permute([...output].map((c) => letters.indexOf(c)));
+  const output =
+    explicit ??
+    [...new Set(all)]
+      .filter((c) => all.split(c).length === 2)
+      .sort()
+      .join('');
+  for (const [i, c] of [...output].entries()) {
+    if (!sizes.has(c))
+      throw new Error(`einsum(): output subscript '${c}' does not appear in the inputs`);
+    if (output.indexOf(c) !== i)
+      throw new Error(`einsum(): output subscript '${c}' appears more than once in the output`);
   }
-  const [left, right] = reduced as [{ t: Tensor; letters: string }, { t: Tensor; letters: string }];
-  const batch = [...output].filter((c) => left.letters.includes(c) && right.letters.includes(c));
-  const leftFree = [...left.letters].filter((c) => output.includes(c) && !right.letters.includes(c));
-  const rightFree = [...right.letters].filter((c) => output.includes(c) && !left.letters.includes(c));
-  const contracted = [...left.letters].filter((c) => right.letters.includes(c) && !output.includes(c));
-  const size = (cs: string[]) => cs.reduce((n, c) => n * sizes.get(c)!, 1);
-  const arrange = (side: { t: Tensor; letters: string }, order: string[]) => {
-    const permuted = side.t.permute(order.map((c) => side.letters.indexOf(c)));
-    return permuted.expand(order.map((c) => sizes.get(c)!));
+  const terms = operands.map((t, i) => diagonals({ t, letters: inputs[i]! }));
+  let result = terms[0]!;
+  for (let i = 1; i < terms.length; i++) {
+    const later =
+      terms
+        .slice(i + 1)
+        .map((term) => term.letters)
+        .join('') + output;
+    result = contract(result, terms[i]!, later, sizes);
+  }
+  const summed = sumAway(result, output);
+  return summed.t.permute([...output].map((c) => summed.letters.indexOf(c)));
+}
+
+/** Keeps one dim per letter: a letter repeated within an operand takes the diagonal. */
+function diagonals(term: Term): Term {
+  let { t, letters } = term;
+  for (let d2 = letters.length - 1; d2 > 0; d2--) {
+    const d1 = letters.indexOf(letters[d2]!);
+    if (d1 === d2) continue;
+    // x * I (over dims d1 and d2), summed over d2, is the diagonal: differentiable as it is.
+    const n = t.shape[d1]!;
+    const mask = eye(n, n, { dtype: t.dtype, device: t.device }).reshape(
+      t.shape.map((size, d) => (d === d1 || d === d2 ? size : 1)),
+    );
+    t = t.mul(mask).sum(d2);
+    letters = letters.slice(0, d2) + letters.slice(d2 + 1);
+  }
+  return { t, letters };
+}
+
+/** Sums the dims whose letters are not in `keep`. */
+function sumAway(term: Term, keep: string): Term {
+  const drop = [...term.letters].flatMap((c, d) => (keep.includes(c) ? [] : [d]));
+  if (drop.length === 0) return term;
+  return {
+    t: term.t.sum(drop),
+    letters: [...term.letters].filter((c) => keep.includes(c)).join(''),
   };
-  const a = arrange(left, [...batch, ...leftFree, ...contracted]).reshape([size(batch), size(leftFree), size(contracted)]);
-  const b = arrange(right, [...batch, ...contracted, ...rightFree]).reshape([size(batch), size(contracted), size(rightFree)]);
-  const product = batchedMatmul(a, b, 'einsum').reshape([...batch, ...leftFree, ...rightFree].map((c) => sizes.get(c)!));
+}
+
+/**
+ * The product of two terms as one batched matmul: letters in both and still needed later
+ * are batch dims, letters in both and no longer needed are contracted, the rest are free.
+ */
+function contract(
+  leftTerm: Term,
+  rightTerm: Term,
+  later: string,
+  sizes: Map<string, number>,
+): Term {
+  const left = sumAway(leftTerm, rightTerm.letters + later);
+  const right = sumAway(rightTerm, left.letters + later);
+  const batch = [...left.letters].filter((c) => right.letters.includes(c) && later.includes(c));
+  const contracted = [...left.letters].filter(
+    (c) => right.letters.includes(c) && !later.includes(c),
+  );
+  const leftFree = [...left.letters].filter((c) => !right.letters.includes(c));
+  const rightFree = [...right.letters].filter((c) => !left.letters.includes(c));
+  const size = (cs: string[]) => cs.reduce((n, c) => n * sizes.get(c)!, 1);
+  const arrange = (side: Term, order: string[], shape: number[]) =>
+    side.t
+      .permute(order.map((c) => side.letters.indexOf(c)))
+      .expand(order.map((c) => sizes.get(c)!))
+      .reshape(shape);
+  const a = arrange(
+    left,
+    [...batch, ...leftFree, ...contracted],
+    [size(batch), size(leftFree), size(contracted)],
+  );
+  const b = arrange(
+    right,
+    [...batch, ...contracted, ...rightFree],
+    [size(batch), size(contracted), size(rightFree)],
+  );
   const order = [...batch, ...leftFree, ...rightFree];
-  return product.permute([...output].map((c) => order.indexOf(c)));
+  const product = batchedMatmul(a, b, 'einsum').reshape(order.map((c) => sizes.get(c)!));
+  return { t: product, letters: order.join('') };
 }

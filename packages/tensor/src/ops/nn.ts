@@ -31,12 +31,22 @@ export function logSoftmax(x: Tensor, dim: number): Tensor {
 
 /** Rows of `weight` [num, dim] picked by int32 `indices`; paddingIdx's row gets no gradient. */
 export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number | null): Tensor {
-  if (indices.dtype !== 'int32') throw new TypeError(`embedding: expected int32 indices, got ${indices.dtype}`);
-  if (weight.ndim !== 2) throw new Error(`embedding: weight must be 2-d [num_embeddings, embedding_dim], got ${formatShape(weight.shape)}`);
+  if (indices.dtype !== 'int32')
+    throw new TypeError(`embedding: expected int32 indices, got ${indices.dtype}`);
+  if (weight.ndim !== 2)
+    throw new Error(
+      `embedding: weight must be 2-d [num_embeddings, embedding_dim], got ${formatShape(weight.shape)}`,
+    );
   const rows = indexSelect(weight, 0, indices.flatten());
   let out = rows.reshape([...indices.shape, weight.shape[1]!]);
   if (paddingIdx !== undefined && paddingIdx !== null) {
-    const padding = paddingIdx < 0 ? paddingIdx + weight.shape[0]! : paddingIdx;
+    const count = weight.shape[0]!;
+    if (!Number.isInteger(paddingIdx) || paddingIdx < -count || paddingIdx >= count) {
+      throw new RangeError(
+        `embedding: paddingIdx must be within num_embeddings (${count}), got ${paddingIdx}`,
+      );
+    }
+    const padding = paddingIdx < 0 ? paddingIdx + count : paddingIdx;
     // Same values either way; only the gradient is cut where the index is the padding one.
     out = where(indices.ne(padding).unsqueeze(-1), out, out.detach());
   }
@@ -49,7 +59,8 @@ export interface DropoutOptions {
 }
 
 function checkP(p: number, op: string): void {
-  if (!(p >= 0 && p <= 1)) throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1))
+    throw new RangeError(`${op}: dropout probability has to be between 0 and 1, but got ${p}`);
 }
 
 /** Zeroes elements with probability p and scales the rest by 1 / (1 - p) while training. */
@@ -57,20 +68,34 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   checkP(p, 'dropout');
   if (!(options.training ?? true) || p === 0) return x;
   if (p === 1) return x.mul(0);
-  const keep = rand(x.shape, { device: x.device, generator: options.generator }).ge(p);
-  return where(keep, x.mul(1 / (1 - p)), 0);
+  return x.mul(keepMask(x.shape, p, x, options));
+}
+
+/**
+ * 1 / (1 - p) where kept (probability 1 - p), else 0, in x's dtype. Multiplying by it, as
+ * PyTorch does, keeps a NaN in x a NaN.
+ */
+function keepMask(shape: readonly number[], p: number, x: Tensor, options: DropoutOptions): Tensor {
+  const draws = rand(shape, { device: x.device, generator: options.generator });
+  return draws
+    .ge(p)
+    .to(x.dtype)
+    .mul(1 / (1 - p));
 }
 
 /** Zeroes whole channels of [N, C, ...] with probability p while training. */
 export function dropout2d(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
   checkP(p, 'dropout2d');
   if (!(options.training ?? true) || p === 0) return x;
-  if (x.ndim < 2) throw new Error(`dropout2d: expected an input with channels, got ${formatShape(x.shape)}`);
-  const batched = x.ndim === 4;
-  const channelShape = batched ? [x.shape[0]!, x.shape[1]!, 1, 1] : [x.shape[0]!, 1, 1];
+  if (x.ndim !== 3 && x.ndim !== 4) {
+    throw new Error(
+      `dropout2d: expected a 3-d (unbatched [C, H, W]) or 4-d ([N, C, H, W]) input, got ${formatShape(x.shape)}`,
+    );
+  }
   if (p === 1) return x.mul(0);
-  const keep = rand(channelShape.slice(0, x.ndim), { device: x.device, generator: options.generator }).ge(p);
-  return where(keep, x.mul(1 / (1 - p)), 0);
+  // One draw per channel: [N, C, 1, 1], or [C, 1, 1] unbatched.
+  const channelShape = x.shape.map((d, i) => (i < x.ndim - 2 ? d : 1));
+  return x.mul(keepMask(channelShape, p, x, options));
 }
 
 export interface InterpolateOptions {
@@ -83,10 +108,20 @@ export interface InterpolateOptions {
 /** Resizes the spatial dims of [N, C, ...] by nearest-neighbour or (bi)linear interpolation. */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
   const spatial = x.ndim - 2;
-  if (spatial < 1) throw new Error(`interpolate: expected [N, C, ...] input, got ${formatShape(x.shape)}`);
+  if (spatial < 1)
+    throw new Error(`interpolate: expected [N, C, ...] input, got ${formatShape(x.shape)}`);
   const mode = options.mode ?? 'nearest';
   const inSizes = x.shape.slice(2);
-  const expand = (v: number | readonly number[]) => (typeof v === 'number' ? inSizes.map(() => v) : [...v]);
+  const expand = (v: number | readonly number[]) =>
+    typeof v === 'number' ? inSizes.map(() => v) : [...v];
+  if (options.size !== undefined && options.scaleFactor !== undefined) {
+    throw new Error('interpolate: only one of size or scaleFactor should be defined');
+  }
+  if (mode === 'nearest' && options.alignCorners !== undefined) {
+    throw new Error(
+      'interpolate: the alignCorners option can only be set with the interpolating modes: linear | bilinear',
+    );
+  }
   let outSizes: number[];
   let scales: number[] | undefined;
   if (options.size !== undefined) outSizes = expand(options.size);
@@ -94,9 +129,12 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
     scales = expand(options.scaleFactor);
     outSizes = inSizes.map((d, i) => Math.floor(d * scales![i]!));
   } else throw new Error('interpolate: either size or scaleFactor should be defined');
-  if (outSizes.length !== spatial) throw new Error(`interpolate: expected ${spatial} output sizes, got ${outSizes.length}`);
+  if (outSizes.length !== spatial)
+    throw new Error(`interpolate: expected ${spatial} output sizes, got ${outSizes.length}`);
   if ((mode === 'bilinear' && spatial !== 2) || (mode === 'linear' && spatial !== 1)) {
-    throw new Error(`interpolate: mode '${mode}' expects ${mode === 'bilinear' ? 4 : 3}-d input, got ${x.ndim}-d`);
+    throw new Error(
+      `interpolate: mode '${mode}' expects ${mode === 'bilinear' ? 4 : 3}-d input, got ${x.ndim}-d`,
+    );
   }
   let y = x;
   for (let i = 0; i < spatial; i++) {
@@ -105,23 +143,51 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
     const outSize = outSizes[i]!;
     // PyTorch uses the given scale factor (not the size ratio) to map coordinates.
     const scale = scales ? 1 / scales[i]! : inSize / outSize;
-    y = mode === 'nearest' ? nearestAlong(y, dim, inSize, outSize, scale) : linearAlong(y, dim, inSize, outSize, scale, options.alignCorners ?? false);
+    if (mode === 'nearest') y = nearestAlong(y, dim, inSize, outSize, scale);
+    // PyTorch's linear kernels copy a dim whose size does not change, whatever the scale factor.
+    else if (inSize !== outSize)
+      y = linearAlong(y, dim, inSize, outSize, scale, options.alignCorners ?? false);
   }
   return y;
 }
 
-function nearestAlong(x: Tensor, dim: number, inSize: number, outSize: number, scale: number): Tensor {
+/**
+ * PyTorch's nearest source index: floor(i * scale) in float32 arithmetic, where the rounding
+ * decides the index (1 / 0.3 is 3.3333333 in float32, and 3 times that is 10.0).
+ */
+function nearestAlong(
+  x: Tensor,
+  dim: number,
+  inSize: number,
+  outSize: number,
+  scale: number,
+): Tensor {
   const positions = new Int32Array(outSize);
-  for (let i = 0; i < outSize; i++) positions[i] = Math.min(inSize - 1, Math.floor(i * scale));
+  const scale32 = Math.fround(scale);
+  for (let i = 0; i < outSize; i++)
+    positions[i] = Math.min(inSize - 1, Math.floor(Math.fround(i * scale32)));
   return indexSelect(x, dim, fromValues(positions, [outSize], 'int32', { device: x.device }));
 }
 
-function linearAlong(x: Tensor, dim: number, inSize: number, outSize: number, scale: number, alignCorners: boolean): Tensor {
+function linearAlong(
+  x: Tensor,
+  dim: number,
+  inSize: number,
+  outSize: number,
+  scale: number,
+  alignCorners: boolean,
+): Tensor {
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
-  const weight = new Float32Array(outSize);
+  // In the input's precision, so a float64 input keeps its accuracy.
+  const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
+  const weight = new (dtype === 'float64' ? Float64Array : Float32Array)(outSize);
   for (let i = 0; i < outSize; i++) {
-    let source = alignCorners ? (outSize > 1 ? (i * (inSize - 1)) / (outSize - 1) : 0) : (i + 0.5) * scale - 0.5;
+    let source = alignCorners
+      ? outSize > 1
+        ? (i * (inSize - 1)) / (outSize - 1)
+        : 0
+      : (i + 0.5) * scale - 0.5;
     source = Math.max(0, source);
     const l = Math.min(inSize - 1, Math.floor(source));
     lo[i] = l;
@@ -130,7 +196,7 @@ function linearAlong(x: Tensor, dim: number, inSize: number, outSize: number, sc
   }
   const device = x.device;
   const shape = x.shape.map((_, d) => (d === dim ? outSize : 1));
-  const w = fromValues(weight, [outSize], 'float32', { device }).reshape(shape);
+  const w = fromValues(weight, [outSize], dtype, { device }).reshape(shape);
   const a = indexSelect(x, dim, fromValues(lo, [outSize], 'int32', { device }));
   const b = indexSelect(x, dim, fromValues(hi, [outSize], 'int32', { device }));
   return a.add(b.sub(a).mul(w));
@@ -148,26 +214,42 @@ export interface AttentionOptions {
 }
 
 /** softmax(q kᵀ · scale + mask) v over [..., L, E] queries and [..., S, E] keys/values. */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2) throw new Error('scaledDotProductAttention: q, k and v need at least 2 dims [..., L, E]');
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: AttentionOptions = {},
+): Tensor {
+  if (q.ndim < 2 || k.ndim < 2 || v.ndim < 2)
+    throw new Error('scaledDotProductAttention: q, k and v need at least 2 dims [..., L, E]');
   const e = q.shape[q.ndim - 1]!;
   if (k.shape[k.ndim - 1] !== e) {
-    throw new Error(`scaledDotProductAttention: query and key embedding sizes differ (${e} and ${k.shape[k.ndim - 1]})`);
+    throw new Error(
+      `scaledDotProductAttention: query and key embedding sizes differ (${e} and ${k.shape[k.ndim - 1]})`,
+    );
   }
   const scale = options.scale ?? 1 / Math.sqrt(e);
   let scores = matmul(q, k.transpose(-2, -1)).mul(scale);
   const l = q.shape[q.ndim - 2]!;
   const s = k.shape[k.ndim - 2]!;
   if (options.isCausal) {
-    if (options.attnMask) throw new Error('scaledDotProductAttention: pass either attnMask or isCausal, not both');
+    if (options.attnMask)
+      throw new Error('scaledDotProductAttention: pass either attnMask or isCausal, not both');
     const causal = ones([l, s], { dtype: 'bool', device: q.device }).tril();
     scores = where(causal, scores, -Infinity);
   }
   if (options.attnMask) {
-    scores = options.attnMask.dtype === 'bool' ? where(options.attnMask, scores, -Infinity) : scores.add(options.attnMask);
+    scores =
+      options.attnMask.dtype === 'bool'
+        ? where(options.attnMask, scores, -Infinity)
+        : scores.add(options.attnMask);
   }
   let weights = softmax(scores, -1);
   const p = options.dropoutP ?? 0;
-  if (p > 0) weights = dropout(weights, p, { training: options.training ?? true, ...(options.generator ? { generator: options.generator } : {}) });
+  if (p > 0)
+    weights = dropout(weights, p, {
+      training: options.training ?? true,
+      ...(options.generator ? { generator: options.generator } : {}),
+    });
   return matmul(weights, v);
 }

@@ -23,32 +23,51 @@ export function batchNorm(
   runningVar: Tensor | null,
   options: BatchNormOptions = {},
 ): Tensor {
-  if (x.ndim < 2) throw new Error(`batchNorm: expected at least a 2-d input [N, C, ...], got ${formatShape(x.shape)}`);
+  if (x.ndim < 2)
+    throw new Error(
+      `batchNorm: expected at least a 2-d input [N, C, ...], got ${formatShape(x.shape)}`,
+    );
   const c = x.shape[1]!;
   const eps = options.eps ?? 1e-5;
   const momentum = options.momentum ?? 0.1;
   const dims = [0, ...Array.from({ length: x.ndim - 2 }, (_, i) => i + 2)];
   const channelShape = x.shape.map((_, i) => (i === 1 ? c : 1));
-  for (const [name, t] of [['runningMean', runningMean], ['runningVar', runningVar], ['weight', options.weight], ['bias', options.bias]] as const) {
-    if (t && t.numel() !== c) throw new Error(`batchNorm: ${name} should have ${c} elements (one per channel), got ${formatShape(t.shape)}`);
+  for (const [name, t] of [
+    ['runningMean', runningMean],
+    ['runningVar', runningVar],
+    ['weight', options.weight],
+    ['bias', options.bias],
+  ] as const) {
+    if (t && t.numel() !== c)
+      throw new Error(
+        `batchNorm: ${name} should have ${c} elements (one per channel), got ${formatShape(t.shape)}`,
+      );
   }
   let mean: Tensor;
   let variance: Tensor;
   if (options.training ?? true) {
     const count = x.numel() / c;
     if (count <= 1) {
-      throw new Error(`batchNorm: expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`);
+      throw new Error(
+        `batchNorm: expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`,
+      );
     }
     mean = x.mean(dims, true);
     variance = x.sub(mean).square().mean(dims, true);
     if (runningMean && runningVar) {
       noGrad(() => {
         runningMean.mul_(1 - momentum).add_(mean.detach().reshape([c]).mul(momentum));
-        runningVar.mul_(1 - momentum).add_(variance.detach().reshape([c]).mul((momentum * count) / (count - 1)));
+        runningVar.mul_(1 - momentum).add_(
+          variance
+            .detach()
+            .reshape([c])
+            .mul((momentum * count) / (count - 1)),
+        );
       });
     }
   } else {
-    if (!runningMean || !runningVar) throw new Error('batchNorm: running statistics are required when not training');
+    if (!runningMean || !runningVar)
+      throw new Error('batchNorm: running statistics are required when not training');
     mean = runningMean.reshape(channelShape);
     variance = runningVar.reshape(channelShape);
   }
@@ -73,6 +92,16 @@ export function layerNorm(
       `layerNorm: given normalized_shape=${formatShape(normalizedShape)}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size ${formatShape(x.shape)}`,
     );
   }
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && (t.ndim !== k || t.shape.some((d, i) => d !== normalizedShape[i]))) {
+      throw new Error(
+        `layerNorm: expected ${name} to be of same shape as normalized_shape, but got ${name} of shape ${formatShape(t.shape)} and normalized_shape = ${formatShape(normalizedShape)}`,
+      );
+    }
+  }
   const dims = Array.from({ length: k }, (_, i) => x.ndim - k + i);
   const mean = x.mean(dims, true);
   const variance = x.sub(mean).square().mean(dims, true);
@@ -83,11 +112,32 @@ export function layerNorm(
 }
 
 /** Normalises [N, C, ...] over groups of C / numGroups channels (and the spatial dims). */
-export function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps = 1e-5): Tensor {
-  if (x.ndim < 2) throw new Error(`groupNorm: expected at least a 2-d input [N, C, ...], got ${formatShape(x.shape)}`);
+export function groupNorm(
+  x: Tensor,
+  numGroups: number,
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  if (x.ndim < 2)
+    throw new Error(
+      `groupNorm: expected at least a 2-d input [N, C, ...], got ${formatShape(x.shape)}`,
+    );
   const [n, c] = x.shape as [number, number];
-  if (c % numGroups !== 0) {
-    throw new Error(`groupNorm: expected number of channels in input (${c}) to be divisible by num_groups (${numGroups})`);
+  if (!Number.isInteger(numGroups) || numGroups < 1 || c % numGroups !== 0) {
+    throw new Error(
+      `groupNorm: expected number of channels in input (${c}) to be divisible by num_groups (${numGroups})`,
+    );
+  }
+  for (const [name, t] of [
+    ['weight', weight],
+    ['bias', bias],
+  ] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== c)) {
+      throw new Error(
+        `groupNorm: expected ${name} to be a vector of size equal to the number of channels in input, but got ${name} of shape ${formatShape(t.shape)} and input of shape ${formatShape(x.shape)}`,
+      );
+    }
   }
   const grouped = x.reshape([n, numGroups, -1]);
   const mean = grouped.mean(2, true);

@@ -4,6 +4,7 @@
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { arange, fromValues } from './creation.js';
+import { where } from './elementwise.js';
 import { stack } from './shape.js';
 import { geometryFor, type Pair, pair, unfold } from './window.js';
 
@@ -16,7 +17,8 @@ export interface PoolOptions {
 }
 
 function batchedInput(x: Tensor, op: string): Tensor {
-  if (x.ndim !== 3 && x.ndim !== 4) throw new Error(`${op}: expected 3-d or 4-d input, got ${formatShape(x.shape)}`);
+  if (x.ndim !== 3 && x.ndim !== 4)
+    throw new Error(`${op}: expected 3-d or 4-d input, got ${formatShape(x.shape)}`);
   return x.ndim === 4 ? x : x.unsqueeze(0);
 }
 
@@ -27,10 +29,17 @@ function windows(x: Tensor, kernelSize: Pair, options: PoolOptions, padValue: nu
   const padding = pair(options.padding ?? 0, 'padding', op);
   const dilation = pair(options.dilation ?? 1, 'dilation', op);
   if (padding[0] * 2 > kernel[0] || padding[1] * 2 > kernel[1]) {
-    throw new Error(`${op}: pad should be at most half of effective kernel size, but got pad=${padding.join('x')} and kernel=${kernel.join('x')}`);
+    throw new Error(
+      `${op}: pad should be at most half of effective kernel size, but got pad=${padding.join('x')} and kernel=${kernel.join('x')}`,
+    );
   }
   const [n, c, h, w] = input.shape as [number, number, number, number];
-  const geometry = geometryFor(h, w, { kernel, stride, padding, dilation, ceilMode: options.ceilMode ?? false, padValue }, op);
+  const geometry = geometryFor(
+    h,
+    w,
+    { kernel, stride, padding, dilation, ceilMode: options.ceilMode ?? false, padValue },
+    op,
+  );
   const [oh, ow] = geometry.outSize;
   const cols = unfold(input, geometry).reshape([n, c, kernel[0] * kernel[1], oh * ow]);
   return { cols, n, c, h, w, oh, ow, kernel, stride, padding, dilation };
@@ -42,19 +51,58 @@ export interface MaxPoolResult {
   indices: Tensor;
 }
 
-export function maxPool2dWithIndices(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): MaxPoolResult {
-  const { cols, n, c, w, oh, ow, kernel, stride, padding, dilation } = windows(x, kernelSize, options, -Infinity, 'maxPool2d');
+export function maxPool2dWithIndices(
+  x: Tensor,
+  kernelSize: Pair,
+  options: PoolOptions = {},
+): MaxPoolResult {
+  const { cols, n, c, w, oh, ow, kernel, stride, padding, dilation } = windows(
+    x,
+    kernelSize,
+    options,
+    -Infinity,
+    'maxPool2d',
+  );
   const { values, indices: inWindow } = cols.max(2);
   // Window position (i, j) of output (y, x) reads input row y*s - p + i*d, column likewise.
   const device = x.device;
-  const rowBase = arange(oh, undefined, 1, { device }).mul(stride[0]).sub(padding[0]).reshape([oh, 1]).expand([oh, ow]).reshape([oh * ow]);
-  const colBase = arange(ow, undefined, 1, { device }).mul(stride[1]).sub(padding[1]).reshape([1, ow]).expand([oh, ow]).reshape([oh * ow]);
+  const rowBase = arange(oh, undefined, 1, { device })
+    .mul(stride[0])
+    .sub(padding[0])
+    .reshape([oh, 1])
+    .expand([oh, ow])
+    .reshape([oh * ow]);
+  const colBase = arange(ow, undefined, 1, { device })
+    .mul(stride[1])
+    .sub(padding[1])
+    .reshape([1, ow])
+    .expand([oh, ow])
+    .reshape([oh * ow]);
   const row = rowBase.add(inWindow.div(kernel[1], { roundingMode: 'floor' }).mul(dilation[0]));
   const col = colBase.add(inWindow.remainder(kernel[1]).mul(dilation[1]));
-  const indices = row.mul(w).add(col);
+  // PyTorch starts each window's search at its first position that is not left or above the
+  // input and moves only to larger values: a window with nothing above -Infinity reports that
+  // start, not a padded position.
+  const starts = new Int32Array(oh * ow);
+  for (let y = 0; y < oh; y++) {
+    for (let xo = 0; xo < ow; xo++) {
+      let r = y * stride[0] - padding[0];
+      let q = xo * stride[1] - padding[1];
+      while (r < 0) r += dilation[0];
+      while (q < 0) q += dilation[1];
+      starts[y * ow + xo] = r * w + q;
+    }
+  }
+  const indices = where(
+    values.eq(-Infinity),
+    fromValues(starts, [oh * ow], 'int32', { device }),
+    row.mul(w).add(col),
+  );
   const shape = [n, c, oh, ow];
   const result = { values: values.reshape(shape), indices: indices.reshape(shape) };
-  return x.ndim === 4 ? result : { values: result.values.squeeze(0), indices: result.indices.squeeze(0) };
+  return x.ndim === 4
+    ? result
+    : { values: result.values.squeeze(0), indices: result.indices.squeeze(0) };
 }
 
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): Tensor {
@@ -70,11 +118,20 @@ export interface AvgPoolOptions extends Omit<PoolOptions, 'dilation'> {
 }
 
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPoolOptions = {}): Tensor {
-  const { cols, n, c, h, w, oh, ow, kernel, stride, padding } = windows(x, kernelSize, options, 0, 'avgPool2d');
+  const { cols, n, c, h, w, oh, ow, kernel, stride, padding } = windows(
+    x,
+    kernelSize,
+    options,
+    0,
+    'avgPool2d',
+  );
   const sums = cols.sum(2); // [N, C, L]
   let divisor: Tensor | number;
-  if (options.divisorOverride !== undefined) divisor = options.divisorOverride;
-  else {
+  if (options.divisorOverride !== undefined) {
+    if (options.divisorOverride === 0)
+      throw new Error('avgPool2d: divisorOverride must not be zero');
+    divisor = options.divisorOverride;
+  } else {
     // Each window counts the cells inside the padded input (or the input itself), as PyTorch.
     const counts = new Float32Array(oh * ow);
     const includePad = options.countIncludePad ?? true;
@@ -82,7 +139,9 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPoolOptions =
       for (let xo = 0; xo < ow; xo++) {
         const r0 = y * stride[0] - padding[0];
         const c0 = xo * stride[1] - padding[1];
-        const [lo0, hi0, lo1, hi1] = includePad ? [-padding[0], h + padding[0], -padding[1], w + padding[1]] : [0, h, 0, w];
+        const [lo0, hi0, lo1, hi1] = includePad
+          ? [-padding[0], h + padding[0], -padding[1], w + padding[1]]
+          : [0, h, 0, w];
         const rows = Math.min(r0 + kernel[0], hi0) - Math.max(r0, lo0);
         const colsIn = Math.min(c0 + kernel[1], hi1) - Math.max(c0, lo1);
         counts[y * ow + xo] = Math.max(0, rows) * Math.max(0, colsIn);
@@ -95,36 +154,49 @@ export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPoolOptions =
 }
 
 /** The averaging matrix [out, in] of adaptive pooling along one dim (PyTorch's window bounds). */
-function adaptiveMatrix(inSize: number, outSize: number, device: Tensor['device']): Tensor {
-  const values = new Float32Array(outSize * inSize);
+function adaptiveMatrix(inSize: number, outSize: number, like: Tensor): Tensor {
+  // In the input's precision: 1/3 in float32 would cost a float64 input its accuracy.
+  const dtype = like.dtype === 'float64' ? 'float64' : 'float32';
+  const values = new (dtype === 'float64' ? Float64Array : Float32Array)(outSize * inSize);
   for (let i = 0; i < outSize; i++) {
     const start = Math.floor((i * inSize) / outSize);
     const end = Math.ceil(((i + 1) * inSize) / outSize);
     for (let j = start; j < end; j++) values[i * inSize + j] = 1 / (end - start);
   }
-  return fromValues(values, [outSize, inSize], 'float32', { device });
+  return fromValues(values, [outSize, inSize], dtype, { device: like.device });
 }
 
-function outputSize(x: Tensor, size: Pair | readonly [number | null, number | null], op: string): [number, number] {
+function outputSize(
+  x: Tensor,
+  size: Pair | readonly [number | null, number | null],
+  op: string,
+): [number, number] {
   const [h, w] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
   const [oh, ow] = typeof size === 'number' ? [size, size] : size;
   const result: [number, number] = [oh ?? h, ow ?? w];
-  if (result.some((s) => !Number.isInteger(s) || s <= 0)) throw new Error(`${op}: output size must be positive integers, got ${String(size)}`);
+  if (result.some((s) => !Number.isInteger(s) || s <= 0))
+    throw new Error(`${op}: output size must be positive integers, got ${String(size)}`);
   return result;
 }
 
 /** Average pooling to a fixed output size: P_h · x · P_wᵀ with averaging matrices. */
-export function adaptiveAvgPool2d(x: Tensor, size: Pair | readonly [number | null, number | null]): Tensor {
+export function adaptiveAvgPool2d(
+  x: Tensor,
+  size: Pair | readonly [number | null, number | null],
+): Tensor {
   const input = batchedInput(x, 'adaptiveAvgPool2d');
   const [oh, ow] = outputSize(input, size, 'adaptiveAvgPool2d');
   const [h, w] = [input.shape[2]!, input.shape[3]!];
-  const ph = adaptiveMatrix(h, oh, x.device);
-  const pw = adaptiveMatrix(w, ow, x.device);
+  const ph = adaptiveMatrix(h, oh, input);
+  const pw = adaptiveMatrix(w, ow, input);
   const out = ph.matmul(input).matmul(pw.t());
   return x.ndim === 4 ? out : out.squeeze(0);
 }
 
-export function adaptiveMaxPool2d(x: Tensor, size: Pair | readonly [number | null, number | null]): Tensor {
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  size: Pair | readonly [number | null, number | null],
+): Tensor {
   const input = batchedInput(x, 'adaptiveMaxPool2d');
   const [oh, ow] = outputSize(input, size, 'adaptiveMaxPool2d');
   const [h, w] = [input.shape[2]!, input.shape[3]!];
@@ -140,7 +212,12 @@ export function adaptiveMaxPool2d(x: Tensor, size: Pair | readonly [number | nul
     for (let j = 0; j < ow; j++) {
       const c0 = Math.floor((j * w) / ow);
       const c1 = Math.ceil(((j + 1) * w) / ow);
-      cells.push(input.narrow(2, r0, r1 - r0).narrow(3, c0, c1 - c0).amax([2, 3]));
+      cells.push(
+        input
+          .narrow(2, r0, r1 - r0)
+          .narrow(3, c0, c1 - c0)
+          .amax([2, 3]),
+      );
     }
     rows.push(stack(cells, -1)); // [N, C, ow]
   }
