@@ -54,4 +54,4 @@ export {
 } from './ops/pool.js';
 export type { Dims, ValuesIndices, VarianceOptions } from './ops/reduce.js';
 export { cat, chunk, split, stack } from './ops/shape.js';
-export { fold, unfold } from './ops/window.js';
+export { fold, type UnfoldOptions, unfold } from './ops/unfold.js';

@@ -72,6 +72,7 @@ export class Tensor implements Variable<Tensor> {
   #gradFn: Node<Tensor> | null = null;
   #gradHooks: GradHook<Tensor>[] = [];
   #disposed = false;
+  #isView = false;
 
   /** @internal Tensors are made by ops and creation functions (`tensor`, `zeros`, ...). */
   constructor(storage: StorageRef, shape: Shape, strides: readonly number[], offset: number, dtype: DType) {
@@ -168,6 +169,16 @@ export class Tensor implements Variable<Tensor> {
 
   get gradHooks(): readonly GradHook<Tensor>[] {
     return this.#gradHooks;
+  }
+
+  /** True when this tensor is a view (reshape, slice, transpose, ...) of another tensor's storage. */
+  get isView(): boolean {
+    return this.#isView;
+  }
+
+  /** @internal Marks the tensor as a view (viewOf does). */
+  markView(): void {
+    this.#isView = true;
   }
 
   /** @internal Makes this tensor the output of `node` (ops call this through `record`). */
@@ -623,7 +634,7 @@ export class Tensor implements Variable<Tensor> {
   repeat(...repeats: number[] | [readonly number[]]): Tensor {
     return shapeOps.repeat(this, asShape(repeats));
   }
-  movedim(source: number, destination: number): Tensor {
+  movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor {
     return shapeOps.movedim(this, source, destination);
   }
 

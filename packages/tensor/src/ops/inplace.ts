@@ -43,6 +43,13 @@ export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor
   const recording = isGradEnabled();
   const self = recording && t.requiresGrad ? alias(t) : t;
   const result = compute(self);
+  if (recording && result.requiresGrad && t.isView) {
+    // Writing through a view would have to rewrite the graph of the tensor it views
+    // (PyTorch's CopySlices); refuse rather than give that tensor a wrong gradient.
+    throw new Error(
+      `${op}: in-place operations on a view (reshape, slice, transpose, ...) are not supported when autograd records them; use the out-of-place op, or clone() the view first`,
+    );
+  }
   writeInto(t, result, op);
   if (recording && result.requiresGrad && result.gradFn) t.attachGradFn(result.gradFn);
   return t;

@@ -482,11 +482,19 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
     .reshape(padded.map((d, i) => d * repeats[i]!));
 }
 
-export function movedim(x: Tensor, source: number, destination: number): Tensor {
-  const from = normalizeDim(source, x.ndim, 'movedim');
-  const to = normalizeDim(destination, x.ndim, 'movedim');
+export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
+  const sources = (typeof source === 'number' ? [source] : [...source]).map((d) => normalizeDim(d, x.ndim, 'movedim'));
+  const destinations = (typeof destination === 'number' ? [destination] : [...destination]).map((d) => normalizeDim(d, x.ndim, 'movedim'));
+  if (sources.length !== destinations.length) {
+    throw new Error(`movedim: Invalid source or destination dims: source (${sources.length} dims) should contain the same number of dims as destination (${destinations.length} dims)`);
+  }
+  if (new Set(sources).size !== sources.length) throw new Error(`movedim: repeated dim in source [${sources.join(', ')}]`);
+  if (new Set(destinations).size !== destinations.length) throw new Error(`movedim: repeated dim in destination [${destinations.join(', ')}]`);
   if (x.ndim === 0) return x;
-  const order = Array.from({ length: x.ndim }, (_, i) => i).filter((d) => d !== from);
-  order.splice(to, 0, from);
+  // Place each moved dim at its destination, then fill the other slots in order.
+  const order = new Array<number>(x.ndim).fill(-1);
+  for (const [i, d] of destinations.entries()) order[d] = sources[i]!;
+  const rest = Array.from({ length: x.ndim }, (_, i) => i).filter((d) => !sources.includes(d));
+  for (let i = 0, k = 0; i < order.length; i++) if (order[i] === -1) order[i] = rest[k++]!;
   return permute(x, order);
 }
