@@ -118,6 +118,15 @@ describe('in-place ops and autograd', () => {
     expect(() => z.backward()).toThrow(/modified by an in-place operation.*ExpBackward is at version 1; expected version 0/);
   });
 
+  it('refuses a recorded in-place write through a view rather than give a wrong gradient', () => {
+    const x = tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
+    const y = x.mul(1);
+    expect(() => y.narrow(0, 0, 1).mul_(2)).toThrow(/in-place operations on a view .* are not supported when autograd records them/);
+    expect(values(y)).toEqual([1, 2, 3]);
+    noGrad(() => y.narrow(0, 0, 1).mul_(2)); // outside autograd it is an ordinary write
+    expect(values(y)).toEqual([2, 2, 3]);
+  });
+
   it('keeps the dtype of the target and refuses lossy casts', () => {
     const i = zeros([2], { dtype: 'int32' });
     expect(() => i.add_(0.5)).toThrow(/result type float32 can't be cast to the desired output type int32/);
