@@ -85,9 +85,11 @@ export function renderJs(expr: Expr): string {
 
 /** Scalar helpers the generated code calls as `h.name`. */
 export const helpers = {
-  maximum: (a: number, b: number): number => (a !== a || b !== b ? NaN : a > b ? a : b),
-  minimum: (a: number, b: number): number => (a !== a || b !== b ? NaN : a < b ? a : b),
-  sign: (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : x), // keeps NaN and ±0
+  // Math.max and Math.min propagate NaN, as PyTorch's maximum and minimum do.
+  maximum: (a: number, b: number): number => Math.max(a, b),
+  minimum: (a: number, b: number): number => Math.min(a, b),
+  // 0 for ±0 and NaN, as PyTorch's (0 < x) - (x < 0).
+  sign: (x: number): number => (x > 0 ? 1 : x < 0 ? -1 : 0),
   mod: (a: number, b: number): number => {
     const r = a % b;
     return r !== 0 && r < 0 !== b < 0 ? r + b : r;
@@ -98,42 +100,39 @@ export const helpers = {
     return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
   },
   /**
-   * erf: its Maclaurin series near 0, where relative accuracy matters, and Numerical
-   * Recipes' Chebyshev fit of erfc beyond (fractional error below 1.2e-7).
+   * erf to double precision (within a few ulps), so float64 tensors get float64 accuracy:
+   * its Maclaurin series below |x| = 1.7, where the terms cancel little, and beyond, 1 - erfc
+   * with erfc from its continued fraction
+   *   erfc(x) = exp(-x²) / √π · 1 / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...)))),
+   * evaluated by Lentz's method (it converges in under 90 steps there).
    */
   erf: (x: number): number => {
     const ax = Math.abs(x);
-    if (ax < 0.5) {
+    if (ax < 1.7) {
       const x2 = x * x;
       let term = x;
       let sum = x;
-      for (let n = 1; n < 20; n++) {
+      for (let n = 1; n < 60; n++) {
         term *= -x2 / n;
         const add = term / (2 * n + 1);
         sum += add;
-        if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+        if (Math.abs(add) <= 1e-17 * Math.abs(sum)) break;
       }
       return (2 / Math.sqrt(Math.PI)) * sum;
     }
-    const t = 1 / (1 + 0.5 * ax);
-    const tau =
-      t *
-      Math.exp(
-        -ax * ax -
-          1.26551223 +
-          t *
-            (1.00002368 +
-              t *
-                (0.37409196 +
-                  t *
-                    (0.09678418 +
-                      t *
-                        (-0.18628806 +
-                          t *
-                            (0.27886807 +
-                              t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-      );
-    const r = 1 - tau;
-    return x >= 0 ? r : -r;
+    if (Number.isNaN(ax)) return Number.NaN;
+    if (ax >= 6) return Math.sign(x); // erfc(6) < 2e-17: 1 in double precision
+    let fraction = ax;
+    let c = ax;
+    let d = 0;
+    for (let k = 1; k < 200; k++) {
+      d = 1 / (ax + (k / 2) * d);
+      c = ax + k / 2 / c;
+      const delta = c * d;
+      fraction *= delta;
+      if (Math.abs(delta - 1) < 1e-16) break;
+    }
+    const erfc = Math.exp(-ax * ax) / (Math.sqrt(Math.PI) * fraction);
+    return x > 0 ? 1 - erfc : erfc - 1;
   },
 };

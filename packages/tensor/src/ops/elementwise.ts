@@ -4,7 +4,7 @@
 import { type DType, inferDType, isFloating, promoteTypes, promoteWithScalar } from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
-import { broadcastShapes, broadcastStrides, sameShape, type Shape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, type Shape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
 
@@ -12,18 +12,25 @@ import { sumToShape } from './reduce.js';
 type DTypeRule =
   | 'same' // the (promoted) input dtype
   | 'float' // float32 for bool/int inputs, else the input's float type
-  | 'bool'; // comparisons and logical ops
+  | 'bool' // comparisons and logical ops
+  | 'withParams'; // the input dtype promoted with the finite scalar parameters (int32.pow(0.5) is float32)
 
 export type Scalar = number | boolean;
 
 interface UnaryDef {
   expr: (x: Expr, params: readonly Expr[]) => Expr;
   dtype: DTypeRule;
+  /** Throws for inputs PyTorch refuses, before anything runs. */
+  check?: (dtype: DType, params: readonly number[]) => void;
   /** Derivative given the output gradient, input, output and scalar parameters. */
   grad?: (g: Tensor, x: Tensor, y: Tensor, params: readonly number[]) => Tensor;
+  /**
+   * What the derivative reads (default both): only those are checked for in-place changes,
+   * so `y.add_(1)` or `y.sqrt_()` on a non-leaf y keeps its gradient, as in PyTorch.
+   */
+  saves?: 'none' | 'input' | 'output' | 'both';
 }
 
-const x0 = E.input(0);
 const SQRT1_2 = Math.SQRT1_2;
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const sigmoidExpr = (x: Expr) => E.div(1, E.add(1, E.exp(E.neg(x))));
@@ -32,44 +39,85 @@ const geluTanhInner = (x: Expr) =>
   E.mul(SQRT_2_OVER_PI, E.add(x, E.mul(0.044715, E.mul(x, E.mul(x, x)))));
 
 export const unaryOps = {
-  neg: { expr: E.neg, dtype: 'same', grad: (g) => g.neg() },
-  abs: { expr: E.abs, dtype: 'same', grad: (g, x) => g.mul(x.sign()) },
-  exp: { expr: E.exp, dtype: 'float', grad: (g, _x, y) => g.mul(y) },
-  log: { expr: E.log, dtype: 'float', grad: (g, x) => g.div(x) },
-  log1p: { expr: E.log1p, dtype: 'float', grad: (g, x) => g.div(x.add(1)) },
-  expm1: { expr: E.expm1, dtype: 'float', grad: (g, _x, y) => g.mul(y.add(1)) },
-  sqrt: { expr: E.sqrt, dtype: 'float', grad: (g, _x, y) => g.div(y.mul(2)) },
+  neg: {
+    expr: E.neg,
+    dtype: 'same',
+    saves: 'none',
+    check: (dtype) => {
+      if (dtype === 'bool') {
+        throw new TypeError(
+          'Negation, the `-` operator, on a bool tensor is not supported. If you are trying ' +
+            'to invert a mask, use the `~` or `logical_not()` operator instead.',
+        );
+      }
+    },
+    grad: (g) => g.neg(),
+  },
+  abs: { expr: E.abs, dtype: 'same', saves: 'input', grad: (g, x) => g.mul(x.sign()) },
+  exp: { expr: E.exp, dtype: 'float', saves: 'output', grad: (g, _x, y) => g.mul(y) },
+  log: { expr: E.log, dtype: 'float', saves: 'input', grad: (g, x) => g.div(x) },
+  log1p: { expr: E.log1p, dtype: 'float', saves: 'input', grad: (g, x) => g.div(x.add(1)) },
+  expm1: { expr: E.expm1, dtype: 'float', saves: 'output', grad: (g, _x, y) => g.mul(y.add(1)) },
+  sqrt: { expr: E.sqrt, dtype: 'float', saves: 'output', grad: (g, _x, y) => g.div(y.mul(2)) },
   rsqrt: {
     expr: (x) => E.div(1, E.sqrt(x)),
     dtype: 'float',
+    saves: 'output',
     grad: (g, _x, y) => g.mul(y.pow(3)).mul(-0.5),
   },
-  sin: { expr: E.sin, dtype: 'float', grad: (g, x) => g.mul(x.cos()) },
-  cos: { expr: E.cos, dtype: 'float', grad: (g, x) => g.mul(x.sin()).neg() },
-  tan: { expr: E.tan, dtype: 'float', grad: (g, _x, y) => g.mul(y.square().add(1)) },
-  tanh: { expr: E.tanh, dtype: 'float', grad: (g, _x, y) => g.mul(y.square().neg().add(1)) },
+  sin: { expr: E.sin, dtype: 'float', saves: 'input', grad: (g, x) => g.mul(x.cos()) },
+  cos: { expr: E.cos, dtype: 'float', saves: 'input', grad: (g, x) => g.mul(x.sin()).neg() },
+  tan: {
+    expr: E.tan,
+    dtype: 'float',
+    saves: 'output',
+    grad: (g, _x, y) => g.mul(y.square().add(1)),
+  },
+  tanh: {
+    expr: E.tanh,
+    dtype: 'float',
+    saves: 'output',
+    grad: (g, _x, y) => g.mul(y.square().neg().add(1)),
+  },
   sigmoid: {
     expr: sigmoidExpr,
     dtype: 'float',
+    saves: 'output',
     grad: (g, _x, y) => g.mul(y.mul(y.neg().add(1))),
   },
-  // The derivative at 0 is taken as 0, as PyTorch does (relu's subgradient choice).
-  relu: { expr: (x) => E.select(E.gt(x, 0), x, 0), dtype: 'same', grad: (g, x) => g.mul(x.gt(0)) },
+  // Written as x < 0 ? 0 : x so that NaN passes through, as in PyTorch. The derivative at 0
+  // is taken as 0, as PyTorch does (relu's subgradient choice).
+  relu: {
+    expr: (x) => E.select(E.lt(x, 0), 0, x),
+    dtype: 'same',
+    saves: 'output',
+    grad: (g, _x, y) => g.mul(y.gt(0)),
+  },
   gelu: {
     expr: (x) => E.mul(E.mul(0.5, x), E.add(1, E.erf(E.mul(x, SQRT1_2)))),
     dtype: 'float',
+    saves: 'input',
     grad: (g, x) => {
       const cdf = x.mul(SQRT1_2).erf().add(1).mul(0.5);
-      const pdf = x.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
+      const pdf = x
+        .square()
+        .mul(-0.5)
+        .exp()
+        .mul(1 / Math.sqrt(2 * Math.PI));
       return g.mul(cdf.add(x.mul(pdf)));
     },
   },
   geluTanh: {
     expr: (x) => E.mul(E.mul(0.5, x), E.add(1, E.tanh(geluTanhInner(x)))),
     dtype: 'float',
+    saves: 'input',
     grad: (g, x) => {
       const t = elementwise('geluTanhInner', [x], (v) => geluTanhInner(v), 'float').tanh();
-      const dInner = x.square().mul(3 * 0.044715).add(1).mul(SQRT_2_OVER_PI);
+      const dInner = x
+        .square()
+        .mul(3 * 0.044715)
+        .add(1)
+        .mul(SQRT_2_OVER_PI);
       const sech2 = t.square().neg().add(1);
       return g.mul(t.add(1).mul(0.5).add(x.mul(0.5).mul(sech2).mul(dInner)));
     },
@@ -77,6 +125,7 @@ export const unaryOps = {
   silu: {
     expr: (x) => E.mul(x, sigmoidExpr(x)),
     dtype: 'float',
+    saves: 'input',
     grad: (g, x) => {
       const s = x.sigmoid();
       return g.mul(s.mul(x.mul(s.neg().add(1)).add(1)));
@@ -85,6 +134,7 @@ export const unaryOps = {
   mish: {
     expr: (x) => E.mul(x, E.tanh(softplusExpr(x))),
     dtype: 'float',
+    saves: 'input',
     grad: (g, x) => {
       const t = x.softplus().tanh();
       return g.mul(t.add(x.mul(x.sigmoid()).mul(t.square().neg().add(1))));
@@ -93,15 +143,33 @@ export const unaryOps = {
   erf: {
     expr: E.erf,
     dtype: 'float',
-    grad: (g, x) => g.mul(x.square().neg().exp().mul(2 / Math.sqrt(Math.PI))),
+    saves: 'input',
+    grad: (g, x) =>
+      g.mul(
+        x
+          .square()
+          .neg()
+          .exp()
+          .mul(2 / Math.sqrt(Math.PI)),
+      ),
   },
-  sign: { expr: E.sign, dtype: 'same', grad: (g) => g.mul(0) },
-  floor: { expr: E.floor, dtype: 'same', grad: (g) => g.mul(0) },
-  ceil: { expr: E.ceil, dtype: 'same', grad: (g) => g.mul(0) },
-  trunc: { expr: E.trunc, dtype: 'same', grad: (g) => g.mul(0) },
-  round: { expr: E.roundHalfEven, dtype: 'same', grad: (g) => g.mul(0) },
-  reciprocal: { expr: (x) => E.div(1, x), dtype: 'float', grad: (g, _x, y) => g.mul(y.square()).neg() },
-  square: { expr: (x) => E.mul(x, x), dtype: 'same', grad: (g, x) => g.mul(x).mul(2) },
+  sign: { expr: E.sign, dtype: 'same', saves: 'none', grad: (g) => g.mul(0) },
+  floor: { expr: E.floor, dtype: 'same', saves: 'none', grad: (g) => g.mul(0) },
+  ceil: { expr: E.ceil, dtype: 'same', saves: 'none', grad: (g) => g.mul(0) },
+  trunc: { expr: E.trunc, dtype: 'same', saves: 'none', grad: (g) => g.mul(0) },
+  round: { expr: E.roundHalfEven, dtype: 'same', saves: 'none', grad: (g) => g.mul(0) },
+  reciprocal: {
+    expr: (x) => E.div(1, x),
+    dtype: 'float',
+    saves: 'output',
+    grad: (g, _x, y) => g.mul(y.square()).neg(),
+  },
+  square: {
+    expr: (x) => E.mul(x, x),
+    dtype: 'same',
+    saves: 'input',
+    grad: (g, x) => g.mul(x).mul(2),
+  },
   isnan: { expr: E.isnan, dtype: 'bool' },
   isinf: { expr: E.isinf, dtype: 'bool' },
   isfinite: { expr: (x) => E.not(E.or(E.isnan(x), E.isinf(x))), dtype: 'bool' },
@@ -109,17 +177,25 @@ export const unaryOps = {
   // With parameters:
   powScalar: {
     expr: (x, [p]) => E.pow(x, p!),
-    dtype: 'same',
+    dtype: 'withParams',
+    saves: 'input',
+    check: (dtype, [p]) => {
+      if (!isFloating(dtype) && Number.isInteger(p) && p! < 0) {
+        throw new RangeError('Integers to negative integer powers are not allowed.');
+      }
+    },
     grad: (g, x, _y, [p]) => (p === 0 ? g.mul(0) : g.mul(x.pow(p! - 1)).mul(p!)),
   },
   leakyRelu: {
     expr: (x, [slope]) => E.select(E.gt(x, 0), x, E.mul(x, slope!)),
     dtype: 'float',
+    saves: 'input',
     grad: (g, x, _y, [slope]) => g.mul(where(x.gt(0), 1, slope!)),
   },
   elu: {
     expr: (x, [alpha]) => E.select(E.gt(x, 0), x, E.mul(alpha!, E.expm1(x))),
     dtype: 'float',
+    saves: 'both',
     grad: (g, x, y, [alpha]) => g.mul(where(x.gt(0), 1, y.add(alpha!))),
   },
   softplus: {
@@ -127,16 +203,26 @@ export const unaryOps = {
     expr: (x, [beta, threshold]) =>
       E.select(E.gt(E.mul(x, beta!), threshold!), x, E.div(softplusExpr(E.mul(x, beta!)), beta!)),
     dtype: 'float',
+    saves: 'input',
     grad: (g, x, _y, [beta, threshold]) => {
       const bx = x.mul(beta!);
       return g.mul(where(bx.gt(threshold!), 1, bx.sigmoid()));
     },
   },
   clamp: {
-    // Bounds are params; NaN in x propagates. min > max gives max, as in PyTorch.
+    // Bounds are params (±Infinity where absent); NaN in x propagates. min > max gives max,
+    // as in PyTorch; so does the dtype (int32.clamp(0.5) is float32).
     expr: (x, [lo, hi]) => E.min(E.max(x, lo!), hi!),
-    dtype: 'same',
+    dtype: 'withParams',
+    saves: 'input',
     grad: (g, x, _y, [lo, hi]) => g.mul(x.ge(lo!).logicalAnd(x.le(hi!))),
+  },
+  hardtanh: {
+    expr: (x, [lo, hi]) => E.min(E.max(x, lo!), hi!),
+    dtype: 'withParams',
+    saves: 'input',
+    // Unlike clamp's, the gradient is 0 at the bounds themselves (PyTorch's hardtanh_backward).
+    grad: (g, x, _y, [lo, hi]) => g.mul(x.gt(lo!).logicalAnd(x.lt(hi!))),
   },
 } satisfies Record<string, UnaryDef>;
 
@@ -145,38 +231,76 @@ export type UnaryOpName = keyof typeof unaryOps;
 interface BinaryDef {
   expr: (a: Expr, b: Expr) => Expr;
   dtype: DTypeRule;
+  /** Throws for operand dtypes PyTorch refuses (a scalar counts as bool, int32 or float32). */
+  check?: (a: DType, b: DType) => void;
   /** Gradients for a and b, each at the broadcast shape (reduced to the inputs' shapes after). */
   grad?: (g: Tensor, a: Tensor, b: Tensor, y: Tensor) => readonly [Tensor | null, Tensor | null];
+  /** What the derivative reads (default all), as for unary ops. */
+  saves?: 'none' | 'inputs' | 'all';
 }
 
 export const binaryOps = {
-  add: { expr: E.add, dtype: 'same', grad: (g) => [g, g] },
-  sub: { expr: E.sub, dtype: 'same', grad: (g) => [g, g.neg()] },
-  mul: { expr: E.mul, dtype: 'same', grad: (g, a, b) => [g.mul(b), g.mul(a)] },
+  add: { expr: E.add, dtype: 'same', saves: 'none', grad: (g) => [g, g] },
+  sub: {
+    expr: E.sub,
+    dtype: 'same',
+    saves: 'none',
+    check: (a, b) => {
+      if (a === 'bool' && b === 'bool') {
+        throw new TypeError(
+          'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` ' +
+            'or `logical_xor()` operator instead.',
+        );
+      }
+      if (a === 'bool' || b === 'bool') {
+        throw new TypeError(
+          'Subtraction, the `-` operator, with a bool tensor is not supported. If you are ' +
+            'trying to invert a mask, use the `~` or `logical_not()` operator instead.',
+        );
+      }
+    },
+    grad: (g) => [g, g.neg()],
+  },
+  mul: { expr: E.mul, dtype: 'same', saves: 'inputs', grad: (g, a, b) => [g.mul(b), g.mul(a)] },
   div: {
     expr: E.div,
     dtype: 'float',
+    saves: 'inputs',
     grad: (g, a, b) => [g.div(b), g.mul(a).div(b.square()).neg()],
   },
-  divTrunc: { expr: (a, b) => E.trunc(E.div(a, b)), dtype: 'same', grad: (g) => [g.mul(0), g.mul(0)] },
-  divFloor: { expr: (a, b) => E.floor(E.div(a, b)), dtype: 'same', grad: (g) => [g.mul(0), g.mul(0)] },
+  divTrunc: {
+    expr: (a, b) => E.trunc(E.div(a, b)),
+    dtype: 'same',
+    saves: 'none',
+    grad: (g) => [g.mul(0), g.mul(0)],
+  },
+  divFloor: {
+    expr: (a, b) => E.floor(E.div(a, b)),
+    dtype: 'same',
+    saves: 'none',
+    grad: (g) => [g.mul(0), g.mul(0)],
+  },
   remainder: {
     expr: E.mod,
     dtype: 'same',
+    saves: 'inputs',
     grad: (g, a, b) => [g, g.mul(a.div(b, { roundingMode: 'floor' })).neg()],
   },
   pow: {
     expr: E.pow,
     dtype: 'same',
+    saves: 'all',
     grad: (g, a, b, y) => [
-      g.mul(b).mul(a.pow(b.sub(1))),
-      // d/db a^b = a^b log a, taken as 0 where a = 0 (as PyTorch does for b >= 0).
-      g.mul(where(a.eq(0), 0, y.mul(a.log()))),
+      // b a^(b-1), taken as 0 where b = 0 (where 0 * 0^-1 would be NaN), as PyTorch does.
+      g.mul(where(b.eq(0), 0, b.mul(a.pow(b.sub(1))))),
+      // d/db a^b = a^b log a, taken as 0 where a = 0 and b >= 0, as PyTorch does.
+      g.mul(where(a.eq(0).logicalAnd(b.ge(0)), 0, y.mul(a.log()))),
     ],
   },
   maximum: {
     expr: E.max,
     dtype: 'same',
+    saves: 'inputs',
     // Ties split the gradient evenly, as PyTorch does.
     grad: (g, a, b) => {
       const share = where(a.gt(b), 1, where(a.eq(b), 0.5, 0));
@@ -186,6 +310,7 @@ export const binaryOps = {
   minimum: {
     expr: E.min,
     dtype: 'same',
+    saves: 'inputs',
     grad: (g, a, b) => {
       const share = where(a.lt(b), 1, where(a.eq(b), 0.5, 0));
       return [g.mul(share), g.mul(share.neg().add(1))];
@@ -194,6 +319,7 @@ export const binaryOps = {
   atan2: {
     expr: E.atan2,
     dtype: 'float',
+    saves: 'inputs',
     grad: (g, a, b) => {
       const denominator = a.square().add(b.square());
       return [g.mul(b).div(denominator), g.mul(a).neg().div(denominator)];
@@ -212,10 +338,32 @@ export const binaryOps = {
 
 export type BinaryOpName = keyof typeof binaryOps;
 
-function resultDType(rule: DTypeRule, dtype: DType): DType {
+function resultDType(rule: DTypeRule, dtype: DType, params: readonly number[] = []): DType {
   if (rule === 'bool') return 'bool';
   if (rule === 'float') return isFloating(dtype) ? dtype : 'float32';
+  if (rule === 'withParams') {
+    // ±Infinity stands for an absent clamp bound, which must not make the result float.
+    return params.filter(Number.isFinite).reduce<DType>((d, p) => promoteWithScalar(d, p), dtype);
+  }
   return dtype;
+}
+
+const category: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
+
+/**
+ * The dtype of an op over tensors, as torch.result_type: tensors with dims promote among
+ * themselves, and 0-d tensors, like scalars, only raise the category (bool < int < float),
+ * never the width (float32 [n] + float64 0-d is float32; int32 [n] + float64 0-d is float64).
+ */
+export function resultType(tensors: readonly Tensor[]): DType {
+  let withDims: DType | undefined;
+  let zeroDim: DType | undefined;
+  for (const t of tensors) {
+    if (t.ndim > 0) withDims = withDims ? promoteTypes(withDims, t.dtype) : t.dtype;
+    else zeroDim = zeroDim ? promoteTypes(zeroDim, t.dtype) : t.dtype;
+  }
+  if (withDims === undefined || zeroDim === undefined) return (withDims ?? zeroDim)!;
+  return category[zeroDim] > category[withDims] ? promoteTypes(withDims, zeroDim) : withDims;
 }
 
 /**
@@ -232,28 +380,46 @@ export function elementwise(
 ): Tensor {
   const device = commonDevice(name, inputs);
   let shape: Shape = outShape ?? inputs[0]!.shape;
-  let dtype: DType = inputs[0]!.dtype;
-  for (const t of inputs.slice(1)) {
-    if (!outShape) shape = broadcastShapes(shape, t.shape, name);
-    dtype = promoteTypes(dtype, t.dtype);
-  }
-  const outDType = rule === 'same' || rule === 'float' || rule === 'bool' ? resultDType(rule, dtype) : rule;
+  if (!outShape) for (const t of inputs.slice(1)) shape = broadcastShapes(shape, t.shape, name);
+  const outDType = isRule(rule) ? resultDType(rule, resultType(inputs), params) : rule;
   const out = emptyTensor(shape, outDType, device);
   const views = inputs.map((t) => {
     const view = viewDescriptor(t);
-    return sameShape(t.shape, shape) ? view : { ...view, shape, strides: broadcastStrides(t.shape, t.stride(), shape) };
+    return sameShape(t.shape, shape)
+      ? view
+      : { ...view, shape, strides: broadcastStrides(t.shape, t.stride(), shape) };
   });
   const expr = build(...inputs.map((_, i) => E.input(i)));
   device.elementwise(expr, views, viewDescriptor(out), params);
   return out;
 }
 
+function isRule(rule: DTypeRule | DType): rule is DTypeRule {
+  return rule === 'same' || rule === 'float' || rule === 'bool' || rule === 'withParams';
+}
+
 export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
   const def: UnaryDef = unaryOps[name];
-  const y = elementwise(name, [x], (v) => def.expr(v, params.map((_, i) => E.param(i))), def.dtype, params);
+  def.check?.(x.dtype, params);
+  const y = elementwise(
+    name,
+    [x],
+    (v) =>
+      def.expr(
+        v,
+        params.map((_, i) => E.param(i)),
+      ),
+    def.dtype,
+    params,
+  );
   if (def.grad && isFloating(y.dtype)) {
     const grad = def.grad;
-    record(y, name, [x], (g) => [grad(g, x, y, params)], [x, y]);
+    const saves = def.saves ?? 'both';
+    const saved = [
+      ...(saves === 'input' || saves === 'both' ? [x] : []),
+      ...(saves === 'output' || saves === 'both' ? [y] : []),
+    ];
+    record(y, name, [x], (g) => [grad(g, x, y, params)], saved);
   }
   return y;
 }
@@ -266,34 +432,76 @@ function scalarOperand(op: string, dtype: DType, scalar: Scalar): { dtype: DType
   return { dtype: promoteWithScalar(dtype, scalar), value: Number(scalar) };
 }
 
+/**
+ * An arithmetic op on bools must give 0 or 1 (True + True is True in PyTorch), which a
+ * kernel storing 2 would not; comparisons and logical ops give 0 or 1 already.
+ */
+function asBoolIfNeeded(def: BinaryDef, outDType: DType, expr: Expr): Expr {
+  return outDType === 'bool' && def.dtype !== 'bool' ? E.cast('bool', expr) : expr;
+}
+
 export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tensor {
   const def: BinaryDef = binaryOps[name];
   if (typeof b === 'number' || typeof b === 'boolean') {
-    // A scalar is a kernel parameter, not a tensor: one kernel serves every value.
-    const { dtype, value } = scalarOperand(name, a.dtype, b);
+    def.check?.(a.dtype, inferDType([b]));
+    // A scalar is a kernel parameter, not a tensor: one kernel serves every value. Next to
+    // a float32 tensor it is a float32 value, as in PyTorch (x.eq(0.1) holds where x is 0.1).
+    const { dtype, value: exact } = scalarOperand(name, a.dtype, b);
+    const value = dtype === 'float32' ? Math.fround(exact) : exact;
     const outDType = resultDType(def.dtype, dtype);
-    const y = elementwise(name, [a], (v) => def.expr(maybeCast(v, a.dtype, dtype), E.param(0)), outDType, [value]);
+    const y = elementwise(
+      name,
+      [a],
+      (v) => asBoolIfNeeded(def, outDType, def.expr(maybeCast(v, a.dtype, dtype), E.param(0))),
+      outDType,
+      [value],
+    );
     if (def.grad && isFloating(y.dtype)) {
       const grad = def.grad;
-      record(y, name, [a], (g) => {
-        const bTensor = constantLike(a, value, dtype);
-        return [reduceGrad(grad(g, a, bTensor, y)[0], a.shape)];
-      }, [a, y]);
+      record(
+        y,
+        name,
+        [a],
+        (g) => {
+          const bTensor = constantLike(a, value, dtype);
+          return [reduceGrad(grad(g, a, bTensor, y)[0], a.shape)];
+        },
+        savedOperands(def, [a], y),
+      );
     }
     return y;
   }
-  const y = elementwise(name, [a, b], def.expr, def.dtype);
+  def.check?.(a.dtype, b.dtype);
+  const outDType = resultDType(def.dtype, resultType([a, b]));
+  const y = elementwise(
+    name,
+    [a, b],
+    (p, q) => asBoolIfNeeded(def, outDType, def.expr(p, q)),
+    outDType,
+  );
   if (def.grad && isFloating(y.dtype)) {
     const grad = def.grad;
-    record(y, name, [a, b], (g) => {
-      const [ga, gb] = grad(g, a, b, y);
-      return [
-        a.requiresGrad ? reduceGrad(ga, a.shape) : null,
-        b.requiresGrad ? reduceGrad(gb, b.shape) : null,
-      ];
-    }, [a, b, y]);
+    record(
+      y,
+      name,
+      [a, b],
+      (g) => {
+        const [ga, gb] = grad(g, a, b, y);
+        return [
+          a.requiresGrad ? reduceGrad(ga, a.shape) : null,
+          b.requiresGrad ? reduceGrad(gb, b.shape) : null,
+        ];
+      },
+      savedOperands(def, [a, b], y),
+    );
   }
   return y;
+}
+
+/** The tensors a binary op's derivative reads, which must not change in place before backward. */
+function savedOperands(def: BinaryDef, operands: readonly Tensor[], y: Tensor): Tensor[] {
+  const saves = def.saves ?? 'all';
+  return saves === 'none' ? [] : saves === 'inputs' ? [...operands] : [...operands, y];
 }
 
 /** A tensor's value as `dtype` in an expression, so int / float scalars divide as floats. */
@@ -330,8 +538,9 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
   });
   const tensors = operands.slice(1);
   const scalars = branches.filter((v): v is Scalar => typeof v !== 'object');
-  let dtype: DType = tensors.length > 0 ? tensors.map((t) => t.dtype).reduce(promoteTypes) : inferDType(scalars);
+  let dtype: DType = tensors.length > 0 ? resultType(tensors) : inferDType(scalars);
   if (tensors.length > 0) for (const s of scalars) dtype = promoteWithScalar(dtype, s);
+  if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
   let shape: Shape = condition.shape;
   for (const t of tensors) shape = broadcastShapes(shape, t.shape, 'where');
   const y = elementwise(

@@ -4,18 +4,27 @@
 import type { ReduceKind } from '../backend.js';
 import { type DType, isFloating } from '../dtype.js';
 import { emptyTensor, record, viewDescriptor } from '../internal.js';
-import { where } from './elementwise.js';
 import { formatShape, normalizeDim, normalizeDims, numelOf, type Shape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { full } from './creation.js';
+import { where } from './elementwise.js';
 
 export type Dims = number | readonly number[];
 
 /** The shape after reducing `dims`: removed, or kept as 1 with keepdim. */
 function reducedShape(shape: Shape, dims: readonly number[], keepdim: boolean): number[] {
-  return keepdim ? shape.map((d, i) => (dims.includes(i) ? 1 : d)) : shape.filter((_, i) => !dims.includes(i));
+  return keepdim
+    ? shape.map((d, i) => (dims.includes(i) ? 1 : d))
+    : shape.filter((_, i) => !dims.includes(i));
 }
 
-function reduceKernel(kind: ReduceKind, x: Tensor, dims: readonly number[], keepdim: boolean, dtype: DType): Tensor {
+function reduceKernel(
+  kind: ReduceKind,
+  x: Tensor,
+  dims: readonly number[],
+  keepdim: boolean,
+  dtype: DType,
+): Tensor {
   const out = emptyTensor(reducedShape(x.shape, dims, false), dtype, x.device);
   x.device.reduce(kind, viewDescriptor(x), dims, viewDescriptor(out));
   return keepdim ? out.reshape(reducedShape(x.shape, dims, true)) : out;
@@ -62,20 +71,29 @@ export function mean(x: Tensor, dims?: Dims, keepdim = false): Tensor {
 export function prod(x: Tensor, dims?: Dims, keepdim = false): Tensor {
   const axes = normalizeDims(dims, x.ndim, 'prod');
   const y = reduceKernel('prod', x, axes, keepdim, sumDType(x.dtype));
-  return record(y, 'Prod', [x], (g) => {
-    // Where x is 0 the quotient prod / x fails; there the gradient is the product of the
-    // other elements, which is nonzero only when x holds the reduction's single zero.
-    const isZero = x.eq(0);
-    const withoutZeros = where(isZero, 1, x).prod(axes, true);
-    const zeros = isZero.sum(axes, true);
-    const full = expandReduced(y, x.shape, axes, keepdim);
-    const others = where(isZero, where(zeros.eq(1), withoutZeros, 0), full.div(x));
-    return [expandReduced(g, x.shape, axes, keepdim).mul(others)];
-  }, [x, y]);
+  return record(
+    y,
+    'Prod',
+    [x],
+    (g) => {
+      // Where x is 0 the quotient prod / x fails; there the gradient is the product of the
+      // other elements, which is nonzero only when x holds the reduction's single zero.
+      const isZero = x.eq(0);
+      const withoutZeros = where(isZero, 1, x).prod(axes, true);
+      const zeros = isZero.sum(axes, true);
+      const product = expandReduced(y, x.shape, axes, keepdim);
+      const others = where(isZero, where(zeros.eq(1), withoutZeros, 0), product.div(x));
+      return [expandReduced(g, x.shape, axes, keepdim).mul(others)];
+    },
+    [x, y],
+  );
 }
 
 function checkNotEmpty(op: string, x: Tensor, axes: readonly number[]): void {
-  if (axes.some((d) => x.shape[d] === 0) || (x.ndim > 0 && x.numel() === 0 && axes.length === x.ndim)) {
+  if (
+    axes.some((d) => x.shape[d] === 0) ||
+    (x.ndim > 0 && x.numel() === 0 && axes.length === x.ndim)
+  ) {
     throw new Error(
       `${op}(): expected reduction dim to have a nonzero size, but the input has shape ${formatShape(x.shape)}`,
     );
@@ -96,11 +114,17 @@ function extreme(kind: 'max' | 'min', x: Tensor, dims: Dims | undefined, keepdim
   const axes = normalizeDims(dims, x.ndim, op);
   checkNotEmpty(op, x, axes);
   const y = reduceKernel(kind, x, axes, keepdim, x.dtype);
-  return record(y, kind === 'max' ? 'Amax' : 'Amin', [x], (g) => {
-    const hits = x.eq(expandReduced(y, x.shape, axes, keepdim));
-    const count = hits.sum(axes, true);
-    return [expandReduced(g, x.shape, axes, keepdim).mul(hits).div(count)];
-  }, [x, y]);
+  return record(
+    y,
+    kind === 'max' ? 'Amax' : 'Amin',
+    [x],
+    (g) => {
+      const hits = x.eq(expandReduced(y, x.shape, axes, keepdim));
+      const count = hits.sum(axes, true);
+      return [expandReduced(g, x.shape, axes, keepdim).mul(hits).div(count)];
+    },
+    [x, y],
+  );
 }
 
 export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
@@ -111,7 +135,12 @@ export function argmin(x: Tensor, dim?: number, keepdim = false): Tensor {
   return argExtreme('argmin', x, dim, keepdim);
 }
 
-function argExtreme(kind: 'argmax' | 'argmin', x: Tensor, dim: number | undefined, keepdim: boolean): Tensor {
+function argExtreme(
+  kind: 'argmax' | 'argmin',
+  x: Tensor,
+  dim: number | undefined,
+  keepdim: boolean,
+): Tensor {
   if (dim === undefined) {
     const flat = x.reshape([-1]);
     const y = argExtreme(kind, flat, 0, false);
@@ -137,8 +166,15 @@ export function minAlong(x: Tensor, dim: number, keepdim = false): ValuesIndices
   return valuesAndIndices('argmin', x, dim, keepdim);
 }
 
-function valuesAndIndices(kind: 'argmax' | 'argmin', x: Tensor, dim: number, keepdim: boolean): ValuesIndices {
-  const axis = normalizeDim(dim, x.ndim, kind === 'argmax' ? 'max' : 'min');
+function valuesAndIndices(
+  kind: 'argmax' | 'argmin',
+  x: Tensor,
+  dim: number,
+  keepdim: boolean,
+): ValuesIndices {
+  const op = kind === 'argmax' ? 'max' : 'min';
+  const axis = normalizeDim(dim, x.ndim, op);
+  checkNotEmpty(op, x, x.ndim === 0 ? [] : [axis]);
   const indices = argExtreme(kind, x, axis, true);
   const values = x.ndim === 0 ? x.clone() : x.gather(axis, indices);
   return keepdim || x.ndim === 0
@@ -159,15 +195,24 @@ export function variance(x: Tensor, dims?: Dims, options: VarianceOptions = {}):
   const axes = normalizeDims(dims, x.ndim, 'var');
   const count = axes.reduce((n, d) => n * x.shape[d]!, 1);
   const centered = x.sub(x.mean(axes, true));
-  return centered.square().sum(axes, options.keepdim ?? false).div(Math.max(0, count - correction));
+  return centered
+    .square()
+    .sum(axes, options.keepdim ?? false)
+    .div(Math.max(0, count - correction));
 }
 
 export function std(x: Tensor, dims?: Dims, options: VarianceOptions = {}): Tensor {
-  return variance(x, dims, options).sqrt();
+  const v = variance(x, dims, options);
+  const y = v.detach().sqrt();
+  // 1 / (2 std), taken as 0 where std is 0 (a constant input), as PyTorch does: sqrt's own
+  // derivative would be infinite there, and times var's zero gradient, NaN.
+  return record(y, 'Std', [v], (g) => [where(y.eq(0), 0, g.div(y.mul(2)))], [y]);
 }
 
 export function logsumexp(x: Tensor, dims: Dims, keepdim = false): Tensor {
   const axes = normalizeDims(dims, x.ndim, 'logsumexp');
+  // The log of an empty sum is -inf; there is no maximum to shift by.
+  if (axes.some((d) => x.shape[d] === 0)) return x.exp().sum(axes, keepdim).log();
   // Shifting by the (detached) maximum keeps exp in range; it cancels in the derivative.
   const m = x.detach().amax(axes, true);
   const shift = where(m.isinf(), 0, m);
@@ -183,14 +228,39 @@ export function norm(x: Tensor, p: number = 2, dims?: Dims, keepdim = false): Te
   if (p === 1) return x.abs().sum(axes, keepdim);
   if (p === 2) {
     const y = reduceKernel('sum', x.square().detach(), axes, keepdim, x.dtype).sqrt().detach();
-    return record(y, 'Norm', [x], (g) => {
-      // x / ||x||, taken as 0 where the norm is 0 (PyTorch's subgradient there).
-      const n = expandReduced(y, x.shape, axes, keepdim);
-      return [expandReduced(g, x.shape, axes, keepdim).mul(where(n.eq(0), 0, x.div(n)))];
-    }, [x, y]);
+    return record(
+      y,
+      'Norm',
+      [x],
+      (g) => {
+        // x / ||x||, taken as 0 where the norm is 0 (PyTorch's subgradient there).
+        const n = expandReduced(y, x.shape, axes, keepdim);
+        return [expandReduced(g, x.shape, axes, keepdim).mul(where(n.eq(0), 0, x.div(n)))];
+      },
+      [x, y],
+    );
   }
   if (!(p > 0)) throw new RangeError(`norm: p must be positive or ±Infinity, got ${p}`);
-  return x.abs().pow(p).sum(axes, keepdim).pow(1 / p);
+  const y = x
+    .detach()
+    .abs()
+    .pow(p)
+    .sum(axes, keepdim)
+    .pow(1 / p);
+  return record(
+    y,
+    'Norm',
+    [x],
+    (g) => {
+      // sign(x) |x|^(p-1) / ||x||^(p-1), taken as 0 where x is 0 (|x|^(p-1) is infinite
+      // there for p < 1) and where the norm is 0 (composing pow would give NaN), as PyTorch does.
+      const n = expandReduced(y, x.shape, axes, keepdim);
+      const scaled = where(x.eq(0), 0, x.sign().mul(x.abs().pow(p - 1)));
+      const direction = scaled.div(n.pow(p - 1));
+      return [expandReduced(g, x.shape, axes, keepdim).mul(where(n.eq(0), 0, direction))];
+    },
+    [x, y],
+  );
 }
 
 export function cumsum(x: Tensor, dim: number): Tensor {
@@ -201,19 +271,40 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   } else if (numelOf(x.shape) > 0) {
     x.device.cumsum(viewDescriptor(x), axis, viewDescriptor(out));
   }
-  return record(out, 'Cumsum', [x], (g) => {
-    if (x.ndim === 0) return [g];
-    // Reverse cumulative sum: total - cumsum + g.
-    return [g.sum(axis, true).sub(g.cumsum(axis)).add(g)];
-  }, []);
+  return record(
+    out,
+    'Cumsum',
+    [x],
+    (g) => {
+      if (x.ndim === 0) return [g];
+      // Reverse cumulative sum: total - cumsum + g.
+      return [g.sum(axis, true).sub(g.cumsum(axis)).add(g)];
+    },
+    [],
+  );
 }
 
 export function all(x: Tensor, dims?: Dims, keepdim = false): Tensor {
   const axes = normalizeDims(dims, x.ndim, 'all');
+  if (axes.some((d) => x.shape[d] === 0)) return emptyReduction(x, axes, keepdim, true);
   return reduceKernel('min', x.ne(0), axes, keepdim, 'bool');
 }
 
 export function any(x: Tensor, dims?: Dims, keepdim = false): Tensor {
   const axes = normalizeDims(dims, x.ndim, 'any');
+  if (axes.some((d) => x.shape[d] === 0)) return emptyReduction(x, axes, keepdim, false);
   return reduceKernel('max', x.ne(0), axes, keepdim, 'bool');
+}
+
+/**
+ * all() of no elements is true and any() false. Decided here rather than by the min/max
+ * kernels, which only ever reduce non-empty dims otherwise (amax refuses empty ones).
+ */
+function emptyReduction(
+  x: Tensor,
+  axes: readonly number[],
+  keepdim: boolean,
+  value: boolean,
+): Tensor {
+  return full(reducedShape(x.shape, axes, keepdim), value, { device: x.device });
 }
