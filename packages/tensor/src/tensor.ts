@@ -425,7 +425,7 @@ export class Tensor implements Variable<Tensor> {
     return ew.unary('elu', this, [alpha]);
   }
   hardtanh(minVal = -1, maxVal = 1): Tensor {
-    return ew.unary('clamp', this, [minVal, maxVal]);
+    return ew.unary('hardtanh', this, [minVal, maxVal]);
   }
   erf(): Tensor {
     return ew.unary('erf', this);
@@ -521,11 +521,13 @@ export class Tensor implements Variable<Tensor> {
   max(): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
   max(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    if (dim === undefined) checkReducible(this, 'max');
     return dim === undefined ? reduce.amax(this) : reduce.maxAlong(this, dim, keepdim);
   }
   min(): Tensor;
   min(dim: number, keepdim?: boolean): ValuesIndices;
   min(dim?: number, keepdim = false): Tensor | ValuesIndices {
+    if (dim === undefined) checkReducible(this, 'min');
     return dim === undefined ? reduce.amin(this) : reduce.minAlong(this, dim, keepdim);
   }
   amax(dim?: Dims, keepdim = false): Tensor {
@@ -702,31 +704,31 @@ export class Tensor implements Variable<Tensor> {
   // ---- in place ----
 
   add_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
-    return inplace.apply(this, 'add_', () => this.add(other, options));
+    return inplace.apply(this, 'add_', (self) => self.add(other, options));
   }
   sub_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
-    return inplace.apply(this, 'sub_', () => this.sub(other, options));
+    return inplace.apply(this, 'sub_', (self) => self.sub(other, options));
   }
   mul_(other: Tensor | Scalar): this {
-    return inplace.apply(this, 'mul_', () => this.mul(other));
+    return inplace.apply(this, 'mul_', (self) => self.mul(other));
   }
   div_(other: Tensor | Scalar, options: { roundingMode?: 'trunc' | 'floor' } = {}): this {
-    return inplace.apply(this, 'div_', () => this.div(other, options));
+    return inplace.apply(this, 'div_', (self) => self.div(other, options));
   }
   pow_(exponent: Tensor | number): this {
-    return inplace.apply(this, 'pow_', () => this.pow(exponent));
+    return inplace.apply(this, 'pow_', (self) => self.pow(exponent));
   }
   neg_(): this {
-    return inplace.apply(this, 'neg_', () => this.neg());
+    return inplace.apply(this, 'neg_', (self) => self.neg());
   }
   relu_(): this {
-    return inplace.apply(this, 'relu_', () => this.relu());
+    return inplace.apply(this, 'relu_', (self) => self.relu());
   }
   sqrt_(): this {
-    return inplace.apply(this, 'sqrt_', () => this.sqrt());
+    return inplace.apply(this, 'sqrt_', (self) => self.sqrt());
   }
   clamp_(min?: number | null, max?: number | null): this {
-    return inplace.apply(this, 'clamp_', () => this.clamp(min, max));
+    return inplace.apply(this, 'clamp_', (self) => self.clamp(min, max));
   }
   zero_(): this {
     return inplace.fill(this, 'zero_', 0);
@@ -747,7 +749,7 @@ export class Tensor implements Variable<Tensor> {
     return inplace.overwrite(this, 'normal_', creation.randn(this.shape, { dtype: this.dtype, generator }).mul(std).add(mean));
   }
   maskedFill_(mask: Tensor, value: number): this {
-    return inplace.apply(this, 'maskedFill_', () => this.maskedFill(mask, value));
+    return inplace.apply(this, 'maskedFill_', (self) => self.maskedFill(mask, value));
   }
 
   // ---- helpers ----
@@ -770,6 +772,15 @@ export class Tensor implements Variable<Tensor> {
     if (this.numel() !== 1) {
       throw new Error(`a Tensor with ${this.numel()} elements cannot be converted to a scalar (item())`);
     }
+  }
+}
+
+function checkReducible(t: Tensor, op: string): void {
+  if (t.numel() === 0) {
+    throw new Error(
+      `${op}(): expected reduction dim to have a nonzero size, but the input has shape [${t.shape.join(', ')}]; ` +
+        "specify the reduction dim with the 'dim' argument",
+    );
   }
 }
 
