@@ -1,7 +1,7 @@
 // gather, scatter and cumsum on WebGPU.
 
 import type { DType } from '@dl/tensor';
-import { flatIndexWgsl, storageType, storeAs } from './wgsl.js';
+import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
 
 /**
  * Metadata for gather/scatter over index's shape: [count, rank, dim, dimSize, shape[r],
@@ -55,6 +55,7 @@ const walk = /* wgsl */ `
 
 export function gatherShader(input: DType, out: DType): string {
   return /* wgsl */ `
+${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> outp: array<${storageType(out)}>;
 @group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
@@ -94,6 +95,7 @@ export function scatterShader(mode: 'assign' | 'add', target: DType): string {
     }`;
   } else update = `atomicAdd(&tgt[q], ${type}(v));`;
   return /* wgsl */ `
+${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) ${targetDecl}
 @group(0) @binding(2) var<storage, read> src: array<${type}>;
@@ -123,6 +125,7 @@ export function cumsumMeta(shape: readonly number[], strides: readonly number[],
 
 export function cumsumShader(input: DType, out: DType): string {
   return /* wgsl */ `
+${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> outp: array<${storageType(out)}>;
 @group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;

@@ -3,7 +3,7 @@
 // output, 4x4 per invocation, staging 32x8 tiles of both operands in workgroup memory.
 
 import type { DType } from '@dl/tensor';
-import { storageType, storeAs } from './wgsl.js';
+import { helpersWgsl, storageType, storeAs } from './wgsl.js';
 
 /**
  * Metadata: [M, N, K, batchRank, batchShape[r], aStrides[r], bStrides[r], outStrides[r],
@@ -28,6 +28,7 @@ export const tile = 32;
 
 export function matmulShader(aType: DType, bType: DType, outType: DType): string {
   return /* wgsl */ `
+${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<${storageType(outType)}>;
 @group(0) @binding(2) var<storage, read> A: array<${storageType(aType)}>;

@@ -28,7 +28,7 @@ export function storeAs(dtype: DType, value: string): string {
     case 'i32':
       return `i32(trunc(${value}))`;
     case 'u32':
-      return `select(0u, 1u, (${value}) != 0.0)`;
+      return `select(0u, 1u, dl_truthy(${value}))`;
   }
 }
 
@@ -56,16 +56,55 @@ fn dl_mod(a: f32, b: f32) -> f32 {
   return select(r, a % b, dl_isinf(b));
 }
 fn dl_log1p(x: f32) -> f32 {
-  let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  return log(u) * x / (u - 1.0);
+  // 2 atanh(x / (2 + x)) as a series near 0, where log(1 + x) loses the digits of x.
+  if (abs(x) < 0.5) {
+    let s = x / (2.0 + x);
+    let s2 = s * s;
+    return 2.0 * s * (1.0 + s2 * (1.0 / 3.0 + s2 * (0.2 + s2 * (1.0 / 7.0 + s2 * (1.0 / 9.0 + s2 * (1.0 / 11.0))))));
+  }
+  return dl_log(1.0 + x);
 }
 fn dl_expm1(x: f32) -> f32 {
-  if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
+  // The Taylor series near 0, where exp(x) - 1 cancels.
+  if (abs(x) < 0.5) {
+    return x * (1.0 + x / 2.0 * (1.0 + x / 3.0 * (1.0 + x / 4.0 * (1.0 + x / 5.0 * (1.0 + x / 6.0 * (1.0 + x / 7.0 * (1.0 + x / 8.0)))))));
+  }
   return exp(x) - 1.0;
 }
+// NaN is true, and unequal to everything (compilers may assume ordered comparisons).
+fn dl_truthy(x: f32) -> bool { return x != 0.0 || dl_isnan(x); }
+fn dl_ne(a: f32, b: f32) -> bool { return dl_isnan(a) || dl_isnan(b) || a != b; }
+// log, sin and cos with IEEE results at the edges and float32 accuracy: WGSL allows
+// builtins errors of up to 2^-11 (SwiftShader's sin and cos use them) and leaves log of
+// negatives unspecified.
+fn dl_log(x: f32) -> f32 {
+  if (dl_isnan(x) || x < 0.0) { return dl_nan(); }
+  if (x == 0.0) { return -dl_inf(); }
+  return log(x);
+}
+fn dl_sincos_reduced(r: f32) -> vec2f {
+  let r2 = r * r;
+  let s = r * (1.0 + r2 * (-1.0 / 6.0 + r2 * (1.0 / 120.0 + r2 * (-1.0 / 5040.0 + r2 * (1.0 / 362880.0)))));
+  let c = 1.0 + r2 * (-0.5 + r2 * (1.0 / 24.0 + r2 * (-1.0 / 720.0 + r2 * (1.0 / 40320.0 + r2 * (-1.0 / 3628800.0)))));
+  return vec2f(s, c);
+}
+/** (sin x, cos x): x reduced by multiples of pi/2 in two parts (Cody-Waite), then polynomials. */
+fn dl_sincos(x: f32) -> vec2f {
+  if (dl_isnan(x) || dl_isinf(x)) { return vec2f(dl_nan(), dl_nan()); }
+  let k = round(x * 0.63661977236);
+  let r = (x - k * 1.5707963705062866) + k * 4.371139000186241e-8;
+  let sc = dl_sincos_reduced(r);
+  let q = i32(k) & 3;
+  if (q == 0) { return sc; }
+  if (q == 1) { return vec2f(sc.y, -sc.x); }
+  if (q == 2) { return vec2f(-sc.x, -sc.y); }
+  return vec2f(-sc.y, sc.x);
+}
+fn dl_sin(x: f32) -> f32 { return dl_sincos(x).x; }
+fn dl_cos(x: f32) -> f32 { return dl_sincos(x).y; }
+fn dl_tan(x: f32) -> f32 { let sc = dl_sincos(x); return sc.x / sc.y; }
 fn dl_tanh(x: f32) -> f32 { return tanh(clamp(x, -15.0, 15.0)); }
-fn dl_sign(x: f32) -> f32 { if (dl_isnan(x)) { return x; } return sign(x); }
+fn dl_sign(x: f32) -> f32 { if (dl_isnan(x)) { return 0.0; } return sign(x); }
 fn dl_erf(x: f32) -> f32 {
   // Numerical Recipes' Chebyshev fit of erfc (fractional error below 1.2e-7), and the
   // Maclaurin series near 0 where relative accuracy matters.
@@ -82,20 +121,20 @@ fn dl_erf(x: f32) -> f32 {
   }
   return select(-e, e, x >= 0.0);
 }
-fn dl_bool(x: f32) -> f32 { return select(0.0, 1.0, x != 0.0); }
+fn dl_bool(x: f32) -> f32 { return select(0.0, 1.0, dl_truthy(x)); }
 `;
 
 const unaryWgsl: Record<UnaryFn, (x: string) => string> = {
   neg: (x) => `(-${x})`,
   abs: (x) => `abs(${x})`,
   exp: (x) => `exp(${x})`,
-  log: (x) => `log(${x})`,
+  log: (x) => `dl_log(${x})`,
   log1p: (x) => `dl_log1p(${x})`,
   expm1: (x) => `dl_expm1(${x})`,
   sqrt: (x) => `sqrt(${x})`,
-  sin: (x) => `sin(${x})`,
-  cos: (x) => `cos(${x})`,
-  tan: (x) => `tan(${x})`,
+  sin: (x) => `dl_sin(${x})`,
+  cos: (x) => `dl_cos(${x})`,
+  tan: (x) => `dl_tan(${x})`,
   tanh: (x) => `dl_tanh(${x})`,
   erf: (x) => `dl_erf(${x})`,
   floor: (x) => `floor(${x})`,
@@ -119,14 +158,14 @@ const binaryWgsl: Record<BinaryFn, (a: string, b: string) => string> = {
   atan2: (a, b) => `atan2(${a}, ${b})`,
   mod: (a, b) => `dl_mod(${a}, ${b})`,
   eq: (a, b) => `select(0.0, 1.0, ${a} == ${b})`,
-  ne: (a, b) => `select(0.0, 1.0, ${a} != ${b})`,
+  ne: (a, b) => `select(0.0, 1.0, dl_ne(${a}, ${b}))`,
   lt: (a, b) => `select(0.0, 1.0, ${a} < ${b})`,
   le: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`,
   gt: (a, b) => `select(0.0, 1.0, ${a} > ${b})`,
   ge: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`,
-  and: (a, b) => `select(0.0, 1.0, ${a} != 0.0 && ${b} != 0.0)`,
-  or: (a, b) => `select(0.0, 1.0, ${a} != 0.0 || ${b} != 0.0)`,
-  xor: (a, b) => `select(0.0, 1.0, (${a} != 0.0) != (${b} != 0.0))`,
+  and: (a, b) => `select(0.0, 1.0, dl_truthy(${a}) && dl_truthy(${b}))`,
+  or: (a, b) => `select(0.0, 1.0, dl_truthy(${a}) || dl_truthy(${b}))`,
+  xor: (a, b) => `select(0.0, 1.0, dl_truthy(${a}) != dl_truthy(${b}))`,
 };
 
 function literal(value: number): string {
@@ -152,7 +191,7 @@ export function renderWgsl(expr: Expr): string {
     case 'binary':
       return binaryWgsl[expr.fn](renderWgsl(expr.a), renderWgsl(expr.b));
     case 'select':
-      return `select(${renderWgsl(expr.b)}, ${renderWgsl(expr.a)}, ${renderWgsl(expr.cond)} != 0.0)`;
+      return `select(${renderWgsl(expr.b)}, ${renderWgsl(expr.a)}, dl_truthy(${renderWgsl(expr.cond)}))`;
     case 'cast': {
       const x = renderWgsl(expr.x);
       if (expr.to === 'int32') return `trunc(${x})`;

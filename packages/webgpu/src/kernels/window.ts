@@ -1,7 +1,7 @@
 // im2col and col2im on WebGPU (the sliding windows of convolution and pooling).
 
 import type { DType, View, WindowGeometry } from '@dl/tensor';
-import { flatIndexWgsl, storageType, storeAs } from './wgsl.js';
+import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
 
 /** Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue bits, inStrides[4], inOffset]. */
 export function windowMeta(image: View, g: WindowGeometry, imageShape: readonly number[]): Int32Array {
@@ -30,6 +30,7 @@ const fields = /* wgsl */ `
 /** One invocation per element of columns [N, C*kh*kw, oh*ow]; input [N, C, H, W] strided. */
 export function im2colShader(input: DType, out: DType): string {
   return /* wgsl */ `
+${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> cols: array<${storageType(out)}>;
 @group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
@@ -64,6 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  */
 export function col2imShader(input: DType, out: DType): string {
   return /* wgsl */ `
+${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> img: array<${storageType(out)}>;
 @group(0) @binding(2) var<storage, read> cols: array<${storageType(input)}>;
