@@ -31,8 +31,7 @@ function op(value: number, name: string, inputs: Scalar[], vjp: (g: Scalar) => (
 const add = (a: Scalar, b: Scalar): Scalar => op(a.value + b.value, 'Add', [a, b], (g) => [g, g]);
 const mul = (a: Scalar, b: Scalar): Scalar =>
   op(a.value * b.value, 'Mul', [a, b], (g) => [mul(g, b), mul(g, a)]);
-const sin = (a: Scalar): Scalar =>
-  op(Math.sin(a.value), 'Sin', [a], (g) => [mul(g, cos(a))]);
+const sin = (a: Scalar): Scalar => op(Math.sin(a.value), 'Sin', [a], (g) => [mul(g, cos(a))]);
 const cos = (a: Scalar): Scalar =>
   op(Math.cos(a.value), 'Cos', [a], (g) => [mul(g, mul(new Scalar(-1), sin(a)))]);
 const one = new Scalar(1);

@@ -11,7 +11,10 @@ const edgeItems = 3;
 type Formatter = (value: number) => string;
 
 function floatFormatter(values: readonly number[]): Formatter {
-  const finite = values.filter((v) => Number.isFinite(v)).map(Math.abs).filter((v) => v !== 0);
+  const finite = values
+    .filter((v) => Number.isFinite(v))
+    .map(Math.abs)
+    .filter((v) => v !== 0);
   if (finite.length === 0) return (v) => fixed(v, 0, true);
   const integral = values.every((v) => !Number.isFinite(v) || Number.isInteger(v));
   const max = Math.max(...finite);
@@ -46,7 +49,12 @@ function shownIndices(size: number, summarize: boolean): number[] {
   ];
 }
 
-export function formatValues(values: TypedArray, shape: readonly number[], dtype: Tensor['dtype'], indent: number): string {
+export function formatValues(
+  values: TypedArray,
+  shape: readonly number[],
+  dtype: Tensor['dtype'],
+  indent: number,
+): string {
   const summarize = values.length > threshold;
   const strides: number[] = [];
   let s = 1;
@@ -61,7 +69,8 @@ export function formatValues(values: TypedArray, shape: readonly number[], dtype
       printed.push(values[base]!);
       return;
     }
-    for (const i of shownIndices(shape[dim]!, summarize)) if (i >= 0) collect(dim + 1, base + i * strides[dim]!);
+    for (const i of shownIndices(shape[dim]!, summarize))
+      if (i >= 0) collect(dim + 1, base + i * strides[dim]!);
   };
   collect(0, 0);
   let format: Formatter;
@@ -71,7 +80,9 @@ export function formatValues(values: TypedArray, shape: readonly number[], dtype
   const width = Math.max(1, ...printed.map((v) => format(v).length));
   const render = (dim: number, base: number): string => {
     if (dim === shape.length) return format(values[base]!).padStart(width);
-    const parts = shownIndices(shape[dim]!, summarize).map((i) => (i < 0 ? '...' : render(dim + 1, base + i * strides[dim]!)));
+    const parts = shownIndices(shape[dim]!, summarize).map((i) =>
+      i < 0 ? '...' : render(dim + 1, base + i * strides[dim]!),
+    );
     if (dim === shape.length - 1) return `[${parts.join(', ')}]`;
     const separator = `,${'\n'.repeat(shape.length - dim - 1)}${' '.repeat(indent + dim + 1)}`;
     return `[${parts.join(separator)}]`;

@@ -2,6 +2,13 @@
 
 export { grad } from './grad.js';
 export {
+  type ConvOptions,
+  type ConvTransposeOptions,
+  conv1d,
+  conv2d,
+  convTranspose2d,
+} from './ops/conv.js';
+export {
   arange,
   empty,
   emptyLike,
@@ -26,8 +33,22 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { type Scalar, where } from './ops/elementwise.js';
-export { type ConvOptions, type ConvTransposeOptions, conv1d, conv2d, convTranspose2d } from './ops/conv.js';
-export { gather, type IndexItem, type IndexSpec, indexSelect, maskedFill, oneHot, type PadMode, pad, type Slice, scatter, scatterAdd, slice, tril, triu } from './ops/indexing.js';
+export {
+  gather,
+  type IndexItem,
+  type IndexSpec,
+  indexSelect,
+  maskedFill,
+  oneHot,
+  type PadMode,
+  pad,
+  type Slice,
+  scatter,
+  scatterAdd,
+  slice,
+  tril,
+  triu,
+} from './ops/indexing.js';
 export { bmm, dot, einsum, matmul, mm, mv, outer } from './ops/linalg.js';
 export {
   type AttentionOptions,

@@ -15,7 +15,10 @@ export function grad(
   const gradOutputs =
     options.gradOutputs ??
     outs.map((o, i) => {
-      if (o.numel() !== 1) throw new Error(`grad: output ${i} has ${o.numel()} elements; pass gradOutputs for non-scalar outputs`);
+      if (o.numel() !== 1)
+        throw new Error(
+          `grad: output ${i} has ${o.numel()} elements; pass gradOutputs for non-scalar outputs`,
+        );
       return onesLike(o);
     });
   return engineGrad(

@@ -3,14 +3,19 @@
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from '@dl/autograd';
 export type { Backend, ReduceKind, Storage, View, WindowGeometry } from './backend.js';
 export { CpuBackend, cpu } from './cpu/backend.js';
+export { collapseDims, offsetsOf } from './cpu/layout.js';
 export { type DeviceLike, resolveDevice } from './device.js';
 export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
 export { type BinaryFn, E, type Expr, exprKey, type UnaryFn } from './expr.js';
 export * from './functional.js';
 export { Generator, globalGenerator, manualSeed } from './random.js';
-export { formatShape, type Shape } from './shape.js';
+export { tidy } from './scope.js';
+export {
+  contiguousStrides,
+  formatShape,
+  isContiguousLayout,
+  numelOf,
+  type Shape,
+} from './shape.js';
 export { type MemoryInfo, memory } from './storage.js';
 export { type HookHandle, type NestedArray, Tensor } from './tensor.js';
-export { tidy } from './scope.js';
-export { collapseDims, offsetsOf } from './cpu/layout.js';
-export { contiguousStrides, isContiguousLayout, numelOf } from './shape.js';

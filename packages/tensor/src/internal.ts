@@ -15,7 +15,12 @@ export function emptyTensor(shape: Shape, dtype: DType, device: Backend): Tensor
 }
 
 /** A view sharing `base`'s storage with another shape, strides and offset. */
-export function viewOf(base: Tensor, shape: Shape, strides: readonly number[], offset: number): Tensor {
+export function viewOf(
+  base: Tensor,
+  shape: Shape,
+  strides: readonly number[],
+  offset: number,
+): Tensor {
   const view = new Tensor(base.storageRef, shape, strides, offset, base.dtype);
   view.markView();
   return view;

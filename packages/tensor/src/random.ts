@@ -15,7 +15,8 @@ export class Generator {
 
   /** Restarts the stream from `seed` and returns the generator. */
   manualSeed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new RangeError(`manualSeed: seed must be a finite number, got ${seed}`);
+    if (!Number.isFinite(seed))
+      throw new RangeError(`manualSeed: seed must be a finite number, got ${seed}`);
     this.#initialSeed = seed;
     // splitmix32 spreads the seed over the state, so nearby seeds give unrelated streams.
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;
@@ -41,7 +42,8 @@ export class Generator {
   }
 
   setState(state: readonly number[]): this {
-    if (state.length !== 5) throw new Error(`Generator.setState: expected 5 numbers, got ${state.length}`);
+    if (state.length !== 5)
+      throw new Error(`Generator.setState: expected 5 numbers, got ${state.length}`);
     for (let i = 0; i < 4; i++) this.#s[i] = state[i]! >>> 0;
     this.#spare = Number.isNaN(state[4]) ? undefined : state[4];
     return this;

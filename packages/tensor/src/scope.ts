@@ -55,5 +55,6 @@ function collectTensors(value: unknown, into: Set<Tensor>, seen = new Set<unknow
     into.add(value);
     return;
   }
-  for (const item of Array.isArray(value) ? value : Object.values(value)) collectTensors(item, into, seen);
+  for (const item of Array.isArray(value) ? value : Object.values(value))
+    collectTensors(item, into, seen);
 }

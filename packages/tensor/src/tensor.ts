@@ -3,11 +3,11 @@
 
 import {
   type BackwardOptions,
-  backward as runBackward,
   type GradAlgebra,
   type GradHook,
   isGradEnabled,
   type Node,
+  backward as runBackward,
   type Variable,
 } from '@dl/autograd';
 import type { Backend } from './backend.js';
@@ -15,15 +15,15 @@ import { type DeviceLike, resolveDevice } from './device.js';
 import { type DType, isDType, isFloating, type TypedArray } from './dtype.js';
 import { formatTensor } from './format.js';
 import * as creation from './ops/creation.js';
-import * as ew from './ops/elementwise.js';
 import type { Scalar } from './ops/elementwise.js';
-import * as inplace from './ops/inplace.js';
-import * as indexing from './ops/indexing.js';
+import * as ew from './ops/elementwise.js';
 import type { IndexSpec } from './ops/indexing.js';
+import * as indexing from './ops/indexing.js';
+import * as inplace from './ops/inplace.js';
 import * as linalg from './ops/linalg.js';
 import * as nnOps from './ops/nn.js';
-import * as reduce from './ops/reduce.js';
 import type { Dims, ValuesIndices, VarianceOptions } from './ops/reduce.js';
+import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape.js';
 import { asShape } from './ops/shape.js';
 import { isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
@@ -48,7 +48,10 @@ const gradAlgebra: GradAlgebra<Tensor> = {
   onesLike: (like) => creation.onesLike(like),
   detach: (value) => value.detach(),
   checkGrad: (value, grad, what) => {
-    if (grad.shape.length !== value.shape.length || grad.shape.some((d, i) => d !== value.shape[i])) {
+    if (
+      grad.shape.length !== value.shape.length ||
+      grad.shape.some((d, i) => d !== value.shape[i])
+    ) {
       throw new Error(
         `${what}: mismatch in shape: grad_output has a shape of [${grad.shape.join(', ')}] ` +
           `and output has a shape of [${value.shape.join(', ')}]`,
@@ -75,7 +78,13 @@ export class Tensor implements Variable<Tensor> {
   #isView = false;
 
   /** @internal Tensors are made by ops and creation functions (`tensor`, `zeros`, ...). */
-  constructor(storage: StorageRef, shape: Shape, strides: readonly number[], offset: number, dtype: DType) {
+  constructor(
+    storage: StorageRef,
+    shape: Shape,
+    strides: readonly number[],
+    offset: number,
+    dtype: DType,
+  ) {
     this.storageRef = storage;
     this.shape = Object.freeze([...shape]);
     this.#strides = Object.freeze([...strides]);
@@ -126,7 +135,9 @@ export class Tensor implements Variable<Tensor> {
   stride(): readonly number[];
   stride(dim: number): number;
   stride(dim?: number): number | readonly number[] {
-    return dim === undefined ? this.#strides : this.#strides[normalizeDim(dim, this.ndim, 'stride')]!;
+    return dim === undefined
+      ? this.#strides
+      : this.#strides[normalizeDim(dim, this.ndim, 'stride')]!;
   }
 
   isContiguous(): boolean {
@@ -152,7 +163,9 @@ export class Tensor implements Variable<Tensor> {
       );
     }
     if (value && !isFloating(this.dtype)) {
-      throw new Error(`only tensors of floating point dtype can require gradients (this one is ${this.dtype})`);
+      throw new Error(
+        `only tensors of floating point dtype can require gradients (this one is ${this.dtype})`,
+      );
     }
     this.#requiresGrad = value;
     return this;
@@ -202,7 +215,8 @@ export class Tensor implements Variable<Tensor> {
 
   /** Keeps this non-leaf tensor's gradient in `.grad` after backward(). */
   retainGrad(): this {
-    if (!this.#requiresGrad) throw new Error("can't retainGrad on a tensor that has requiresGrad=false");
+    if (!this.#requiresGrad)
+      throw new Error("can't retainGrad on a tensor that has requiresGrad=false");
     if (this.#gradFn) this.#gradFn.retained = new WeakRef(this);
     return this;
   }
@@ -251,7 +265,9 @@ export class Tensor implements Variable<Tensor> {
     this.#checkAlive('dataSync');
     const device = this.device;
     if (!device.readSync) {
-      throw new Error(`dataSync: tensors on ${device} can only be read asynchronously; use await t.data()`);
+      throw new Error(
+        `dataSync: tensors on ${device} can only be read asynchronously; use await t.data()`,
+      );
     }
     return device.readSync(this.#view());
   }
@@ -268,7 +284,8 @@ export class Tensor implements Variable<Tensor> {
   /** PyTorch's printed form: `tensor([[1., 2.], [3., 4.]], requiresGrad=true)`. Reads synchronously. */
   toString(): string {
     if (this.#disposed) return 'tensor(<disposed>)';
-    if (!this.device.readSync) return `tensor(<${this.shape.join('x') || 'scalar'} ${this.dtype} on ${this.device}; await t.format()>)`;
+    if (!this.device.readSync)
+      return `tensor(<${this.shape.join('x') || 'scalar'} ${this.dtype} on ${this.device}; await t.format()>)`;
     return formatTensor(this, this.dataSync());
   }
 
@@ -346,13 +363,19 @@ export class Tensor implements Variable<Tensor> {
   /** True division; roundingMode 'trunc' or 'floor' gives C-style or floor division. */
   div(other: Tensor | Scalar, options: { roundingMode?: 'trunc' | 'floor' } = {}): Tensor {
     const mode = options.roundingMode;
-    return ew.binary(mode === 'trunc' ? 'divTrunc' : mode === 'floor' ? 'divFloor' : 'div', this, other);
+    return ew.binary(
+      mode === 'trunc' ? 'divTrunc' : mode === 'floor' ? 'divFloor' : 'div',
+      this,
+      other,
+    );
   }
   remainder(other: Tensor | Scalar): Tensor {
     return ew.binary('remainder', this, other);
   }
   pow(exponent: Tensor | number): Tensor {
-    return typeof exponent === 'number' ? ew.unary('powScalar', this, [exponent]) : ew.binary('pow', this, exponent);
+    return typeof exponent === 'number'
+      ? ew.unary('powScalar', this, [exponent])
+      : ew.binary('pow', this, exponent);
   }
   maximum(other: Tensor): Tensor {
     return ew.binary('maximum', this, other);
@@ -742,11 +765,22 @@ export class Tensor implements Variable<Tensor> {
   }
   /** Fills with values drawn uniformly from [low, high), from the global generator. */
   uniform_(low = 0, high = 1, generator?: creation.GeneratorLike): this {
-    return inplace.overwrite(this, 'uniform_', creation.rand(this.shape, { dtype: this.dtype, generator }).mul(high - low).add(low));
+    return inplace.overwrite(
+      this,
+      'uniform_',
+      creation
+        .rand(this.shape, { dtype: this.dtype, generator })
+        .mul(high - low)
+        .add(low),
+    );
   }
   /** Fills with values drawn from a normal distribution. */
   normal_(mean = 0, std = 1, generator?: creation.GeneratorLike): this {
-    return inplace.overwrite(this, 'normal_', creation.randn(this.shape, { dtype: this.dtype, generator }).mul(std).add(mean));
+    return inplace.overwrite(
+      this,
+      'normal_',
+      creation.randn(this.shape, { dtype: this.dtype, generator }).mul(std).add(mean),
+    );
   }
   maskedFill_(mask: Tensor, value: number): this {
     return inplace.apply(this, 'maskedFill_', (self) => self.maskedFill(mask, value));
@@ -770,7 +804,9 @@ export class Tensor implements Variable<Tensor> {
 
   #checkItem(): void {
     if (this.numel() !== 1) {
-      throw new Error(`a Tensor with ${this.numel()} elements cannot be converted to a scalar (item())`);
+      throw new Error(
+        `a Tensor with ${this.numel()} elements cannot be converted to a scalar (item())`,
+      );
     }
   }
 }
@@ -795,7 +831,8 @@ function nest(data: TypedArray, shape: Shape, asBoolean: boolean): NestedArray {
   const build = (dim: number): NestedArray[] => {
     const size = shape[dim]!;
     const out: NestedArray[] = new Array(size);
-    for (let i = 0; i < size; i++) out[i] = dim === shape.length - 1 ? value(position++) : build(dim + 1);
+    for (let i = 0; i < size; i++)
+      out[i] = dim === shape.length - 1 ? value(position++) : build(dim + 1);
     return out;
   };
   return build(0);

@@ -3,9 +3,9 @@
 
 import type { Backend } from './backend.js';
 import { record } from './internal.js';
+import { contiguousStrides } from './shape.js';
 import { StorageRef } from './storage.js';
 import { Tensor } from './tensor.js';
-import { contiguousStrides } from './shape.js';
 
 export function transfer(x: Tensor, device: Backend): Tensor {
   if (x.device === device) return x;
@@ -22,7 +22,13 @@ export function transfer(x: Tensor, device: Backend): Tensor {
     strides: x.stride(),
     offset: x.storageOffset,
   });
-  const y = new Tensor(new StorageRef(device.fromData(x.dtype, values)), x.shape, contiguousStrides(x.shape), 0, x.dtype);
+  const y = new Tensor(
+    new StorageRef(device.fromData(x.dtype, values)),
+    x.shape,
+    contiguousStrides(x.shape),
+    0,
+    x.dtype,
+  );
   return record(y, 'To', [x], (g) => [transfer(g, source)], []);
 }
 
@@ -36,6 +42,12 @@ export async function transferAsync(x: Tensor, device: Backend): Promise<Tensor>
     strides: x.stride(),
     offset: x.storageOffset,
   });
-  const y = new Tensor(new StorageRef(device.fromData(x.dtype, values)), x.shape, contiguousStrides(x.shape), 0, x.dtype);
+  const y = new Tensor(
+    new StorageRef(device.fromData(x.dtype, values)),
+    x.shape,
+    contiguousStrides(x.shape),
+    0,
+    x.dtype,
+  );
   return record(y, 'To', [x], (g) => [g.device === source ? g : transfer(g, source)], []);
 }

@@ -2,7 +2,8 @@
 import { enableGrad, grad, isGradEnabled, noGrad, ones, tensor, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 
-const values = (t: { dataSync(): ArrayLike<number> } | null) => (t ? Array.from(t.dataSync()) : null);
+const values = (t: { dataSync(): ArrayLike<number> } | null) =>
+  t ? Array.from(t.dataSync()) : null;
 
 describe('backward', () => {
   it('accumulates gradients into .grad and zero_() clears them', () => {
@@ -17,21 +18,40 @@ describe('backward', () => {
   });
 
   it('differentiates through broadcasting: d/db sum((x @ W + b)^2)', () => {
-    const x = tensor([[1, 2], [3, 4]], { dtype: 'float32' });
-    const W = tensor([[1, 0], [0, 1]], { dtype: 'float32', requiresGrad: true });
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      { dtype: 'float32' },
+    );
+    const W = tensor(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { dtype: 'float32', requiresGrad: true },
+    );
     const b = tensor([1, -1], { dtype: 'float32', requiresGrad: true });
     const y = x.matmul(W).add(b); // [[2, 1], [4, 3]]
     y.square().sum().backward();
     // dL/dy = 2y; dL/db = column sums of 2y; dL/dW = xᵀ 2y.
     expect(values(b.grad)).toEqual([12, 8]);
-    expect(values(W.grad)).toEqual([2 * (1 * 2 + 3 * 4), 2 * (1 * 1 + 3 * 3), 2 * (2 * 2 + 4 * 4), 2 * (2 * 1 + 4 * 3)]);
+    expect(values(W.grad)).toEqual([
+      2 * (1 * 2 + 3 * 4),
+      2 * (1 * 1 + 3 * 3),
+      2 * (2 * 2 + 4 * 4),
+      2 * (2 * 1 + 4 * 3),
+    ]);
   });
 
   it('needs a gradient for non-scalar outputs, and checks its shape', () => {
     const x = tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
     const y = x.mul(2);
     expect(() => y.backward()).toThrow(/grad can be implicitly created only for scalar outputs/);
-    expect(() => y.backward(ones([2]))).toThrow(/mismatch in shape: grad_output has a shape of \[2\] and output has a shape of \[3\]/);
+    expect(() => y.backward(ones([2]))).toThrow(
+      /mismatch in shape: grad_output has a shape of \[2\] and output has a shape of \[3\]/,
+    );
     y.backward(tensor([1, 0, -1], { dtype: 'float32' }));
     expect(values(x.grad)).toEqual([2, 0, -2]);
   });
@@ -86,16 +106,22 @@ describe('backward', () => {
   });
 
   it('refuses requiresGrad on integer tensors and on non-leaves', () => {
-    expect(() => tensor([1, 2]).requiresGrad_()).toThrow(/only tensors of floating point dtype can require gradients/);
+    expect(() => tensor([1, 2]).requiresGrad_()).toThrow(
+      /only tensors of floating point dtype can require gradients/,
+    );
     const x = tensor([1.5], { requiresGrad: true });
-    expect(() => x.mul(2).requiresGrad_(false)).toThrow(/only change requiresGrad flags of leaf tensors/);
+    expect(() => x.mul(2).requiresGrad_(false)).toThrow(
+      /only change requiresGrad flags of leaf tensors/,
+    );
   });
 });
 
 describe('in-place ops and autograd', () => {
   it('refuses in-place ops on a leaf that requires grad, outside noGrad, and leaves it untouched', () => {
     const w = tensor([1, 2], { dtype: 'float32', requiresGrad: true });
-    expect(() => w.add_(1)).toThrow(/a leaf tensor that requires grad is being used in an in-place operation/);
+    expect(() => w.add_(1)).toThrow(
+      /a leaf tensor that requires grad is being used in an in-place operation/,
+    );
     expect(values(w)).toEqual([1, 2]);
     noGrad(() => w.sub_(tensor([0.5, 0.5])));
     expect(values(w)).toEqual([0.5, 1.5]);
@@ -115,13 +141,17 @@ describe('in-place ops and autograd', () => {
     const y = x.exp(); // exp's derivative uses its output
     const z = y.sum();
     noGrad(() => y.mul_(2));
-    expect(() => z.backward()).toThrow(/modified by an in-place operation.*ExpBackward is at version 1; expected version 0/);
+    expect(() => z.backward()).toThrow(
+      /modified by an in-place operation.*ExpBackward is at version 1; expected version 0/,
+    );
   });
 
   it('refuses a recorded in-place write through a view rather than give a wrong gradient', () => {
     const x = tensor([1, 2, 3], { dtype: 'float32', requiresGrad: true });
     const y = x.mul(1);
-    expect(() => y.narrow(0, 0, 1).mul_(2)).toThrow(/in-place operations on a view .* are not supported when autograd records them/);
+    expect(() => y.narrow(0, 0, 1).mul_(2)).toThrow(
+      /in-place operations on a view .* are not supported when autograd records them/,
+    );
     expect(values(y)).toEqual([1, 2, 3]);
     noGrad(() => y.narrow(0, 0, 1).mul_(2)); // outside autograd it is an ordinary write
     expect(values(y)).toEqual([2, 2, 3]);
@@ -129,7 +159,9 @@ describe('in-place ops and autograd', () => {
 
   it('keeps the dtype of the target and refuses lossy casts', () => {
     const i = zeros([2], { dtype: 'int32' });
-    expect(() => i.add_(0.5)).toThrow(/result type float32 can't be cast to the desired output type int32/);
+    expect(() => i.add_(0.5)).toThrow(
+      /result type float32 can't be cast to the desired output type int32/,
+    );
     expect(values(i)).toEqual([0, 0]);
     i.add_(3);
     expect(i.dtype).toBe('int32');
@@ -139,7 +171,10 @@ describe('in-place ops and autograd', () => {
   it('fill_, zero_, clamp_, copy_ write through views into the base', () => {
     const base = zeros([2, 3]);
     base.select(0, 1).fill_(5);
-    base.t().select(0, 0).copy_(tensor([7, 8]));
+    base
+      .t()
+      .select(0, 0)
+      .copy_(tensor([7, 8]));
     expect(values(base)).toEqual([7, 0, 0, 8, 5, 5]);
     base.clamp_(0, 6);
     expect(values(base)).toEqual([6, 0, 0, 6, 5, 5]);

@@ -1,10 +1,28 @@
 // Creating tensors, dtypes, random numbers and reading values back.
-import { arange, eye, full, Generator, linspace, manualSeed, ones, rand, randint, randn, randperm, tensor, zeros, zerosLike } from '@dl/tensor';
+import {
+  arange,
+  eye,
+  full,
+  Generator,
+  linspace,
+  manualSeed,
+  ones,
+  rand,
+  randint,
+  randn,
+  randperm,
+  tensor,
+  zeros,
+  zerosLike,
+} from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 
 describe('tensor()', () => {
   it('infers shape and dtype from nested arrays, numbers and typed arrays', async () => {
-    const a = tensor([[1, 2, 3], [4, 5, 6]]);
+    const a = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(a.shape).toEqual([2, 3]);
     expect(a.dtype).toBe('int32');
     expect(a.ndim).toBe(2);
@@ -19,7 +37,10 @@ describe('tensor()', () => {
     const s = tensor(3.5);
     expect(s.shape).toEqual([]);
     expect(await s.item()).toBe(3.5);
-    expect(await a.toArray()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(await a.toArray()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(Array.from(await a.data())).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await tensor([true, false]).toArray()).toEqual([true, false]);
   });
@@ -29,7 +50,9 @@ describe('tensor()', () => {
   });
 
   it('item() needs exactly one element', async () => {
-    await expect(tensor([1, 2]).item()).rejects.toThrow('a Tensor with 2 elements cannot be converted to a scalar');
+    await expect(tensor([1, 2]).item()).rejects.toThrow(
+      'a Tensor with 2 elements cannot be converted to a scalar',
+    );
   });
 
   it('converts dtypes like PyTorch: truncation toward zero, nonzero is true', async () => {
@@ -43,7 +66,10 @@ describe('tensor()', () => {
 
 describe('creation functions', () => {
   it('fill, range and identity', async () => {
-    expect(await zeros([2, 2]).toArray()).toEqual([[0, 0], [0, 0]]);
+    expect(await zeros([2, 2]).toArray()).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
     expect(zeros([2]).dtype).toBe('float32');
     expect(await ones([3], { dtype: 'int32' }).toArray()).toEqual([1, 1, 1]);
     expect(await full([2], 7).toArray()).toEqual([7, 7]);
@@ -54,16 +80,23 @@ describe('creation functions', () => {
     expect(await arange(0, 1, 0.25).toArray()).toEqual([0, 0.25, 0.5, 0.75]);
     expect(await arange(3, 0, -1).toArray()).toEqual([3, 2, 1]);
     expect(await linspace(0, 1, 5).toArray()).toEqual([0, 0.25, 0.5, 0.75, 1]);
-    expect(await eye(2, 3).toArray()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(await eye(2, 3).toArray()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
     const like = zerosLike(tensor([[1, 2]]), { dtype: 'float32' });
     expect(like.shape).toEqual([1, 2]);
     expect(zeros([0, 3]).numel()).toBe(0);
   });
 
   it('explains bad arguments', () => {
-    expect(() => zeros([2, -1])).toThrow('full: invalid shape [2, -1]: sizes must be non-negative integers');
+    expect(() => zeros([2, -1])).toThrow(
+      'full: invalid shape [2, -1]: sizes must be non-negative integers',
+    );
     expect(() => arange(0, 5, 0)).toThrow('arange: step must be nonzero');
-    expect(() => arange(0, 5, -1)).toThrow(/upper bound and larger bound inconsistent with step sign/);
+    expect(() => arange(0, 5, -1)).toThrow(
+      /upper bound and larger bound inconsistent with step sign/,
+    );
     expect(() => randint(3, 3, [2])).toThrow('randint: expected low < high, got low=3, high=3');
   });
 });
@@ -71,9 +104,19 @@ describe('creation functions', () => {
 describe('random numbers', () => {
   it('manualSeed makes every stream repeat exactly', async () => {
     manualSeed(42);
-    const a = [await rand([5]).data(), await randn([5]).data(), await randint(0, 10, [5]).data(), await randperm(6).data()];
+    const a = [
+      await rand([5]).data(),
+      await randn([5]).data(),
+      await randint(0, 10, [5]).data(),
+      await randperm(6).data(),
+    ];
     manualSeed(42);
-    const b = [await rand([5]).data(), await randn([5]).data(), await randint(0, 10, [5]).data(), await randperm(6).data()];
+    const b = [
+      await rand([5]).data(),
+      await randn([5]).data(),
+      await randint(0, 10, [5]).data(),
+      await randperm(6).data(),
+    ];
     expect(b).toEqual(a);
     manualSeed(43);
     expect(await rand([5]).data()).not.toEqual(a[0]);

@@ -7,8 +7,12 @@ describe('error messages', () => {
   it('names both shapes when a matrix product does not fit', () => {
     const a = zeros([64, 9216]);
     const b = zeros([9200, 128]);
-    expect(() => a.matmul(b)).toThrow('mat1 and mat2 shapes cannot be multiplied (64x9216 and 9200x128)');
-    expect(() => a.mm(zeros([3]))).toThrow('mm: expected 2-D tensors, got 2-D ([64, 9216]) and 1-D ([3])');
+    expect(() => a.matmul(b)).toThrow(
+      'mat1 and mat2 shapes cannot be multiplied (64x9216 and 9200x128)',
+    );
+    expect(() => a.mm(zeros([3]))).toThrow(
+      'mm: expected 2-D tensors, got 2-D ([64, 9216]) and 1-D ([3])',
+    );
   });
 
   it('names the sizes when shapes do not broadcast', () => {
@@ -18,19 +22,33 @@ describe('error messages', () => {
   });
 
   it('gives the valid range for a bad dim', () => {
-    expect(() => zeros([2, 3]).sum(2)).toThrow('sum: dimension out of range (expected to be in range of [-2, 1], but got 2)');
-    expect(() => zeros([2, 3]).softmax(-3)).toThrow('softmax: dimension out of range (expected to be in range of [-2, 1], but got -3)');
+    expect(() => zeros([2, 3]).sum(2)).toThrow(
+      'sum: dimension out of range (expected to be in range of [-2, 1], but got 2)',
+    );
+    expect(() => zeros([2, 3]).softmax(-3)).toThrow(
+      'softmax: dimension out of range (expected to be in range of [-2, 1], but got -3)',
+    );
   });
 
   it('names the bad index and the size', () => {
-    expect(() => zeros([2, 3]).select(1, 3)).toThrow('select(): index 3 out of range for tensor of size [2, 3] at dimension 1');
-    expect(() => zeros([3]).gather(0, tensor([0, 5]))).toThrow('gather: index 5 is out of bounds for dimension 0 with size 3');
-    expect(() => zeros([3]).indexSelect(0, tensor([0.5]))).toThrow('indexSelect(): expected an int32 index tensor, got float32');
+    expect(() => zeros([2, 3]).select(1, 3)).toThrow(
+      'select(): index 3 out of range for tensor of size [2, 3] at dimension 1',
+    );
+    expect(() => zeros([3]).gather(0, tensor([0, 5]))).toThrow(
+      'gather: index 5 is out of bounds for dimension 0 with size 3',
+    );
+    expect(() => zeros([3]).indexSelect(0, tensor([0.5]))).toThrow(
+      'indexSelect(): expected an int32 index tensor, got float32',
+    );
   });
 
   it('explains a reshape that cannot hold the elements', () => {
-    expect(() => zeros([2, 3]).reshape(4, 2)).toThrow("reshape: shape '[4, 2]' is invalid for input of size 6");
-    expect(() => zeros([2, 3]).t().view(6)).toThrow(/view size is not compatible with input tensor's size and stride/);
+    expect(() => zeros([2, 3]).reshape(4, 2)).toThrow(
+      "reshape: shape '[4, 2]' is invalid for input of size 6",
+    );
+    expect(() => zeros([2, 3]).t().view(6)).toThrow(
+      /view size is not compatible with input tensor's size and stride/,
+    );
   });
 
   it('names the channel counts when a convolution weight does not fit its input', () => {
@@ -55,7 +73,9 @@ describe('error messages', () => {
     h.sum().backward();
     expect(w.grad?.shape).toEqual([3, 2]);
     const expected = Array.from({ length: 3 }, (_, i) =>
-      Array.from(x.dataSync()).filter((_, k) => k % 3 === i).reduce((a, b) => a + b, 0),
+      Array.from(x.dataSync())
+        .filter((_, k) => k % 3 === i)
+        .reduce((a, b) => a + b, 0),
     );
     const grad = Array.from(w.grad!.dataSync());
     for (let i = 0; i < 3; i++) {

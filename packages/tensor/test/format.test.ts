@@ -4,14 +4,36 @@ import { describe, expect, it } from 'vitest';
 
 describe('toString', () => {
   it('prints integral floats with a trailing dot and aligns columns', () => {
-    expect(String(tensor([[1, 2], [3, 4]], { dtype: 'float32' }))).toBe('tensor([[1., 2.],\n        [3., 4.]])');
-    expect(String(tensor([[-1, 20], [3, 4]], { dtype: 'float32' }))).toBe('tensor([[-1., 20.],\n        [ 3.,  4.]])');
+    expect(
+      String(
+        tensor(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: 'float32' },
+        ),
+      ),
+    ).toBe('tensor([[1., 2.],\n        [3., 4.]])');
+    expect(
+      String(
+        tensor(
+          [
+            [-1, 20],
+            [3, 4],
+          ],
+          { dtype: 'float32' },
+        ),
+      ),
+    ).toBe('tensor([[-1., 20.],\n        [ 3.,  4.]])');
   });
 
   it('uses 4 decimals, or scientific notation for wide ranges', () => {
     expect(String(tensor([0.1, 0.25, 3]))).toBe('tensor([0.1000, 0.2500, 3.0000])');
     expect(String(tensor([1e-5, 1]))).toBe('tensor([1.0000e-05, 1.0000e+00])');
-    expect(String(tensor([Number.NaN, Number.POSITIVE_INFINITY, 1.5]))).toBe('tensor([   nan,    inf, 1.5000])');
+    expect(String(tensor([Number.NaN, Number.POSITIVE_INFINITY, 1.5]))).toBe(
+      'tensor([   nan,    inf, 1.5000])',
+    );
   });
 
   it('prints ints, bools, scalars, empties and 3-d tensors', () => {
@@ -20,7 +42,9 @@ describe('toString', () => {
     expect(String(tensor(2.5))).toBe('tensor(2.5000)');
     expect(String(zeros([0]))).toBe('tensor([])');
     expect(String(zeros([2, 0]))).toBe('tensor([], size=[2, 0])');
-    expect(String(arange(8).reshape(2, 2, 2))).toBe('tensor([[[0, 1],\n         [2, 3]],\n\n        [[4, 5],\n         [6, 7]]])');
+    expect(String(arange(8).reshape(2, 2, 2))).toBe(
+      'tensor([[[0, 1],\n         [2, 3]],\n\n        [[4, 5],\n         [6, 7]]])',
+    );
   });
 
   it('shows autograd state and non-default dtypes', () => {

@@ -18,7 +18,13 @@ import {
 } from '@dl/tensor';
 import type { AdapterDescription, WebGPUDevice } from './device.js';
 import { elementwiseKey, elementwiseMeta, elementwiseShader } from './kernels/elementwise.js';
-import { cumsumMeta, cumsumShader, gatherShader, indexMeta, scatterShader } from './kernels/indexing.js';
+import {
+  cumsumMeta,
+  cumsumShader,
+  gatherShader,
+  indexMeta,
+  scatterShader,
+} from './kernels/indexing.js';
 import { matmulMeta, matmulShader, tile } from './kernels/matmul.js';
 import { reduceMeta, reduceShader } from './kernels/reduce.js';
 import { grid, storageType } from './kernels/wgsl.js';
@@ -97,12 +103,23 @@ export class WebGPUBackend implements Backend {
 
   allocate(dtype: DType, length: number): GPUStorage {
     storageType(dtype); // refuses float64 with a clear message
-    return new GPUStorage(this, dtype, length, this.#pool.acquire(Math.max(4, length * 4), `tensor ${dtype}[${length}]`));
+    return new GPUStorage(
+      this,
+      dtype,
+      length,
+      this.#pool.acquire(Math.max(4, length * 4), `tensor ${dtype}[${length}]`),
+    );
   }
 
   fromData(dtype: DType, data: TypedArray): GPUStorage {
     const storage = this.allocate(dtype, data.length);
-    if (data.length > 0) this.runtime.write(storage.buffer, toStorageArray(dtype, data), 0, `upload ${dtype}[${data.length}]`);
+    if (data.length > 0)
+      this.runtime.write(
+        storage.buffer,
+        toStorageArray(dtype, data),
+        0,
+        `upload ${dtype}[${data.length}]`,
+      );
     return storage;
   }
 
@@ -113,12 +130,23 @@ export class WebGPUBackend implements Backend {
     let temporary: GPUStorage | undefined;
     if (!isContiguousLayout(view.shape, view.strides)) {
       temporary = this.allocate(view.dtype, count);
-      source = { storage: temporary, dtype: view.dtype, shape: view.shape, strides: contiguous(view.shape), offset: 0 };
+      source = {
+        storage: temporary,
+        dtype: view.dtype,
+        shape: view.shape,
+        strides: contiguous(view.shape),
+        offset: 0,
+      };
       this.elementwise({ kind: 'input', index: 0 }, [view], source);
     }
     const buffer = this.#buffer(source);
     try {
-      const bytes = await this.runtime.read(buffer, count * 4, `read ${view.dtype}[${view.shape.join(', ')}]`, source.offset * 4);
+      const bytes = await this.runtime.read(
+        buffer,
+        count * 4,
+        `read ${view.dtype}[${view.shape.join(', ')}]`,
+        source.offset * 4,
+      );
       return fromStorageArray(view.dtype, bytes);
     } finally {
       if (temporary) this.release(temporary);
@@ -131,14 +159,37 @@ export class WebGPUBackend implements Backend {
 
   // ---- kernels ----
 
-  elementwise(expr: Expr, inputs: readonly View[], out: View, params: readonly number[] = []): void {
+  elementwise(
+    expr: Expr,
+    inputs: readonly View[],
+    out: View,
+    params: readonly number[] = [],
+  ): void {
     const count = numelOf(out.shape);
     if (count === 0) return;
     const collapsed = collapseDims(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
     const meta = elementwiseMeta(out, inputs, params, collapsed);
-    const key = elementwiseKey(expr, inputs.map((v) => v.dtype), out.dtype, params.length);
-    const code = this.#shader(key, () => elementwiseShader(expr, inputs.map((v) => v.dtype), out.dtype, params.length));
-    this.#run(`elementwise ${out.dtype}[${out.shape.join(', ')}]`, code, meta, [out, ...inputs], grid(count, this.limits.maxComputeWorkgroupsPerDimension));
+    const key = elementwiseKey(
+      expr,
+      inputs.map((v) => v.dtype),
+      out.dtype,
+      params.length,
+    );
+    const code = this.#shader(key, () =>
+      elementwiseShader(
+        expr,
+        inputs.map((v) => v.dtype),
+        out.dtype,
+        params.length,
+      ),
+    );
+    this.#run(
+      `elementwise ${out.dtype}[${out.shape.join(', ')}]`,
+      code,
+      meta,
+      [out, ...inputs],
+      grid(count, this.limits.maxComputeWorkgroupsPerDimension),
+    );
   }
 
   reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {
@@ -170,42 +221,103 @@ export class WebGPUBackend implements Backend {
     const k = a.shape[rank - 1]!;
     const batch = out.shape.slice(0, rank - 2);
     const batchCount = numelOf(batch);
-    const last = (v: View): [number, number, number] => [v.strides[rank - 2]!, v.strides[rank - 1]!, v.offset];
-    const meta = matmulMeta(m, n, k, batch, a.strides.slice(0, rank - 2), b.strides.slice(0, rank - 2), out.strides.slice(0, rank - 2), last(a), last(b), last(out));
+    const last = (v: View): [number, number, number] => [
+      v.strides[rank - 2]!,
+      v.strides[rank - 1]!,
+      v.offset,
+    ];
+    const meta = matmulMeta(
+      m,
+      n,
+      k,
+      batch,
+      a.strides.slice(0, rank - 2),
+      b.strides.slice(0, rank - 2),
+      out.strides.slice(0, rank - 2),
+      last(a),
+      last(b),
+      last(out),
+    );
     const key = `matmul|${a.dtype}|${b.dtype}|${out.dtype}`;
     const code = this.#shader(key, () => matmulShader(a.dtype, b.dtype, out.dtype));
-    this.#run(`matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`, code, meta, [out, a, b], [Math.ceil(n / tile), Math.ceil(m / tile), batchCount]);
+    this.#run(
+      `matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
+      code,
+      meta,
+      [out, a, b],
+      [Math.ceil(n / tile), Math.ceil(m / tile), batchCount],
+    );
   }
 
   gather(input: View, dim: number, index: View, out: View): void {
     const meta = indexMeta(index.shape, dim, input.shape[dim]!, index, input, out);
-    const code = this.#shader(`gather|${input.dtype}|${out.dtype}`, () => gatherShader(input.dtype, out.dtype));
-    this.#run(`gather along ${dim}`, code, meta, [out, input, index], grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension));
+    const code = this.#shader(`gather|${input.dtype}|${out.dtype}`, () =>
+      gatherShader(input.dtype, out.dtype),
+    );
+    this.#run(
+      `gather along ${dim}`,
+      code,
+      meta,
+      [out, input, index],
+      grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension),
+    );
   }
 
   scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
     const meta = indexMeta(index.shape, dim, target.shape[dim]!, index, target, src);
-    const code = this.#shader(`scatter|${mode}|${target.dtype}`, () => scatterShader(mode, target.dtype));
-    this.#run(`scatter (${mode}) along ${dim}`, code, meta, [target, src, index], grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension));
+    const code = this.#shader(`scatter|${mode}|${target.dtype}`, () =>
+      scatterShader(mode, target.dtype),
+    );
+    this.#run(
+      `scatter (${mode}) along ${dim}`,
+      code,
+      meta,
+      [target, src, index],
+      grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension),
+    );
   }
 
   cumsum(input: View, dim: number, out: View): void {
     const meta = cumsumMeta(input.shape, input.strides, input.offset, dim);
-    const code = this.#shader(`cumsum|${input.dtype}|${out.dtype}`, () => cumsumShader(input.dtype, out.dtype));
-    this.#run(`cumsum along ${dim}`, code, meta, [out, input], grid(meta[0]!, this.limits.maxComputeWorkgroupsPerDimension));
+    const code = this.#shader(`cumsum|${input.dtype}|${out.dtype}`, () =>
+      cumsumShader(input.dtype, out.dtype),
+    );
+    this.#run(
+      `cumsum along ${dim}`,
+      code,
+      meta,
+      [out, input],
+      grid(meta[0]!, this.limits.maxComputeWorkgroupsPerDimension),
+    );
   }
 
   im2col(input: View, geometry: WindowGeometry, out: View): void {
     const meta = windowMeta(input, geometry, input.shape);
-    const code = this.#shader(`im2col|${input.dtype}|${out.dtype}`, () => im2colShader(input.dtype, out.dtype));
-    this.#run('im2col', code, meta, [out, input], grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension));
+    const code = this.#shader(`im2col|${input.dtype}|${out.dtype}`, () =>
+      im2colShader(input.dtype, out.dtype),
+    );
+    this.#run(
+      'im2col',
+      code,
+      meta,
+      [out, input],
+      grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension),
+    );
   }
 
   col2im(columns: View, geometry: WindowGeometry, out: View): void {
     const padded = { ...columns, strides: [...columns.strides, 0] };
     const meta = windowMeta(padded, geometry, out.shape);
-    const code = this.#shader(`col2im|${columns.dtype}|${out.dtype}`, () => col2imShader(columns.dtype, out.dtype));
-    this.#run('col2im', code, meta, [out, columns], grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension));
+    const code = this.#shader(`col2im|${columns.dtype}|${out.dtype}`, () =>
+      col2imShader(columns.dtype, out.dtype),
+    );
+    this.#run(
+      'col2im',
+      code,
+      meta,
+      [out, columns],
+      grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension),
+    );
   }
 
   // ---- helpers ----
@@ -220,14 +332,29 @@ export class WebGPUBackend implements Backend {
   }
 
   /** Dispatches `shader` over the views' buffers (the first is written), with `meta` at binding 0. */
-  #run(label: string, shader: Shader, meta: Int32Array, views: readonly View[], workgroups: readonly [number, number, number?]): void {
-    this.runtime.dispatch({ label, code: shader.code, key: shader.key, meta, bindings: views.map((v) => this.#buffer(v)), workgroups });
+  #run(
+    label: string,
+    shader: Shader,
+    meta: Int32Array,
+    views: readonly View[],
+    workgroups: readonly [number, number, number?],
+  ): void {
+    this.runtime.dispatch({
+      label,
+      code: shader.code,
+      key: shader.key,
+      meta,
+      bindings: views.map((v) => this.#buffer(v)),
+      workgroups,
+    });
   }
 
   #buffer(view: View): GPUBuffer {
     const storage = view.storage;
     if (!(storage instanceof GPUStorage) || storage.backend !== this) {
-      throw new Error(`webgpu backend: expected a tensor on ${this}, got one on ${storage.backend}`);
+      throw new Error(
+        `webgpu backend: expected a tensor on ${this}, got one on ${storage.backend}`,
+      );
     }
     return storage.buffer;
   }
@@ -266,5 +393,9 @@ function fromStorageArray(dtype: DType, bytes: ArrayBuffer): TypedArray {
 }
 
 function emptyArray(dtype: DType): TypedArray {
-  return dtype === 'int32' ? new Int32Array(0) : dtype === 'bool' ? new Uint8Array(0) : new Float32Array(0);
+  return dtype === 'int32'
+    ? new Int32Array(0)
+    : dtype === 'bool'
+      ? new Uint8Array(0)
+      : new Float32Array(0);
 }

@@ -116,7 +116,9 @@ export class WebGPUDevice {
       // code using `gpu` directly. It is reported to the next wait instead of the console.
       event.preventDefault();
       const error = (event as GPUUncapturedErrorEvent).error;
-      this.#pendingErrors.push(Promise.resolve(new WebGPUOperationError(`WebGPU error: ${error.message}`, 'uncaptured')));
+      this.#pendingErrors.push(
+        Promise.resolve(new WebGPUOperationError(`WebGPU error: ${error.message}`, 'uncaptured')),
+      );
     });
   }
 
@@ -205,7 +207,9 @@ export class WebGPUDevice {
     if (x * y * z === 0) return;
     const meta = program.meta;
     if (meta && meta.byteLength > metaBindingBytes) {
-      throw new RangeError(`${program.label}: ${meta.byteLength} bytes of kernel metadata exceed ${metaBindingBytes}`);
+      throw new RangeError(
+        `${program.label}: ${meta.byteLength} bytes of kernel metadata exceed ${metaBindingBytes}`,
+      );
     }
     const align = Math.max(256, this.limits.minStorageBufferOffsetAlignment);
     if (meta && this.#metaUsed + metaBindingBytes > metaCapacityBytes) this.flush();
@@ -236,7 +240,13 @@ export class WebGPUDevice {
     if (this.#metaUsed > 0) {
       // Queue writes land before the submission below and after every earlier one, so one
       // staging buffer serves every batch.
-      this.gpu.queue.writeBuffer(this.#metaBufferFor(), 0, this.#metaStaging, 0, this.#metaUsed / 4);
+      this.gpu.queue.writeBuffer(
+        this.#metaBufferFor(),
+        0,
+        this.#metaStaging,
+        0,
+        this.#metaUsed / 4,
+      );
       this.#metaUsed = 0;
     }
     this.gpu.queue.submit([encoder.finish()]);
@@ -250,7 +260,12 @@ export class WebGPUDevice {
    * the call. The only operation that waits. Rejects with the first error any earlier work
    * raised, or when the device is lost.
    */
-  async read(buffer: GPUBuffer, byteLength = buffer.size, label = 'read', byteOffset = 0): Promise<ArrayBuffer> {
+  async read(
+    buffer: GPUBuffer,
+    byteLength = buffer.size,
+    label = 'read',
+    byteOffset = 0,
+  ): Promise<ArrayBuffer> {
     this.#checkUsable(label);
     const size = Math.ceil(byteLength / 4) * 4;
     const staging = this.#scoped(label, () => {
@@ -359,7 +374,9 @@ export class WebGPUDevice {
       this.#pendingErrors.push(
         this.gpu.popErrorScope().then(
           (error) =>
-            error ? new WebGPUOperationError(`${label}: ${kind} error: ${error.message}`, kind) : undefined,
+            error
+              ? new WebGPUOperationError(`${label}: ${kind} error: ${error.message}`, kind)
+              : undefined,
           () => undefined, // popErrorScope only rejects once the device is lost, reported elsewhere
         ),
       );
@@ -385,7 +402,11 @@ export class WebGPUDevice {
     return this.#metaBuffer;
   }
 
-  #bindGroup(pipelineId: number, layout: GPUBindGroupLayout, program: ComputeProgram): GPUBindGroup {
+  #bindGroup(
+    pipelineId: number,
+    layout: GPUBindGroupLayout,
+    program: ComputeProgram,
+  ): GPUBindGroup {
     let key = String(pipelineId);
     for (const buffer of program.bindings) {
       let id = this.#bufferIds.get(buffer);
@@ -418,7 +439,11 @@ export class WebGPUDevice {
     const compute = 4; // GPUShaderStage.COMPUTE
     return this.gpu.createBindGroupLayout({
       entries: [
-        { binding: 0, visibility: compute, buffer: { type: 'read-only-storage', hasDynamicOffset: true } },
+        {
+          binding: 0,
+          visibility: compute,
+          buffer: { type: 'read-only-storage', hasDynamicOffset: true },
+        },
         ...Array.from({ length: buffers }, (_, i) => ({
           binding: i + 1,
           visibility: compute,

@@ -1,15 +1,15 @@
 // @dl/webgpu in Node: the device comes from Dawn (the optional `webgpu` package) on its
 // Vulkan backend. The browser entry (index.ts) exports the same names.
 
-import { openDawnDevice } from './dawn.js';
 import { WebGPUBackend } from './backend.js';
+import { openDawnDevice } from './dawn.js';
 import type { WebGPUOptions } from './open.js';
 
 export { GPUStorage, WebGPUBackend } from './backend.js';
 export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
-export type { PoolStats } from './pool.js';
 export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
 export type { WebGPUOptions } from './open.js';
+export type { PoolStats } from './pool.js';
 
 /**
  * Opens a WebGPU device through Dawn. Rejects with a WebGPUUnavailableError that names

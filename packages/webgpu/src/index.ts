@@ -7,9 +7,9 @@ import { openDevice, type WebGPUOptions } from './open.js';
 
 export { GPUStorage, WebGPUBackend } from './backend.js';
 export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
-export type { PoolStats } from './pool.js';
 export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
 export type { WebGPUOptions } from './open.js';
+export type { PoolStats } from './pool.js';
 
 /**
  * Opens a WebGPU device. Rejects with a WebGPUUnavailableError that says what to do

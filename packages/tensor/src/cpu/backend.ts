@@ -61,7 +61,12 @@ export class CpuBackend implements Backend {
     // Typed arrays are reclaimed by the garbage collector.
   }
 
-  elementwise(expr: Expr, inputs: readonly View[], out: View, params: readonly number[] = []): void {
+  elementwise(
+    expr: Expr,
+    inputs: readonly View[],
+    out: View,
+    params: readonly number[] = [],
+  ): void {
     runElementwise(
       expr,
       inputs.map((view) => ({ view, data: this.#data(view) })),
@@ -83,7 +88,16 @@ export class CpuBackend implements Backend {
   }
 
   scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
-    runScatter(mode, target, this.#data(target), dim, index, this.#data(index), src, this.#data(src));
+    runScatter(
+      mode,
+      target,
+      this.#data(target),
+      dim,
+      index,
+      this.#data(index),
+      src,
+      this.#data(src),
+    );
   }
 
   cumsum(input: View, dim: number, out: View): void {

@@ -53,7 +53,7 @@ export function runReduce(
         let acc = isMax ? -Infinity : Infinity;
         for (let r = 0; r < n; r++) {
           const v = x[base + relative[r]!]!;
-          if (v !== v) {
+          if (Number.isNaN(v)) {
             acc = NaN;
             break;
           }
@@ -70,9 +70,9 @@ export function runReduce(
         const base = bases[o]!;
         let best = 0;
         let bestValue = n > 0 ? x[base + relative[0]!]! : 0;
-        for (let r = 1; r < n && bestValue === bestValue; r++) {
+        for (let r = 1; r < n && !Number.isNaN(bestValue); r++) {
           const v = x[base + relative[r]!]!;
-          if (v !== v || (isMax ? v > bestValue : v < bestValue)) {
+          if (Number.isNaN(v) || (isMax ? v > bestValue : v < bestValue)) {
             best = r;
             bestValue = v;
           }

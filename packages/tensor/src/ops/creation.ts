@@ -25,7 +25,12 @@ export interface RandomOptions extends TensorOptions {
 export type TensorData = number | boolean | TypedArray | readonly TensorData[];
 
 /** Makes a leaf tensor of `dtype` on `device` holding `values` (already in row-major order). */
-export function fromValues(values: TypedArray, shape: Shape, dtype: DType, options: TensorOptions): Tensor {
+export function fromValues(
+  values: TypedArray,
+  shape: Shape,
+  dtype: DType,
+  options: TensorOptions,
+): Tensor {
   const device = resolveDevice(options.device);
   const storage = new StorageRef(device.fromData(dtype, values));
   const t = new Tensor(storage, shape, contiguous(shape), 0, dtype);
@@ -64,12 +69,17 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const walk = (value: TensorData, depth: number): void => {
     if (depth === shape.length) {
       if (typeof value !== 'number' && typeof value !== 'boolean') {
-        throw new TypeError(`tensor: expected a number or boolean at depth ${depth}, got ${describe(value)}`);
+        throw new TypeError(
+          `tensor: expected a number or boolean at depth ${depth}, got ${describe(value)}`,
+        );
       }
       flat.push(value);
       return;
     }
-    const items: readonly TensorData[] | TypedArray | undefined = Array.isArray(value) || ArrayBuffer.isView(value) ? (value as readonly TensorData[]) : undefined;
+    const items: readonly TensorData[] | TypedArray | undefined =
+      Array.isArray(value) || ArrayBuffer.isView(value)
+        ? (value as readonly TensorData[])
+        : undefined;
     if (!items || items.length !== shape[depth]) {
       throw new Error(
         `tensor: expected sequence of length ${shape[depth]} at dim ${depth} (got ${items ? items.length : describe(value)})`,
@@ -98,7 +108,9 @@ function typedArrayDType(data: ArrayBufferView): DType {
 /** A tensor filled with `value`, computed on the device (no host copy). */
 export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
   const dims = checkShape(shape, 'full');
-  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
+  const dtype =
+    options.dtype ??
+    (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
   const out = emptyTensor(dims, dtype, resolveDevice(options.device));
   if (out.numel() > 0) out.device.elementwise(E.param(0), [], viewDescriptor(out), [Number(value)]);
   if (options.requiresGrad) out.requiresGrad_(true);
@@ -115,13 +127,21 @@ export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
 
 /** A tensor with unspecified contents. */
 export function empty(shape: Shape, options: TensorOptions = {}): Tensor {
-  const out = emptyTensor(checkShape(shape, 'empty'), options.dtype ?? 'float32', resolveDevice(options.device));
+  const out = emptyTensor(
+    checkShape(shape, 'empty'),
+    options.dtype ?? 'float32',
+    resolveDevice(options.device),
+  );
   if (options.requiresGrad) out.requiresGrad_(true);
   return out;
 }
 
 function likeOptions(like: Tensor, options: TensorOptions): TensorOptions {
-  return { dtype: options.dtype ?? like.dtype, device: options.device ?? like.device, requiresGrad: options.requiresGrad };
+  return {
+    dtype: options.dtype ?? like.dtype,
+    device: options.device ?? like.device,
+    requiresGrad: options.requiresGrad,
+  };
 }
 
 export function zerosLike(like: Tensor, options: TensorOptions = {}): Tensor {
@@ -147,9 +167,12 @@ export function emptyLike(like: Tensor, options: TensorOptions = {}): Tensor {
 export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
   const [from, to] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new RangeError('arange: step must be nonzero');
-  if (!Number.isFinite(from) || !Number.isFinite(to)) throw new RangeError(`arange: unsupported range: ${from} -> ${to}`);
+  if (!Number.isFinite(from) || !Number.isFinite(to))
+    throw new RangeError(`arange: unsupported range: ${from} -> ${to}`);
   if ((to - from) / step < 0) {
-    throw new RangeError(`arange: upper bound and larger bound inconsistent with step sign (${from} -> ${to}, step ${step})`);
+    throw new RangeError(
+      `arange: upper bound and larger bound inconsistent with step sign (${from} -> ${to}, step ${step})`,
+    );
   }
   const length = Math.max(0, Math.ceil((to - from) / step));
   const dtype = options.dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32');
@@ -159,14 +182,21 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 }
 
 /** `steps` values evenly spaced from start to end, both included. */
-export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: number of steps must be non-negative, got ${steps}`);
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options: TensorOptions = {},
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0)
+    throw new RangeError(`linspace: number of steps must be non-negative, got ${steps}`);
   const dtype = options.dtype ?? 'float32';
   const values = new typedArrayOf[dtype](steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Both halves are computed from their own end, as PyTorch does, so the last value is exact.
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) values[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
+  for (let i = 0; i < steps; i++)
+    values[i] = i < half ? start + i * step : end - (steps - 1 - i) * step;
   return fromValues(values, [steps], dtype, options);
 }
 
@@ -179,10 +209,16 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
   return fromValues(values, [n, m], dtype, options);
 }
 
-function randomValues(shape: Shape, op: string, options: RandomOptions, draw: (g: Generator) => number): Tensor {
+function randomValues(
+  shape: Shape,
+  op: string,
+  options: RandomOptions,
+  draw: (g: Generator) => number,
+): Tensor {
   const dims = checkShape(shape, op);
   const dtype = options.dtype ?? 'float32';
-  if (!isFloating(dtype)) throw new TypeError(`${op}: expected a floating point dtype, got ${dtype}`);
+  if (!isFloating(dtype))
+    throw new TypeError(`${op}: expected a floating point dtype, got ${dtype}`);
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](numelOf(dims));
   for (let i = 0; i < values.length; i++) values[i] = draw(generator);
@@ -200,19 +236,27 @@ export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
 }
 
 /** Integers uniform in [low, high): randint(low, high, shape) (int32). */
-export function randint(low: number, high: number, shape: Shape, options: RandomOptions = {}): Tensor {
+export function randint(
+  low: number,
+  high: number,
+  shape: Shape,
+  options: RandomOptions = {},
+): Tensor {
   const dims = checkShape(shape, 'randint');
-  if (!(high > low)) throw new RangeError(`randint: expected low < high, got low=${low}, high=${high}`);
+  if (!(high > low))
+    throw new RangeError(`randint: expected low < high, got low=${low}, high=${high}`);
   const dtype = options.dtype ?? 'int32';
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](numelOf(dims));
-  for (let i = 0; i < values.length; i++) values[i] = generator.nextInt(Math.ceil(low), Math.ceil(high));
+  for (let i = 0; i < values.length; i++)
+    values[i] = generator.nextInt(Math.ceil(low), Math.ceil(high));
   return fromValues(values, dims, dtype, options);
 }
 
 /** A random permutation of 0..n-1 (int32). */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
   const dtype = options.dtype ?? 'int32';
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](n);

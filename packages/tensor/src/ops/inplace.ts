@@ -24,11 +24,17 @@ function checkLeaf(t: Tensor, op: string): void {
 /** Writes `source` (broadcast to t's shape, converted to t's dtype) into t's storage. */
 function writeInto(t: Tensor, source: Tensor, op: string): void {
   if (category[source.dtype] > category[t.dtype]) {
-    throw new TypeError(`${op}: result type ${source.dtype} can't be cast to the desired output type ${t.dtype}`);
+    throw new TypeError(
+      `${op}: result type ${source.dtype} can't be cast to the desired output type ${t.dtype}`,
+    );
   }
   const from = source.device === t.device ? source : transfer(source.detach(), t.device);
   const view = viewDescriptor(from);
-  const input = { ...view, shape: t.shape, strides: broadcastStrides(from.shape, from.stride(), t.shape) };
+  const input = {
+    ...view,
+    shape: t.shape,
+    strides: broadcastStrides(from.shape, from.stride(), t.shape),
+  };
   const expr = from.dtype === t.dtype ? E.input(0) : E.cast(t.dtype, E.input(0));
   t.device.elementwise(expr, [input], viewDescriptor(t));
   t.storageRef.version++;
@@ -63,7 +69,13 @@ export function fill<T extends Tensor>(t: T, op: string, value: number): T {
   if (isGradEnabled() && t.requiresGrad && !t.isLeaf) {
     // The new value does not depend on the old one: its gradient stops here.
     const previous = alias(t);
-    const cut = record(viewOf(t, t.shape, t.stride(), t.storageOffset), 'Fill', [previous], (g) => [g.mul(0)], []);
+    const cut = record(
+      viewOf(t, t.shape, t.stride(), t.storageOffset),
+      'Fill',
+      [previous],
+      (g) => [g.mul(0)],
+      [],
+    );
     t.attachGradFn(cut.gradFn!);
   }
   return t;
@@ -79,7 +91,10 @@ export function overwrite<T extends Tensor>(t: T, op: string, values: Tensor): T
 /** `source` broadcast to `target`'s shape, for copy_ (differentiable in source). */
 export function broadcastTo(source: Tensor, target: Tensor): Tensor {
   const moved = source.device === target.device ? source : source.to(target.device);
-  const shaped = moved.shape.length === target.shape.length && moved.shape.every((d, i) => d === target.shape[i]) ? moved : moved.expand(target.shape);
+  const shaped =
+    moved.shape.length === target.shape.length && moved.shape.every((d, i) => d === target.shape[i])
+      ? moved
+      : moved.expand(target.shape);
   return shaped.dtype === target.dtype ? shaped : shaped.to(target.dtype);
 }
 

@@ -482,14 +482,26 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
     .reshape(padded.map((d, i) => d * repeats[i]!));
 }
 
-export function movedim(x: Tensor, source: number | readonly number[], destination: number | readonly number[]): Tensor {
-  const sources = (typeof source === 'number' ? [source] : [...source]).map((d) => normalizeDim(d, x.ndim, 'movedim'));
-  const destinations = (typeof destination === 'number' ? [destination] : [...destination]).map((d) => normalizeDim(d, x.ndim, 'movedim'));
+export function movedim(
+  x: Tensor,
+  source: number | readonly number[],
+  destination: number | readonly number[],
+): Tensor {
+  const sources = (typeof source === 'number' ? [source] : [...source]).map((d) =>
+    normalizeDim(d, x.ndim, 'movedim'),
+  );
+  const destinations = (typeof destination === 'number' ? [destination] : [...destination]).map(
+    (d) => normalizeDim(d, x.ndim, 'movedim'),
+  );
   if (sources.length !== destinations.length) {
-    throw new Error(`movedim: Invalid source or destination dims: source (${sources.length} dims) should contain the same number of dims as destination (${destinations.length} dims)`);
+    throw new Error(
+      `movedim: Invalid source or destination dims: source (${sources.length} dims) should contain the same number of dims as destination (${destinations.length} dims)`,
+    );
   }
-  if (new Set(sources).size !== sources.length) throw new Error(`movedim: repeated dim in source [${sources.join(', ')}]`);
-  if (new Set(destinations).size !== destinations.length) throw new Error(`movedim: repeated dim in destination [${destinations.join(', ')}]`);
+  if (new Set(sources).size !== sources.length)
+    throw new Error(`movedim: repeated dim in source [${sources.join(', ')}]`);
+  if (new Set(destinations).size !== destinations.length)
+    throw new Error(`movedim: repeated dim in destination [${destinations.join(', ')}]`);
   if (x.ndim === 0) return x;
   // Place each moved dim at its destination, then fill the other slots in order.
   const order = new Array<number>(x.ndim).fill(-1);

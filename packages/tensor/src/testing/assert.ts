@@ -33,11 +33,16 @@ function shapeOf(value: NestedArray): number[] {
 }
 
 /** Compares values elementwise: |a - e| <= atol + rtol * |e| (numpy.allclose). */
-export function compareValues(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance: Tolerance = {}): string | undefined {
+export function compareValues(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance: Tolerance = {},
+): string | undefined {
   const rtol = tolerance.rtol ?? 1e-5;
   const atol = tolerance.atol ?? 1e-6;
   const equalNan = tolerance.equalNan ?? true;
-  if (actual.length !== expected.length) return `expected ${expected.length} values, got ${actual.length}`;
+  if (actual.length !== expected.length)
+    return `expected ${expected.length} values, got ${actual.length}`;
   let worst = -1;
   let worstExcess = 0;
   let failures = 0;
@@ -66,20 +71,35 @@ export function compareValues(actual: ArrayLike<number>, expected: ArrayLike<num
 }
 
 /** Reads `actual` and checks it against `expected` (values, and shape when expected has one). */
-export async function assertClose(actual: Tensor, expected: Expected, tolerance: Tolerance = {}, what = 'tensor'): Promise<void> {
+export async function assertClose(
+  actual: Tensor,
+  expected: Expected,
+  tolerance: Tolerance = {},
+  what = 'tensor',
+): Promise<void> {
   let expectedValues: number[];
   let expectedShape: readonly number[] | undefined;
   if (isTensor(expected)) {
     expectedValues = Array.from(await expected.data(), Number);
     expectedShape = expected.shape;
-  } else if (typeof expected === 'number' || typeof expected === 'boolean' || Array.isArray(expected)) {
+  } else if (
+    typeof expected === 'number' ||
+    typeof expected === 'boolean' ||
+    Array.isArray(expected)
+  ) {
     expectedValues = flatten(expected as NestedArray);
     expectedShape = shapeOf(expected as NestedArray);
   } else {
     expectedValues = Array.from(expected as ArrayLike<number>);
   }
-  if (expectedShape && (actual.shape.length !== expectedShape.length || actual.shape.some((d, i) => d !== expectedShape![i]))) {
-    throw new Error(`${what}: shape [${actual.shape.join(', ')}] differs from the expected [${expectedShape.join(', ')}]`);
+  if (
+    expectedShape &&
+    (actual.shape.length !== expectedShape.length ||
+      actual.shape.some((d, i) => d !== expectedShape![i]))
+  ) {
+    throw new Error(
+      `${what}: shape [${actual.shape.join(', ')}] differs from the expected [${expectedShape.join(', ')}]`,
+    );
   }
   const problem = compareValues(Array.from(await actual.data(), Number), expectedValues, tolerance);
   if (problem) throw new Error(`${what}: ${problem}`);
@@ -92,7 +112,8 @@ export function assertThrows(fn: () => unknown, pattern: RegExp | string, what =
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const matches = typeof pattern === 'string' ? message.includes(pattern) : pattern.test(message);
-    if (!matches) throw new Error(`${what} threw "${message}", which does not match ${String(pattern)}`);
+    if (!matches)
+      throw new Error(`${what} threw "${message}", which does not match ${String(pattern)}`);
     return error as Error;
   }
   throw new Error(`${what} did not throw (expected ${String(pattern)})`);

@@ -18,7 +18,10 @@ export interface ConformanceCase {
 }
 
 /** Cases of one group, from a record of names to bodies. */
-export function defineCases(group: string, cases: Record<string, (device: Backend) => Promise<void> | void>): ConformanceCase[] {
+export function defineCases(
+  group: string,
+  cases: Record<string, (device: Backend) => Promise<void> | void>,
+): ConformanceCase[] {
   return Object.entries(cases).map(([name, body]) => ({
     name: `${group}: ${name}`,
     run: async (device: Backend) => {
@@ -35,9 +38,18 @@ export interface InputSpec {
   grad?: boolean;
 }
 
-function makeInputs(specs: readonly InputSpec[], dtype: 'float32' | 'float64', device: Backend): Tensor[] {
+function makeInputs(
+  specs: readonly InputSpec[],
+  dtype: 'float32' | 'float64',
+  device: Backend,
+): Tensor[] {
   return specs.map((spec) => {
-    const t = fromValues(Float64Array.from(spec.values), spec.shape, dtype === 'float64' ? 'float64' : 'float32', { device });
+    const t = fromValues(
+      Float64Array.from(spec.values),
+      spec.shape,
+      dtype === 'float64' ? 'float64' : 'float32',
+      { device },
+    );
     return spec.grad === false ? t : t.requiresGrad_(true);
   });
 }
@@ -63,13 +75,27 @@ export async function checkGradients(
   const devOut = fn(...onDevice);
   // A fixed, deterministic projection so both sides weigh the outputs identically.
   const weights = Float64Array.from({ length: refOut.numel() }, (_, i) => Math.cos(i * 0.7) + 0.1);
-  refOut.mul(fromValues(weights, refOut.shape, 'float64', { device: cpu })).sum().backward();
-  devOut.mul(fromValues(Float32Array.from(weights), devOut.shape, 'float32', { device })).sum().backward();
+  refOut
+    .mul(fromValues(weights, refOut.shape, 'float64', { device: cpu }))
+    .sum()
+    .backward();
+  devOut
+    .mul(fromValues(Float32Array.from(weights), devOut.shape, 'float32', { device }))
+    .sum()
+    .backward();
   for (const [i, spec] of specs.entries()) {
     if (spec.grad === false) continue;
-    const expected = reference[i]!.grad ? Array.from(reference[i]!.grad!.dataSync()) : new Array<number>(spec.values.length).fill(0);
-    const actual = onDevice[i]!.grad ? Array.from(await onDevice[i]!.grad!.data()) : new Array<number>(spec.values.length).fill(0);
-    const problem = compareValues(actual, expected, { atol: tolerance.atol ?? 1e-4, rtol: tolerance.rtol ?? 1e-3 });
-    if (problem) throw new Error(`gradient of input ${i} on ${device} differs from the CPU's: ${problem}`);
+    const expected = reference[i]!.grad
+      ? Array.from(reference[i]!.grad!.dataSync())
+      : new Array<number>(spec.values.length).fill(0);
+    const actual = onDevice[i]!.grad
+      ? Array.from(await onDevice[i]!.grad!.data())
+      : new Array<number>(spec.values.length).fill(0);
+    const problem = compareValues(actual, expected, {
+      atol: tolerance.atol ?? 1e-4,
+      rtol: tolerance.rtol ?? 1e-3,
+    });
+    if (problem)
+      throw new Error(`gradient of input ${i} on ${device} differs from the CPU's: ${problem}`);
   }
 }

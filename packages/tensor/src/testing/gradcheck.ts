@@ -3,8 +3,8 @@
 // which tests the whole vector-Jacobian product at the cost of one backward pass).
 
 import { noGrad } from '@dl/autograd';
-import { Generator } from '../random.js';
 import { fromValues, randn } from '../ops/creation.js';
+import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { compareValues } from './assert.js';
 
@@ -22,13 +22,19 @@ export interface GradcheckOptions {
  * finite differences. Inputs should be float64 CPU tensors; `fn` may return one tensor or
  * several (they are all projected).
  */
-export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[], inputs: readonly Tensor[], options: GradcheckOptions = {}): void {
+export function gradcheck(
+  fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[],
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): void {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
   for (const [i, input] of inputs.entries()) {
     if (input.requiresGrad && input.dtype !== 'float64') {
-      throw new Error(`gradcheck: input ${i} is ${input.dtype}; use float64 inputs for finite differences`);
+      throw new Error(
+        `gradcheck: input ${i} is ${input.dtype}; use float64 inputs for finite differences`,
+      );
     }
   }
   const outputsOf = (xs: readonly Tensor[]) => {
@@ -38,15 +44,17 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[
   const probe = noGrad(() => outputsOf(inputs));
   const generator = new Generator(options.seed ?? 0);
   const projections = probe.map((o) => randn(o.shape, { dtype: 'float64', generator }));
-  const project = (outs: readonly Tensor[]) => outs.reduce<Tensor | number>((acc, o, k) => {
-    const term = o.to('float64').mul(projections[k]!).sum();
-    return typeof acc === 'number' ? term : acc.add(term);
-  }, 0);
+  const project = (outs: readonly Tensor[]) =>
+    outs.reduce<Tensor | number>((acc, o, k) => {
+      const term = o.to('float64').mul(projections[k]!).sum();
+      return typeof acc === 'number' ? term : acc.add(term);
+    }, 0);
   // Analytical: one backward pass of the projection.
   const leaves = inputs.map((x) => (x.requiresGrad ? x.detach().requiresGrad_(true) : x));
   const total = project(outputsOf(leaves));
   if (typeof total === 'number') throw new Error('gradcheck: fn returned no outputs');
-  if (!total.requiresGrad) throw new Error('gradcheck: the output does not depend on any input that requires grad');
+  if (!total.requiresGrad)
+    throw new Error('gradcheck: the output does not depend on any input that requires grad');
   total.backward();
   // Numerical: central differences of the projection, one element at a time.
   for (const [i, leaf] of leaves.entries()) {
@@ -66,9 +74,14 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor | readonly Tensor[
       minus[k] = base[k]! - eps;
       numerical[k] = (evaluate(plus) - evaluate(minus)) / (2 * eps);
     }
-    const analytical = leaf.grad ? Array.from(leaf.grad.dataSync()) : new Array<number>(base.length).fill(0);
+    const analytical = leaf.grad
+      ? Array.from(leaf.grad.dataSync())
+      : new Array<number>(base.length).fill(0);
     const problem = compareValues(analytical, numerical, { atol, rtol });
-    if (problem) throw new Error(`gradcheck: the gradient of input ${i} (shape [${leaf.shape.join(', ')}]) disagrees with finite differences: ${problem}`);
+    if (problem)
+      throw new Error(
+        `gradcheck: the gradient of input ${i} (shape [${leaf.shape.join(', ')}]) disagrees with finite differences: ${problem}`,
+      );
   }
 }
 

@@ -8,8 +8,20 @@ import { reduceCases } from './cases/reduce.js';
 import { shapeCases } from './cases/shape.js';
 import type { ConformanceCase } from './conformance.js';
 
-export { assertClose, assertThrows, compareValues, type Expected, isTensor, type Tolerance } from './assert.js';
-export { type ConformanceCase, checkGradients, defineCases, type InputSpec } from './conformance.js';
+export {
+  assertClose,
+  assertThrows,
+  compareValues,
+  type Expected,
+  isTensor,
+  type Tolerance,
+} from './assert.js';
+export {
+  type ConformanceCase,
+  checkGradients,
+  defineCases,
+  type InputSpec,
+} from './conformance.js';
 export { type GradcheckOptions, gradcheck } from './gradcheck.js';
 
 /** Every conformance case, by group. */

@@ -4,10 +4,22 @@
 // place (stride 0 for broadcast dims), and the output may itself be a strided view.
 
 import { type DType, type Expr, exprKey, type View } from '@dl/tensor';
-import { flatIndexWgsl, helpersWgsl, renderWgsl, storageType, storeAs, workgroupSize } from './wgsl.js';
+import {
+  flatIndexWgsl,
+  helpersWgsl,
+  renderWgsl,
+  storageType,
+  storeAs,
+  workgroupSize,
+} from './wgsl.js';
 
 /** Metadata layout: [count, rank, shape[r], outStrides[r], outOffset, (strides[r], offset) per input, params]. */
-export function elementwiseMeta(out: View, inputs: readonly View[], params: readonly number[], collapsed: { shape: number[]; strides: number[][] }): Int32Array {
+export function elementwiseMeta(
+  out: View,
+  inputs: readonly View[],
+  params: readonly number[],
+  collapsed: { shape: number[]; strides: number[][] },
+): Int32Array {
   const rank = collapsed.shape.length;
   const count = collapsed.shape.reduce((a, b) => a * b, 1);
   const meta = new Int32Array(3 + 2 * rank + inputs.length * (rank + 1) + params.length);
@@ -26,11 +38,21 @@ export function elementwiseMeta(out: View, inputs: readonly View[], params: read
   return meta;
 }
 
-export function elementwiseKey(expr: Expr, inputs: readonly DType[], out: DType, params: number): string {
+export function elementwiseKey(
+  expr: Expr,
+  inputs: readonly DType[],
+  out: DType,
+  params: number,
+): string {
   return `ew|${out}|${inputs.join(',')}|${params}|${exprKey(expr)}`;
 }
 
-export function elementwiseShader(expr: Expr, inputs: readonly DType[], out: DType, paramCount: number): string {
+export function elementwiseShader(
+  expr: Expr,
+  inputs: readonly DType[],
+  out: DType,
+  paramCount: number,
+): string {
   const n = inputs.length;
   const ids = Array.from({ length: n }, (_, k) => k);
   return /* wgsl */ `

@@ -115,7 +115,12 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }
 
 /** Metadata: [rows, size, inner, rank, shape[r], strides[r], offset, dim]. */
-export function cumsumMeta(shape: readonly number[], strides: readonly number[], offset: number, dim: number): Int32Array {
+export function cumsumMeta(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  dim: number,
+): Int32Array {
   const size = shape[dim]!;
   let inner = 1;
   for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;

@@ -21,7 +21,19 @@ export function matmulMeta(
   b: readonly [number, number, number],
   out: readonly [number, number, number],
 ): Int32Array {
-  return Int32Array.from([m, n, k, batchShape.length, ...batchShape, ...aStrides, ...bStrides, ...outStrides, ...a, ...b, ...out]);
+  return Int32Array.from([
+    m,
+    n,
+    k,
+    batchShape.length,
+    ...batchShape,
+    ...aStrides,
+    ...bStrides,
+    ...outStrides,
+    ...a,
+    ...b,
+    ...out,
+  ]);
 }
 
 export const tile = 32;

@@ -64,7 +64,12 @@ export const reduceWorkgroup = 64;
  * every 64th reduced element, then a tree in workgroup memory; otherwise one invocation
  * per output element.
  */
-export function reduceShader(kind: ReduceKind, input: DType, out: DType, parallel: boolean): string {
+export function reduceShader(
+  kind: ReduceKind,
+  input: DType,
+  out: DType,
+  parallel: boolean,
+): string {
   const isArg = kind === 'argmax' || kind === 'argmin';
   const result = isArg ? 'f32(accIndex)' : 'acc';
   const walk = /* wgsl */ `

@@ -14,7 +14,9 @@ export function storageType(dtype: DType): 'f32' | 'i32' | 'u32' {
     case 'bool':
       return 'u32';
     case 'float64':
-      throw new Error("float64 is not supported on WebGPU (WGSL has no f64); use .to('float32') first");
+      throw new Error(
+        "float64 is not supported on WebGPU (WGSL has no f64); use .to('float32') first",
+      );
     default:
       return dtype satisfies never;
   }
@@ -221,7 +223,10 @@ export function exprArity(expr: Expr): { inputs: number; params: number } {
     }
     case 'select': {
       const parts = [exprArity(expr.cond), exprArity(expr.a), exprArity(expr.b)];
-      return { inputs: Math.max(...parts.map((p) => p.inputs)), params: Math.max(...parts.map((p) => p.params)) };
+      return {
+        inputs: Math.max(...parts.map((p) => p.inputs)),
+        params: Math.max(...parts.map((p) => p.params)),
+      };
     }
     default:
       return expr satisfies never;

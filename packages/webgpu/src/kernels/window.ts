@@ -4,7 +4,11 @@ import type { DType, View, WindowGeometry } from '@dl/tensor';
 import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
 
 /** Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue bits, inStrides[4], inOffset]. */
-export function windowMeta(image: View, g: WindowGeometry, imageShape: readonly number[]): Int32Array {
+export function windowMeta(
+  image: View,
+  g: WindowGeometry,
+  imageShape: readonly number[],
+): Int32Array {
   const meta = Int32Array.from([
     ...imageShape,
     ...g.kernel,
