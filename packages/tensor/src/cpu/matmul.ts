@@ -3,10 +3,10 @@
 //
 // Why this shape: JavaScript has no SIMD, so speed comes from doing as many multiply-adds as
 // possible per array load. The micro-kernel loads 4 values of A and 4 of B per step of k and
-// does 16 multiply-adds with them, all in registers. Packing makes those 8 loads adjacent in
-// memory (one cache line per step), converts every input dtype to float64 once (so the kernel
-// sees one array type and accumulates in float64), and pads edges with zeros so the kernel
-// never branches. Each output element is written once, rounded once to the output dtype.
+// does 16 multiply-adds with them, all in registers. Packing lays those loads out
+// consecutively (32 bytes of A and 32 of B per step, read front to back), converts every input
+// dtype to float64 once (so the kernel sees one array type and accumulates in float64), and
+// pads edges with zeros so the kernel never branches. Each output element is written once, rounded once to the output dtype.
 
 import type { View } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
