@@ -8,8 +8,8 @@
 
 import { cpus } from 'node:os';
 import { conv2d, manualSeed, randn, type Tensor, tidy } from '@dl/tensor';
-import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu as peerVersion } from '@tensorflow/tfjs-backend-cpu'; // registers 'cpu' with tfjs-core
+import * as tf from '@tensorflow/tfjs-core';
 import { type ComparisonResult, compare, formatTable } from '../../../tooling/bench/harness.ts';
 
 const peerName = 'tfjs-cpu';

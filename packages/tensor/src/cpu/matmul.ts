@@ -282,7 +282,10 @@ export function workspaceFor(
 
 /** c = a · b for a m×k and b k×n, any strides and dtypes; c is overwritten. */
 export function gemm(a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: number): void {
-  if (m === 1 || n === 1) return multiplyThin(a, b, c, m, k, n);
+  if (m === 1 || n === 1) {
+    multiplyThin(a, b, c, m, k, n);
+    return;
+  }
   const { ap, bp, tile } = workspaceFor(m, k, n);
   packStrips(a.data, a.offset, m, a.rowStride, k, a.colStride, ap);
   packStrips(b.data, b.offset, n, b.colStride, k, b.rowStride, bp);
