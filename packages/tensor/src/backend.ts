@@ -45,6 +45,12 @@ export interface WindowGeometry {
 export interface Backend {
   /** 'cpu', 'webgpu', ...: what `tensor.device.type` reports. */
   readonly type: string;
+  /**
+   * True when storage must be freed explicitly (GPU buffers): then storage nobody disposed is
+   * released when the garbage collector finds it unreachable. False when the collector
+   * reclaims it by itself (typed arrays).
+   */
+  readonly releasesMemory: boolean;
   toString(): string;
 
   /** Storage for `length` elements of `dtype`; contents unspecified. */

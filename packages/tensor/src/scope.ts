@@ -8,8 +8,9 @@ import { Tensor } from './tensor.js';
  * fn may be async; the scope then ends when its promise settles.
  */
 export function tidy<T>(fn: () => T): T {
-  const created: WeakRef<Tensor>[] = [];
-  const stop = Tensor.onCreate((t) => created.push(new WeakRef(t)));
+  // Held strongly: the scope disposes them all when it ends anyway.
+  const created: Tensor[] = [];
+  const stop = Tensor.onCreate((t) => created.push(t));
   let result: T;
   try {
     result = fn();
@@ -20,10 +21,10 @@ export function tidy<T>(fn: () => T): T {
   const finish = (value: unknown) => {
     const keep = new Set<Tensor>();
     collectTensors(value, keep);
-    for (const ref of created) {
-      const t = ref.deref();
-      if (t && !keep.has(t) && !sharesStorage(t, keep)) t.dispose();
+    for (const t of created) {
+      if (!keep.has(t) && !sharesStorage(t, keep)) t.dispose();
     }
+    created.length = 0;
   };
   if (result instanceof Promise) {
     return result.then(

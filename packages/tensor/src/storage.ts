@@ -8,19 +8,49 @@ import { bytesPerElement } from './dtype.js';
 let liveStorages = 0;
 let liveBytes = 0;
 
+/**
+ * What the garbage collector needs to free a storage nobody disposed: its size for the
+ * accounting, and the backend storage only where it must be released explicitly (GPU
+ * buffers). It never holds CPU data, which the collector reclaims with the StorageRef.
+ */
+interface Finalizer {
+  bytes: number;
+  storage: Storage | undefined;
+  done: boolean;
+}
+
+function finish(finalizer: Finalizer): void {
+  if (finalizer.done) return;
+  finalizer.done = true;
+  liveStorages--;
+  liveBytes -= finalizer.bytes;
+  finalizer.storage?.backend.release(finalizer.storage);
+}
+
+// The last resort for memory: a storage whose tensors were all garbage-collected without
+// dispose() is freed here.
+const collected = new FinalizationRegistry<Finalizer>(finish);
+
 export class StorageRef {
   /** Bumped by every in-place write. */
   version = 0;
   #users = 0;
-  #released = false;
+  readonly #finalizer: Finalizer;
 
   constructor(readonly storage: Storage) {
+    const bytes = storage.length * bytesPerElement[storage.dtype];
     liveStorages++;
-    liveBytes += storage.length * bytesPerElement[storage.dtype];
+    liveBytes += bytes;
+    this.#finalizer = {
+      bytes,
+      storage: storage.backend.releasesMemory ? storage : undefined,
+      done: false,
+    };
+    collected.register(this, this.#finalizer, this);
   }
 
   get released(): boolean {
-    return this.#released;
+    return this.#finalizer.done;
   }
 
   retain(): void {
@@ -33,11 +63,10 @@ export class StorageRef {
   }
 
   release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    liveStorages--;
-    liveBytes -= this.storage.length * bytesPerElement[this.storage.dtype];
-    this.storage.backend.release(this.storage);
+    if (this.#finalizer.done) return;
+    collected.unregister(this);
+    this.#finalizer.storage = this.storage; // released now, explicitly, whatever the backend
+    finish(this.#finalizer);
   }
 }
 

@@ -39,10 +39,6 @@ export interface HookHandle {
 
 const creationListeners: ((t: Tensor) => void)[] = [];
 
-// The last resort for memory: a tensor that is garbage-collected without dispose() gives
-// up its share of the storage.
-const collected = new FinalizationRegistry<StorageRef>((ref) => ref.drop());
-
 const gradAlgebra: GradAlgebra<Tensor> = {
   add: (a, b) => a.add(b),
   onesLike: (like) => creation.onesLike(like),
@@ -91,7 +87,6 @@ export class Tensor implements Variable<Tensor> {
     this.storageOffset = offset;
     this.dtype = dtype;
     storage.retain();
-    collected.register(this, storage, this);
     for (const listener of creationListeners) listener(this);
   }
 
@@ -333,7 +328,6 @@ export class Tensor implements Variable<Tensor> {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    collected.unregister(this);
     this.storageRef.drop();
   }
 

@@ -50,6 +50,7 @@ const parallelReduceThreshold = 256;
 
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
+  readonly releasesMemory = true;
   readonly runtime: WebGPUDevice;
   readonly #pool: BufferPool;
   readonly #shaders = new Map<string, string>();

@@ -26,6 +26,7 @@ export class CpuStorage implements Storage {
 
 export class CpuBackend implements Backend {
   readonly type = 'cpu';
+  readonly releasesMemory = false;
 
   toString(): string {
     return 'cpu';
