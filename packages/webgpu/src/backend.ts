@@ -29,7 +29,7 @@ import { matmulMeta, matmulShader, tile } from './kernels/matmul.js';
 import { reduceMeta, reduceShader } from './kernels/reduce.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
-import { BufferPool, type PoolStats } from './pool.js';
+import { BufferPool, type CollectionPolicy, type PoolStats } from './pool.js';
 
 export class GPUStorage implements Storage {
   constructor(
@@ -55,9 +55,9 @@ export class WebGPUBackend implements Backend {
   readonly #pool: BufferPool;
   readonly #shaders = new Map<string, string>();
 
-  constructor(runtime: WebGPUDevice) {
+  constructor(runtime: WebGPUDevice, collection?: CollectionPolicy) {
     this.runtime = runtime;
-    this.#pool = new BufferPool(runtime);
+    this.#pool = new BufferPool(runtime, collection);
   }
 
   get adapter(): AdapterDescription {

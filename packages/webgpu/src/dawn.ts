@@ -1,8 +1,11 @@
 // Dawn in Node, through the `webgpu` package. Node-only: imported by index.node.ts alone.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { WebGPUDevice } from './device.js';
 import { WebGPUUnavailableError } from './errors.js';
 import { openDevice, type WebGPUOptions } from './open.js';
+import type { CollectionPolicy } from './pool.js';
 
 interface DawnModule {
   create(flags: string[]): GPU;
@@ -34,4 +37,28 @@ export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevi
   // does not keep Node's event loop alive by itself once no work is pending.
   const instance = dawn.create(backend ? [`backend=${backend}`] : []);
   return openDevice(instance, options, noAdapterHint);
+}
+
+let gc: (() => void) | undefined;
+
+/**
+ * Lets the buffer pool run the garbage collector when garbage GPU buffers pile up (see
+ * CollectionPolicy). Node exposes `gc` only with --expose-gc; the flag can be set at run
+ * time, and a new context then sees the function.
+ */
+export function nodeCollection(floor?: number): CollectionPolicy | undefined {
+  if (!gc) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (exposed) gc = exposed;
+    else {
+      try {
+        setFlagsFromString('--expose-gc');
+        gc = runInNewContext('gc') as () => void;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  const collect = gc;
+  return floor === undefined ? { collect: () => collect() } : { collect: () => collect(), floor };
 }

@@ -2,7 +2,7 @@
 // Vulkan backend. The browser entry (index.ts) exports the same names.
 
 import { WebGPUBackend } from './backend.js';
-import { openDawnDevice } from './dawn.js';
+import { nodeCollection, openDawnDevice } from './dawn.js';
 import type { WebGPUOptions } from './open.js';
 
 export { GPUStorage, WebGPUBackend } from './backend.js';
@@ -16,5 +16,7 @@ export type { PoolStats } from './pool.js';
  * the fix when the `webgpu` package or a Vulkan driver is missing.
  */
 export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend> {
-  return new WebGPUBackend(await openDawnDevice(options));
+  const collection =
+    options.collectAbove === Infinity ? undefined : nodeCollection(options.collectAbove);
+  return new WebGPUBackend(await openDawnDevice(options), collection);
 }

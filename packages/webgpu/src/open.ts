@@ -8,6 +8,12 @@ import { WebGPUUnavailableError } from './errors.js';
 export interface WebGPUOptions {
   /** Passed to `requestAdapter`; WebGPU's default when omitted. */
   powerPreference?: GPUPowerPreference;
+  /**
+   * Bytes of GPU memory in use above which the backend asks the garbage collector to free
+   * tensors nobody disposed (Node only; default 16 MiB, doubling with what stays in use).
+   * Infinity turns it off.
+   */
+  collectAbove?: number;
 }
 
 /** Limits raised to what the adapter supports, so large tensors and tiles fit. */

@@ -20,6 +20,21 @@ export interface PoolStats {
   pooled: number;
   /** Buffers created so far (a steady training loop stops creating them). */
   created: number;
+  /** Garbage collections the pool asked for. */
+  collections: number;
+}
+
+/**
+ * Tensors nobody disposed are freed when the garbage collector finds them, and it does not
+ * know how much GPU memory they hold: a loop can pile up garbage buffers long before the
+ * JavaScript heap asks for a collection. So the pool asks for one itself (where the
+ * runtime allows: Node) once the bytes in use have doubled since the last one settled.
+ */
+export interface CollectionPolicy {
+  /** Runs a garbage collection now. */
+  collect: () => void;
+  /** No collection is asked for below this many bytes in use (default 16 MiB). */
+  floor?: number;
 }
 
 export class BufferPool {
@@ -28,13 +43,18 @@ export class BufferPool {
   #pooledBytes = 0;
   #inUseBytes = 0;
   #created = 0;
+  #collections = 0;
+  #collectAbove: number;
+  #collecting = false;
 
   constructor(
     private readonly device: WebGPUDevice,
+    private readonly policy?: CollectionPolicy,
     /** Free bytes kept for reuse at most. */
     private readonly cap = 512 * 2 ** 20,
   ) {
     device.onSubmit(() => this.#recycle());
+    this.#collectAbove = policy?.floor ?? 16 * 2 ** 20;
   }
 
   acquire(bytes: number, label: string): GPUBuffer {
@@ -47,7 +67,23 @@ export class BufferPool {
       return reused;
     }
     this.#created++;
+    if (this.#inUseBytes > this.#collectAbove) this.#collect();
     return this.device.createBuffer(size, label);
+  }
+
+  /**
+   * Asks for a collection; finalizers release the garbage buffers in a later task, after
+   * which the bytes still in use set the next threshold (twice that, at least the floor).
+   */
+  #collect(): void {
+    if (!this.policy || this.#collecting) return;
+    this.#collecting = true;
+    this.#collections++;
+    this.policy.collect();
+    setTimeout(() => {
+      this.#collecting = false;
+      this.#collectAbove = Math.max(this.policy?.floor ?? 16 * 2 ** 20, 2 * this.#inUseBytes);
+    }, 0);
   }
 
   release(buffer: GPUBuffer): void {
@@ -58,7 +94,12 @@ export class BufferPool {
   }
 
   stats(): PoolStats {
-    return { inUse: this.#inUseBytes, pooled: this.#pooledBytes, created: this.#created };
+    return {
+      inUse: this.#inUseBytes,
+      pooled: this.#pooledBytes,
+      created: this.#created,
+      collections: this.#collections,
+    };
   }
 
   /** Destroys every free buffer. */

@@ -1,0 +1,47 @@
+// A training-shaped loop on WebGPU keeps its GPU memory bounded: 1,000 steps of forward,
+// backward and an SGD update, with no dispose() or tidy(), the way a PyTorch user writes it.
+import { manualSeed, noGrad, randn, zeros } from '@dl/tensor';
+import { webgpu } from '@dl/webgpu';
+import { describe, expect, it } from 'vitest';
+import { openTestDevice } from './device.js';
+
+const probe = await openTestDevice();
+probe?.destroy();
+
+describe.skipIf(!probe)('GPU memory in a training loop', () => {
+  it('stays flat after warm-up over 1,000 steps', async () => {
+    const floor = 4 * 2 ** 20;
+    const device = await webgpu({ collectAbove: floor });
+    manualSeed(0);
+    const w = randn([32, 16], { device }).mul(0.1).requiresGrad_();
+    const b = zeros([16], { device, requiresGrad: true });
+    const x = randn([64, 32], { device });
+    const y = randn([64, 16], { device });
+    const inUse: number[] = [];
+    let first = 0;
+    let last = 0;
+    for (let step = 0; step < 1000; step++) {
+      const loss = x.matmul(w).add(b).relu().sub(y).square().mean();
+      w.grad = null;
+      b.grad = null;
+      loss.backward();
+      noGrad(() => {
+        w.sub_(w.grad!.mul(0.05));
+        b.sub_(b.grad!.mul(0.05));
+      });
+      const value = await loss.item(); // as a training loop reads its loss
+      if (step === 0) first = value;
+      last = value;
+      inUse.push(device.poolStats().inUse);
+    }
+    const stats = device.poolStats();
+    device.destroy();
+    expect(last).toBeLessThan(first); // it did train
+    const afterWarmUp = Math.max(...inUse.slice(100));
+    // Bounded by the collection threshold (twice what survives a collection, at least the
+    // floor) plus one step's allocations, however many steps run.
+    expect(afterWarmUp).toBeLessThan(2 * floor + 2 ** 20);
+    expect(Math.max(...inUse.slice(500))).toBeLessThan(2 * floor + 2 ** 20);
+    expect(stats.pooled + stats.inUse).toBeLessThan(64 * 2 ** 20);
+  }, 120_000);
+});
