@@ -2,7 +2,8 @@
 // data on the CPU; moving off a GPU needs the asynchronous read (`await t.toAsync(device)`).
 
 import type { Backend } from './backend.js';
-import { record } from './internal.js';
+import type { TypedArray } from './dtype.js';
+import { record, viewDescriptor } from './internal.js';
 import { contiguousStrides } from './shape.js';
 import { StorageRef } from './storage.js';
 import { Tensor } from './tensor.js';
@@ -15,39 +16,20 @@ export function transfer(x: Tensor, device: Backend): Tensor {
       `to(${device}): reading from ${source} is asynchronous; use \`await x.toAsync(${device.type === 'cpu' ? "'cpu'" : 'device'})\``,
     );
   }
-  const values = source.readSync({
-    storage: x.storageRef.storage,
-    dtype: x.dtype,
-    shape: x.shape,
-    strides: x.stride(),
-    offset: x.storageOffset,
-  });
-  const y = new Tensor(
-    new StorageRef(device.fromData(x.dtype, values)),
-    x.shape,
-    contiguousStrides(x.shape),
-    0,
-    x.dtype,
-  );
-  return record(y, 'To', [x], (g) => [transfer(g, source)], []);
+  return placed(x, source.readSync(viewDescriptor(x)), device);
 }
 
 export async function transferAsync(x: Tensor, device: Backend): Promise<Tensor> {
   if (x.device === device || x.device.readSync) return transfer(x, device);
+  return placed(x, await x.device.read(viewDescriptor(x)), device);
+}
+
+/** A tensor on `device` holding x's `values`; its gradient goes back to x's device. */
+function placed(x: Tensor, values: TypedArray, device: Backend): Tensor {
   const source = x.device;
-  const values = await source.read({
-    storage: x.storageRef.storage,
-    dtype: x.dtype,
-    shape: x.shape,
-    strides: x.stride(),
-    offset: x.storageOffset,
-  });
-  const y = new Tensor(
-    new StorageRef(device.fromData(x.dtype, values)),
-    x.shape,
-    contiguousStrides(x.shape),
-    0,
-    x.dtype,
-  );
-  return record(y, 'To', [x], (g) => [g.device === source ? g : transfer(g, source)], []);
+  const storage = new StorageRef(device.fromData(x.dtype, values));
+  const y = new Tensor(storage, x.shape, contiguousStrides(x.shape), 0, x.dtype);
+  // The gradient arrives on `device`; from a GPU it must be read asynchronously, so a
+  // gradient flowing from the GPU back to a CPU leaf is supported only from the CPU side.
+  return record(y, 'To', [x], (g) => [transfer(g, source)], []);
 }

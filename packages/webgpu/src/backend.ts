@@ -6,6 +6,7 @@
 import {
   type Backend,
   collapseDims,
+  contiguousStrides,
   type DType,
   type Expr,
   isContiguousLayout,
@@ -135,7 +136,7 @@ export class WebGPUBackend implements Backend {
         storage: temporary,
         dtype: view.dtype,
         shape: view.shape,
-        strides: contiguous(view.shape),
+        strides: contiguousStrides(view.shape),
         offset: 0,
       };
       this.elementwise({ kind: 'input', index: 0 }, [view], source);
@@ -359,16 +360,6 @@ export class WebGPUBackend implements Backend {
     }
     return storage.buffer;
   }
-}
-
-function contiguous(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
-  return strides;
 }
 
 function toStorageArray(dtype: DType, data: TypedArray): Float32Array | Int32Array | Uint32Array {
