@@ -44,7 +44,8 @@ export class BufferPool {
   #inUseBytes = 0;
   #created = 0;
   #collections = 0;
-  #collectAbove: number;
+  /** The fewest bytes in use since the last collection: what survives it, roughly. */
+  #lowSinceCollection = 0;
   #collecting = false;
 
   constructor(
@@ -54,7 +55,6 @@ export class BufferPool {
     private readonly cap = 512 * 2 ** 20,
   ) {
     device.onSubmit(() => this.#recycle());
-    this.#collectAbove = policy?.floor ?? 16 * 2 ** 20;
   }
 
   acquire(bytes: number, label: string): GPUBuffer {
@@ -67,27 +67,33 @@ export class BufferPool {
       return reused;
     }
     this.#created++;
-    if (this.#inUseBytes > this.#collectAbove) this.#collect();
+    if (
+      this.#inUseBytes > Math.max(this.policy?.floor ?? 16 * 2 ** 20, 2 * this.#lowSinceCollection)
+    ) {
+      this.#collect();
+    }
     return this.device.createBuffer(size, label);
   }
 
   /**
-   * Asks for a collection; finalizers release the garbage buffers in a later task, after
-   * which the bytes still in use set the next threshold (twice that, at least the floor).
+   * Asks for a collection. Finalizers release the garbage buffers in later tasks; the
+   * fewest bytes in use seen after that sets the next threshold (twice that, at least the
+   * floor), so a loop whose live set grows still collects only now and then.
    */
   #collect(): void {
     if (!this.policy || this.#collecting) return;
     this.#collecting = true;
     this.#collections++;
+    this.#lowSinceCollection = this.#inUseBytes;
     this.policy.collect();
     setTimeout(() => {
       this.#collecting = false;
-      this.#collectAbove = Math.max(this.policy?.floor ?? 16 * 2 ** 20, 2 * this.#inUseBytes);
     }, 0);
   }
 
   release(buffer: GPUBuffer): void {
     this.#inUseBytes -= buffer.size;
+    this.#lowSinceCollection = Math.min(this.#lowSinceCollection, this.#inUseBytes);
     if (this.device.isLost) return;
     if (this.device.hasPendingWork) this.#waiting.push(buffer);
     else this.#keep(buffer);
