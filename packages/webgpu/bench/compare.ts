@@ -1,0 +1,121 @@
+// Times dl against several peers doing the same work in the same process, and prints one
+// table with each side's median time and GFLOP/s and dl's ratio against each peer. It is
+// tooling/bench/harness.ts (which compares against one peer) widened to several: all sides
+// are warmed up, then timed in alternation, sample by sample, so load from elsewhere on
+// the shared machine lands on all of them.
+
+import type { Timing, Work } from '../../../tooling/bench/harness.ts';
+
+export interface MultiComparison {
+  name: string;
+  /** Floating-point operations in one run, for the GFLOP/s columns. */
+  flops?: number | undefined;
+  /** Ops in one run, for a microseconds-per-op line (the per-op overhead case). */
+  ops?: number | undefined;
+  /** The work of each side, by name; the first is ours. */
+  sides: Record<string, Work>;
+}
+
+export interface MultiOptions {
+  /** Runs of each side before timing (kernels compile on first use); 1 by default. */
+  warmupRuns?: number;
+  /** Timed samples per side. */
+  samples?: number;
+  /** Repeat the work within a sample until it takes at least this long. */
+  minSampleMs?: number;
+}
+
+export interface MultiResult {
+  name: string;
+  flops: number | undefined;
+  ops: number | undefined;
+  timings: Record<string, Timing>;
+}
+
+function collectGarbage(): void {
+  const gc: unknown = Reflect.get(globalThis, 'gc');
+  if (typeof gc === 'function') gc();
+}
+
+async function time(work: Work, iterations: number): Promise<number> {
+  collectGarbage();
+  const start = performance.now();
+  for (let i = 0; i < iterations; i++) await work();
+  return (performance.now() - start) / iterations;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export async function compareAll(
+  comparison: MultiComparison,
+  options: MultiOptions = {},
+): Promise<MultiResult> {
+  const { warmupRuns = 1, samples = 5, minSampleMs = 50 } = options;
+  const names = Object.keys(comparison.sides);
+  const iterations: Record<string, number> = {};
+  for (const name of names) {
+    // Without warm-up runs (work that takes seconds, already run once by its caller) each
+    // sample is one run.
+    let lastMs = minSampleMs;
+    for (let run = 0; run < warmupRuns; run++) lastMs = await time(comparison.sides[name]!, 1);
+    iterations[name] = Math.max(1, Math.ceil(minSampleMs / Math.max(lastMs, 1e-3)));
+  }
+  const taken: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  for (let sample = 0; sample < samples; sample++)
+    for (const name of names)
+      taken[name]!.push(await time(comparison.sides[name]!, iterations[name]!));
+  const timings: Record<string, Timing> = {};
+  for (const name of names)
+    timings[name] = { medianMs: median(taken[name]!), samplesMs: taken[name]! };
+  return { name: comparison.name, flops: comparison.flops, ops: comparison.ops, timings };
+}
+
+function milliseconds(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+/** A plain-text table: per side its time and GFLOP/s, then ours against each peer. */
+export function formatTable(results: readonly MultiResult[]): string {
+  const names = Object.keys(results[0]?.timings ?? {});
+  const [ours, ...peers] = names;
+  const header = [
+    'case',
+    ...names.flatMap((n) => [`${n} ms`, `${n} GFLOP/s`]),
+    ...peers.map((p) => `${ours} vs ${p}`),
+  ];
+  const rows = results.map((r) => {
+    const ms = (n: string) => r.timings[n]!.medianMs;
+    return [
+      r.name,
+      ...names.flatMap((n) => [
+        milliseconds(ms(n)),
+        r.flops === undefined ? '-' : (r.flops / ms(n) / 1e6).toFixed(2),
+      ]),
+      ...peers.map((p) => `${(ms(p) / ms(ours!)).toFixed(2)}x`),
+    ];
+  });
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c]!.length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ');
+  const perOp = results
+    .filter((r) => r.ops !== undefined)
+    .map(
+      (r) =>
+        `${r.name}: ${names.map((n) => `${n} ${((r.timings[n]!.medianMs * 1000) / r.ops!).toFixed(1)} us`).join(', ')} per op`,
+    );
+  return [
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    '',
+    ...perOp,
+    `Medians of samples taken alternately in one process. ${ours} vs X = X's time / ${ours}'s ` +
+      `time (above 1: ${ours} is faster).`,
+  ].join('\n');
+}
