@@ -26,7 +26,7 @@ import {
   indexMeta,
   scatterShader,
 } from './kernels/indexing.js';
-import { matmulMeta, matmulShader, tile } from './kernels/matmul.js';
+import { type MatmulTarget, matmulTarget, planMatmul } from './kernels/matmul.js';
 import { reduceMeta, reduceShader } from './kernels/reduce.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
@@ -55,9 +55,12 @@ export class WebGPUBackend implements Backend {
   readonly runtime: WebGPUDevice;
   readonly #pool: BufferPool;
   readonly #shaders = new Map<string, string>();
+  /** What the matmul planner needs of the device: subgroup size, grid limits. */
+  readonly #matmulTarget: MatmulTarget;
 
   constructor(runtime: WebGPUDevice, collection?: CollectionPolicy) {
     this.runtime = runtime;
+    this.#matmulTarget = matmulTarget(runtime);
     this.#pool = new BufferPool(runtime, collection);
   }
 
@@ -217,37 +220,13 @@ export class WebGPUBackend implements Backend {
   }
 
   matmul(a: View, b: View, out: View): void {
-    const rank = out.shape.length;
-    const m = out.shape[rank - 2]!;
-    const n = out.shape[rank - 1]!;
-    const k = a.shape[rank - 1]!;
-    const batch = out.shape.slice(0, rank - 2);
-    const batchCount = numelOf(batch);
-    const last = (v: View): [number, number, number] => [
-      v.strides[rank - 2]!,
-      v.strides[rank - 1]!,
-      v.offset,
-    ];
-    const meta = matmulMeta(
-      m,
-      n,
-      k,
-      batch,
-      a.strides.slice(0, rank - 2),
-      b.strides.slice(0, rank - 2),
-      out.strides.slice(0, rank - 2),
-      last(a),
-      last(b),
-      last(out),
-    );
-    const key = `matmul|${a.dtype}|${b.dtype}|${out.dtype}`;
-    const code = this.#shader(key, () => matmulShader(a.dtype, b.dtype, out.dtype));
+    const program = planMatmul(a, b, out, this.#matmulTarget);
     this.#run(
       `matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
-      code,
-      meta,
+      this.#shader(program.key, program.shader),
+      program.meta,
       [out, a, b],
-      [Math.ceil(n / tile), Math.ceil(m / tile), batchCount],
+      program.workgroups,
     );
   }
 
