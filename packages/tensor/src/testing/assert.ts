@@ -122,3 +122,21 @@ export function assertThrows(fn: () => unknown, pattern: RegExp | string, what =
 export function isTensor(value: unknown): value is Tensor {
   return typeof value === 'object' && value !== null && 'storageRef' in value && 'shape' in value;
 }
+
+/** Checks the shape of `actual` and its values against a flat list of expected values. */
+export async function expectValues(
+  actual: Tensor,
+  shape: readonly number[],
+  values: readonly number[],
+  tolerance: Tolerance,
+  what: string,
+): Promise<void> {
+  if (actual.shape.length !== shape.length || actual.shape.some((d, i) => d !== shape[i])) {
+    throw new Error(`${what}: shape [${actual.shape.join(', ')}], expected [${shape.join(', ')}]`);
+  }
+  await assertClose(actual, Float64Array.from(values), tolerance, what);
+}
+
+export function expectDType(t: Tensor, dtype: string, what: string): void {
+  if (t.dtype !== dtype) throw new Error(`${what}: dtype ${t.dtype}, expected ${dtype}`);
+}

@@ -5,7 +5,7 @@
 
 import type { Backend } from '../../backend.js';
 import { type Tensor, tensor, where } from '../../index.js';
-import { assertClose, assertThrows, type Tolerance } from '../assert.js';
+import { assertClose, assertThrows, expectDType, expectValues, type Tolerance } from '../assert.js';
 import { type ConformanceCase, checkGradients, defineCases } from '../conformance.js';
 import {
   type BinaryName,
@@ -157,24 +157,6 @@ function backwardWeighted(y: Tensor, device: Backend): void {
   y.mul(input(weights(y.numel()), y.shape, device))
     .sum()
     .backward();
-}
-
-/** Checks shape and values of `actual` against a flat list of expected values. */
-async function expectValues(
-  actual: Tensor,
-  shape: readonly number[],
-  values: readonly number[],
-  tolerance: Tolerance,
-  what: string,
-): Promise<void> {
-  if (actual.shape.length !== shape.length || actual.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`${what}: shape [${actual.shape.join(', ')}], expected [${shape.join(', ')}]`);
-  }
-  await assertClose(actual, Float64Array.from(values), tolerance, what);
-}
-
-function expectDType(t: Tensor, dtype: string, what: string): void {
-  if (t.dtype !== dtype) throw new Error(`${what}: dtype ${t.dtype}, expected ${dtype}`);
 }
 
 function unaryCases(): Record<string, (device: Backend) => Promise<void>> {

@@ -6,7 +6,7 @@
 import type { Backend } from '../../backend.js';
 import type { ValuesIndices } from '../../index.js';
 import { type Tensor, tensor } from '../../index.js';
-import { assertClose, assertThrows, type Tolerance } from '../assert.js';
+import { assertClose, assertThrows, expectDType, expectValues, type Tolerance } from '../assert.js';
 import { type ConformanceCase, checkGradients, defineCases } from '../conformance.js';
 import {
   MASK,
@@ -62,23 +62,6 @@ function describe(op: ReduceOp, entry: ReduceReference): string {
 
 function valuesOf(result: Tensor | ValuesIndices): Tensor {
   return 'values' in result ? result.values : result;
-}
-
-async function expectValues(
-  actual: Tensor,
-  shape: readonly number[],
-  values: readonly number[],
-  tolerance: Tolerance,
-  what: string,
-): Promise<void> {
-  if (actual.shape.length !== shape.length || actual.shape.some((d, i) => d !== shape[i])) {
-    throw new Error(`${what}: shape [${actual.shape.join(', ')}], expected [${shape.join(', ')}]`);
-  }
-  await assertClose(actual, Float64Array.from(values), tolerance, what);
-}
-
-function expectDType(t: Tensor, dtype: string, what: string): void {
-  if (t.dtype !== dtype) throw new Error(`${what}: dtype ${t.dtype}, expected ${dtype}`);
 }
 
 function float32(values: NestedNumbers, device: Backend, requiresGrad = false): Tensor {
