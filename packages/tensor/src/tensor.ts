@@ -5,7 +5,6 @@ import {
   type BackwardOptions,
   type GradAlgebra,
   type GradHook,
-  isGradEnabled,
   type Node,
   backward as runBackward,
   type Variable,
@@ -830,9 +829,4 @@ function nest(data: TypedArray, shape: Shape, asBoolean: boolean): NestedArray {
     return out;
   };
   return build(0);
-}
-
-/** True when grad mode is on and any of the tensors requires grad. */
-export function needsGrad(...tensors: readonly Tensor[]): boolean {
-  return isGradEnabled() && tensors.some((t) => t.requiresGrad);
 }

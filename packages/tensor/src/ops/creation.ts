@@ -1,6 +1,5 @@
 // Creating tensors: from JavaScript values, filled, ranges, identity, and random.
 
-import type { Backend } from '../backend.js';
 import { type DeviceLike, resolveDevice } from '../device.js';
 import { type DType, inferDType, isFloating, type TypedArray, typedArrayOf } from '../dtype.js';
 import { E } from '../expr.js';
@@ -276,9 +275,4 @@ export function randLike(like: Tensor, options: RandomOptions = {}): Tensor {
 
 export function randnLike(like: Tensor, options: RandomOptions = {}): Tensor {
   return randn(like.shape, { ...likeOptions(like, options), generator: options.generator });
-}
-
-/** A 0-d tensor on `device`, for scalars that must be tensors. */
-export function scalarTensor(value: number, dtype: DType, device: Backend): Tensor {
-  return full([], value, { dtype, device });
 }
