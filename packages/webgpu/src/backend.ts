@@ -8,6 +8,7 @@ import {
   collapseDims,
   contiguousStrides,
   type DType,
+  E,
   type Expr,
   isContiguousLayout,
   numelOf,
@@ -17,8 +18,21 @@ import {
   type View,
   type WindowGeometry,
 } from '@dl/tensor';
+import {
+  bindRanges,
+  extentOf,
+  halve,
+  narrowView,
+  type Splitter,
+  splitSharedShape,
+} from './binding.js';
 import type { AdapterDescription, WebGPUDevice } from './device.js';
-import { elementwiseKey, elementwiseMeta, elementwiseShader } from './kernels/elementwise.js';
+import {
+  elementwiseKey,
+  elementwiseMeta,
+  elementwiseShader,
+  unrolledRank,
+} from './kernels/elementwise.js';
 import {
   cumsumMeta,
   cumsumShader,
@@ -27,7 +41,7 @@ import {
   scatterShader,
 } from './kernels/indexing.js';
 import { type MatmulTarget, matmulTarget, planMatmul } from './kernels/matmul.js';
-import { reduceMeta, reduceShader } from './kernels/reduce.js';
+import { argCombineShader, type ReduceMode, reduceMeta, reduceShader } from './kernels/reduce.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
 import { BufferPool, type CollectionPolicy, type PoolStats } from './pool.js';
@@ -46,8 +60,36 @@ interface Shader {
   code: string;
 }
 
-/** Reductions over more elements than this use a workgroup per output. */
-const parallelReduceThreshold = 256;
+/** One dispatch's shader, metadata and grid; `bind` lists the views to bind when not all. */
+interface Program {
+  shader: Shader;
+  meta: Int32Array;
+  workgroups: readonly [number, number?, number?];
+  bind?: readonly View[];
+  writable?: number;
+}
+
+/**
+ * For gather and scatter, whose three views meet at the same position in every dim but
+ * `dim`: split the first other dim the index (the last view) has of size > 1.
+ */
+const splitIndexed =
+  (dim: number): Splitter =>
+  (views) => {
+    const d = views[2]!.shape.findIndex((size, k) => k !== dim && size > 1);
+    return d < 0 ? undefined : [d, d, d];
+  };
+/** For kernels over [N, ...] inputs and outputs: split the batch. */
+const splitBatch: Splitter = (views) => (views[0]!.shape[0]! > 1 ? views.map(() => 0) : undefined);
+
+/** Reductions over at most this many elements use one invocation per output. */
+const serialReduceLimit = 256;
+/** Fewer outputs than this, each over at least two chunks, split into chunks. */
+const splitReduceOutputs = 64;
+/** Elements of one output a split reduction's workgroup reduces at least. */
+const splitReduceChunk = 4096;
+/** Workgroups a split reduction aims for in all. */
+const splitReduceWorkgroups = 256;
 
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
@@ -58,8 +100,18 @@ export class WebGPUBackend implements Backend {
   /** What the matmul planner needs of the device: subgroup size, grid limits. */
   readonly #matmulTarget: MatmulTarget;
 
-  constructor(runtime: WebGPUDevice, collection?: CollectionPolicy) {
+  /** Bytes a kernel binds of one buffer at most. */
+  readonly #bindingLimit: number;
+
+  constructor(runtime: WebGPUDevice, collection?: CollectionPolicy, maxBindingSize?: number) {
     this.runtime = runtime;
+    const limit = runtime.limits.maxStorageBufferBindingSize;
+    if (maxBindingSize !== undefined && !(maxBindingSize >= 1024)) {
+      throw new RangeError(
+        `webgpu: maxBindingSize must be at least 1024 bytes, got ${maxBindingSize}`,
+      );
+    }
+    this.#bindingLimit = Math.min(limit, maxBindingSize ?? limit);
     this.#matmulTarget = matmulTarget(runtime);
     this.#pool = new BufferPool(runtime, collection);
   }
@@ -180,12 +232,7 @@ export class WebGPUBackend implements Backend {
     params: readonly number[] = [],
   ): void {
     const first = outs[0]!;
-    const count = numelOf(first.shape);
-    if (count === 0) return;
-    const collapsed = collapseDims(first.shape, [
-      ...outs.map((v) => v.strides),
-      ...inputs.map((v) => v.strides),
-    ]);
+    if (numelOf(first.shape) === 0) return;
     const aliases = inputs.map((input) => outs.findIndex((o) => o.storage === input.storage));
     const buffers = 1 + outs.length + aliases.filter((a) => a < 0).length;
     if (buffers > this.limits.maxStorageBuffersPerShaderStage) {
@@ -193,134 +240,347 @@ export class WebGPUBackend implements Backend {
         `webgpu: an elementwise kernel over ${outs.length} outputs and ${inputs.length} inputs needs ${buffers} storage buffers, more than this device's ${this.limits.maxStorageBuffersPerShaderStage}`,
       );
     }
-    const spec = {
+    const shape = `[${first.shape.join(', ')}]`;
+    const label =
+      outs.length === 1
+        ? `elementwise ${first.dtype}${shape}`
+        : `fused update of ${outs.length} tensors ${shape}`;
+    const dtypes = {
       exprs,
       outs: outs.map((v) => v.dtype),
       inputs: inputs.map((v) => v.dtype),
       aliases,
       params: params.length,
     };
-    const code = this.#shader(elementwiseKey(spec), () => elementwiseShader(spec));
-    const shape = `[${first.shape.join(', ')}]`;
-    this.runtime.dispatch({
-      label:
-        outs.length === 1
-          ? `elementwise ${first.dtype}${shape}`
-          : `fused update of ${outs.length} tensors ${shape}`,
-      code: code.code,
-      key: code.key,
-      meta: elementwiseMeta(outs, inputs, params, collapsed),
-      bindings: [
-        ...outs.map((v) => this.#buffer(v)),
-        ...inputs.filter((_, k) => aliases[k]! < 0).map((v) => this.#buffer(v)),
-      ],
-      writable: outs.length,
-      workgroups: grid(count, this.limits.maxComputeWorkgroupsPerDimension),
+    this.#launch(label, [...outs, ...inputs], splitSharedShape, (views) => {
+      const [o, i] = [views.slice(0, outs.length), views.slice(outs.length)];
+      const collapsed = collapseDims(
+        o[0]!.shape,
+        views.map((v) => v.strides),
+      );
+      const rank = collapsed.shape.length;
+      const spec = { ...dtypes, rank: rank <= unrolledRank ? rank : 0 };
+      return {
+        shader: this.#shader(elementwiseKey(spec), () => elementwiseShader(spec)),
+        meta: elementwiseMeta(o, i, params, collapsed),
+        workgroups: grid(numelOf(o[0]!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+        bind: [...o, ...i.filter((_, k) => aliases[k]! < 0)],
+        writable: outs.length,
+      };
     });
   }
 
   reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {
-    const kept = { shape: [] as number[], strides: [] as number[] };
-    const reduced = { shape: [] as number[], strides: [] as number[] };
-    for (let d = 0; d < input.shape.length; d++) {
-      const target = dims.includes(d) ? reduced : kept;
-      target.shape.push(input.shape[d]!);
-      target.strides.push(input.strides[d]!);
-    }
-    const outCount = numelOf(kept.shape);
+    const keptDims = input.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+    const outCount = numelOf(keptDims.map((d) => input.shape[d]!));
     if (outCount === 0) return;
-    const redCount = numelOf(reduced.shape);
-    const parallel = redCount > parallelReduceThreshold;
-    const meta = reduceMeta(kept.shape, kept.strides, input.offset, reduced.shape, reduced.strides);
-    const key = `reduce|${kind}|${input.dtype}|${out.dtype}|${parallel}`;
-    const code = this.#shader(key, () => reduceShader(kind, input.dtype, out.dtype, parallel));
+    const redCount = numelOf(dims.map((d) => input.shape[d]!));
+    const mode: ReduceMode =
+      redCount <= serialReduceLimit
+        ? 'serial'
+        : outCount < splitReduceOutputs && redCount >= 2 * splitReduceChunk
+          ? 'split'
+          : 'workgroup';
+    if (mode === 'split') {
+      this.#reduceSplit(kind, input, dims, keptDims, out);
+      return;
+    }
+    const shader = this.#shader(`reduce|${kind}|${input.dtype}|${out.dtype}|${mode}`, () =>
+      reduceShader(kind, input.dtype, out.dtype, mode),
+    );
     const max = this.limits.maxComputeWorkgroupsPerDimension;
-    const workgroups: [number, number] = parallel
-      ? [Math.min(outCount, max), Math.ceil(outCount / max)]
-      : grid(outCount, max);
-    this.#run(`${kind} over [${input.shape.join(', ')}]`, code, meta, [out, input], workgroups);
+    this.#launch(
+      `${kind} over [${input.shape.join(', ')}]`,
+      [out, input],
+      this.#reduceSplitter(input, keptDims),
+      ([o, i]) => {
+        const count = numelOf(o!.shape);
+        return {
+          shader,
+          meta: this.#reduceMeta(i!, dims, keptDims, o!.offset, 0),
+          workgroups:
+            mode === 'workgroup'
+              ? [Math.min(count, max), Math.ceil(count / max)]
+              : grid(count, max),
+        };
+      },
+      ([o, i]) => this.#reduceInParts(kind, i!, dims, o!),
+    );
+  }
+
+  /** Splits along the first kept dim of size > 1: out's dim k is input's keptDims[k]. */
+  #reduceSplitter(input: View, keptDims: readonly number[]): Splitter {
+    return ([o, i]) => {
+      const k = o!.shape.findIndex((d) => d > 1);
+      if (k < 0 || i!.shape.length !== input.shape.length) return undefined;
+      return [k, keptDims[k]!];
+    };
+  }
+
+  /** Reduction metadata with kept and reduced dims each collapsed where they are contiguous. */
+  #reduceMeta(
+    input: View,
+    dims: readonly number[],
+    keptDims: readonly number[],
+    outOffset: number,
+    chunk: number,
+  ): Int32Array {
+    const pick = (ds: readonly number[]) =>
+      collapseDims(
+        ds.map((d) => input.shape[d]!),
+        [ds.map((d) => input.strides[d]!)],
+      );
+    const kept = pick(keptDims);
+    const reduced = pick(dims);
+    return reduceMeta(
+      kept.shape,
+      kept.strides[0]!,
+      input.offset,
+      reduced.shape,
+      reduced.strides[0]!,
+      outOffset,
+      chunk,
+    );
+  }
+
+  /**
+   * Few outputs over many elements: workgroups reduce chunks of each output's elements into
+   * partial results [groups, ...out], and a second pass combines them.
+   */
+  #reduceSplit(
+    kind: ReduceKind,
+    input: View,
+    dims: readonly number[],
+    keptDims: readonly number[],
+    out: View,
+  ): void {
+    const outCount = numelOf(out.shape);
+    const redCount = numelOf(dims.map((d) => input.shape[d]!));
+    const groups = Math.min(
+      Math.ceil(redCount / splitReduceChunk),
+      Math.max(2, Math.floor(splitReduceWorkgroups / outCount)),
+    );
+    const chunk = Math.ceil(redCount / groups);
+    const isArg = kind === 'argmax' || kind === 'argmin';
+    const partShape = [groups, ...out.shape];
+    const temporary = (dtype: DType): View => ({
+      storage: this.allocate(dtype, groups * outCount),
+      dtype,
+      shape: partShape,
+      strides: contiguousStrides(partShape),
+      offset: 0,
+    });
+    const values = temporary(isArg ? 'float32' : out.dtype);
+    const indices = isArg ? temporary('int32') : undefined;
+    const shader = this.#shader(`reduce|${kind}|${input.dtype}|${out.dtype}|split`, () =>
+      reduceShader(kind, input.dtype, out.dtype, 'split'),
+    );
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    const label = `${kind} over [${input.shape.join(', ')}] in ${groups} parts`;
+    const workgroups = groups * outCount;
+    let handledInParts = false;
+    this.#launch(
+      label,
+      indices ? [values, indices, input] : [values, input],
+      () => undefined,
+      (views) => ({
+        shader,
+        meta: this.#reduceMeta(views[views.length - 1]!, dims, keptDims, 0, chunk),
+        workgroups: [Math.min(workgroups, max), Math.ceil(workgroups / max)],
+        writable: indices ? 2 : 1,
+      }),
+      // Too large to bind: halve a reduced dim instead (each half splits again).
+      () => {
+        handledInParts = this.#reduceInParts(kind, input, dims, out);
+        return handledInParts;
+      },
+    );
+    if (handledInParts) {
+      // The halves wrote `out`; the partials were never used.
+    } else if (indices) {
+      this.#argCombine(kind as 'argmax' | 'argmin', values, indices, out, 0);
+    } else {
+      this.reduce(kind, values, [0], out);
+    }
+    this.release(values.storage);
+    if (indices) this.release(indices.storage);
+  }
+
+  /**
+   * A reduction whose input is too large to bind even for one output: reduces each half of a
+   * reduced dim into temporaries and combines them (each half may split again). argmax and
+   * argmin keep both halves' extreme values and indices and pick per element, the first half
+   * on ties, NaN first, as a whole reduction would.
+   */
+  #reduceInParts(kind: ReduceKind, input: View, dims: readonly number[], out: View): boolean {
+    const dim = dims.find((d) => input.shape[d]! > 1);
+    if (dim === undefined) return false;
+    const size = input.shape[dim]!;
+    const half = Math.ceil(size / 2);
+    const halves = [narrowView(input, dim, 0, half), narrowView(input, dim, half, size)];
+    const temporary = (dtype: DType): View => ({
+      storage: this.allocate(dtype, 2 * numelOf(out.shape)),
+      dtype,
+      shape: [2, ...out.shape],
+      strides: contiguousStrides([2, ...out.shape]),
+      offset: 0,
+    });
+    const part = (t: View, k: number): View => narrowView(t, 0, k, k + 1);
+    const squeeze = (t: View): View => ({ ...t, shape: out.shape, strides: t.strides.slice(1) });
+    const temporaries: View[] = [];
+    if (kind === 'argmax' || kind === 'argmin') {
+      const values = temporary('float32');
+      const indices = temporary('int32');
+      temporaries.push(values, indices);
+      for (const [k, h] of halves.entries()) {
+        this.reduce(kind === 'argmax' ? 'max' : 'min', h, dims, squeeze(part(values, k)));
+        this.reduce(kind, h, dims, squeeze(part(indices, k)));
+      }
+      this.#argCombine(kind, values, indices, out, half);
+    } else {
+      const partial = temporary(out.dtype);
+      temporaries.push(partial);
+      for (const [k, h] of halves.entries()) this.reduce(kind, h, dims, squeeze(part(partial, k)));
+      this.reduce(kind, partial, [0], out);
+    }
+    for (const t of temporaries) this.release(t.storage);
+    return true;
+  }
+
+  /** out = the index of the best of partial results [groups, ...out] (see argCombineShader). */
+  #argCombine(
+    kind: 'argmax' | 'argmin',
+    values: View,
+    indices: View,
+    out: View,
+    indexStep: number,
+  ): void {
+    const shader = this.#shader(`argCombine|${kind}`, () => argCombineShader(kind));
+    const [groups, outCount] = [values.shape[0]!, numelOf(out.shape)];
+    this.#launch(
+      `${kind} combining ${groups} parts`,
+      [out, values, indices],
+      () => undefined,
+      ([o]) => ({
+        shader,
+        meta: Int32Array.from([outCount, groups, o!.offset, indexStep]),
+        workgroups: grid(outCount, this.limits.maxComputeWorkgroupsPerDimension),
+      }),
+    );
   }
 
   matmul(a: View, b: View, out: View): void {
-    const program = planMatmul(a, b, out, this.#matmulTarget);
-    this.#run(
+    // Splits a batch dim of size > 1; else the rows of a and out (b read whole) or the
+    // columns of b and out (a read whole), whichever operand spans more.
+    const splitter: Splitter = ([o, x, y]) => {
+      const rank = o!.shape.length;
+      const batch = o!.shape.slice(0, rank - 2).findIndex((d) => d > 1);
+      if (batch >= 0) return [batch, batch, batch];
+      const span = (v: View) => extentOf(v).hi - extentOf(v).lo;
+      const [rows, columns] = [o!.shape[rank - 2]!, o!.shape[rank - 1]!];
+      if (columns > 1 && (rows < 2 || span(y!) > span(x!))) return [rank - 1, null, rank - 1];
+      return rows > 1 ? [rank - 2, rank - 2, null] : undefined;
+    };
+    this.#launch(
       `matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
-      this.#shader(program.key, program.shader),
-      program.meta,
       [out, a, b],
-      program.workgroups,
+      splitter,
+      ([o, x, y]) => {
+        const program = planMatmul(x!, y!, o!, this.#matmulTarget);
+        return {
+          shader: this.#shader(program.key, program.shader),
+          meta: program.meta,
+          workgroups: program.workgroups,
+        };
+      },
     );
   }
 
   gather(input: View, dim: number, index: View, out: View): void {
-    const meta = indexMeta(index.shape, dim, input.shape[dim]!, index, input, out);
-    const code = this.#shader(`gather|${input.dtype}|${out.dtype}`, () =>
+    const shader = this.#shader(`gather|${input.dtype}|${out.dtype}`, () =>
       gatherShader(input.dtype, out.dtype),
     );
-    this.#run(
+    this.#launch(
       `gather along ${dim}`,
-      code,
-      meta,
       [out, input, index],
-      grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension),
+      splitIndexed(dim),
+      ([o, x, i]) => ({
+        shader,
+        meta: indexMeta(i!.shape, dim, input.shape[dim]!, i!, x!, o!),
+        workgroups: grid(numelOf(i!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+      }),
+      // A strided input spread past the limit: gather from a compact copy instead.
+      ([o, x, i]) => {
+        if (isContiguousLayout(x!.shape, x!.strides)) return false;
+        const copy: View = {
+          ...x!,
+          storage: this.allocate(x!.dtype, numelOf(x!.shape)),
+          strides: contiguousStrides(x!.shape),
+          offset: 0,
+        };
+        this.elementwise(E.input(0), [x!], copy);
+        this.gather(copy, dim, i!, o!);
+        this.release(copy.storage);
+        return true;
+      },
     );
   }
 
   scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
-    const meta = indexMeta(index.shape, dim, target.shape[dim]!, index, target, src);
-    const code = this.#shader(`scatter|${mode}|${target.dtype}`, () =>
+    const shader = this.#shader(`scatter|${mode}|${target.dtype}`, () =>
       scatterShader(mode, target.dtype),
     );
-    this.#run(
+    this.#launch(
       `scatter (${mode}) along ${dim}`,
-      code,
-      meta,
       [target, src, index],
-      grid(numelOf(index.shape), this.limits.maxComputeWorkgroupsPerDimension),
+      splitIndexed(dim),
+      ([t, s, i]) => ({
+        shader,
+        meta: indexMeta(i!.shape, dim, target.shape[dim]!, i!, t!, s!),
+        workgroups: grid(numelOf(i!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+      }),
     );
   }
 
   cumsum(input: View, dim: number, out: View): void {
-    const meta = cumsumMeta(input.shape, input.strides, input.offset, dim);
-    const code = this.#shader(`cumsum|${input.dtype}|${out.dtype}`, () =>
+    const shader = this.#shader(`cumsum|${input.dtype}|${out.dtype}`, () =>
       cumsumShader(input.dtype, out.dtype),
     );
-    this.#run(
-      `cumsum along ${dim}`,
-      code,
-      meta,
-      [out, input],
-      grid(meta[0]!, this.limits.maxComputeWorkgroupsPerDimension),
-    );
+    // The leading dim may be split unless it is the scanned one (out stays contiguous).
+    const splitter: Splitter = ([o]) => {
+      const d = o!.shape.findIndex((size) => size > 1);
+      return d < 0 || d === dim ? undefined : [d, d];
+    };
+    this.#launch(`cumsum along ${dim}`, [out, input], splitter, ([o, x]) => {
+      const meta = cumsumMeta(x!.shape, x!.strides, x!.offset, dim, o!.offset);
+      return {
+        shader,
+        meta,
+        workgroups: grid(meta[0]!, this.limits.maxComputeWorkgroupsPerDimension),
+      };
+    });
   }
 
   im2col(input: View, geometry: WindowGeometry, out: View): void {
-    const meta = windowMeta(input, geometry, input.shape);
-    const code = this.#shader(`im2col|${input.dtype}|${out.dtype}`, () =>
+    const shader = this.#shader(`im2col|${input.dtype}|${out.dtype}`, () =>
       im2colShader(input.dtype, out.dtype),
     );
-    this.#run(
-      'im2col',
-      code,
-      meta,
-      [out, input],
-      grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension),
-    );
+    this.#launch('im2col', [out, input], splitBatch, ([o, x]) => ({
+      shader,
+      meta: windowMeta(x!, geometry, x!.shape, o!.offset),
+      workgroups: grid(numelOf(o!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+    }));
   }
 
   col2im(columns: View, geometry: WindowGeometry, out: View): void {
-    const padded = { ...columns, strides: [...columns.strides, 0] };
-    const meta = windowMeta(padded, geometry, out.shape);
-    const code = this.#shader(`col2im|${columns.dtype}|${out.dtype}`, () =>
+    const shader = this.#shader(`col2im|${columns.dtype}|${out.dtype}`, () =>
       col2imShader(columns.dtype, out.dtype),
     );
-    this.#run(
-      'col2im',
-      code,
-      meta,
-      [out, columns],
-      grid(numelOf(out.shape), this.limits.maxComputeWorkgroupsPerDimension),
-    );
+    this.#launch('col2im', [out, columns], splitBatch, ([o, c]) => ({
+      shader,
+      meta: windowMeta({ ...c!, strides: [...c!.strides, 0] }, geometry, o!.shape, o!.offset),
+      workgroups: grid(numelOf(o!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+    }));
   }
 
   // ---- helpers ----
@@ -334,22 +594,50 @@ export class WebGPUBackend implements Backend {
     return { key, code };
   }
 
-  /** Dispatches `shader` over the views' buffers (the first is written), with `meta` at binding 0. */
-  #run(
+  /**
+   * Dispatches the program `build` makes for `views` (the first `writable` bound read_write,
+   * default 1). Buffers past the largest storage binding are bound by the range the views
+   * touch; when that is still too large, the work is halved along the dims `splitter` names
+   * and each half launched the same way.
+   */
+  #launch(
     label: string,
-    shader: Shader,
-    meta: Int32Array,
     views: readonly View[],
-    workgroups: readonly [number, number, number?],
+    splitter: Splitter,
+    build: (views: readonly View[]) => Program,
+    /** Computes what cannot be split another way; false when it cannot either. */
+    fallback?: (views: readonly View[]) => boolean,
   ): void {
-    this.runtime.dispatch({
-      label,
-      code: shader.code,
-      key: shader.key,
-      meta,
-      bindings: views.map((v) => this.#buffer(v)),
-      workgroups,
-    });
+    const limit = this.#bindingLimit;
+    const bound = bindRanges(
+      views,
+      (v) => this.#buffer(v),
+      limit,
+      this.limits.minStorageBufferOffsetAlignment,
+    );
+    if (bound) {
+      const program = build(bound.views);
+      const bind = program.bind ?? bound.views;
+      this.runtime.dispatch({
+        label,
+        code: program.shader.code,
+        key: program.shader.key,
+        meta: program.meta,
+        bindings: bind.map((v) => bound.bindings.get(this.#buffer(v))!),
+        writable: program.writable ?? 1,
+        workgroups: program.workgroups,
+      });
+      return;
+    }
+    const halves = halve(views, splitter);
+    if (!halves && fallback?.(views)) return;
+    if (!halves) {
+      const sizes = views.map((v) => `[${v.shape.join(', ')}]`).join(', ');
+      throw new Error(
+        `${label}: the tensors involved (${sizes}) need a storage binding larger than this device's limit of ${limit} bytes, and this kernel cannot split its work further`,
+      );
+    }
+    for (const half of halves) this.#launch(label, half, splitter, build, fallback);
   }
 
   #buffer(view: View): GPUBuffer {

@@ -30,7 +30,7 @@ export interface ComputeProgram {
    * Buffers bound, in order, to `@group(0) @binding(0..n-1)`; with `meta`, to bindings
    * 1..n instead, the first `writable` read_write and the rest read-only.
    */
-  bindings: readonly GPUBuffer[];
+  bindings: readonly (GPUBuffer | BufferRange)[];
   /** With `meta`: how many leading bindings are read_write (default 1). */
   writable?: number;
   /** Workgroup counts along x, y and z. */
@@ -42,6 +42,18 @@ export interface ComputeProgram {
    */
   meta?: Int32Array;
 }
+
+/** A byte range of a buffer, bound in place of the whole buffer (for buffers past the binding limit). */
+export interface BufferRange {
+  readonly buffer: GPUBuffer;
+  readonly offset: number;
+  readonly size: number;
+}
+
+const rangeOf = (
+  binding: GPUBuffer | BufferRange,
+): { buffer: GPUBuffer; offset?: number; size?: number } =>
+  'buffer' in binding ? binding : { buffer: binding };
 
 type ErrorKind = 'validation' | 'out-of-memory' | 'internal';
 const errorKinds: readonly ErrorKind[] = ['validation', 'out-of-memory', 'internal'];
@@ -410,13 +422,14 @@ export class WebGPUDevice {
     program: ComputeProgram,
   ): GPUBindGroup {
     let key = String(pipelineId);
-    for (const buffer of program.bindings) {
+    for (const binding of program.bindings) {
+      const { buffer, offset, size } = rangeOf(binding);
       let id = this.#bufferIds.get(buffer);
       if (id === undefined) {
         id = this.#nextId++;
         this.#bufferIds.set(buffer, id);
       }
-      key += `,${id}`;
+      key += offset === undefined ? `,${id}` : `,${id}@${offset}+${size}`;
     }
     let group = this.#bindGroups.get(key);
     if (!group) {
@@ -427,9 +440,9 @@ export class WebGPUDevice {
         entries: program.meta
           ? [
               { binding: 0, resource: { buffer: this.#metaBufferFor(), size: metaBindingBytes } },
-              ...program.bindings.map((buffer, i) => ({ binding: i + 1, resource: { buffer } })),
+              ...program.bindings.map((b, i) => ({ binding: i + 1, resource: rangeOf(b) })),
             ]
-          : program.bindings.map((buffer, binding) => ({ binding, resource: { buffer } })),
+          : program.bindings.map((b, binding) => ({ binding, resource: rangeOf(b) })),
       });
       this.#bindGroups.set(key, group);
     }

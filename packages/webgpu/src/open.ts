@@ -14,6 +14,12 @@ export interface WebGPUOptions {
    * Infinity turns it off.
    */
   collectAbove?: number;
+  /**
+   * The largest storage binding kernels use, in bytes (default and upper bound: the device's
+   * maxStorageBufferBindingSize). Tensors past it are bound by parts; a lower value exercises
+   * that path with small tensors.
+   */
+  maxBindingSize?: number;
 }
 
 /** Limits raised to what the adapter supports, so large tensors and tiles fit. */

@@ -51,10 +51,19 @@ export interface ElementwiseSpec {
   readonly inputs: readonly DType[];
   readonly aliases: readonly number[];
   readonly params: number;
+  /**
+   * The rank of the collapsed shape when it is small enough to unroll (1 to 3): the index
+   * arithmetic is then written out, with no loop and, for rank 1, no division (integer
+   * division is slow on CPU-backed WebGPU); 0 for a loop over any rank.
+   */
+  readonly rank: number;
 }
 
+/** Ranks up to this get index arithmetic unrolled in the shader. */
+export const unrolledRank = 3;
+
 export function elementwiseKey(spec: ElementwiseSpec): string {
-  return `ew|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprs.map(exprKey).join(';')}`;
+  return `ew|r${spec.rank}|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprs.map(exprKey).join(';')}`;
 }
 
 export function elementwiseShader(spec: ElementwiseSpec): string {
@@ -71,6 +80,35 @@ export function elementwiseShader(spec: ElementwiseSpec): string {
       ? `out0[o0] = ${storeAs(outs[0]!, renderWgsl(exprs[0]!))};`
       : `${outIds.map((k) => `let v${k} = ${storeAs(outs[k]!, renderWgsl(exprs[k]!))};`).join('\n  ')}
   ${outIds.map((k) => `out${k}[o${k}] = v${k};`).join('\n  ')}`;
+  const views = [...outIds, ...inIds.map((k) => m + k)];
+  const name = (v: number) => (v < m ? `o${v}` : `q${v - m}`);
+  let positions: string;
+  if (spec.rank === 0) {
+    positions = `var rem = i32(i);
+  ${views.map((v) => `var ${name(v)} = info[${at(v)} + rank];`).join('\n  ')}
+  for (var d = rank - 1; d >= 0; d--) {
+    let size = info[2 + d];
+    let c = rem % size;
+    rem = rem / size;
+    ${views.map((v) => `${name(v)} += c * info[${at(v)} + d];`).join('\n    ')}
+  }`;
+  } else {
+    // Coordinates c0..c(r-1) of element i, innermost last; c0 needs no modulo.
+    const r = spec.rank;
+    const coords: string[] = [`var rem = i32(i);`];
+    for (let d = r - 1; d >= 1; d--) {
+      coords.push(`let c${d} = rem % info[${2 + d}];`, `rem = rem / info[${2 + d}];`);
+    }
+    coords.push('let c0 = rem;');
+    const base = (v: number) => 2 + r + v * (r + 1);
+    positions = `${coords.join('\n  ')}
+  ${views
+    .map((v) => {
+      const terms = Array.from({ length: r }, (_, d) => `c${d} * info[${base(v) + d}]`);
+      return `let ${name(v)} = info[${base(v) + r}] + ${terms.join(' + ')};`;
+    })
+    .join('\n  ')}`;
+  }
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -83,16 +121,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let count = u32(info[0]);
   if (i >= count) { return; }
   let rank = info[1];
-  var rem = i32(i);
-  ${outIds.map((k) => `var o${k} = info[${at(k)} + rank];`).join('\n  ')}
-  ${inIds.map((k) => `var q${k} = info[${at(m + k)} + rank];`).join('\n  ')}
-  for (var d = rank - 1; d >= 0; d--) {
-    let size = info[2 + d];
-    let c = rem % size;
-    rem = rem / size;
-    ${outIds.map((k) => `o${k} += c * info[${at(k)} + d];`).join('\n    ')}
-    ${inIds.map((k) => `q${k} += c * info[${at(m + k)} + d];`).join('\n    ')}
-  }
+  ${positions}
   ${inIds.map((k) => `let a${k} = f32(${source(k)}[q${k}]);`).join('\n  ')}
   ${Array.from({ length: params }, (_, k) => `let p${k} = bitcast<f32>(info[${at(m + inputs.length)} + ${k}]);`).join('\n  ')}
   ${values}

@@ -114,18 +114,29 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 `;
 }
 
-/** Metadata: [rows, size, inner, rank, shape[r], strides[r], offset, dim]. */
+/** Metadata: [rows, size, inner, rank, shape[r], strides[r], offset, dim, outOffset]. */
 export function cumsumMeta(
   shape: readonly number[],
   strides: readonly number[],
   offset: number,
   dim: number,
+  outOffset = 0,
 ): Int32Array {
   const size = shape[dim]!;
   let inner = 1;
   for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;
   const rows = shape.reduce((a, b) => a * b, 1) / Math.max(size, 1);
-  return Int32Array.from([rows, size, inner, shape.length, ...shape, ...strides, offset, dim]);
+  return Int32Array.from([
+    rows,
+    size,
+    inner,
+    shape.length,
+    ...shape,
+    ...strides,
+    offset,
+    dim,
+    outOffset,
+  ]);
 }
 
 export function cumsumShader(input: DType, out: DType): string {
@@ -153,7 +164,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     rem = rem / s;
   }
   let stride = info[4 + r + dim];
-  let outBase = (row / inner) * size * inner + row % inner;
+  let outBase = info[6 + 2 * r] + (row / inner) * size * inner + row % inner;
   var acc = 0.0;
   for (var k = 0; k < size; k++) {
     acc = acc + f32(x[p + k * stride]);

@@ -1,17 +1,21 @@
-// Reductions on WebGPU: one invocation per output element walks the reduced elements,
-// or, when there are many of them, a workgroup shares the walk and combines its partial
-// results in workgroup memory.
+// Reductions on WebGPU, in three shapes of work: one invocation per output element walks the
+// reduced elements ('serial', for short reductions); a workgroup per output element shares
+// the walk and combines in workgroup memory ('workgroup'); or, for few outputs over many
+// elements, several workgroups per output each reduce a chunk into partial results that a
+// second pass combines ('split'), so a sum over a million elements uses every core.
 
 import type { DType, ReduceKind } from '@dl/tensor';
 import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
 
-/** Metadata: [outCount, redCount, keptRank, keptShape, keptStrides, offset, redRank, redShape, redStrides]. */
+/** Metadata: [outCount, redCount, keptRank, keptShape, keptStrides, offset, redRank, redShape, redStrides, outOffset, chunk]. */
 export function reduceMeta(
   keptShape: readonly number[],
   keptStrides: readonly number[],
   offset: number,
   reducedShape: readonly number[],
   reducedStrides: readonly number[],
+  outOffset = 0,
+  chunk = 0,
 ): Int32Array {
   const outCount = keptShape.reduce((a, b) => a * b, 1);
   const redCount = reducedShape.reduce((a, b) => a * b, 1);
@@ -25,6 +29,8 @@ export function reduceMeta(
     reducedShape.length,
     ...reducedShape,
     ...reducedStrides,
+    outOffset,
+    chunk,
   ]);
 }
 
@@ -59,19 +65,19 @@ function combine(kind: ReduceKind): string {
 
 export const reduceWorkgroup = 64;
 
+export type ReduceMode = 'serial' | 'workgroup' | 'split';
+
 /**
- * The reduction shader. `parallel`: a workgroup per output element, each invocation taking
- * every 64th reduced element, then a tree in workgroup memory; otherwise one invocation
- * per output element.
+ * The reduction shader. 'split' writes, for workgroup (o, g), the partial result of chunk g
+ * of output o to out[g * outCount + o] (and its index to outIndex for argmax/argmin).
  */
-export function reduceShader(
-  kind: ReduceKind,
-  input: DType,
-  out: DType,
-  parallel: boolean,
-): string {
+export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: ReduceMode): string {
   const isArg = kind === 'argmax' || kind === 'argmin';
-  const result = isArg ? 'f32(accIndex)' : 'acc';
+  // argmax/argmin store the index itself: through f32 it would round past 2^24.
+  const split = mode === 'split';
+  const valueType = split && isArg ? 'f32' : storageType(out);
+  const store = (value: string, index: string) =>
+    isArg && !split ? index : storeAs(split && isArg ? 'float32' : out, value);
   const walk = /* wgsl */ `
   let keptRank = info[2];
   var base = info[3 + 2 * keptRank];
@@ -83,16 +89,21 @@ export function reduceShader(
   }
   let r0 = 4 + 2 * keptRank;
   let redRank = info[r0];
+  let outOffset = info[r0 + 1 + 2 * redRank];
   var acc: f32 = ${init[kind]};
   var accIndex: i32 = 0;
   var started = false;
-  for (var idx = START; idx < redCount; idx += STEP) {
+  for (var idx = START; idx < END; idx += STEP) {
     var p = base;
-    var rr = idx;
-    for (var d = redRank - 1; d >= 0; d--) {
-      let size = info[r0 + 1 + d];
-      p += (rr % size) * info[r0 + 1 + redRank + d];
-      rr = rr / size;
+    if (redRank == 1) {
+      p += idx * info[r0 + 2];
+    } else {
+      var rr = idx;
+      for (var d = redRank - 1; d >= 0; d--) {
+        let size = info[r0 + 1 + d];
+        p += (rr % size) * info[r0 + 1 + redRank + d];
+        rr = rr / size;
+      }
     }
     let v = f32(x[p]);
     ${combine(kind)}
@@ -100,18 +111,19 @@ export function reduceShader(
   const header = /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<${storageType(out)}>;
-@group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
+@group(0) @binding(1) var<storage, read_write> out: array<${valueType}>;
+${split && isArg ? '@group(0) @binding(2) var<storage, read_write> outIndex: array<i32>;' : ''}
+@group(0) @binding(${split && isArg ? 3 : 2}) var<storage, read> x: array<${storageType(input)}>;
 `;
-  if (!parallel) {
+  if (mode === 'serial') {
     return /* wgsl */ `${header}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let o = ${flatIndexWgsl};
   if (o >= u32(info[0])) { return; }
   let redCount = info[1];
-  ${walk.replace('START', '0').replace('STEP', '1')}
-  out[o] = ${storeAs(out, result)};
+  ${walk.replace('START', '0').replace('END', 'redCount').replace('STEP', '1')}
+  out[u32(outOffset) + o] = ${store('acc', 'accIndex')};
 }`;
   }
   const merge = isArg
@@ -126,6 +138,26 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       : kind === 'prod'
         ? 'partial[lid] = partial[lid] * partial[lid + stride];'
         : `let v = partial[lid + stride]; var acc = partial[lid]; ${combine(kind)} partial[lid] = acc;`;
+  // 'workgroup': workgroup w reduces all of output w. 'split': workgroup w reduces chunk
+  // g = w / outCount of output o = w % outCount.
+  const range = split
+    ? `let outCount = u32(info[0]);
+  let w = wid.x + wid.y * nwg.x;
+  let o = w % outCount;
+  let g = i32(w / outCount);
+  let inRange = w < outCount * u32(info[1]);
+  let chunk = info[4 + 2 * info[2] + 2 * info[4 + 2 * info[2]] + 2];
+  let begin = g * chunk;
+  let stop = select(0, min(info[1], begin + chunk), inRange);`
+    : `let o = wid.x + wid.y * nwg.x;
+  let inRange = o < u32(info[0]);
+  let begin = 0;
+  let stop = select(0, info[1], inRange);`;
+  const target = split ? 'u32(outOffset) + u32(g) * outCount + o' : 'u32(outOffset) + o';
+  const write =
+    split && isArg
+      ? `out[${target}] = partial[0]; outIndex[${target}] = partialIndex[0];`
+      : `out[${target}] = ${store('partial[0]', 'partialIndex[0]')};`;
   return /* wgsl */ `${header}
 var<workgroup> partial: array<f32, ${reduceWorkgroup}>;
 var<workgroup> partialIndex: array<i32, ${reduceWorkgroup}>;
@@ -133,10 +165,8 @@ var<workgroup> partialStarted: array<bool, ${reduceWorkgroup}>;
 
 @compute @workgroup_size(${reduceWorkgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nwg.x;
-  let inRange = o < u32(info[0]);
-  let redCount = select(0, info[1], inRange);
-  ${walk.replace('START', 'i32(lid)').replace('STEP', String(reduceWorkgroup))}
+  ${range}
+  ${walk.replace('START', 'begin + i32(lid)').replace('END', 'stop').replace('STEP', String(reduceWorkgroup))}
   partial[lid] = acc;
   partialIndex[lid] = accIndex;
   partialStarted[lid] = started;
@@ -147,6 +177,39 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
     }
     workgroupBarrier();
   }
-  if (lid == 0u && inRange) { out[o] = ${storeAs(out, isArg ? 'f32(partialIndex[0])' : 'partial[0]')}; }
+  if (lid == 0u && inRange) { ${write} }
+}`;
+}
+
+/**
+ * The second pass of a split argmax/argmin: out[o] is the index of the best of the G partial
+ * (value, index) pairs of output o. Chunks come in order, so keeping the first of equals keeps
+ * the lowest index; the first NaN wins, as in one pass. Group g's indices count from
+ * g * indexStep (0 when they are already absolute).
+ * Metadata: [outCount, groups, outOffset, indexStep].
+ */
+export function argCombineShader(kind: 'argmax' | 'argmin'): string {
+  return /* wgsl */ `
+${helpersWgsl}
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<i32>;
+@group(0) @binding(2) var<storage, read> values: array<f32>;
+@group(0) @binding(3) var<storage, read> indices: array<i32>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let o = ${flatIndexWgsl};
+  let outCount = u32(info[0]);
+  if (o >= outCount) { return; }
+  var best = values[o];
+  var bestIndex = indices[o];
+  for (var g = 1u; g < u32(info[1]); g++) {
+    let v = values[g * outCount + o];
+    if (!dl_isnan(best) && (dl_isnan(v) || v ${kind === 'argmax' ? '>' : '<'} best)) {
+      best = v;
+      bestIndex = indices[g * outCount + o] + i32(g) * info[3];
+    }
+  }
+  out[u32(info[2]) + o] = bestIndex;
 }`;
 }

@@ -3,11 +3,12 @@
 import type { DType, View, WindowGeometry } from '@dl/tensor';
 import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
 
-/** Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue bits, inStrides[4], inOffset]. */
+/** Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue bits, inStrides[4], inOffset, outOffset]. */
 export function windowMeta(
   image: View,
   g: WindowGeometry,
   imageShape: readonly number[],
+  outOffset = 0,
 ): Int32Array {
   const meta = Int32Array.from([
     ...imageShape,
@@ -19,6 +20,7 @@ export function windowMeta(
     0,
     ...image.strides,
     image.offset,
+    outOffset,
   ]);
   new Float32Array(meta.buffer, 14 * 4, 1)[0] = g.padValue;
   return meta;
@@ -58,7 +60,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   if (y >= 0 && y < H && xx >= 0 && xx < W) {
     v = f32(x[info[19] + n * info[15] + c * info[16] + y * info[17] + xx * info[18]]);
   }
-  cols[i] = ${storeAs(out, 'v')};
+  cols[info[20] + i] = ${storeAs(out, 'v')};
 }
 `;
 }
@@ -99,7 +101,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       acc = acc + f32(cols[info[19] + n * info[15] + row * info[16] + (oy * ow + ox) * info[17]]);
     }
   }
-  img[i] = ${storeAs(out, 'acc')};
+  img[info[20] + i] = ${storeAs(out, 'acc')};
 }
 `;
 }
