@@ -72,6 +72,18 @@ export interface Backend {
    */
   elementwise(expr: Expr, inputs: readonly View[], out: View, params?: readonly number[]): void;
   /**
+   * outs[k][i] = exprs[k](inputs[0][i], ...) for every k, in one kernel (a fused update such
+   * as an optimizer step). The outs share one shape and live in distinct storages; an input
+   * may view an out's storage, and each element's inputs are read before its outputs are
+   * written.
+   */
+  elementwiseMulti(
+    exprs: readonly Expr[],
+    inputs: readonly View[],
+    outs: readonly View[],
+    params?: readonly number[],
+  ): void;
+  /**
    * Reduces `input` over `dims` (sorted, distinct). `out` is contiguous with the shape of
    * input minus those dims. argmax/argmin take exactly one dim and write int32 indices of
    * the first extreme value; max/min/argmax/argmin propagate NaN.

@@ -33,6 +33,7 @@ export {
   zerosLike,
 } from './ops/creation.js';
 export { type Scalar, where } from './ops/elementwise.js';
+export { fusedUpdate_ } from './ops/fused.js';
 export {
   gather,
   type IndexItem,

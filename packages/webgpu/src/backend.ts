@@ -170,31 +170,53 @@ export class WebGPUBackend implements Backend {
     out: View,
     params: readonly number[] = [],
   ): void {
-    const count = numelOf(out.shape);
+    this.elementwiseMulti([expr], inputs, [out], params);
+  }
+
+  elementwiseMulti(
+    exprs: readonly Expr[],
+    inputs: readonly View[],
+    outs: readonly View[],
+    params: readonly number[] = [],
+  ): void {
+    const first = outs[0]!;
+    const count = numelOf(first.shape);
     if (count === 0) return;
-    const collapsed = collapseDims(out.shape, [out.strides, ...inputs.map((v) => v.strides)]);
-    const meta = elementwiseMeta(out, inputs, params, collapsed);
-    const key = elementwiseKey(
-      expr,
-      inputs.map((v) => v.dtype),
-      out.dtype,
-      params.length,
-    );
-    const code = this.#shader(key, () =>
-      elementwiseShader(
-        expr,
-        inputs.map((v) => v.dtype),
-        out.dtype,
-        params.length,
-      ),
-    );
-    this.#run(
-      `elementwise ${out.dtype}[${out.shape.join(', ')}]`,
-      code,
-      meta,
-      [out, ...inputs],
-      grid(count, this.limits.maxComputeWorkgroupsPerDimension),
-    );
+    const collapsed = collapseDims(first.shape, [
+      ...outs.map((v) => v.strides),
+      ...inputs.map((v) => v.strides),
+    ]);
+    const aliases = inputs.map((input) => outs.findIndex((o) => o.storage === input.storage));
+    const buffers = 1 + outs.length + aliases.filter((a) => a < 0).length;
+    if (buffers > this.limits.maxStorageBuffersPerShaderStage) {
+      throw new Error(
+        `webgpu: an elementwise kernel over ${outs.length} outputs and ${inputs.length} inputs needs ${buffers} storage buffers, more than this device's ${this.limits.maxStorageBuffersPerShaderStage}`,
+      );
+    }
+    const spec = {
+      exprs,
+      outs: outs.map((v) => v.dtype),
+      inputs: inputs.map((v) => v.dtype),
+      aliases,
+      params: params.length,
+    };
+    const code = this.#shader(elementwiseKey(spec), () => elementwiseShader(spec));
+    const shape = `[${first.shape.join(', ')}]`;
+    this.runtime.dispatch({
+      label:
+        outs.length === 1
+          ? `elementwise ${first.dtype}${shape}`
+          : `fused update of ${outs.length} tensors ${shape}`,
+      code: code.code,
+      key: code.key,
+      meta: elementwiseMeta(outs, inputs, params, collapsed),
+      bindings: [
+        ...outs.map((v) => this.#buffer(v)),
+        ...inputs.filter((_, k) => aliases[k]! < 0).map((v) => this.#buffer(v)),
+      ],
+      writable: outs.length,
+      workgroups: grid(count, this.limits.maxComputeWorkgroupsPerDimension),
+    });
   }
 
   reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {

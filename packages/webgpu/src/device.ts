@@ -28,9 +28,11 @@ export interface ComputeProgram {
   entryPoint?: string;
   /**
    * Buffers bound, in order, to `@group(0) @binding(0..n-1)`; with `meta`, to bindings
-   * 1..n instead, the first read_write and the rest read-only.
+   * 1..n instead, the first `writable` read_write and the rest read-only.
    */
   bindings: readonly GPUBuffer[];
+  /** With `meta`: how many leading bindings are read_write (default 1). */
+  writable?: number;
   /** Workgroup counts along x, y and z. */
   workgroups: readonly [number, number?, number?];
   /**
@@ -434,8 +436,8 @@ export class WebGPUDevice {
     return group;
   }
 
-  /** Binding 0: metadata at a dynamic offset; 1: the output; then read-only inputs. */
-  #metaLayout(buffers: number): GPUBindGroupLayout {
+  /** Binding 0: metadata at a dynamic offset; then `writable` outputs; then read-only inputs. */
+  #metaLayout(buffers: number, writable: number): GPUBindGroupLayout {
     const compute = 4; // GPUShaderStage.COMPUTE
     return this.gpu.createBindGroupLayout({
       entries: [
@@ -447,7 +449,7 @@ export class WebGPUDevice {
         ...Array.from({ length: buffers }, (_, i) => ({
           binding: i + 1,
           visibility: compute,
-          buffer: { type: i === 0 ? ('storage' as const) : ('read-only-storage' as const) },
+          buffer: { type: i < writable ? ('storage' as const) : ('read-only-storage' as const) },
         })),
       ],
     });
@@ -456,13 +458,15 @@ export class WebGPUDevice {
   #pipeline(program: ComputeProgram): CachedPipeline {
     const entryPoint = program.entryPoint ?? 'main';
     const withMeta = program.meta !== undefined;
-    const key = `${entryPoint}|${withMeta ? program.bindings.length : 'auto'}|${program.key ?? program.code}`;
+    const writable = program.writable ?? 1;
+    const layoutKey = withMeta ? `${program.bindings.length}w${writable}` : 'auto';
+    const key = `${entryPoint}|${layoutKey}|${program.key ?? program.code}`;
     let cached = this.#pipelines.get(key);
     if (!cached) {
       // Compiled in scopes of its own, so a shader error names the op that needed it.
       cached = this.#scoped(program.label, () => {
         const module = this.gpu.createShaderModule({ label: program.label, code: program.code });
-        const layout = withMeta ? this.#metaLayout(program.bindings.length) : undefined;
+        const layout = withMeta ? this.#metaLayout(program.bindings.length, writable) : undefined;
         const pipeline = this.gpu.createComputePipeline({
           label: program.label,
           layout: layout ? this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }) : 'auto',

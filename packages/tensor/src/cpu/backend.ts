@@ -69,9 +69,23 @@ export class CpuBackend implements Backend {
     params: readonly number[] = [],
   ): void {
     runElementwise(
-      expr,
+      [expr],
       inputs.map((view) => ({ view, data: this.#data(view) })),
-      { view: out, data: this.#data(out) },
+      [{ view: out, data: this.#data(out) }],
+      params,
+    );
+  }
+
+  elementwiseMulti(
+    exprs: readonly Expr[],
+    inputs: readonly View[],
+    outs: readonly View[],
+    params: readonly number[] = [],
+  ): void {
+    runElementwise(
+      exprs,
+      inputs.map((view) => ({ view, data: this.#data(view) })),
+      outs.map((view) => ({ view, data: this.#data(view) })),
       params,
     );
   }

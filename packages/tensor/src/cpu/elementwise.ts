@@ -1,6 +1,8 @@
-// Elementwise kernels for the CPU, generated as JavaScript from the op's expression: one
-// function per (expression, dtypes), with the expression inlined in a loop over the
+// Elementwise kernels for the CPU, generated as JavaScript from the op's expressions: one
+// function per (expressions, dtypes), with the expressions inlined in a loop over the
 // innermost dim and an odometer over the others. No per-element calls or allocations.
+// Several expressions over the same inputs (a fused update) run in one loop: each element's
+// values are all computed before any output is stored, so an output may also be an input.
 
 import type { View } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
@@ -9,9 +11,9 @@ import { collapseDims } from './layout.js';
 import { helpers, renderJs } from './render.js';
 
 type Kernel = (
-  out: TypedArray,
-  outOffset: number,
-  outStrides: readonly number[],
+  outs: readonly TypedArray[],
+  outOffsets: readonly number[],
+  outStrides: readonly (readonly number[])[],
   shape: readonly number[],
   inputs: readonly TypedArray[],
   offsets: readonly number[],
@@ -22,8 +24,14 @@ type Kernel = (
 
 const cache = new Map<string, Kernel>();
 
-function generate(expr: Expr, arity: number, paramCount: number): Kernel {
+function generate(exprs: readonly Expr[], arity: number, paramCount: number): Kernel {
   const ins = Array.from({ length: arity }, (_, k) => k);
+  const outs = Array.from({ length: exprs.length }, (_, k) => k);
+  const store =
+    exprs.length === 1
+      ? `y0[qo0] = ${renderJs(exprs[0]!)};`
+      : `${outs.map((k) => `const v${k} = ${renderJs(exprs[k]!)};`).join(' ')}
+         ${outs.map((k) => `y${k}[qo${k}] = v${k};`).join(' ')}`;
   const source = `
     ${Array.from({ length: paramCount }, (_, k) => `const c${k} = params[${k}];`).join(' ')}
     const rank = shape.length;
@@ -32,32 +40,31 @@ function generate(expr: Expr, arity: number, paramCount: number): Kernel {
     for (let d = 0; d < rank; d++) total *= shape[d];
     const outerCount = inner === 0 ? 0 : total / inner;
     const index = new Int32Array(rank);
-    const so = outStrides[rank - 1];
+    ${outs.map((k) => `const y${k} = outs[${k}], r${k} = outStrides[${k}], so${k} = r${k}[rank - 1]; let po${k} = outOffsets[${k}];`).join('\n')}
     ${ins.map((k) => `const x${k} = inputs[${k}], s${k} = strides[${k}], t${k} = s${k}[rank - 1]; let p${k} = offsets[${k}];`).join('\n')}
-    let po = outOffset;
     for (let outer = 0; outer < outerCount; outer++) {
-      let qo = po;
+      ${outs.map((k) => `let qo${k} = po${k};`).join(' ')}
       ${ins.map((k) => `let q${k} = p${k};`).join(' ')}
       for (let j = 0; j < inner; j++) {
         ${ins.map((k) => `const a${k} = x${k}[q${k}]; q${k} += t${k};`).join(' ')}
-        out[qo] = ${renderJs(expr)};
-        qo += so;
+        ${store}
+        ${outs.map((k) => `qo${k} += so${k};`).join(' ')}
       }
       for (let d = rank - 2; d >= 0; d--) {
         index[d]++;
-        po += outStrides[d];
+        ${outs.map((k) => `po${k} += r${k}[d];`).join(' ')}
         ${ins.map((k) => `p${k} += s${k}[d];`).join(' ')}
         if (index[d] < shape[d]) break;
         const n = shape[d];
         index[d] = 0;
-        po -= outStrides[d] * n;
+        ${outs.map((k) => `po${k} -= r${k}[d] * n;`).join(' ')}
         ${ins.map((k) => `p${k} -= s${k}[d] * n;`).join(' ')}
       }
     }`;
   // Generated once per expression and dtypes; the only dynamic code in the CPU backend.
   return new Function(
-    'out',
-    'outOffset',
+    'outs',
+    'outOffsets',
     'outStrides',
     'shape',
     'inputs',
@@ -69,30 +76,35 @@ function generate(expr: Expr, arity: number, paramCount: number): Kernel {
   ) as Kernel;
 }
 
+type Operand = { view: View; data: TypedArray };
+
+/** outs[k] = exprs[k](inputs) elementwise; all outs share one shape. */
 export function runElementwise(
-  expr: Expr,
-  inputs: readonly { view: View; data: TypedArray }[],
-  out: { view: View; data: TypedArray },
+  exprs: readonly Expr[],
+  inputs: readonly Operand[],
+  outs: readonly Operand[],
   params: readonly number[],
 ): void {
-  const { shape: dims, strides } = collapseDims(out.view.shape, [
-    out.view.strides,
+  const { shape: dims, strides } = collapseDims(outs[0]!.view.shape, [
+    ...outs.map((out) => out.view.strides),
     ...inputs.map((input) => input.view.strides),
   ]);
-  const key = `${params.length}|${out.data.constructor.name}|${inputs.map((i) => i.data.constructor.name).join(',')}|${exprKey(expr)}`;
+  const typeNames = (operands: readonly Operand[]) =>
+    operands.map((o) => o.data.constructor.name).join(',');
+  const key = `${params.length}|${typeNames(outs)}|${typeNames(inputs)}|${exprs.map(exprKey).join(';')}`;
   let kernel = cache.get(key);
   if (!kernel) {
-    kernel = generate(expr, inputs.length, params.length);
+    kernel = generate(exprs, inputs.length, params.length);
     cache.set(key, kernel);
   }
   kernel(
-    out.data,
-    out.view.offset,
-    strides[0]!,
+    outs.map((o) => o.data),
+    outs.map((o) => o.view.offset),
+    strides.slice(0, outs.length),
     dims,
     inputs.map((i) => i.data),
     inputs.map((i) => i.view.offset),
-    strides.slice(1),
+    strides.slice(outs.length),
     params,
     helpers,
   );

@@ -1,6 +1,7 @@
 // @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
 
 import { elementwiseCases } from './cases/elementwise.js';
+import { fusedCases } from './cases/fused.js';
 import { indexingCases } from './cases/indexing.js';
 import { linalgCases } from './cases/linalg.js';
 import { nnCases } from './cases/nn.js';
@@ -32,4 +33,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...indexingCases,
   ...linalgCases,
   ...nnCases,
+  ...fusedCases,
 ];
