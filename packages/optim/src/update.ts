@@ -1,8 +1,9 @@
 // One parameter's update, described as data: the tensors it overwrites (the parameter and its
 // state), one elementwise expression per overwritten tensor, the tensors those expressions
-// read, and runtime scalars (learning rate, bias corrections). The device runs it as one kernel.
+// read, and runtime scalars (learning rate, bias corrections). The device runs it as one kernel
+// (fusedUpdate_); a parameter that is a non-contiguous view is updated with tensor ops instead.
 
-import { type Expr, noGrad, type Tensor } from '@dl/tensor';
+import { type Expr, fusedUpdate_, noGrad, type Tensor } from '@dl/tensor';
 
 export interface Update {
   /** The tensors written: outs[i] becomes exprs[i]. */
@@ -16,6 +17,18 @@ export interface Update {
 
 /** Runs `update`: every expression from the old values, then every write. */
 export function applyUpdate(update: Update): void {
+  if (update.outs.every((out) => out.isContiguous())) {
+    noGrad(() => fusedUpdate_(update.outs, update.exprs, update.inputs, update.params));
+    return;
+  }
+  evaluateWithTensorOps(update);
+}
+
+/**
+ * The same update as a chain of tensor ops (one small kernel per node), for outputs that
+ * fusedUpdate_ cannot write: a parameter that is a strided view of a larger tensor.
+ */
+function evaluateWithTensorOps(update: Update): void {
   noGrad(() => {
     const results = update.exprs.map((expr) => evaluate(expr, update));
     update.outs.forEach((out, i) => {

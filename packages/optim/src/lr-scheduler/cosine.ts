@@ -19,8 +19,8 @@ export class CosineAnnealingLR extends LRScheduler {
     tMax: number,
     options: { etaMin?: number } & SchedulerOptions = {},
   ) {
-    super('CosineAnnealingLR', optimizer, options.lastEpoch);
     if (!(tMax > 0)) throw new RangeError(`CosineAnnealingLR: tMax must be positive, got ${tMax}`);
+    super('CosineAnnealingLR', optimizer, options.lastEpoch);
     this.tMax = tMax;
     this.etaMin = options.etaMin ?? 0;
     this.initialStep();
@@ -72,7 +72,6 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     t0: number,
     options: { tMult?: number; etaMin?: number } & SchedulerOptions = {},
   ) {
-    super('CosineAnnealingWarmRestarts', optimizer, options.lastEpoch);
     const tMult = options.tMult ?? 1;
     if (!Number.isInteger(t0) || t0 <= 0) {
       throw new RangeError(
@@ -84,6 +83,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
         `CosineAnnealingWarmRestarts: expected an integer tMult >= 1, but got ${tMult}`,
       );
     }
+    super('CosineAnnealingWarmRestarts', optimizer, options.lastEpoch);
     this.t0 = t0;
     this.tI = t0;
     this.tMult = tMult;

@@ -30,8 +30,9 @@ export class LambdaLR extends LRScheduler {
     lrLambda: ((epoch: number) => number) | readonly ((epoch: number) => number)[],
     options: SchedulerOptions = {},
   ) {
+    const lrLambdas = perGroup('LambdaLR', 'lrLambda', optimizer, lrLambda);
     super('LambdaLR', optimizer, options.lastEpoch);
-    this.lrLambdas = perGroup('LambdaLR', 'lrLambda', optimizer, lrLambda);
+    this.lrLambdas = lrLambdas;
     this.initialStep();
   }
 
@@ -50,8 +51,8 @@ export class StepLR extends LRScheduler {
     stepSize: number,
     options: { gamma?: number } & SchedulerOptions = {},
   ) {
-    super('StepLR', optimizer, options.lastEpoch);
     checkPositiveInteger('StepLR', 'stepSize', stepSize);
+    super('StepLR', optimizer, options.lastEpoch);
     this.stepSize = stepSize;
     this.gamma = options.gamma ?? 0.1;
     this.initialStep();
@@ -106,10 +107,11 @@ export class ConstantLR extends LRScheduler {
     optimizer: SchedulableOptimizer,
     options: { factor?: number; totalIters?: number } & SchedulerOptions = {},
   ) {
+    const factor = options.factor ?? 1 / 3;
+    checkFactor('ConstantLR', 'factor', factor);
     super('ConstantLR', optimizer, options.lastEpoch);
-    this.factor = options.factor ?? 1 / 3;
+    this.factor = factor;
     this.totalIters = options.totalIters ?? 5;
-    checkFactor('ConstantLR', 'factor', this.factor);
     this.initialStep();
   }
 
@@ -140,12 +142,14 @@ export class LinearLR extends LRScheduler {
       totalIters?: number;
     } & SchedulerOptions = {},
   ) {
+    const startFactor = options.startFactor ?? 1 / 3;
+    const endFactor = options.endFactor ?? 1;
+    checkFactor('LinearLR', 'startFactor', startFactor);
+    checkFactor('LinearLR', 'endFactor', endFactor);
     super('LinearLR', optimizer, options.lastEpoch);
-    this.startFactor = options.startFactor ?? 1 / 3;
-    this.endFactor = options.endFactor ?? 1;
+    this.startFactor = startFactor;
+    this.endFactor = endFactor;
     this.totalIters = options.totalIters ?? 5;
-    checkFactor('LinearLR', 'startFactor', this.startFactor);
-    checkFactor('LinearLR', 'endFactor', this.endFactor);
     this.initialStep();
   }
 
@@ -194,10 +198,11 @@ export class PolynomialLR extends LRScheduler {
     optimizer: SchedulableOptimizer,
     options: { totalIters?: number; power?: number } & SchedulerOptions = {},
   ) {
+    const totalIters = options.totalIters ?? 5;
+    checkPositiveInteger('PolynomialLR', 'totalIters', totalIters);
     super('PolynomialLR', optimizer, options.lastEpoch);
-    this.totalIters = options.totalIters ?? 5;
+    this.totalIters = totalIters;
     this.power = options.power ?? 1;
-    checkPositiveInteger('PolynomialLR', 'totalIters', this.totalIters);
     this.initialStep();
   }
 
