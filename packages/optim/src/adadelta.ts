@@ -36,13 +36,18 @@ export class Adadelta extends Optimizer<AdadeltaHyperparameters, AdadeltaState> 
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdadeltaHyperparameters>>,
     options: AdadeltaOptions = {},
   ) {
-    super('Adadelta', params, {
-      lr: options.lr ?? 1,
-      rho: options.rho ?? 0.9,
-      eps: options.eps ?? 1e-6,
-      weightDecay: options.weightDecay ?? 0,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'Adadelta',
+      params,
+      {
+        lr: options.lr ?? 1,
+        rho: options.rho ?? 0.9,
+        eps: options.eps ?? 1e-6,
+        weightDecay: options.weightDecay ?? 0,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   protected checkOptions(options: AdadeltaHyperparameters): void {

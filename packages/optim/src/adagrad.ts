@@ -34,14 +34,19 @@ export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
     params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradHyperparameters>>,
     options: AdagradOptions = {},
   ) {
-    super('Adagrad', params, {
-      lr: options.lr ?? 1e-2,
-      lrDecay: options.lrDecay ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      initialAccumulatorValue: options.initialAccumulatorValue ?? 0,
-      eps: options.eps ?? 1e-10,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'Adagrad',
+      params,
+      {
+        lr: options.lr ?? 1e-2,
+        lrDecay: options.lrDecay ?? 0,
+        weightDecay: options.weightDecay ?? 0,
+        initialAccumulatorValue: options.initialAccumulatorValue ?? 0,
+        eps: options.eps ?? 1e-10,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   protected checkOptions(options: AdagradHyperparameters): void {

@@ -57,14 +57,19 @@ abstract class AdamFamily extends Optimizer<AdamHyperparameters, AdamState> {
     options: AdamOptions,
     decoupled: boolean,
   ) {
-    super(name, params, {
-      lr: options.lr ?? 1e-3,
-      betas: options.betas ? [...options.betas] : [0.9, 0.999],
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? (decoupled ? 1e-2 : 0),
-      amsgrad: options.amsgrad ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      name,
+      params,
+      {
+        lr: options.lr ?? 1e-3,
+        betas: options.betas ? [...options.betas] : [0.9, 0.999],
+        eps: options.eps ?? 1e-8,
+        weightDecay: options.weightDecay ?? (decoupled ? 1e-2 : 0),
+        amsgrad: options.amsgrad ?? false,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
     this.#decoupled = decoupled;
   }
 

@@ -59,12 +59,15 @@ export abstract class Optimizer<
   readonly state = new Map<Tensor, S>();
   readonly #name: string;
 
+  /** `options` is what the user passed, checked for keys the optimizer does not know. */
   protected constructor(
     name: string,
     params: Iterable<Tensor> | Iterable<ParamGroupInput<H>>,
     defaults: H,
+    options: object,
   ) {
     this.#name = name;
+    checkKnown(name, options, Object.keys(defaults));
     this.checkOptions(defaults);
     this.defaults = defaults;
     if (params instanceof Tensor) {
@@ -247,15 +250,7 @@ export abstract class Optimizer<
   }
 
   #merge(overrides: object): ParamGroup<H> {
-    const name = this.#name;
-    const known = new Set([...Object.keys(this.defaults), ...schedulerFieldNames]);
-    for (const key of Object.keys(overrides)) {
-      if (!known.has(key)) {
-        throw new TypeError(
-          `${name}: unknown option '${key}' (options: ${Object.keys(this.defaults).join(', ')})`,
-        );
-      }
-    }
+    checkKnown(this.#name, overrides, [...Object.keys(this.defaults), ...schedulerFieldNames]);
     const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
     // Every key of H is present (the defaults), overridden by known keys only (checked above).
     const merged = { ...this.defaults, ...given } as ParamGroup<H>;
@@ -313,6 +308,15 @@ export abstract class Optimizer<
       return [`Parameter Group ${i} (${params.length} tensors)`, ...fields].join('\n');
     });
     return `${this.#name} (\n${lines.join('\n')}\n)`;
+  }
+}
+
+/** Throws on an option the optimizer does not have (a typo would otherwise be ignored). */
+function checkKnown(name: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options ?? {})) {
+    if (!known.includes(key)) {
+      throw new TypeError(`${name}: unknown option '${key}' (options: ${known.join(', ')})`);
+    }
   }
 }
 

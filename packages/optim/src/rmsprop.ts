@@ -49,15 +49,20 @@ export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
     params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropHyperparameters>>,
     options: RMSpropOptions = {},
   ) {
-    super('RMSprop', params, {
-      lr: options.lr ?? 1e-2,
-      alpha: options.alpha ?? 0.99,
-      eps: options.eps ?? 1e-8,
-      weightDecay: options.weightDecay ?? 0,
-      momentum: options.momentum ?? 0,
-      centered: options.centered ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'RMSprop',
+      params,
+      {
+        lr: options.lr ?? 1e-2,
+        alpha: options.alpha ?? 0.99,
+        eps: options.eps ?? 1e-8,
+        weightDecay: options.weightDecay ?? 0,
+        momentum: options.momentum ?? 0,
+        centered: options.centered ?? false,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   protected checkOptions(options: RMSpropHyperparameters): void {

@@ -40,14 +40,19 @@ export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
     if (options?.lr === undefined) {
       throw new TypeError('SGD: lr is required (new SGD(params, { lr: 0.01 }))');
     }
-    super('SGD', params, {
-      lr: options.lr,
-      momentum: options.momentum ?? 0,
-      dampening: options.dampening ?? 0,
-      weightDecay: options.weightDecay ?? 0,
-      nesterov: options.nesterov ?? false,
-      maximize: options.maximize ?? false,
-    });
+    super(
+      'SGD',
+      params,
+      {
+        lr: options.lr,
+        momentum: options.momentum ?? 0,
+        dampening: options.dampening ?? 0,
+        weightDecay: options.weightDecay ?? 0,
+        nesterov: options.nesterov ?? false,
+        maximize: options.maximize ?? false,
+      },
+      options,
+    );
   }
 
   protected checkOptions(options: SGDHyperparameters): void {

@@ -249,10 +249,12 @@ describe('scheduler arguments', () => {
       /'initialLr' is not specified in paramGroups\[0\]/,
     );
     // Refused schedulers left the optimizer's groups as they were.
-    expect(optimizer.paramGroups.map((g, i) => [g.lr, g.initialLr, momenta(optimizer)[i]])).toEqual([
-      [0.1, undefined, 0.9],
-      [0.05, undefined, 0.9],
-    ]);
+    expect(optimizer.paramGroups.map((g, i) => [g.lr, g.initialLr, momenta(optimizer)[i]])).toEqual(
+      [
+        [0.1, undefined, 0.9],
+        [0.05, undefined, 0.9],
+      ],
+    );
   });
 
   it('OneCycleLR stops after totalSteps', () => {
