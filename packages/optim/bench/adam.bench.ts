@@ -99,14 +99,22 @@ async function adamCase(
   tfAdam.applyGradients(grads);
   for (const [i, p] of params.entries()) check(name, await p.data(), await variables[i]!.data());
 
-  const synchronize =
-    'synchronize' in device ? () => (device as WebGPUBackend).synchronize() : undefined;
+  // On WebGPU each side waits for its GPU work inside the timed region.
+  const gpu = device === cpu ? undefined : (device as WebGPUBackend); // main() opened it
   const result = await compare(
     {
       name,
-      ours: synchronize ? () => (optimizer.step(), synchronize()) : () => optimizer.step(),
+      ours: gpu
+        ? async () => {
+            optimizer.step();
+            await gpu.synchronize();
+          }
+        : () => optimizer.step(),
       peer: tfBackend
-        ? () => (tfAdam.applyGradients(grads), syncTf(tfBackend))
+        ? async () => {
+            tfAdam.applyGradients(grads);
+            await syncTf(tfBackend);
+          }
         : () => tfAdam.applyGradients(grads),
     },
     { samples: 7, minSampleMs: 200, maxMs: 30_000 },
