@@ -71,10 +71,15 @@ async function adamCase(
   tfName: 'webgpu' | 'cpu',
 ): Promise<ComparisonResult> {
   const name = `Adam step, MNIST CNN (${(numel / 1e6).toFixed(2)}M params), ${label}`;
-  const warn = console.warn;
-  console.warn = () => {}; // tfjs advises Node users to install tfjs-node; silenced here
-  if (!(await tf.setBackend(tfName))) throw new Error(`tfjs could not start its ${tfName} backend`);
-  console.warn = warn;
+  // tfjs advises Node users to install tfjs-node when a backend starts; silenced here.
+  const [log, warn] = [console.log, console.warn];
+  console.log = console.warn = () => {};
+  try {
+    if (!(await tf.setBackend(tfName)))
+      throw new Error(`tfjs could not start its ${tfName} backend`);
+  } finally {
+    [console.log, console.warn] = [log, warn];
+  }
   // The backend's public methods submit and wait (see TfWebGPU); its class is not exported typed.
   const tfBackend = tfName === 'webgpu' ? (tf.backend() as unknown as TfWebGPU) : undefined;
 
