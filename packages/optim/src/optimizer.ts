@@ -259,6 +259,11 @@ export abstract class Optimizer<
   }
 
   #checkGrad(p: Tensor, grad: Tensor): void {
+    if (p.isDisposed || grad.isDisposed) {
+      throw new Error(
+        `${this.#name}.step: a parameter${p.isDisposed ? '' : "'s gradient"} has been disposed`,
+      );
+    }
     const sameShape =
       grad.shape.length === p.shape.length && grad.shape.every((d, i) => d === p.shape[i]);
     if (!sameShape) {

@@ -186,6 +186,10 @@ describe.each(devices)('Optimizer on %s', (_, device) => {
     );
     expect(Array.from(await a.data())).toEqual([1, 2]);
     expect(optimizer.state.size).toBe(0);
+    b.grad = tensor([1, 1], { device, dtype: 'float32' });
+    b.grad.dispose();
+    expect(() => optimizer.step()).toThrow(/Adam.step: a parameter's gradient has been disposed/);
+    expect(Array.from(await a.data())).toEqual([1, 2]);
   });
 
   it('stateDict keys state by position and loadStateDict restores it onto the parameters', async () => {
