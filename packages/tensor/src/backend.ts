@@ -51,6 +51,12 @@ export interface Backend {
    * reclaims it by itself (typed arrays).
    */
   readonly releasesMemory: boolean;
+  /**
+   * True when an elementwise result may be computed later, folded into the kernel of the
+   * elementwise op that consumes it (fusion): backends whose fused kernel gives the values the
+   * separate kernels would (WebGPU computes every op in float32 and stores float32 exactly).
+   */
+  readonly fusesElementwise?: boolean;
   toString(): string;
 
   /** Storage for `length` elements of `dtype`; contents unspecified. */

@@ -2,51 +2,127 @@
 // which counts in-place modifications (so autograd can tell when a saved value changed)
 // and the tensors still using it (so it is released when the last one is disposed).
 
-import type { Storage } from './backend.js';
-import { bytesPerElement } from './dtype.js';
+import type { Backend, Storage } from './backend.js';
+import { bytesPerElement, type DType } from './dtype.js';
 
 let liveStorages = 0;
 let liveBytes = 0;
 
 /**
  * What the garbage collector needs to free a storage nobody disposed: its size for the
- * accounting, and the backend storage only where it must be released explicitly (GPU
- * buffers). It never holds CPU data, which the collector reclaims with the StorageRef.
+ * accounting, the backend storage only where it must be released explicitly (GPU buffers),
+ * and, while the storage is still pending, the sources it keeps alive. It never holds CPU
+ * data, which the collector reclaims with the StorageRef.
  */
 interface Finalizer {
   bytes: number;
+  /** Whether `bytes` are counted in memory() (the storage exists). */
+  counted: boolean;
   storage: Storage | undefined;
+  sources: readonly StorageRef[];
   done: boolean;
 }
 
 function finish(finalizer: Finalizer): void {
   if (finalizer.done) return;
   finalizer.done = true;
-  liveStorages--;
-  liveBytes -= finalizer.bytes;
+  if (finalizer.counted) {
+    liveStorages--;
+    liveBytes -= finalizer.bytes;
+  }
   finalizer.storage?.backend.release(finalizer.storage);
+  for (const source of finalizer.sources) source.drop();
+  finalizer.sources = [];
 }
 
 // The last resort for memory: a storage whose tensors were all garbage-collected without
 // dispose() is freed here.
 const collected = new FinalizationRegistry<Finalizer>(finish);
 
+/**
+ * Storage computed on first use: an elementwise result that later elementwise ops may fold
+ * into their own kernels (fusion), so that a chain of them runs as one dispatch. `compute`
+ * fills freshly allocated storage; `sources` are the storages it reads, kept alive until then.
+ */
+export interface Pending {
+  readonly sources: readonly StorageRef[];
+  compute(storage: Storage): void;
+}
+
+/** Pending dependents a storage sweeps for dead entries past this many. */
+const dependentsSweep = 64;
+
 export class StorageRef {
   /** Bumped by every in-place write. */
   version = 0;
+  readonly backend: Backend;
+  readonly dtype: DType;
+  /** Number of elements. */
+  readonly length: number;
+  #storage: Storage | undefined;
+  #pending: Pending | undefined;
+  /** Pending storages that read this one: computed before this one is written in place. */
+  #dependents: WeakRef<StorageRef>[] = [];
   #users = 0;
   readonly #finalizer: Finalizer;
 
-  constructor(readonly storage: Storage) {
-    const bytes = storage.length * bytesPerElement[storage.dtype];
-    liveStorages++;
-    liveBytes += bytes;
-    this.#finalizer = {
-      bytes,
-      storage: storage.backend.releasesMemory ? storage : undefined,
-      done: false,
-    };
+  constructor(storage: Storage);
+  constructor(backend: Backend, dtype: DType, length: number, pending: Pending);
+  constructor(
+    storageOrBackend: Storage | Backend,
+    dtype?: DType,
+    length?: number,
+    pending?: Pending,
+  ) {
+    this.#finalizer = { bytes: 0, counted: false, storage: undefined, sources: [], done: false };
+    if (pending) {
+      this.backend = storageOrBackend as Backend;
+      this.dtype = dtype!;
+      this.length = length!;
+      this.#pending = pending;
+      this.#finalizer.sources = pending.sources;
+      for (const source of pending.sources) {
+        source.retain();
+        source.#addDependent(this);
+      }
+    } else {
+      const storage = storageOrBackend as Storage;
+      this.backend = storage.backend;
+      this.dtype = storage.dtype;
+      this.length = storage.length;
+      this.#adopt(storage);
+    }
     collected.register(this, this.#finalizer, this);
+  }
+
+  /** The backend storage, computed first when it is pending. */
+  get storage(): Storage {
+    if (this.#storage === undefined) this.materialize();
+    return this.#storage!;
+  }
+
+  /** @internal What computes this storage, while it has not been computed. */
+  get pending(): Pending | undefined {
+    return this.#pending;
+  }
+
+  /** Computes a pending storage now (no-op otherwise). */
+  materialize(): void {
+    const pending = this.#pending;
+    if (!pending || this.#finalizer.done) return;
+    const storage = this.backend.allocate(this.dtype, this.length);
+    pending.compute(storage);
+    this.#pending = undefined;
+    this.#adopt(storage);
+    this.#finalizer.sources = [];
+    for (const source of pending.sources) source.drop();
+  }
+
+  /** Computes every pending storage that reads this one: call before writing it in place. */
+  beforeWrite(): void {
+    const dependents = this.#dependents;
+    this.#dependents = [];
+    for (const ref of dependents) ref.deref()?.materialize();
   }
 
   get released(): boolean {
@@ -65,8 +141,29 @@ export class StorageRef {
   release(): void {
     if (this.#finalizer.done) return;
     collected.unregister(this);
-    this.#finalizer.storage = this.storage; // released now, explicitly, whatever the backend
+    this.#pending = undefined;
+    if (this.#storage) this.#finalizer.storage = this.#storage; // released now, explicitly
     finish(this.#finalizer);
+  }
+
+  #adopt(storage: Storage): void {
+    this.#storage = storage;
+    const bytes = storage.length * bytesPerElement[storage.dtype];
+    liveStorages++;
+    liveBytes += bytes;
+    this.#finalizer.bytes = bytes;
+    this.#finalizer.counted = true;
+    if (storage.backend.releasesMemory) this.#finalizer.storage = storage;
+  }
+
+  #addDependent(ref: StorageRef): void {
+    if (this.#dependents.length >= dependentsSweep) {
+      this.#dependents = this.#dependents.filter((d) => {
+        const target = d.deref();
+        return target !== undefined && target.#pending !== undefined;
+      });
+    }
+    this.#dependents.push(new WeakRef(ref));
   }
 }
 

@@ -102,7 +102,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** The device (backend) holding the data: prints as `cpu` or `webgpu (...)`. */
   get device(): Backend {
-    return this.storageRef.storage.backend;
+    return this.storageRef.backend;
   }
 
   get ndim(): number {
@@ -322,6 +322,17 @@ export class Tensor implements Variable<Tensor> {
   }
 
   // ---- memory ----
+
+  /**
+   * Enqueues the computation of this tensor's values now. Elementwise results on backends
+   * that fuse them are otherwise computed when first needed (by another op or a read); this
+   * does not wait for the device (reading a value does).
+   */
+  realize(): this {
+    this.#checkAlive('realize');
+    this.storageRef.materialize();
+    return this;
+  }
 
   /** Releases this tensor's share of its storage now instead of at garbage collection. */
   dispose(): void {

@@ -136,7 +136,7 @@ function matmulCase(n: number): Case {
       return {
         sides: {
           dl: async () => {
-            const c = a.matmul(b);
+            const c = a.matmul(b).realize();
             await device.synchronize();
             c.dispose();
           },
@@ -246,9 +246,11 @@ function convCase(label: string, input: number[], weight: number[], backward: bo
       return {
         sides: {
           dl: async () => {
-            const y = conv2d(x, k);
+            const y = conv2d(x, k).realize();
             if (backward) {
               y.backward(dy);
+              x.grad?.realize();
+              k.grad?.realize();
               x.grad = null;
               k.grad = null;
             }
@@ -315,7 +317,7 @@ function chainCase(): Case {
       return {
         sides: {
           dl: async () => {
-            const y = dl();
+            const y = dl().realize();
             await device.synchronize();
             y.dispose();
           },
@@ -359,7 +361,7 @@ function reductionCase(
       return {
         sides: {
           dl: async () => {
-            const y = ours(x);
+            const y = ours(x).realize();
             await device.synchronize();
             y.dispose();
           },

@@ -94,6 +94,7 @@ const splitReduceWorkgroups = 256;
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
   readonly releasesMemory = true;
+  readonly fusesElementwise = true;
   readonly runtime: WebGPUDevice;
   readonly #pool: BufferPool;
   readonly #shaders = new Map<string, string>();

@@ -4,8 +4,9 @@
 import { type DType, inferDType, isFloating, promoteTypes, promoteWithScalar } from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
-import { broadcastShapes, broadcastStrides, type Shape, sameShape } from '../shape.js';
+import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { lazyElementwise } from './fusion.js';
 import { sumToShape } from './reduce.js';
 
 /** What an elementwise op's output dtype is. */
@@ -382,6 +383,10 @@ export function elementwise(
   let shape: Shape = outShape ?? inputs[0]!.shape;
   if (!outShape) for (const t of inputs.slice(1)) shape = broadcastShapes(shape, t.shape, name);
   const outDType = isRule(rule) ? resultDType(rule, resultType(inputs), params) : rule;
+  if (device.fusesElementwise && numelOf(shape) > 0) {
+    const expr = build(...inputs.map((_, i) => E.input(i)));
+    return lazyElementwise(device, inputs, expr, params, shape, outDType);
+  }
   const out = emptyTensor(shape, outDType, device);
   const views = inputs.map((t) => {
     const view = viewDescriptor(t);

@@ -110,6 +110,7 @@ export function fusedUpdate_(
       );
     }
   }
+  for (const out of outs) out.storageRef.beforeWrite();
   device.elementwiseMulti(
     exprs,
     inputs.map((t) => ({

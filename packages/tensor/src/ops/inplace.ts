@@ -36,6 +36,7 @@ function writeInto(t: Tensor, source: Tensor, op: string): void {
     strides: broadcastStrides(from.shape, from.stride(), t.shape),
   };
   const expr = from.dtype === t.dtype ? E.input(0) : E.cast(t.dtype, E.input(0));
+  t.storageRef.beforeWrite();
   t.device.elementwise(expr, [input], viewDescriptor(t));
   t.storageRef.version++;
 }
@@ -64,6 +65,7 @@ export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor
 /** Fills `t` with `value`. */
 export function fill<T extends Tensor>(t: T, op: string, value: number): T {
   checkLeaf(t, op);
+  t.storageRef.beforeWrite();
   t.device.elementwise(E.cast(t.dtype, E.param(0)), [], viewDescriptor(t), [value]);
   t.storageRef.version++;
   if (isGradEnabled() && t.requiresGrad && !t.isLeaf) {

@@ -1,0 +1,184 @@
+// Elementwise fusion. On backends that allow it, an elementwise op's result is not computed
+// at once: its storage stays pending, holding the expression and the views it reads. A later
+// elementwise op whose input is such a result folds that expression into its own, so a chain
+// x.mul(a).add(b).relu() becomes one kernel. Whatever needs the values (another kind of op, a
+// read, a view's kernel, an in-place write to a source) computes them on first use.
+
+import type { Backend, Storage } from '../backend.js';
+import type { DType } from '../dtype.js';
+import { E, type Expr } from '../expr.js';
+import {
+  broadcastStrides,
+  contiguousStrides,
+  isContiguousLayout,
+  numelOf,
+  type Shape,
+  sameShape,
+} from '../shape.js';
+import { type Pending, StorageRef } from '../storage.js';
+import { Tensor } from '../tensor.js';
+
+/** One view a fused kernel reads, already broadcast to the kernel's shape. */
+interface FusedInput {
+  readonly ref: StorageRef;
+  readonly dtype: DType;
+  readonly strides: readonly number[];
+  readonly offset: number;
+}
+
+/** A pending elementwise result: what it computes, over which inputs, in which shape. */
+class PendingElementwise implements Pending {
+  readonly sources: readonly StorageRef[];
+  constructor(
+    readonly device: Backend,
+    readonly expr: Expr,
+    readonly inputs: readonly FusedInput[],
+    readonly params: readonly number[],
+    readonly shape: Shape,
+    readonly dtype: DType,
+    readonly nodes: number,
+  ) {
+    this.sources = [...new Set(inputs.map((input) => input.ref))];
+  }
+
+  compute(storage: Storage): void {
+    const views = this.inputs.map((input) => ({
+      storage: input.ref.storage,
+      dtype: input.dtype,
+      shape: this.shape,
+      strides: input.strides,
+      offset: input.offset,
+    }));
+    const out = {
+      storage,
+      dtype: this.dtype,
+      shape: this.shape,
+      strides: contiguousStrides(this.shape),
+      offset: 0,
+    };
+    this.device.elementwise(this.expr, views, out, this.params);
+  }
+}
+
+/** Expression nodes one fused kernel holds at most: longer chains run as several kernels. */
+const maxNodes = 128;
+/** Distinct input views one fused kernel reads at most (storage bindings are limited). */
+const maxInputs = 6;
+
+function countNodes(expr: Expr): number {
+  switch (expr.kind) {
+    case 'input':
+    case 'param':
+    case 'const':
+      return 1;
+    case 'unary':
+    case 'cast':
+      return 1 + countNodes(expr.x);
+    case 'binary':
+      return 1 + countNodes(expr.a) + countNodes(expr.b);
+    case 'select':
+      return 1 + countNodes(expr.cond) + countNodes(expr.a) + countNodes(expr.b);
+  }
+}
+
+/** `expr` with input i replaced by inputs(i) and param k by E.param(k + paramOffset). */
+function substitute(expr: Expr, inputs: (index: number) => Expr, paramOffset: number): Expr {
+  const walk = (e: Expr): Expr => {
+    switch (e.kind) {
+      case 'input':
+        return inputs(e.index);
+      case 'param':
+        return paramOffset === 0 ? e : E.param(e.index + paramOffset);
+      case 'const':
+        return e;
+      case 'unary':
+        return { ...e, x: walk(e.x) };
+      case 'cast':
+        return { ...e, x: walk(e.x) };
+      case 'binary':
+        return { ...e, a: walk(e.a), b: walk(e.b) };
+      case 'select':
+        return { ...e, cond: walk(e.cond), a: walk(e.a), b: walk(e.b) };
+    }
+  };
+  return walk(expr);
+}
+
+/** The pending expression `t` can be folded from: t must be all of it, as computed. */
+function foldable(t: Tensor): PendingElementwise | undefined {
+  const pending = t.storageRef.pending;
+  if (!(pending instanceof PendingElementwise)) return undefined;
+  if (t.storageOffset !== 0 || !sameShape(t.shape, pending.shape)) return undefined;
+  if (!isContiguousLayout(t.shape, t.stride())) return undefined;
+  return pending;
+}
+
+/**
+ * A tensor of `shape` and `dtype` whose values are `expr` over `inputs` (E.input(i) reads
+ * inputs[i] broadcast to `shape`), computed when first needed and folding pending inputs'
+ * expressions into its own.
+ */
+export function lazyElementwise(
+  device: Backend,
+  inputs: readonly Tensor[],
+  expr: Expr,
+  params: readonly number[],
+  shape: Shape,
+  dtype: DType,
+): Tensor {
+  const fused: FusedInput[] = [];
+  // Folded expressions' params come first, so the first one folded keeps its numbering and,
+  // with its inputs first too, is reused as it is: a chain costs O(1) per op, not a copy.
+  const allParams: number[] = [];
+  let nodes = countNodes(expr);
+  const find = (input: FusedInput): number =>
+    fused.findIndex(
+      (f) =>
+        f.ref === input.ref &&
+        f.dtype === input.dtype &&
+        f.offset === input.offset &&
+        f.strides.every((s, d) => s === input.strides[d]),
+    );
+  const inputIndex = (input: FusedInput): number => {
+    const found = find(input);
+    if (found >= 0) return found;
+    fused.push(input);
+    return fused.length - 1;
+  };
+  const replacements = inputs.map((t): Expr => {
+    const pending = foldable(t);
+    if (pending && nodes + pending.nodes <= maxNodes) {
+      const mapped = sameShape(pending.shape, shape)
+        ? pending.inputs
+        : pending.inputs.map((input) => ({
+            ...input,
+            strides: broadcastStrides(pending.shape, input.strides, shape),
+          }));
+      const novel = mapped.filter((m) => find(m) < 0).length;
+      if (fused.length + novel <= maxInputs) {
+        const indices = mapped.map(inputIndex);
+        const paramOffset = allParams.length;
+        allParams.push(...pending.params);
+        nodes += pending.nodes;
+        const identity = paramOffset === 0 && indices.every((index, i) => index === i);
+        const body = identity
+          ? pending.expr
+          : substitute(pending.expr, (i) => E.input(indices[i]!), paramOffset);
+        // Unfused, the result would be stored in its dtype and read back as a number.
+        return pending.dtype === 'float32' ? body : E.cast(pending.dtype, body);
+      }
+    }
+    const strides = sameShape(t.shape, shape)
+      ? t.stride()
+      : broadcastStrides(t.shape, t.stride(), shape);
+    return E.input(
+      inputIndex({ ref: t.storageRef, dtype: t.dtype, strides, offset: t.storageOffset }),
+    );
+  });
+  const ownParams = allParams.length;
+  allParams.push(...params);
+  const body = substitute(expr, (i) => replacements[i]!, ownParams);
+  const pending = new PendingElementwise(device, body, fused, allParams, shape, dtype, nodes);
+  const ref = new StorageRef(device, dtype, numelOf(shape), pending);
+  return new Tensor(ref, shape, contiguousStrides(shape), 0, dtype);
+}

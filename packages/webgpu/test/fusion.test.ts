@@ -1,0 +1,98 @@
+// Elementwise fusion on WebGPU: chains of elementwise ops run as one kernel, computed when
+// first needed, with the values the separate kernels (and the CPU backend) give, even when
+// a source is written in place or disposed before the result is used.
+
+import { E, fusedUpdate_, manualSeed, noGrad, randn, type Tensor, tensor } from '@dl/tensor';
+import { assertClose } from '@dl/tensor/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openTestDevice, runtime } from './device.js';
+
+const device = await openTestDevice();
+
+/** Counts the elementwise kernels `f` dispatches (including those computed when reading). */
+async function kernelsOf(f: () => Promise<unknown>): Promise<number> {
+  const backend = device!;
+  const original = backend.elementwiseMulti.bind(backend);
+  let count = 0;
+  backend.elementwiseMulti = (...args) => {
+    count++;
+    original(...args);
+  };
+  try {
+    await f();
+  } finally {
+    backend.elementwiseMulti = original;
+  }
+  return count;
+}
+
+describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
+  afterAll(() => device?.destroy());
+
+  it('runs a chain of ten ops as one kernel with the CPU values', async () => {
+    manualSeed(7);
+    const [a, b] = [randn([33, 17]), randn([17])];
+    const chain = (x: Tensor, y: Tensor) =>
+      x.mul(1.5).add(y).relu().sub(0.25).exp().neg().add(x).mul(y).tanh().abs();
+    const [ga, gb] = [a.to(device!), b.to(device!)];
+    let result: Tensor | undefined;
+    const kernels = await kernelsOf(async () => {
+      result = chain(ga, gb);
+      await result.data();
+    });
+    expect(kernels).toBe(1);
+    await assertClose(result!, chain(a, b), { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it('breaks long chains into kernels of bounded size', async () => {
+    const x = tensor([0.5, -0.25, 2], { device: device! });
+    let y = x;
+    const kernels = await kernelsOf(async () => {
+      for (let i = 0; i < 200; i++) y = y.mul(1.001).add(0.001);
+      await y.data();
+    });
+    expect(kernels).toBeGreaterThan(1);
+    expect(kernels).toBeLessThan(40);
+    let expected = [0.5, -0.25, 2];
+    for (let i = 0; i < 200; i++)
+      expected = expected.map((v) => Math.fround(Math.fround(v * 1.001) + 0.001));
+    await assertClose(y, expected, { rtol: 1e-5 });
+  });
+
+  it('keeps the values a pending result had when its source is written in place', async () => {
+    const x = tensor([1, 2, 3], { device: device!, dtype: 'float32' });
+    const doubled = x.mul(2); // pending: reads x
+    x.add_(10);
+    noGrad(() => fusedUpdate_([x], [E.mul(E.input(0), 0)], [x]));
+    const tripled = x.add(3).mul(3); // pending, from the new x
+    x.fill_(-1);
+    await assertClose(doubled, [2, 4, 6], { rtol: 0, atol: 0 });
+    await assertClose(tripled, [9, 9, 9], { rtol: 0, atol: 0 });
+    await assertClose(x, [-1, -1, -1], { rtol: 0, atol: 0 });
+  });
+
+  it('computes a pending result whose sources were disposed', async () => {
+    const x = tensor([1, 2, 3], { device: device!, dtype: 'float32' });
+    const y = x.sqrt().mul(2);
+    x.dispose();
+    await assertClose(y, [2, 2 * Math.SQRT2, 2 * Math.sqrt(3)], { rtol: 1e-6 });
+  });
+
+  it('folds int and bool intermediates as the separate kernels store them', async () => {
+    const x = tensor([1.7, -2.5, 3.2, 0.4], { device: device! });
+    const truncated = x.to('int32').mul(3); // int32: [1, -2, 3, 0] * 3
+    const positive = x.gt(0.5).to('float32').add(truncated);
+    await assertClose(positive, [4, -6, 10, 0], { rtol: 0, atol: 0 });
+  });
+
+  it('fuses through autograd and gives the CPU gradients', async () => {
+    manualSeed(8);
+    const a = randn([5, 4]);
+    const grads = async (x: Tensor) => {
+      const w = x.detach().requiresGrad_(true);
+      w.mul(2).add(1).sigmoid().mul(w).sum().backward();
+      return w.grad!;
+    };
+    await assertClose(await grads(a.to(device!)), await grads(a), { rtol: 1e-5, atol: 1e-6 });
+  });
+});
