@@ -2,6 +2,7 @@
 
 import { type DeviceLike, type DType, type Tensor, tensor } from '@dl/tensor';
 import { assertClose, type Tolerance } from '@dl/tensor/testing';
+import type { StateDict } from '../src/index.js';
 import type { Recorded } from './reference/types.js';
 
 /** A tensor holding a recorded reference (float32 unless told), on `device`. */
@@ -41,5 +42,19 @@ export function wave(shape: readonly number[], phase: number, scale = 1): Float6
   const n = shape.reduce((a, b) => a * b, 1);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = Math.sin(i * 0.7 + phase) * scale;
+  return out;
+}
+
+const integerKeys = /num_batches_tracked$/;
+
+/** A state dict of CPU tensors from a recorded one. */
+export function recordedState(
+  state: Readonly<Record<string, { shape: readonly number[]; values: readonly number[] }>>,
+  dtype: 'float32' | 'float64' = 'float32',
+): StateDict {
+  const out: StateDict = new Map();
+  for (const [key, recorded] of Object.entries(state)) {
+    out.set(key, fromRecorded(recorded, 'cpu', integerKeys.test(key) ? 'int32' : dtype));
+  }
   return out;
 }

@@ -6,7 +6,7 @@ import { Tensor } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { devices } from './devices.js';
-import { expectRecorded, fromRecorded } from './helpers.js';
+import { expectRecorded, fromRecorded, recordedState } from './helpers.js';
 import { references } from './reference/values.js';
 
 class MhaSelf extends nn.Module {
@@ -76,20 +76,6 @@ export const factories: Record<string, () => nn.Module> = {
       normFirst: true,
     }),
 };
-
-const integerKeys = /num_batches_tracked$/;
-
-/** A state dict of CPU tensors from a recorded one. */
-export function recordedState(
-  state: Readonly<Record<string, { shape: readonly number[]; values: readonly number[] }>>,
-  dtype: 'float32' | 'float64' = 'float32',
-): nn.StateDict {
-  const out: nn.StateDict = new Map();
-  for (const [key, recorded] of Object.entries(state)) {
-    out.set(key, fromRecorded(recorded, 'cpu', integerKeys.test(key) ? 'int32' : dtype));
-  }
-  return out;
-}
 
 const names = Object.keys(references.layers);
 
