@@ -270,9 +270,10 @@ export class Module {
   /** Clears every parameter's gradient (sets it to null, or to zeros with setToNone false). */
   zeroGrad(setToNone = true): void {
     for (const p of this.parameters()) {
-      if (!p.grad) continue;
+      const grad = p.grad;
+      if (!grad) continue;
       if (setToNone) p.grad = null;
-      else p.grad = noGrad(() => p.grad!.detach().mul(0));
+      else noGrad(() => grad.zero_());
     }
   }
 
