@@ -7,7 +7,7 @@ export function pyFloat(value: number): string {
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   const exponent = value === 0 ? 0 : Math.floor(Math.log10(Math.abs(value)));
   if (exponent < -4 || exponent >= 16) {
-    const [mantissa, power] = value.toExponential().split('e') as [string, string];
+    const [mantissa = '', power = ''] = value.toExponential().split('e');
     const sign = power.startsWith('-') ? '-' : '+';
     const digits = power.replace(/^[-+]/, '').padStart(2, '0');
     return `${mantissa}e${sign}${digits}`;

@@ -175,7 +175,7 @@ export function readHeader(bytes: Uint8Array): {
     if (typeof entry !== 'object' || entry === null)
       fail(`the entry for "${name}" is not an object`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !(dtype in bytesPer))
+    if (typeof dtype !== 'string' || !Object.hasOwn(bytesPer, dtype))
       fail(`tensor "${name}" has the unknown dtype ${JSON.stringify(dtype)}`);
     if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
       fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
@@ -185,22 +185,32 @@ export function readHeader(bytes: Uint8Array): {
       offsets.some((d) => !Number.isInteger(d) || d < 0)
     )
       fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
-    const [begin, end] = offsets as [number, number];
-    const numel = (shape as number[]).reduce((a, b) => a * b, 1);
+    const dims: number[] = shape.map(Number);
+    const [begin, end] = [Number(offsets[0]), Number(offsets[1])];
+    const numel = dims.reduce((a, b) => a * b, 1);
     if (end - begin !== numel * bytesPer[dtype]!)
       fail(
-        `tensor "${name}" (${dtype}, shape [${(shape as number[]).join(', ')}]) needs ${numel * bytesPer[dtype]!} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
+        `tensor "${name}" (${dtype}, shape [${dims.join(', ')}]) needs ${numel * bytesPer[dtype]!} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
       );
     if (end > dataLength)
       fail(
         `tensor "${name}" ends at byte ${end} of the data, which has only ${dataLength} bytes: the file is truncated`,
       );
-    tensors.push({ name, dtype, shape: shape as number[], begin, end });
+    tensors.push({ name, dtype, shape: dims, begin, end });
   }
-  const covered = tensors.reduce((n, t) => n + (t.end - t.begin), 0);
-  if (covered !== dataLength)
+  // The tensors must tile the data exactly, as the reference reader requires.
+  tensors.sort((a, b) => a.begin - b.begin);
+  let expected = 0;
+  for (const t of tensors) {
+    if (t.begin !== expected)
+      fail(
+        `tensor "${t.name}" starts at byte ${t.begin} of the data, expected ${expected} (overlapping or missing data)`,
+      );
+    expected = t.end;
+  }
+  if (expected !== dataLength)
     fail(
-      `the tensors cover ${covered} bytes but the data holds ${dataLength}: the file is truncated or has trailing bytes`,
+      `the tensors cover ${expected} bytes but the data holds ${dataLength}: the file has trailing bytes`,
     );
   return { tensors, metadata, dataStart };
 }
@@ -277,7 +287,6 @@ function bfloatToFloat(b: number): number {
  */
 export function fromBytes(bytes: Uint8Array): StateDict {
   const { tensors, dataStart } = readHeader(bytes);
-  tensors.sort((a, b) => a.begin - b.begin);
   const decoded = tensors.map((t) => ({
     ...t,
     ...decode(t.dtype, bytes.subarray(dataStart + t.begin, dataStart + t.end), t.name),

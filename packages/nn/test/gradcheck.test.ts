@@ -2,7 +2,7 @@
 // every layer, with respect to its input and each of its parameters, and for every loss.
 // (On WebGPU, which has no float64, the layer and loss suites compare gradients with PyTorch.)
 
-import type { Tensor } from '@dl/tensor';
+import { type Tensor, Tensor as TensorClass } from '@dl/tensor';
 import { gradcheck } from '@dl/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import type * as nn from '../src/index.js';
@@ -41,11 +41,13 @@ describe('layer gradients by finite differences', () => {
     const params = names.map((n) => fields.get(n)!);
     const fn = (x: Tensor, ...values: Tensor[]) => {
       const saved = params.map(([owner, field]) => Reflect.get(owner, field));
-      params.forEach(([owner, field], i) => Reflect.set(owner, field, values[i]));
+      for (const [i, [owner, field]] of params.entries()) Reflect.set(owner, field, values[i]);
       try {
-        return module.call(x) as Tensor;
+        const out = module.call(x);
+        if (!(out instanceof TensorClass)) throw new Error(`${name} did not return a tensor`);
+        return out;
       } finally {
-        params.forEach(([owner, field], i) => Reflect.set(owner, field, saved[i]));
+        for (const [i, [owner, field]] of params.entries()) Reflect.set(owner, field, saved[i]);
       }
     };
     const leaves = [...module.namedParameters()]

@@ -9,10 +9,10 @@ import { expectRecorded, fromRecorded } from './helpers.js';
 import { references } from './reference/values.js';
 
 function stats(t: Tensor): { mean: number; std: number; maxAbs: number } {
-  const v = t.dataSync();
+  const v = Array.from(t.dataSync());
   const mean = v.reduce((a, b) => a + b, 0) / v.length;
   const variance = v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length;
-  return { mean, std: Math.sqrt(variance), maxAbs: Math.max(...Array.from(v, Math.abs)) };
+  return { mean, std: Math.sqrt(variance), maxAbs: Math.max(...v.map(Math.abs)) };
 }
 
 describe('init', () => {
@@ -138,5 +138,25 @@ describe.each(devices)('BatchNorm on %s', (_, device) => {
     expect(bn.toString()).toBe(
       'BatchNorm2d(2, eps=1e-05, momentum=None, affine=True, track_running_stats=True)',
     );
+  });
+});
+
+describe('F.batchNorm', () => {
+  it('uses the running statistics by default, as torch.nn.functional.batch_norm', () => {
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 6],
+      ],
+      { dtype: 'float32' },
+    );
+    const mean = tensor([1, 2], { dtype: 'float32' });
+    const variance = tensor([4, 16], { dtype: 'float32' });
+    const y = nn.F.batchNorm(x, mean, variance, { eps: 0 });
+    // (x - mean) / sqrt(var): [[0, 0], [1, 1]]
+    expect(y.toArraySync()).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
   });
 });

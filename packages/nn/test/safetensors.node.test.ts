@@ -150,6 +150,15 @@ describe('fromBytes', () => {
         /tensor "a" ends at byte 16 of the data, which has only 12 bytes: the file is truncated/,
       ],
       [handBuilt({ a: { ...entry, dtype: 'Q8' } }, f32), /tensor "a" has the unknown dtype "Q8"/],
+      [handBuilt({ a: { ...entry, dtype: 'constructor' } }, f32), /unknown dtype "constructor"/],
+      [
+        handBuilt({ a: entry }, new Uint8Array(20)),
+        /cover 16 bytes but the data holds 20: the file has trailing bytes/,
+      ],
+      [
+        handBuilt({ a: entry, b: { ...entry, data_offsets: [8, 24] } }, new Uint8Array(32)),
+        /tensor "b" starts at byte 8 of the data, expected 16/,
+      ],
       [
         handBuilt({ a: { ...entry, dtype: 'U32' } }, f32),
         /tensor "a" has dtype U32, which dl cannot load/,

@@ -5,7 +5,6 @@ export {
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
   avgPool2d,
-  batchNorm,
   conv1d,
   conv2d,
   convTranspose2d,
@@ -57,3 +56,4 @@ export {
   smoothL1Loss,
   type WeightedLossOptions,
 } from './loss.js';
+export { batchNorm } from './norm.js';
