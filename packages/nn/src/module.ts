@@ -398,8 +398,11 @@ export class Module {
       );
     }
     noGrad(() => {
-      // Convert first (a failure here still leaves the module untouched), then write.
-      const prepared = copies.map(([target, value]) => [target, value.to(target.dtype)] as const);
+      // Convert and move first (a failure here, such as a synchronous read from a GPU, still
+      // leaves the module untouched), then write.
+      const prepared = copies.map(
+        ([target, value]) => [target, value.to(target.dtype).to(target.device)] as const,
+      );
       for (const [target, value] of prepared) target.copy_(value);
     });
     return { missingKeys, unexpectedKeys };

@@ -385,3 +385,31 @@ describe('dropout layers', () => {
     expect(() => new nn.Dropout(1.5)).toThrow(/between 0 and 1, but got 1.5/);
   });
 });
+
+describe('hyperparameters are checked when a layer is built', () => {
+  it.each([
+    [() => new nn.Linear(0, 2), /inFeatures must be a positive integer, got 0/],
+    [() => new nn.Conv2d(3, 4, 3, { groups: 2 }), /in_channels must be divisible by groups/],
+    [
+      () => new nn.Conv2d(1, 1, 3, { padding: 'same', stride: 2 }),
+      /padding='same' is not supported for strided/,
+    ],
+    [
+      () => new nn.MaxPool2d(2, { padding: 2 }),
+      /pad should be at most half of effective kernel size/,
+    ],
+    [() => new nn.AvgPool2d(0), /kernelSize must be a positive integer/],
+    [() => new nn.AdaptiveAvgPool2d([0, 2]), /outputSize must be positive integers/],
+    [() => new nn.BatchNorm1d(3, { momentum: 2 }), /momentum must be in \[0, 1\] or null, got 2/],
+    [() => new nn.GroupNorm(3, 4), /num_channels \(4\) must be divisible by num_groups \(3\)/],
+    [() => new nn.MultiheadAttention(6, 4), /embed_dim \(6\) must be divisible by num_heads \(4\)/],
+    [
+      () => new nn.Embedding(4, 2, { paddingIdx: 4 }),
+      /paddingIdx must be within num_embeddings \(4\)/,
+    ],
+    [() => new nn.Hardtanh(1, -1), /min_val \(1\) must be less than max_val \(-1\)/],
+    [() => new nn.Upsample({}), /exactly one of size and scaleFactor/],
+  ] as const)('%#', (build, message) => {
+    expect(build).toThrow(message);
+  });
+});

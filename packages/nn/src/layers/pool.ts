@@ -13,6 +13,24 @@ import { pyBool, pyInts } from '../repr.js';
 
 type Size2 = number | readonly [number, number];
 
+/** Checks a size argument up front: one or two integers, each at least `min`. */
+function checkSize(value: Size2, name: string, layer: string, min: number): void {
+  const values = typeof value === 'number' ? [value] : [...value];
+  if (values.length < 1 || values.length > 2 || values.some((v) => !Number.isInteger(v) || v < min))
+    throw new RangeError(
+      `${layer}: ${name} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer or a pair of them, got ${String(value)}`,
+    );
+}
+
+function checkPadding(kernel: Size2, padding: Size2, layer: string): void {
+  const k = typeof kernel === 'number' ? [kernel, kernel] : kernel;
+  const p = typeof padding === 'number' ? [padding, padding] : padding;
+  if (p.some((v, i) => v * 2 > k[i]!))
+    throw new RangeError(
+      `${layer}: pad should be at most half of effective kernel size, but got pad=${String(padding)} and kernel_size=${String(kernel)}`,
+    );
+}
+
 export interface MaxPool2dOptions {
   /** Defaults to kernelSize. */
   stride?: Size2 | null;
@@ -39,6 +57,11 @@ export class MaxPool2d extends Module {
     this.dilation = options.dilation ?? 1;
     this.returnIndices = options.returnIndices ?? false;
     this.ceilMode = options.ceilMode ?? false;
+    checkSize(kernelSize, 'kernelSize', 'MaxPool2d', 1);
+    checkSize(this.stride, 'stride', 'MaxPool2d', 1);
+    checkSize(this.padding, 'padding', 'MaxPool2d', 0);
+    checkSize(this.dilation, 'dilation', 'MaxPool2d', 1);
+    checkPadding(kernelSize, this.padding, 'MaxPool2d');
   }
 
   #options() {
@@ -89,6 +112,12 @@ export class AvgPool2d extends Module {
     this.ceilMode = options.ceilMode ?? false;
     this.countIncludePad = options.countIncludePad ?? true;
     this.divisorOverride = options.divisorOverride ?? null;
+    checkSize(kernelSize, 'kernelSize', 'AvgPool2d', 1);
+    checkSize(this.stride, 'stride', 'AvgPool2d', 1);
+    checkSize(this.padding, 'padding', 'AvgPool2d', 0);
+    checkPadding(kernelSize, this.padding, 'AvgPool2d');
+    if (this.divisorOverride === 0)
+      throw new RangeError('AvgPool2d: divisorOverride must not be zero');
   }
 
   override forward(x: Tensor): Tensor {
@@ -114,9 +143,22 @@ function outputSizeRepr(size: OutputSize): string {
 }
 
 /** Average pooling to a fixed output size (null keeps that dim). */
+function checkOutputSize(size: OutputSize, layer: string): void {
+  const values = typeof size === 'number' ? [size] : [...size];
+  if (
+    values.length < 1 ||
+    values.length > 2 ||
+    values.some((v) => v !== null && (!Number.isInteger(v) || v < 1))
+  )
+    throw new RangeError(
+      `${layer}: outputSize must be positive integers (or null to keep a dim), got ${String(size)}`,
+    );
+}
+
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: OutputSize) {
     super();
+    checkOutputSize(outputSize, 'AdaptiveAvgPool2d');
   }
 
   override forward(x: Tensor): Tensor {
@@ -131,6 +173,7 @@ export class AdaptiveAvgPool2d extends Module {
 export class AdaptiveMaxPool2d extends Module {
   constructor(readonly outputSize: OutputSize) {
     super();
+    checkOutputSize(outputSize, 'AdaptiveMaxPool2d');
   }
 
   override forward(x: Tensor): Tensor {
