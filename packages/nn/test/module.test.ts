@@ -381,6 +381,16 @@ describe('dropout layers', () => {
       expect(channel.every((v) => v === channel[0])).toBe(true);
     }
   });
+  it.each(devices)(
+    'draws the same mask on %s as on the CPU for the same seed',
+    async (_, device) => {
+      manualSeed(5);
+      const onCpu = new nn.Dropout(0.5).call(zeros([64]).add(1)).dataSync();
+      manualSeed(5);
+      const onDevice = await new nn.Dropout(0.5).call(zeros([64], { device }).add(1)).data();
+      expect(Array.from(onDevice)).toEqual(Array.from(onCpu));
+    },
+  );
   it('refuses a probability outside [0, 1]', () => {
     expect(() => new nn.Dropout(1.5)).toThrow(/between 0 and 1, but got 1.5/);
   });
