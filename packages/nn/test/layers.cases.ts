@@ -1,13 +1,36 @@
 // The dl module of each layer reference case, built with the same arguments as the
 // reference script builds the PyTorch one.
 
-import type { Tensor } from '@dl/tensor';
+import { noGrad, ones, type Tensor, zeros } from '@dl/tensor';
 import * as nn from '../src/index.js';
 
 class MhaSelf extends nn.Module {
   attn = new nn.MultiheadAttention(4, 2);
   override forward(x: Tensor): Tensor {
     return this.attn.forward(x, x, x)[0];
+  }
+}
+
+class MhaMasked extends nn.Module {
+  attn = new nn.MultiheadAttention(4, 2, { batchFirst: true });
+  constructor(readonly weights: boolean) {
+    super();
+  }
+  override forward(x: Tensor): Tensor {
+    const [n, l] = [x.shape[0]!, x.shape[1]!];
+    const causal = ones([l, l], { dtype: 'bool' }).triu(1).to(x.device);
+    const padding = zeros([n, l], { dtype: 'bool' });
+    noGrad(() =>
+      padding
+        .select(0, 1)
+        .narrow(0, l - 1, 1)
+        .fill_(true),
+    );
+    const [out, weights] = this.attn.forward(x, x, x, {
+      keyPaddingMask: padding.to(x.device),
+      attnMask: causal,
+    });
+    return this.weights ? weights! : out;
   }
 }
 
@@ -19,6 +42,13 @@ export const factories: Record<string, () => nn.Module> = {
   Conv2dStridedGroups: () => new nn.Conv2d(2, 4, [2, 3], { stride: 2, padding: [1, 0], groups: 2 }),
   Conv2dDilated: () => new nn.Conv2d(2, 2, 2, { dilation: 2, bias: false }),
   Conv2dReflect: () => new nn.Conv2d(2, 2, 3, { padding: 1, paddingMode: 'reflect' }),
+  Conv2dSame: () => new nn.Conv2d(2, 2, [3, 4], { padding: 'same' }),
+  Conv1dStridedDilatedGroups: () => new nn.Conv1d(2, 4, 2, { stride: 2, dilation: 2, groups: 2 }),
+  MaxPool2dCeilDilated: () => new nn.MaxPool2d(2, { stride: 2, dilation: 2, ceilMode: true }),
+  AvgPool2dCeilNoPadCount: () =>
+    new nn.AvgPool2d(3, { stride: 2, padding: 1, ceilMode: true, countIncludePad: false }),
+  MultiheadAttentionMasked: () => new MhaMasked(false),
+  MultiheadAttentionMaskedWeights: () => new MhaMasked(true),
   Conv1d: () => new nn.Conv1d(2, 3, 3, { padding: 1 }),
   ConvTranspose2d: () =>
     new nn.ConvTranspose2d(2, 3, 3, { stride: 2, padding: 1, outputPadding: 1 }),

@@ -74,7 +74,8 @@ def layer_case(module, x, phase, train=False, extra=None):
         "input": record(x),
         "output": record(out),
         "projection": record(projection),
-        "grads": {name: record(p.grad) for name, p in module.named_parameters()},
+        # Parameters the output does not depend on have no gradient (and are left out).
+        "grads": {name: record(p.grad) for name, p in module.named_parameters() if p.grad is not None},
     }
     if x.is_floating_point():
         case["inputGrad"] = record(x.grad)
@@ -100,6 +101,18 @@ def layers():
     cases["Conv2dReflect"] = layer_case(
         nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), x4, 6
     )
+    cases["Conv2dSame"] = layer_case(nn.Conv2d(2, 2, (3, 4), padding="same"), x4, 60)
+    cases["Conv1dStridedDilatedGroups"] = layer_case(
+        nn.Conv1d(2, 4, 2, stride=2, dilation=2, groups=2), wave((2, 2, 7), 0.65), 61
+    )
+    cases["MaxPool2dCeilDilated"] = layer_case(
+        nn.MaxPool2d(2, stride=2, dilation=2, ceil_mode=True), wave((1, 2, 6, 7), 0.75), 62
+    )
+    cases["AvgPool2dCeilNoPadCount"] = layer_case(
+        nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), wave((1, 2, 6, 6), 0.85), 63
+    )
+    cases["MultiheadAttentionMasked"] = layer_case(MhaMasked(nn.MultiheadAttention(4, 2, batch_first=True), False), wave((2, 3, 4), 0.95), 64)
+    cases["MultiheadAttentionMaskedWeights"] = layer_case(MhaMasked(nn.MultiheadAttention(4, 2, batch_first=True), True), wave((2, 3, 4), 0.95), 65)
     cases["Conv1d"] = layer_case(nn.Conv1d(2, 3, 3, padding=1), wave((2, 2, 5), 0.6), 7)
     cases["ConvTranspose2d"] = layer_case(
         nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), wave((1, 2, 3, 3), 0.7), 8
@@ -169,6 +182,24 @@ class MhaSelf(nn.Module):
 
     def forward(self, x):
         return self.attn(x, x, x)[0]
+
+
+class MhaMasked(nn.Module):
+    """Self-attention with a causal boolean mask and a key padding mask (the last key of the
+    second sequence); returns the output or the head-averaged attention weights."""
+
+    def __init__(self, mha, weights):
+        super().__init__()
+        self.attn = mha
+        self.weights = weights
+
+    def forward(self, x):
+        n, l, _ = x.shape
+        causal = torch.ones(l, l, dtype=torch.bool).triu(1)
+        padding = torch.zeros(n, l, dtype=torch.bool)
+        padding[1, l - 1] = True
+        out, weights = self.attn(x, x, x, key_padding_mask=padding, attn_mask=causal)
+        return weights if self.weights else out
 
 
 def batchnorm_cumulative():
