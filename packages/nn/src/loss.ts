@@ -19,11 +19,21 @@ import {
 } from './functional/loss.js';
 import { Module } from './module.js';
 
+const reductions: readonly string[] = ['none', 'mean', 'sum'];
+
+function checkReduction(layer: string, reduction: string, extra: readonly string[] = []): void {
+  if (!reductions.includes(reduction) && !extra.includes(reduction))
+    throw new Error(
+      `${layer}: ${reduction} is not a valid value for reduction (use ${[...reductions, ...extra].join(', ')})`,
+    );
+}
+
 abstract class Loss extends Module {
   readonly reduction: Reduction;
   constructor(options: LossOptions) {
     super();
     this.reduction = options.reduction ?? 'mean';
+    checkReduction(this.constructor.name, this.reduction);
   }
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
@@ -68,52 +78,71 @@ export class HuberLoss extends Loss {
   }
 }
 
+/** The class weights are a buffer named `weight`, as in PyTorch, so to(device) moves them. */
 export class NLLLoss extends Loss {
-  readonly options: WeightedLossOptions;
+  readonly ignoreIndex: number;
   constructor(options: WeightedLossOptions = {}) {
     super(options);
-    this.options = { ...options };
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.registerBuffer('weight', options.weight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return nllLoss(input, target, this.options);
+    return nllLoss(input, target, {
+      reduction: this.reduction,
+      ignoreIndex: this.ignoreIndex,
+      weight: this.getBuffer('weight'),
+    });
   }
 }
 
 export class CrossEntropyLoss extends Loss {
-  readonly options: CrossEntropyOptions;
+  readonly ignoreIndex: number;
+  readonly labelSmoothing: number;
   constructor(options: CrossEntropyOptions = {}) {
     super(options);
-    this.options = { ...options };
+    this.ignoreIndex = options.ignoreIndex ?? -100;
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    if (!(this.labelSmoothing >= 0 && this.labelSmoothing <= 1))
+      throw new RangeError(
+        `CrossEntropyLoss: labelSmoothing must be between 0.0 and 1.0, got ${this.labelSmoothing}`,
+      );
+    this.registerBuffer('weight', options.weight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return crossEntropy(input, target, this.options);
+    return crossEntropy(input, target, {
+      reduction: this.reduction,
+      ignoreIndex: this.ignoreIndex,
+      labelSmoothing: this.labelSmoothing,
+      weight: this.getBuffer('weight'),
+    });
   }
 }
 
 export class BCELoss extends Loss {
-  readonly weight: Tensor | null;
   constructor(options: LossOptions & { weight?: Tensor | null } = {}) {
     super(options);
-    this.weight = options.weight ?? null;
+    this.registerBuffer('weight', options.weight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
-    return binaryCrossEntropy(input, target, { reduction: this.reduction, weight: this.weight });
+    return binaryCrossEntropy(input, target, {
+      reduction: this.reduction,
+      weight: this.getBuffer('weight'),
+    });
   }
 }
 
+/** `weight` and `pos_weight` are buffers, as in PyTorch. */
 export class BCEWithLogitsLoss extends Loss {
-  readonly weight: Tensor | null;
-  readonly posWeight: Tensor | null;
   constructor(options: LossOptions & { weight?: Tensor | null; posWeight?: Tensor | null } = {}) {
     super(options);
-    this.weight = options.weight ?? null;
-    this.posWeight = options.posWeight ?? null;
+    this.registerBuffer('weight', options.weight ?? null);
+    this.registerBuffer('pos_weight', options.posWeight ?? null);
   }
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, {
       reduction: this.reduction,
-      weight: this.weight,
-      posWeight: this.posWeight,
+      weight: this.getBuffer('weight'),
+      posWeight: this.getBuffer('pos_weight'),
     });
   }
 }
@@ -124,6 +153,7 @@ export class KLDivLoss extends Module {
   constructor(options: { reduction?: KLDivReduction; logTarget?: boolean } = {}) {
     super();
     this.reduction = options.reduction ?? 'mean';
+    checkReduction('KLDivLoss', this.reduction, ['batchmean']);
     this.logTarget = options.logTarget ?? false;
   }
   override forward(input: Tensor, target: Tensor): Tensor {

@@ -423,3 +423,20 @@ describe('hyperparameters are checked when a layer is built', () => {
     expect(build).toThrow(message);
   });
 });
+
+describe('loss modules', () => {
+  it('hold class weights as buffers (in the state dict, moved by to()) and check the reduction', () => {
+    const weight = f32([1, 2, 3]);
+    const loss = new nn.CrossEntropyLoss({ weight });
+    expect([...loss.stateDict().keys()]).toEqual(['weight']);
+    expect(String(loss)).toBe('CrossEntropyLoss()');
+    const bce = new nn.BCEWithLogitsLoss({ posWeight: f32([2]) });
+    expect([...bce.stateDict().keys()]).toEqual(['pos_weight']);
+    expect(() => new nn.MSELoss({ reduction: 'avg' as 'mean' })).toThrow(
+      /MSELoss: avg is not a valid value for reduction/,
+    );
+    expect(() => new nn.KLDivLoss({ reduction: 'batch' as 'batchmean' })).toThrow(
+      /use none, mean, sum, batchmean/,
+    );
+  });
+});
