@@ -294,18 +294,18 @@ export class Module {
       return t.device === resolveDevice(target) ? undefined : t.to(target);
     };
     const moves: [Tensor, Tensor][] = [];
+    const grads: [Tensor, Tensor][] = [];
     noGrad(() => {
       for (const t of this.#stateTensors()) {
         const moved = convert(t.detach());
         if (moved) moves.push([t, moved]);
-        if (t.grad) {
-          const grad = convert(t.grad);
-          if (grad) t.grad = grad;
-        }
+        const grad = t.grad ? convert(t.grad) : undefined;
+        if (grad) grads.push([t, grad]);
       }
     });
     // All conversions succeeded: only now change the module.
     for (const [t, moved] of moves) replaceData(t, moved);
+    for (const [t, grad] of grads) t.grad = grad;
     return this;
   }
 
@@ -313,12 +313,14 @@ export class Module {
   async toAsync(target: DeviceLike): Promise<this> {
     const device = resolveDevice(target);
     const moves: [Tensor, Tensor][] = [];
+    const grads: [Tensor, Tensor][] = [];
     for (const t of this.#stateTensors()) {
       if (t.device === device) continue;
       moves.push([t, await t.detach().toAsync(device)]);
-      if (t.grad) t.grad = await t.grad.toAsync(device);
+      if (t.grad) grads.push([t, await t.grad.toAsync(device)]);
     }
     for (const [t, moved] of moves) replaceData(t, moved);
+    for (const [t, grad] of grads) t.grad = grad;
     return this;
   }
 

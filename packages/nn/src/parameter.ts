@@ -31,13 +31,13 @@ export function replaceData(target: Tensor, source: Tensor): void {
       `replaceData: shapes differ ([${target.shape.join(', ')}] and [${source.shape.join(', ')}])`,
     );
   }
-  // The strides stay target's; they are the contiguous ones on both sides.
-  const fresh = noGrad(() => (source.isContiguous() ? source.detach() : source.contiguous()));
   if (!target.isContiguous()) {
     throw new Error(
       'replaceData: the target tensor must be contiguous (parameters and buffers are)',
     );
   }
+  // The strides stay target's; they are the contiguous ones on both sides.
+  const fresh = noGrad(() => (source.isContiguous() ? source.detach() : source.contiguous()));
   const previous = target.storageRef;
   fresh.storageRef.retain();
   // storageRef, storageOffset and dtype are readonly in Tensor's type only; they are plain

@@ -281,6 +281,11 @@ describe.each(devices)('to(%s)', (_, device) => {
     // The moved model runs on the device, and back on the CPU after toAsync.
     const y = net.eval().call(tensor([[1, 2]], { dtype: 'float32', device }));
     expect(y.device).toBe(device);
+    if (device.type !== 'cpu') {
+      // A synchronous move off the GPU is refused before anything moves.
+      expect(() => net.to('cpu')).toThrow(/asynchronous/);
+      expect(params.every((p) => p.device === device && p.grad?.device === device)).toBe(true);
+    }
     await net.toAsync('cpu');
     expect(params.every((p) => p.device.type === 'cpu')).toBe(true);
   });
