@@ -109,32 +109,50 @@ export class Module {
     this.#modules.set(name, module);
   }
 
-  /** A buffer registered with registerBuffer (null if registered as null). */
-  getBuffer(name: string): Tensor | null {
-    if (!this.#buffers.has(name))
-      throw new Error(`${this.constructor.name} has no buffer "${name}"`);
-    return this.#buffers.get(name) ?? null;
+  /** The submodule at a dotted path (`'block.fc'`; `''` is this module), as PyTorch's get_submodule. */
+  getSubmodule(target: string): Module {
+    let module: Module = this;
+    if (target === '') return module;
+    for (const part of target.split('.')) {
+      const next = new Map(module.namedChildren()).get(part);
+      if (!next)
+        throw new Error(
+          `${module.constructor.name} has no submodule "${part}" (looking up "${target}")`,
+        );
+      module = next;
+    }
+    return module;
   }
 
-  /** Replaces a registered buffer's tensor (the state dict then holds the new one). */
+  /** The parameter at a dotted path (`'block.fc.weight'`); null where one was registered as null. */
+  getParameter(target: string): Parameter | null {
+    const [owner, name] = this.#ownerOf(target);
+    if (owner.#parameters.has(name)) return owner.#parameters.get(name) ?? null;
+    const found = owner.#ownParameters().find(([n]) => n === name);
+    if (!found) throw new Error(`${owner.constructor.name} has no parameter "${name}"`);
+    return found[1];
+  }
+
+  /** The buffer at a dotted path (`'bn.running_mean'`); null where one was registered as null. */
+  getBuffer(target: string): Tensor | null {
+    const [owner, name] = this.#ownerOf(target);
+    if (!owner.#buffers.has(name))
+      throw new Error(`${owner.constructor.name} has no buffer "${name}"`);
+    return owner.#buffers.get(name) ?? null;
+  }
+
+  /** Replaces one of this module's registered buffers (the state dict then holds the new one). */
   setBuffer(name: string, tensor: Tensor | null): void {
     if (!this.#buffers.has(name))
       throw new Error(`${this.constructor.name} has no buffer "${name}"`);
     this.#buffers.set(name, tensor);
   }
 
-  /** A parameter registered with registerParameter. */
-  getParameter(name: string): Parameter | null {
-    if (!this.#parameters.has(name))
-      throw new Error(`${this.constructor.name} has no registered parameter "${name}"`);
-    return this.#parameters.get(name) ?? null;
-  }
-
-  /** A submodule registered with registerModule. */
-  getSubmodule(name: string): Module | null {
-    if (!this.#modules.has(name))
-      throw new Error(`${this.constructor.name} has no registered module "${name}"`);
-    return this.#modules.get(name) ?? null;
+  #ownerOf(target: string): [Module, string] {
+    const dot = target.lastIndexOf('.');
+    return dot < 0
+      ? [this, target]
+      : [this.getSubmodule(target.slice(0, dot)), target.slice(dot + 1)];
   }
 
   #checkName(name: string, kind: string, table: Map<string, unknown>): void {

@@ -445,3 +445,21 @@ describe('loss modules', () => {
     );
   });
 });
+
+describe('lookup by dotted path', () => {
+  it("getSubmodule, getParameter and getBuffer follow PyTorch's names", () => {
+    const net = new Net();
+    expect(net.getSubmodule('block.fc')).toBe(net.block.fc);
+    expect(net.getSubmodule('layers.2')).toBe(net.layers.at(2));
+    expect(net.getParameter('block.fc.weight')).toBe(net.block.fc.weight);
+    expect(net.getParameter('scale')).toBe(net.scale);
+    expect(net.getBuffer('block.bn.running_var')).toBe(net.block.bn.runningVar);
+    expect(() => net.getSubmodule('block.conv')).toThrow(
+      /Block has no submodule "conv" \(looking up "block.conv"\)/,
+    );
+    expect(() => net.getParameter('block.fc.gain')).toThrow(/Linear has no parameter "gain"/);
+    expect(
+      new nn.MultiheadAttention(4, 2, { bias: false }).getParameter('in_proj_bias'),
+    ).toBeNull();
+  });
+});
