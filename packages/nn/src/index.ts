@@ -1,3 +1,75 @@
-// @dl/nn: see README.md for what this package is for. Its API arrives with the issue
-// that builds it; until then it exports nothing.
-export {};
+// @dl/nn: modules, layers, the functional API F, losses, init, utils and safetensors state
+// dicts, shaped like torch.nn. Node file I/O (save/load) is in '@dl/nn/node'.
+
+export { ModuleDict, ModuleList, Sequential } from './containers.js';
+export * as F from './functional/index.js';
+export * as init from './init.js';
+export {
+  ELU,
+  GELU,
+  Hardtanh,
+  LeakyReLU,
+  LogSoftmax,
+  Mish,
+  ReLU,
+  Sigmoid,
+  SiLU,
+  Softmax,
+  Softplus,
+  Tanh,
+} from './layers/activation.js';
+export {
+  Conv1d,
+  Conv2d,
+  type ConvLayerOptions,
+  ConvTranspose2d,
+  type PaddingMode,
+} from './layers/conv.js';
+export { Dropout, Dropout2d } from './layers/dropout.js';
+export { Embedding, Upsample } from './layers/embedding.js';
+export { type FactoryOptions, Flatten, Identity, Linear, Unflatten } from './layers/linear.js';
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormLayerOptions,
+  GroupNorm,
+  LayerNorm,
+} from './layers/norm.js';
+export {
+  AdaptiveAvgPool2d,
+  AdaptiveMaxPool2d,
+  AvgPool2d,
+  type AvgPool2dOptions,
+  MaxPool2d,
+  type MaxPool2dOptions,
+} from './layers/pool.js';
+export {
+  type AttentionCallOptions,
+  MultiheadAttention,
+  type MultiheadAttentionOptions,
+  NonDynamicallyQuantizableLinear,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerOptions,
+} from './layers/transformer.js';
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  HuberLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from './loss.js';
+export {
+  type ForwardHook,
+  type ForwardPreHook,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  Module,
+  type StateDict,
+} from './module.js';
+export { Parameter } from './parameter.js';
+export { fromBytes, metadataOf, toBytes } from './safetensors.js';
+export * as utils from './utils.js';

@@ -1,0 +1,89 @@
+// Activation functions and linear maps as functions, with PyTorch's names and defaults;
+// each is one Tensor op or a short composition.
+
+import { matmul, type Tensor } from '@dl/tensor';
+
+export function relu(x: Tensor): Tensor {
+  return x.relu();
+}
+
+export function relu6(x: Tensor): Tensor {
+  return x.hardtanh(0, 6);
+}
+
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return x.leakyRelu(negativeSlope);
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  return x.sigmoid();
+}
+
+export function tanh(x: Tensor): Tensor {
+  return x.tanh();
+}
+
+/** GELU; `approximate: 'tanh'` uses the tanh formula. */
+export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  return x.gelu(options);
+}
+
+export function silu(x: Tensor): Tensor {
+  return x.silu();
+}
+
+export function mish(x: Tensor): Tensor {
+  return x.mish();
+}
+
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return x.elu(alpha);
+}
+
+/** log(1 + exp(beta x)) / beta, linear above `threshold` (PyTorch's defaults 1 and 20). */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  return x.softplus({ beta, threshold });
+}
+
+export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  if (!(minVal < maxVal))
+    throw new RangeError(`hardtanh: min_val (${minVal}) must be less than max_val (${maxVal})`);
+  return x.hardtanh(minVal, maxVal);
+}
+
+/** x · Wᵀ + b over the last dim of x; W is [out, in]. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.ndim !== 2)
+    throw new Error(`linear: weight must be 2-d [out, in], got [${weight.shape.join(', ')}]`);
+  const last = x.shape[x.ndim - 1];
+  if (x.ndim === 0 || last !== weight.shape[1]) {
+    const rows = x.ndim <= 1 ? 1 : x.numel() / (last ?? 1);
+    throw new Error(
+      `linear: mat1 and mat2 shapes cannot be multiplied (${rows}x${last ?? 0} and ${weight.shape[1]}x${weight.shape[0]})`,
+    );
+  }
+  const y = matmul(x, weight.t());
+  return bias ? y.add(bias) : y;
+}
+
+/** x / max(‖x‖_p, eps) along `dim`. */
+export function normalize(
+  x: Tensor,
+  options: { p?: number; dim?: number; eps?: number } = {},
+): Tensor {
+  const norm = x.norm(options.p ?? 2, options.dim ?? 1, true);
+  return x.div(norm.clamp(options.eps ?? 1e-12));
+}
+
+/** Cosine similarity along `dim` (default 1): x1·x2 / max(‖x1‖ ‖x2‖, eps), broadcasting. */
+export function cosineSimilarity(x1: Tensor, x2: Tensor, dim = 1, eps = 1e-8): Tensor {
+  const dot = x1.mul(x2).sum(dim);
+  const n1 = x1.square().sum(dim);
+  const n2 = x2.square().sum(dim);
+  return dot.div(
+    n1
+      .mul(n2)
+      .clamp(eps * eps)
+      .sqrt(),
+  );
+}

@@ -1,0 +1,186 @@
+// Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d.
+
+import {
+  adaptiveAvgPool2d,
+  adaptiveMaxPool2d,
+  avgPool2d,
+  maxPool2d,
+  maxPool2dWithIndices,
+  type Tensor,
+} from '@dl/tensor';
+import { Module } from '../module.js';
+import { pyBool, pyInts } from '../repr.js';
+
+type Size2 = number | readonly [number, number];
+
+/** Checks a size argument up front: one or two integers, each at least `min`. */
+function checkSize(value: Size2, name: string, layer: string, min: number): void {
+  const values = typeof value === 'number' ? [value] : [...value];
+  if (values.length < 1 || values.length > 2 || values.some((v) => !Number.isInteger(v) || v < min))
+    throw new RangeError(
+      `${layer}: ${name} must be ${min > 0 ? 'a positive' : 'a non-negative'} integer or a pair of them, got ${String(value)}`,
+    );
+}
+
+function checkPadding(kernel: Size2, padding: Size2, layer: string): void {
+  const k = typeof kernel === 'number' ? [kernel, kernel] : kernel;
+  const p = typeof padding === 'number' ? [padding, padding] : padding;
+  if (p.some((v, i) => v * 2 > k[i]!))
+    throw new RangeError(
+      `${layer}: pad should be at most half of effective kernel size, but got pad=${String(padding)} and kernel_size=${String(kernel)}`,
+    );
+}
+
+export interface MaxPool2dOptions {
+  /** Defaults to kernelSize. */
+  stride?: Size2 | null;
+  padding?: Size2;
+  dilation?: Size2;
+  returnIndices?: boolean;
+  ceilMode?: boolean;
+}
+
+export class MaxPool2d extends Module {
+  readonly stride: Size2;
+  readonly padding: Size2;
+  readonly dilation: Size2;
+  readonly returnIndices: boolean;
+  readonly ceilMode: boolean;
+
+  constructor(
+    readonly kernelSize: Size2,
+    options: MaxPool2dOptions = {},
+  ) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.dilation = options.dilation ?? 1;
+    this.returnIndices = options.returnIndices ?? false;
+    this.ceilMode = options.ceilMode ?? false;
+    checkSize(kernelSize, 'kernelSize', 'MaxPool2d', 1);
+    checkSize(this.stride, 'stride', 'MaxPool2d', 1);
+    checkSize(this.padding, 'padding', 'MaxPool2d', 0);
+    checkSize(this.dilation, 'dilation', 'MaxPool2d', 1);
+    checkPadding(kernelSize, this.padding, 'MaxPool2d');
+  }
+
+  #options() {
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      dilation: this.dilation,
+      ceilMode: this.ceilMode,
+    };
+  }
+
+  override forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, this.#options());
+  }
+
+  /** The values and the flat input-plane indices of each maximum (returnIndices). */
+  forwardWithIndices(x: Tensor): { values: Tensor; indices: Tensor } {
+    return maxPool2dWithIndices(x, this.kernelSize, this.#options());
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyInts(this.kernelSize)}, stride=${pyInts(this.stride)}, padding=${pyInts(this.padding)}, dilation=${pyInts(this.dilation)}, ceil_mode=${pyBool(this.ceilMode)}`;
+  }
+}
+
+export interface AvgPool2dOptions {
+  stride?: Size2 | null;
+  padding?: Size2;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+export class AvgPool2d extends Module {
+  readonly stride: Size2;
+  readonly padding: Size2;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(
+    readonly kernelSize: Size2,
+    options: AvgPool2dOptions = {},
+  ) {
+    super();
+    this.stride = options.stride ?? kernelSize;
+    this.padding = options.padding ?? 0;
+    this.ceilMode = options.ceilMode ?? false;
+    this.countIncludePad = options.countIncludePad ?? true;
+    this.divisorOverride = options.divisorOverride ?? null;
+    checkSize(kernelSize, 'kernelSize', 'AvgPool2d', 1);
+    checkSize(this.stride, 'stride', 'AvgPool2d', 1);
+    checkSize(this.padding, 'padding', 'AvgPool2d', 0);
+    checkPadding(kernelSize, this.padding, 'AvgPool2d');
+    if (this.divisorOverride === 0)
+      throw new RangeError('AvgPool2d: divisorOverride must not be zero');
+  }
+
+  override forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      ...(this.divisorOverride === null ? {} : { divisorOverride: this.divisorOverride }),
+    });
+  }
+
+  override extraRepr(): string {
+    return `kernel_size=${pyInts(this.kernelSize)}, stride=${pyInts(this.stride)}, padding=${pyInts(this.padding)}`;
+  }
+}
+
+type OutputSize = number | readonly [number | null, number | null];
+
+function outputSizeRepr(size: OutputSize): string {
+  if (typeof size === 'number') return String(size);
+  return `(${size.map((s) => (s === null ? 'None' : String(s))).join(', ')})`;
+}
+
+/** Average pooling to a fixed output size (null keeps that dim). */
+function checkOutputSize(size: OutputSize, layer: string): void {
+  const values = typeof size === 'number' ? [size] : [...size];
+  if (
+    values.length < 1 ||
+    values.length > 2 ||
+    values.some((v) => v !== null && (!Number.isInteger(v) || v < 1))
+  )
+    throw new RangeError(
+      `${layer}: outputSize must be positive integers (or null to keep a dim), got ${String(size)}`,
+    );
+}
+
+export class AdaptiveAvgPool2d extends Module {
+  constructor(readonly outputSize: OutputSize) {
+    super();
+    checkOutputSize(outputSize, 'AdaptiveAvgPool2d');
+  }
+
+  override forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${outputSizeRepr(this.outputSize)}`;
+  }
+}
+
+export class AdaptiveMaxPool2d extends Module {
+  constructor(readonly outputSize: OutputSize) {
+    super();
+    checkOutputSize(outputSize, 'AdaptiveMaxPool2d');
+  }
+
+  override forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
+  }
+
+  override extraRepr(): string {
+    return `output_size=${outputSizeRepr(this.outputSize)}`;
+  }
+}

@@ -1,0 +1,55 @@
+// Every layer against PyTorch: the reference script loads the same state dict into the torch
+// module, and records the output and the gradients of sum(output * projection) with respect
+// to the input and each parameter. Run on the CPU and on WebGPU.
+
+import { Tensor } from '@dl/tensor';
+import { describe, expect, it } from 'vitest';
+import { devices } from './devices.js';
+import { expectRecorded, fromRecorded, recordedState } from './helpers.js';
+import { factories } from './layers.cases.js';
+import { references } from './reference/values.js';
+
+const names = Object.keys(references.layers);
+
+describe('reference cases', () => {
+  it('has a factory for every case the script recorded, and no other', () => {
+    expect(Object.keys(factories).sort()).toEqual([...names].sort());
+  });
+});
+
+describe.each(devices)('layers on %s', (_, device) => {
+  it.each(names)('%s matches PyTorch (output, gradients, state)', async (name) => {
+    const reference = references.layers[name]!;
+    const module = factories[name]!();
+    module.loadStateDict(recordedState(reference.state));
+    module.to(device);
+    if (reference.stateAfter) module.train();
+    else module.eval();
+    const integerInput = name === 'Embedding';
+    const input = fromRecorded(reference.input, device, integerInput ? 'int32' : 'float32');
+    if (!integerInput) input.requiresGrad_(true);
+    const output = module.call(input);
+    if (!(output instanceof Tensor)) throw new Error(`${name} did not return a tensor`);
+    const out = output;
+    await expectRecorded(out, reference.output, `${name} output`);
+    out.mul(fromRecorded(reference.projection, device)).sum().backward();
+    if (reference.inputGrad)
+      await expectRecorded(input.grad, reference.inputGrad, `${name} input grad`);
+    const params = new Map(module.namedParameters());
+    // Parameters the output does not depend on have no gradient, in PyTorch and here.
+    for (const [key, p] of params) if (!(key in reference.grads)) expect(p.grad, key).toBeNull();
+    for (const [key, grad] of Object.entries(reference.grads))
+      await expectRecorded(params.get(key)!.grad, grad, `${name} grad of ${key}`);
+    if (reference.stateAfter) {
+      const state = module.stateDict();
+      for (const [key, value] of Object.entries(reference.stateAfter))
+        await expectRecorded(state.get(key), value, `${name} ${key} after training step`);
+    }
+  });
+});
+
+describe('printed forms', () => {
+  it.each(names)('%s prints like PyTorch', (name) => {
+    expect(factories[name]!().toString()).toBe(references.layers[name]!.repr);
+  });
+});

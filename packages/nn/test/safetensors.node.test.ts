@@ -1,0 +1,224 @@
+// safetensors: files written by the reference script (PyTorch state dicts laid out as the
+// reference writer lays them out) load into dl modules and are written back byte for byte;
+// bad files are clear errors; save() is atomic.
+
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Tensor, tensor } from '@dl/tensor';
+import { describe, expect, it } from 'vitest';
+import * as nn from '../src/node.js';
+import { devices } from './devices.js';
+import { expectRecorded, fromRecorded } from './helpers.js';
+import { references } from './reference/values.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+
+/** DESIGN.md's MNIST CNN, narrowed to 2 and 4 channels and 8 hidden units to keep the file small. */
+class DigitRecognizer extends nn.Module {
+  conv1 = new nn.Conv2d(1, 2, 3);
+  conv2 = new nn.Conv2d(2, 4, 3);
+  pool = new nn.MaxPool2d(2);
+  dropout1 = new nn.Dropout2d(0.25);
+  fc1 = new nn.Linear(4 * 12 * 12, 8);
+  dropout2 = new nn.Dropout(0.5);
+  fc2 = new nn.Linear(8, 10);
+  override forward(x: Tensor): Tensor {
+    x = nn.F.relu(this.conv1.forward(x));
+    x = this.pool.forward(nn.F.relu(this.conv2.forward(x)));
+    x = this.dropout1.forward(x).flatten(1);
+    x = this.dropout2.forward(nn.F.relu(this.fc1.forward(x)));
+    return nn.F.logSoftmax(this.fc2.forward(x), 1);
+  }
+}
+
+const mlp = () =>
+  new nn.Sequential(
+    new nn.Linear(6, 8),
+    new nn.BatchNorm1d(8),
+    new nn.ReLU(),
+    new nn.Dropout(0.5),
+    new nn.Linear(8, 3),
+  );
+
+/** Safetensors bytes from a header object and raw data, as a test builds them by hand. */
+function handBuilt(header: unknown, data: Uint8Array, headerLength?: number): Uint8Array {
+  const text = new TextEncoder().encode(JSON.stringify(header));
+  const out = new Uint8Array(8 + text.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(headerLength ?? text.length), true);
+  out.set(text, 8);
+  out.set(data, 8 + text.length);
+  return out;
+}
+
+describe('a PyTorch state dict in safetensors', () => {
+  it('loads into the matching dl module and is written back byte for byte', async () => {
+    const bytes = new Uint8Array(await readFile(join(fixtures, 'small-cnn.safetensors')));
+    const model = new DigitRecognizer();
+    expect(model.toString()).toBe(references.safetensors.smallCnnRepr);
+    const loaded = await nn.load(join(fixtures, 'small-cnn.safetensors'));
+    expect(model.loadStateDict(loaded)).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(await nn.toBytes(model.stateDict())).toEqual(bytes);
+  });
+
+  it.each(devices)("gives PyTorch's output on %s", async (_, device) => {
+    const model = new DigitRecognizer();
+    model.loadStateDict(await nn.load(join(fixtures, 'small-cnn.safetensors')));
+    model.to(device).eval();
+    const out = model.call(fromRecorded(references.safetensors.smallCnnInput, device));
+    await expectRecorded(out, references.safetensors.smallCnnOutput, 'small CNN output');
+    // Saving reads the tensors back from the device.
+    const bytes = new Uint8Array(await readFile(join(fixtures, 'small-cnn.safetensors')));
+    expect(await nn.toBytes(model.stateDict())).toEqual(bytes);
+  });
+
+  it('reads I64 buffers (num_batches_tracked) as int32, and the metadata', async () => {
+    const bytes = new Uint8Array(await readFile(join(fixtures, 'mlp-batchnorm.safetensors')));
+    expect(nn.metadataOf(bytes)).toEqual({ format: 'pt' });
+    const state = nn.fromBytes(bytes);
+    expect(state.get('1.num_batches_tracked')!.dtype).toBe('int32');
+    expect(state.get('1.num_batches_tracked')!.itemSync()).toBe(7);
+    const model = mlp();
+    model.loadStateDict(state);
+    await expectRecorded(
+      model.stateDict().get('1.running_var'),
+      references.mlp.state['1.running_var']!,
+      'running_var',
+    );
+  });
+});
+
+describe('fromBytes', () => {
+  const f32 = new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer);
+  const entry = { dtype: 'F32', shape: [2, 2], data_offsets: [0, 16] };
+
+  it('reads hand-built bytes, including F16, BF16, F64, I32 and BOOL', () => {
+    const f16 = new Uint8Array(new Uint16Array([0x3c00, 0xc000, 0x3800]).buffer);
+    const bf16 = new Uint8Array(new Uint16Array([0x3f80, 0xc040]).buffer);
+    const data = new Uint8Array([...f32, ...f16, ...bf16, 1, 0, 1]);
+    const state = nn.fromBytes(
+      handBuilt(
+        {
+          a: entry,
+          h: { dtype: 'F16', shape: [3], data_offsets: [16, 22] },
+          b: { dtype: 'BF16', shape: [2], data_offsets: [22, 26] },
+          m: { dtype: 'BOOL', shape: [3], data_offsets: [26, 29] },
+        },
+        data,
+      ),
+    );
+    expect(state.get('a')!.toArraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(Array.from(state.get('h')!.dataSync())).toEqual([1, -2, 0.5]);
+    expect(Array.from(state.get('b')!.dataSync())).toEqual([1, -3]);
+    expect(state.get('m')!.toArraySync()).toEqual([true, false, true]);
+  });
+
+  it('round-trips float64, int32 and bool tensors', () => {
+    const state = new Map<string, Tensor>([
+      ['x', tensor([1.5, -2.25], { dtype: 'float64' })],
+      ['n', tensor([[1, -7]], { dtype: 'int32' })],
+      ['flag', tensor([true, false])],
+    ]);
+    return nn.toBytes(state).then((bytes) => {
+      const back = nn.fromBytes(bytes);
+      for (const [key, t] of state) {
+        expect(back.get(key)!.dtype).toBe(t.dtype);
+        expect(back.get(key)!.toArraySync()).toEqual(t.toArraySync());
+      }
+    });
+  });
+
+  it('names a bad header, a truncated file and an unsupported dtype, and loads nothing', async () => {
+    const model = new nn.Linear(2, 2);
+    const before = Array.from(model.weight.dataSync());
+    const cases: [Uint8Array, RegExp][] = [
+      [new Uint8Array([1, 2, 3]), /too short \(3 bytes\)/],
+      [handBuilt({ a: entry }, f32, 5000), /header length 5000 runs past the end.*truncated/],
+      [
+        (() => {
+          const b = handBuilt({ a: entry }, f32);
+          b[9] = 0x7b; // '{{' is not JSON
+          return b;
+        })(),
+        /the header is not valid UTF-8 JSON/,
+      ],
+      [
+        handBuilt({ a: entry }, f32.subarray(0, 12)),
+        /tensor "a" ends at byte 16 of the data, which has only 12 bytes: the file is truncated/,
+      ],
+      [handBuilt({ a: { ...entry, dtype: 'Q8' } }, f32), /tensor "a" has the unknown dtype "Q8"/],
+      [handBuilt({ a: { ...entry, dtype: 'constructor' } }, f32), /unknown dtype "constructor"/],
+      [
+        handBuilt({ a: entry }, new Uint8Array(20)),
+        /cover 16 bytes but the data holds 20: the file has trailing bytes/,
+      ],
+      [
+        handBuilt({ a: entry, b: { ...entry, data_offsets: [8, 24] } }, new Uint8Array(32)),
+        /tensor "b" starts at byte 8 of the data, expected 16/,
+      ],
+      [
+        handBuilt({ a: { ...entry, dtype: 'U32' } }, f32),
+        /tensor "a" has dtype U32, which dl cannot load/,
+      ],
+      [
+        handBuilt({ a: { ...entry, shape: [2, 3] } }, f32),
+        /needs 24 bytes but its data_offsets \[0, 16\] span 16/,
+      ],
+      [
+        handBuilt(
+          { a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } },
+          new Uint8Array(new BigInt64Array([2n ** 40n]).buffer),
+        ),
+        /holds 1099511627776, which does not fit dl's int32/,
+      ],
+    ];
+    for (const [bytes, message] of cases) {
+      expect(() => model.loadStateDict(nn.fromBytes(bytes))).toThrow(message);
+      expect(Array.from(model.weight.dataSync())).toEqual(before);
+    }
+  });
+});
+
+describe('save and load', () => {
+  it('writes a file load() reads back', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const model = mlp();
+    await nn.save(model.stateDict(), join(folder, 'model.safetensors'), { epoch: '3' });
+    const copy = mlp();
+    copy.loadStateDict(await nn.load(join(folder, 'model.safetensors')));
+    for (const [key, value] of model.stateDict())
+      expect(copy.stateDict().get(key)!.toArraySync(), key).toEqual(value.toArraySync());
+    expect(
+      nn.metadataOf(new Uint8Array(await readFile(join(folder, 'model.safetensors')))),
+    ).toEqual({ epoch: '3' });
+    expect(await readdir(folder)).toEqual(['model.safetensors']);
+  });
+
+  it('a save that fails part way leaves the previous file intact and no temporary file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const path = join(folder, 'model.safetensors');
+    await writeFile(path, 'previous checkpoint');
+    // The second tensor in file order cannot be read: the header and first tensor are written first.
+    const broken = tensor([1, 2], { dtype: 'float32' });
+    broken.dispose();
+    const state = new Map<string, Tensor>([
+      ['a', tensor([1, 2], { dtype: 'float32' })],
+      ['b', broken],
+    ]);
+    await expect(nn.save(state, path)).rejects.toThrow(/disposed/);
+    expect(await readFile(path, 'utf8')).toBe('previous checkpoint');
+    expect(await readdir(folder)).toEqual(['model.safetensors']);
+  });
+
+  it('load() names the file in its errors', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const path = join(folder, 'bad.safetensors');
+    await writeFile(path, new Uint8Array([9, 0, 0]));
+    await expect(nn.load(path)).rejects.toThrow(
+      `${path}: safetensors: the data is too short (3 bytes)`,
+    );
+  });
+});
