@@ -112,7 +112,6 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
       urls: options.urls,
     });
     const { download: _download, urls: _urls, ...rest } = options;
-    // biome-ignore lint/complexity/noThisInStatic: constructs the subclass create() was called on
     return new this<T, L>({ ...rest, data });
   }
 
