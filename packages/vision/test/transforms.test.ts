@@ -65,6 +65,35 @@ describe('toTensor and normalize', () => {
     },
   );
 
+  it('compose fuses toTensor and normalize into one pass with the same values', () => {
+    const rgb: RawImage = {
+      data: Uint8Array.from([0, 51, 255, 102, 153, 204]),
+      height: 1,
+      width: 2,
+      channels: 3,
+    };
+    const mean = [0.5, 0.25, 0.125];
+    const std = [0.5, 0.75, 2];
+    const fused = transforms.compose([transforms.toTensor(), transforms.normalize(mean, std)])(rgb);
+    expect(fused.shape).toEqual([3, 1, 2]);
+    // CHW order: channel 0 holds pixels 0 and 102, channel 1 51 and 153, channel 2 255 and 204;
+    // each value is fround(fround(p / 255) - mean) / std in float32.
+    const expected = [0, 102, 51, 153, 255, 204].map((p, k) => {
+      const c = Math.floor(k / 2);
+      return Math.fround(
+        Math.fround(Math.fround(p / 255) - Math.fround(mean[c]!)) / Math.fround(std[c]!),
+      );
+    });
+    expect(Array.from(fused.dataSync())).toEqual(expected);
+    // Pixel 255 in channel 2: (1 - 0.125) / 2 = 0.4375 exactly.
+    expect(fused.dataSync()[4]).toBe(0.4375);
+    // A tensor input skips the fused path and goes through both transforms: (3 - 1) / 2.
+    const passed = transforms.compose([transforms.toTensor(), transforms.normalize([1], [2])])(
+      tensor([[[3]]], { dtype: 'float32' }),
+    );
+    expect(Array.from(passed.dataSync())).toEqual([1]);
+  });
+
   it('normalize validates its arguments', () => {
     expect(() => transforms.normalize([0.5], [0])).toThrow(
       'normalize: std[0] is 0, which would divide by zero',

@@ -19,13 +19,68 @@ export type ImageTransform = <X extends ImageLike>(input: X) => X;
 export function compose<O = Tensor, I = RawImage>(
   transforms: readonly ((input: never) => unknown)[],
 ): Transform<I, O> {
-  const chain = [...transforms];
+  const chain = fuse([...transforms]);
   return (input: I): O => {
     let value: unknown = input;
     // Each function gets what the previous one returned; the chain's types are the caller's.
     for (const transform of chain) value = (transform as (input: unknown) => unknown)(value);
     return value as O;
   };
+}
+
+/** Transforms compose() may fuse: toTensor followed by normalize becomes one pass. */
+const fusable = new WeakMap<object, { mean: number[]; std: number[] } | 'toTensor'>();
+
+/**
+ * toTensor then normalize, in one pass over the pixels and one tensor instead of two: the
+ * same float32 values (p / 255, then (v - mean) / std, each rounded to float32), at about
+ * half the cost per MNIST image, which is most of what a DataLoader epoch spends.
+ */
+function fuse(chain: ((input: never) => unknown)[]): ((input: never) => unknown)[] {
+  const out: ((input: never) => unknown)[] = [];
+  for (let i = 0; i < chain.length; i++) {
+    const next = chain[i + 1];
+    const stats = next ? fusable.get(next) : undefined;
+    if (fusable.get(chain[i]!) === 'toTensor' && next && stats && stats !== 'toTensor') {
+      const separate = (input: RawImage | Tensor) => next(toTensorOnce(input) as never);
+      out.push((input: RawImage | Tensor) =>
+        isRawImage(input) ? normalizedTensor(input, stats.mean, stats.std) : separate(input),
+      );
+      i++;
+    } else {
+      out.push(chain[i]!);
+    }
+  }
+  return out;
+}
+
+function toTensorOnce(input: RawImage | Tensor): Tensor {
+  if (input instanceof Tensor) return input;
+  if (!isRawImage(input))
+    throw new Error(`toTensor: expected a RawImage (uint8 HWC) or a tensor, got ${typeof input}`);
+  return imageToTensor(input);
+}
+
+function normalizedTensor(
+  image: RawImage,
+  mean: readonly number[],
+  std: readonly number[],
+): Tensor {
+  const { data, height, width, channels } = image;
+  if (mean.length !== 1 && mean.length !== channels)
+    throw new Error(
+      `normalize: ${mean.length} means and stds for a tensor of ${channels} channels`,
+    );
+  const plane = height * width;
+  const out = new Float32Array(plane * channels);
+  for (let c = 0; c < channels; c++) {
+    const m = mean[mean.length === 1 ? 0 : c]!;
+    const s = std[std.length === 1 ? 0 : c]!;
+    for (let i = 0; i < plane; i++) {
+      out[c * plane + i] = Math.fround(Math.fround(data[i * channels + c]! / 255) - m) / s;
+    }
+  }
+  return tensor(out).reshape(channels, height, width);
 }
 
 /** A user function as a transform (torchvision's Lambda). */
@@ -35,12 +90,9 @@ export function lambda<I, O>(fn: (input: I) => O): Transform<I, O> {
 
 /** RawImage (uint8 HWC) to a float32 [C, H, W] tensor in [0, 1]; tensors pass through. */
 export function toTensor(): Transform<RawImage | Tensor, Tensor> {
-  return (input) => {
-    if (input instanceof Tensor) return input;
-    if (!isRawImage(input))
-      throw new Error(`toTensor: expected a RawImage (uint8 HWC) or a tensor, got ${typeof input}`);
-    return imageToTensor(input);
-  };
+  const transform = (input: RawImage | Tensor) => toTensorOnce(input);
+  fusable.set(transform, 'toTensor');
+  return transform;
 }
 
 /**
@@ -61,7 +113,7 @@ export function normalize(
   std32.forEach((s, c) => {
     if (s === 0) throw new RangeError(`normalize: std[${c}] is 0, which would divide by zero`);
   });
-  return (x) => {
+  const transform = (x: Tensor): Tensor => {
     if (!(x instanceof Tensor) || x.ndim < 3)
       throw new Error(
         `normalize: expected a float tensor [..., C, H, W], got ${x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : typeof x}`,
@@ -91,6 +143,8 @@ export function normalize(
     const s = tensor(std32, { dtype: x.dtype, device: x.device }).reshape(shape);
     return x.sub(m).div(s);
   };
+  fusable.set(transform, { mean: mean32, std: std32 });
+  return transform;
 }
 
 function uniform(generator: Generator, low: number, high: number): number {
