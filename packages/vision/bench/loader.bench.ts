@@ -7,16 +7,7 @@
 //   pnpm --filter @dl/vision bench
 
 import { DataLoader } from '@dl/data';
-import {
-  type Backend,
-  conv2d,
-  logSoftmax,
-  manualSeed,
-  maxPool2d,
-  randn,
-  type Tensor,
-  tensor,
-} from '@dl/tensor';
+import { type Backend, conv2d, logSoftmax, manualSeed, maxPool2d, randn, tensor } from '@dl/tensor';
 import { webgpu } from '@dl/webgpu';
 import { MNIST, transforms } from '../src/index.node.ts';
 
@@ -25,7 +16,11 @@ const batchSize = 64;
 async function loaderRate(prefetch: number, limitBatches = Infinity): Promise<number> {
   manualSeed(0);
   const tf = transforms.compose([transforms.toTensor(), transforms.normalize([0.1307], [0.3081])]);
-  const loader = new DataLoader(new MNIST({ train: true, transform: tf }), { batchSize, shuffle: true, prefetch });
+  const loader = new DataLoader(new MNIST({ train: true, transform: tf }), {
+    batchSize,
+    shuffle: true,
+    prefetch,
+  });
   let images = 0;
   let batches = 0;
   const start = performance.now();
@@ -44,7 +39,10 @@ async function augmentedRate(): Promise<number> {
     transforms.toTensor(),
     transforms.normalize([0.1307], [0.3081]),
   ]);
-  const loader = new DataLoader(new MNIST({ train: true, transform: tf }), { batchSize, shuffle: true });
+  const loader = new DataLoader(new MNIST({ train: true, transform: tf }), {
+    batchSize,
+    shuffle: true,
+  });
   let images = 0;
   let batches = 0;
   const start = performance.now();
@@ -53,6 +51,33 @@ async function augmentedRate(): Promise<number> {
     if (++batches >= 100) break;
   }
   return images / ((performance.now() - start) / 1000);
+}
+
+/**
+ * A consumer that waits `waitMs` after each batch (a stand-in for a training step that
+ * waits on the GPU): images/s, and how long per batch it waited for the loader. With
+ * prefetch the next batches load during the wait, so that second number drops to ~0.
+ */
+async function overlapped(
+  prefetch: number,
+  waitMs: number,
+  batches: number,
+): Promise<[number, number]> {
+  const tf = transforms.compose([transforms.toTensor(), transforms.normalize([0.1307], [0.3081])]);
+  const loader = new DataLoader(new MNIST({ train: true, transform: tf }), { batchSize, prefetch });
+  let images = 0;
+  let count = 0;
+  let waitingForData = 0;
+  const start = performance.now();
+  let asked = performance.now();
+  for await (const [x] of loader) {
+    waitingForData += performance.now() - asked;
+    images += x.shape[0]!;
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    if (++count >= batches) break;
+    asked = performance.now();
+  }
+  return [images / ((performance.now() - start) / 1000), waitingForData / count];
 }
 
 /** Seconds per training step (forward, loss, backward, SGD update) of the MNIST CNN. */
@@ -69,7 +94,10 @@ async function stepSeconds(device: Backend | 'cpu', steps: number): Promise<numb
   const b4 = param(10);
   const params = [w1, b1, w2, b2, w3, b3, w4, b4];
   const x = randn([batchSize, 1, 28, 28], { device });
-  const y = tensor(Int32Array.from({ length: batchSize }, (_, i) => i % 10), { device }).reshape(batchSize, 1);
+  const y = tensor(
+    Int32Array.from({ length: batchSize }, (_, i) => i % 10),
+    { device },
+  ).reshape(batchSize, 1);
   const step = async () => {
     let h = conv2d(x, w1, b1).relu();
     h = maxPool2d(conv2d(h, w2, b2).relu(), 2).flatten(1);
@@ -93,8 +121,21 @@ const rows: string[][] = [];
 const fmt = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const epoch = await loaderRate(2);
 rows.push(['DataLoader, toTensor+normalize, prefetch 2 (one epoch)', `${fmt(epoch)} images/s`]);
-rows.push(['DataLoader, toTensor+normalize, prefetch 0 (one epoch)', `${fmt(await loaderRate(0))} images/s`]);
-rows.push(['DataLoader, + randomCrop(pad 2) + randomRotation(10), 100 batches', `${fmt(await augmentedRate())} images/s`]);
+rows.push([
+  'DataLoader, toTensor+normalize, prefetch 0 (one epoch)',
+  `${fmt(await loaderRate(0))} images/s`,
+]);
+for (const prefetch of [0, 2]) {
+  const [rate, waiting] = await overlapped(prefetch, 4, 200);
+  rows.push([
+    `DataLoader + a 4 ms wait per batch, prefetch ${prefetch} (200 batches)`,
+    `${fmt(rate)} images/s, ${waiting.toFixed(2)} ms/batch spent waiting for data`,
+  ]);
+}
+rows.push([
+  'DataLoader, + randomCrop(pad 2) + randomRotation(10), 100 batches',
+  `${fmt(await augmentedRate())} images/s`,
+]);
 const devices: [string, Backend | 'cpu'][] = [['cpu', 'cpu']];
 try {
   devices.push(['webgpu', await webgpu()]);

@@ -1,9 +1,23 @@
 // Image operations with torchvision.transforms.functional's semantics, on RawImages and on
 // tensors [..., H, W] of any device (batches included: every leading dimension is carried
-// along). Built from tensor ops, so they run wherever the tensor lives.
+// along). RawImages and float32 CPU tensors take the host path (host.ts, one pass over the
+// pixels); other tensors are transformed with tensor ops, so they stay on their device.
 
 import { interpolate, pad as padTensor, type Tensor, tensor, where } from '@dl/tensor';
 import { type ImageLike, imageSize, onTensor } from './convert.js';
+import { blend, gather, onHost, onPlanes, resizePlanes } from './host.js';
+
+/** For each output pixel (y, x), the flat input index `source(y, x)` returns (-1: outside). */
+function indexMap(
+  height: number,
+  width: number,
+  source: (y: number, x: number) => number,
+): Int32Array {
+  const index = new Int32Array(height * width);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) index[y * width + x] = source(y, x);
+  return index;
+}
 
 export type PaddingMode = 'constant' | 'edge' | 'reflect';
 export type Interpolation = 'nearest' | 'bilinear';
@@ -28,11 +42,35 @@ export function paddingOf(
 
 /** Flips left to right. */
 export function hflip<X extends ImageLike>(input: X): X {
+  if (onHost(input)) {
+    const [h, w] = imageSize(input);
+    return onPlanes(input, (p) =>
+      gather(
+        p,
+        indexMap(h, w, (y, x) => y * w + (w - 1 - x)),
+        h,
+        w,
+        0,
+      ),
+    );
+  }
   return onTensor(input, 'hflip', (x) => x.flip(-1));
 }
 
 /** Flips top to bottom. */
 export function vflip<X extends ImageLike>(input: X): X {
+  if (onHost(input)) {
+    const [h, w] = imageSize(input);
+    return onPlanes(input, (p) =>
+      gather(
+        p,
+        indexMap(h, w, (y, x) => (h - 1 - y) * w + x),
+        h,
+        w,
+        0,
+      ),
+    );
+  }
   return onTensor(input, 'vflip', (x) => x.flip(-2));
 }
 
@@ -49,12 +87,33 @@ export function pad<X extends ImageLike>(
     throw new RangeError(
       `pad: paddingMode should be 'constant', 'edge' or 'reflect', got '${mode}'`,
     );
+  const [h, w] = imageSize(input);
+  if (mode === 'reflect' && (Math.max(left, right) >= w || Math.max(top, bottom) >= h)) {
+    throw new RangeError(
+      `pad: reflect padding [${left}, ${top}, ${right}, ${bottom}] must be smaller than the image (${h}x${w}) on each side`,
+    );
+  }
+  if (onHost(input)) {
+    const place = (i: number, n: number): number => {
+      if (i >= 0 && i < n) return i;
+      if (mode === 'constant') return -1;
+      if (mode === 'edge') return i < 0 ? 0 : n - 1;
+      return i < 0 ? -i : 2 * (n - 1) - i;
+    };
+    const outH = h + top + bottom;
+    const outW = w + left + right;
+    const index = indexMap(outH, outW, (y, x) => {
+      const sy = place(y - top, h);
+      const sx = place(x - left, w);
+      return sy < 0 || sx < 0 ? -1 : sy * w + sx;
+    });
+    return onPlanes(input, (p) => gather(p, index, outH, outW, options.fill ?? 0));
+  }
   return onTensor(input, 'pad', (x) => {
     if (mode === 'constant')
       return padTensor(x, [left, right, top, bottom], 'constant', options.fill ?? 0);
     // The tensor op's reflect and replicate modes want a batch and channel dimension.
     const lead = x.shape.slice(0, -2);
-    const [h, w] = imageSize(x);
     const batched = x.reshape(1, -1, h, w);
     const out = padTensor(batched, [left, right, top, bottom], tensorMode[mode]);
     return out.reshape([...lead, h + top + bottom, w + left + right]);
@@ -73,6 +132,15 @@ export function crop<X extends ImageLike>(
     throw new RangeError(
       `crop: top, left must be integers and height, width positive integers, got ${top}, ${left}, ${height}, ${width}`,
     );
+  if (onHost(input)) {
+    const [h, w] = imageSize(input);
+    const index = indexMap(height, width, (y, x) => {
+      const sy = y + top;
+      const sx = x + left;
+      return sy < 0 || sy >= h || sx < 0 || sx >= w ? -1 : sy * w + sx;
+    });
+    return onPlanes(input, (p) => gather(p, index, height, width, 0));
+  }
   return onTensor(input, 'crop', (x) => {
     const [h, w] = imageSize(x);
     // Negative padding crops; positive padding adds the zeros outside the image.
@@ -123,6 +191,9 @@ export function resize<X extends ImageLike>(
   if (!target.every((v) => Number.isInteger(v) && v > 0))
     throw new RangeError(`resize: size must be positive integers, got [${target.join(', ')}]`);
   const mode = options.interpolation ?? 'bilinear';
+  if (mode !== 'nearest' && mode !== 'bilinear')
+    throw new RangeError(`resize: interpolation should be 'nearest' or 'bilinear', got '${mode}'`);
+  if (onHost(input)) return onPlanes(input, (p) => resizePlanes(p, target[0], target[1], mode));
   return onTensor(input, 'resize', (x) => {
     const lead = x.shape.slice(0, -2);
     const out = interpolate(
@@ -209,57 +280,70 @@ export function affine<X extends ImageLike>(input: X, options: AffineOptions = {
       sourceY[i * w + j] = m[3]! * x + m[4]! * y + m[5]! + (h - 1) / 2;
     }
   }
+  if (interpolation === 'nearest') {
+    const index = new Int32Array(n).fill(-1);
+    for (let k = 0; k < n; k++) {
+      const sx = roundHalfEven(sourceX[k]!);
+      const sy = roundHalfEven(sourceY[k]!);
+      if (sx >= 0 && sx < w && sy >= 0 && sy < h) index[k] = sy * w + sx;
+    }
+    if (onHost(input)) return onPlanes(input, (p) => gather(p, index, h, w, fill));
+    return onTensor(input, 'affine', (x) => {
+      const lead = x.shape.slice(0, -2);
+      const device = x.device;
+      const inside = tensor(
+        index.map((i) => (i < 0 ? 0 : 1)),
+        { dtype: 'bool', device },
+      );
+      const safe = tensor(
+        index.map((i) => Math.max(i, 0)),
+        { device },
+      );
+      const gathered = x.reshape([...lead, n]).indexSelect(-1, safe);
+      return where(inside, gathered, fill).reshape([...lead, h, w]);
+    });
+  }
+  // Bilinear: four neighbours, each weighted 0 when outside the image (zero padding);
+  // then torchvision's fill rule out * mask + (1 - mask) * fill, mask being the sampled ones.
+  const corners = [0, 1, 2, 3].map(() => ({
+    index: new Int32Array(n),
+    weight: new Float32Array(n),
+  }));
+  const coverage = new Float32Array(n);
+  for (let k = 0; k < n; k++) {
+    const x0 = Math.floor(sourceX[k]!);
+    const y0 = Math.floor(sourceY[k]!);
+    const fx = sourceX[k]! - x0;
+    const fy = sourceY[k]! - y0;
+    const around = [
+      [x0, y0, (1 - fx) * (1 - fy)],
+      [x0 + 1, y0, fx * (1 - fy)],
+      [x0, y0 + 1, (1 - fx) * fy],
+      [x0 + 1, y0 + 1, fx * fy],
+    ] as const;
+    for (const [c, [cx, cy, weight]] of around.entries()) {
+      if (cx >= 0 && cx < w && cy >= 0 && cy < h) {
+        corners[c]!.index[k] = cy * w + cx;
+        corners[c]!.weight[k] = weight;
+        coverage[k]! += weight;
+      }
+    }
+  }
+  if (onHost(input)) return onPlanes(input, (p) => blend(p, corners, coverage, fill));
   return onTensor(input, 'affine', (x) => {
     const lead = x.shape.slice(0, -2);
     const flat = x.reshape([...lead, n]);
     const device = x.device;
-    const gather = (index: Int32Array) => flat.indexSelect(-1, tensor(index, { device }));
-    if (interpolation === 'nearest') {
-      const index = new Int32Array(n);
-      const inside = new Uint8Array(n);
-      for (let k = 0; k < n; k++) {
-        const sx = roundHalfEven(sourceX[k]!);
-        const sy = roundHalfEven(sourceY[k]!);
-        if (sx >= 0 && sx < w && sy >= 0 && sy < h) {
-          index[k] = sy * w + sx;
-          inside[k] = 1;
-        }
-      }
-      const mask = tensor(inside, { dtype: 'bool', device });
-      return where(mask, gather(index), fill).reshape([...lead, h, w]);
-    }
-    // Bilinear: four neighbours, each weighted 0 when outside the image (zero padding);
-    // then torchvision's fill rule out * mask + (1 - mask) * fill, mask being the sampled ones.
-    const corners = [0, 1, 2, 3].map(() => ({
-      index: new Int32Array(n),
-      weight: new Float32Array(n),
-    }));
-    const coverage = new Float32Array(n);
-    for (let k = 0; k < n; k++) {
-      const x0 = Math.floor(sourceX[k]!);
-      const y0 = Math.floor(sourceY[k]!);
-      const fx = sourceX[k]! - x0;
-      const fy = sourceY[k]! - y0;
-      const around = [
-        [x0, y0, (1 - fx) * (1 - fy)],
-        [x0 + 1, y0, fx * (1 - fy)],
-        [x0, y0 + 1, (1 - fx) * fy],
-        [x0 + 1, y0 + 1, fx * fy],
-      ] as const;
-      around.forEach(([cx, cy, weight], c) => {
-        if (cx >= 0 && cx < w && cy >= 0 && cy < h) {
-          corners[c]!.index[k] = cy * w + cx;
-          corners[c]!.weight[k] = weight;
-          coverage[k]! += weight;
-        }
-      });
-    }
-    let out: Tensor = corners
-      .map(({ index, weight }) => gather(index).mul(tensor(weight, { device })))
+    const sum: Tensor = corners
+      .map(({ index, weight }) =>
+        flat.indexSelect(-1, tensor(index, { device })).mul(tensor(weight, { device })),
+      )
       .reduce((a, b) => a.add(b));
     const mask = tensor(coverage, { device });
-    out = out.mul(mask).add(mask.neg().add(1).mul(fill));
-    return out.reshape([...lead, h, w]);
+    return sum
+      .mul(mask)
+      .add(mask.neg().add(1).mul(fill))
+      .reshape([...lead, h, w]);
   });
 }
 
