@@ -117,7 +117,7 @@ async function stepSeconds(device: Backend | 'cpu', steps: number): Promise<numb
   return (performance.now() - start) / 1000 / steps;
 }
 
-const rows: string[][] = [];
+const rows: [string, string][] = [];
 const fmt = (v: number) => v.toLocaleString('en-US', { maximumFractionDigits: 0 });
 const epoch = await loaderRate(2);
 rows.push(['DataLoader, toTensor+normalize, prefetch 2 (one epoch)', `${fmt(epoch)} images/s`]);
@@ -150,5 +150,5 @@ for (const [name, device] of devices) {
     `${(seconds * 1000).toFixed(0)} ms/step = ${fmt(rate)} images/s; loader is ${(epoch / rate).toFixed(1)}x faster`,
   ]);
 }
-const width = Math.max(...rows.map((r) => r[0]!.length));
+const width = Math.max(...rows.map(([what]) => what.length));
 for (const [what, value] of rows) console.log(`${what.padEnd(width)}  ${value}`);

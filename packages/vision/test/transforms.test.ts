@@ -88,9 +88,10 @@ describe('toTensor and normalize', () => {
     // Pixel 255 in channel 2: (1 - 0.125) / 2 = 0.4375 exactly.
     expect(fused.dataSync()[4]).toBe(0.4375);
     // A tensor input skips the fused path and goes through both transforms: (3 - 1) / 2.
-    const passed = transforms.compose([transforms.toTensor(), transforms.normalize([1], [2])])(
-      tensor([[[3]]], { dtype: 'float32' }),
-    );
+    const passed = transforms.compose<Tensor, Tensor>([
+      transforms.toTensor(),
+      transforms.normalize([1], [2]),
+    ])(tensor([[[3]]], { dtype: 'float32' }));
     expect(Array.from(passed.dataSync())).toEqual([1]);
   });
 
