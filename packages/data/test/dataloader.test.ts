@@ -9,6 +9,7 @@ import {
   Dataset,
   IterableDataset,
   SequentialSampler,
+  TensorDataset,
 } from '../src/index.ts';
 
 /** Sample i is the number i. */
@@ -86,6 +87,25 @@ describe('DataLoader order and batching', () => {
     expect(Array.from(labels.dataSync())).toEqual([0, 1, 2]);
     expect(second![0].shape).toEqual([2, 1, 2, 2]);
     expect(Array.from(second![1].dataSync())).toEqual([3, 4]);
+  });
+
+  it('batches a TensorDataset into row blocks', async () => {
+    const x = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    const y = tensor([0.5, 1.5, 2.5]);
+    const [first, second] = await collect(
+      new DataLoader(new TensorDataset(x, y), { batchSize: 2 }),
+    );
+    expect(first![0]!.toArraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(first![0]!.dtype).toBe('int32');
+    expect(Array.from(first![1]!.dataSync())).toEqual([0.5, 1.5]);
+    expect(second![0]!.toArraySync()).toEqual([[5, 6]]);
   });
 
   it('collates objects, nested arrays, non-integer numbers and strings', async () => {
