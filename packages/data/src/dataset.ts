@@ -17,9 +17,17 @@ export abstract class IterableDataset<T> implements AsyncIterable<T> {
   abstract [Symbol.asyncIterator](): AsyncIterator<T>;
 }
 
-/** Whether `dataset` is map-style (has a length and getItem). */
+/**
+ * Whether `dataset` is map-style: a Dataset, or any object with a numeric length and a
+ * getItem method (duck-typed, as PyTorch accepts any object with __getitem__ and __len__).
+ */
 export function isMapDataset<T>(dataset: Dataset<T> | IterableDataset<T>): dataset is Dataset<T> {
-  return dataset instanceof Dataset;
+  if (dataset instanceof Dataset) return true;
+  if (dataset instanceof IterableDataset) return false;
+  return (
+    typeof Reflect.get(dataset, 'getItem') === 'function' &&
+    typeof Reflect.get(dataset, 'length') === 'number'
+  );
 }
 
 export function checkIndex(index: number, length: number, what: string): void {

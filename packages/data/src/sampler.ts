@@ -139,22 +139,36 @@ export class WeightedRandomSampler implements Sampler {
 
   *[Symbol.iterator](): Iterator<number> {
     const generator = this.generator ?? globalGenerator();
-    const weights = [...this.weights];
-    for (let n = 0; n < this.numSamples; n++) {
-      // Cumulative sums are recomputed when drawing without replacement removes a weight.
+    const weights = this.weights;
+    if (this.replacement) {
+      // Inverse-CDF sampling: cumulative sums once, then a binary search per draw.
+      const cumulative = new Float64Array(weights.length);
       let total = 0;
-      for (const w of weights) total += w;
-      let target = generator.nextDouble() * total;
-      let chosen = weights.length - 1;
-      for (let i = 0; i < weights.length; i++) {
-        if (weights[i]! === 0) continue;
-        chosen = i;
-        target -= weights[i]!;
-        if (target < 0) break;
+      weights.forEach((w, i) => {
+        total += w;
+        cumulative[i] = total;
+      });
+      for (let n = 0; n < this.numSamples; n++) {
+        const target = generator.nextDouble() * total;
+        let low = 0;
+        let high = weights.length - 1;
+        while (low < high) {
+          const mid = (low + high) >> 1;
+          if (cumulative[mid]! > target) high = mid;
+          else low = mid + 1;
+        }
+        yield low;
       }
-      if (!this.replacement) weights[chosen] = 0;
-      yield chosen;
+      return;
     }
+    // Without replacement: Efraimidis-Spirakis keys u^(1/w); the numSamples largest give the
+    // same distribution as drawing one at a time and removing each pick, in O(n log n).
+    const keys = weights.map((w, i) => ({
+      i,
+      key: w > 0 ? Math.log(generator.nextDouble() || Number.MIN_VALUE) / w : -Infinity,
+    }));
+    keys.sort((a, b) => b.key - a.key);
+    for (let n = 0; n < this.numSamples; n++) yield keys[n]!.i;
   }
 }
 

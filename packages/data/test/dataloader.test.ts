@@ -321,3 +321,11 @@ describe('DataLoader errors', () => {
     );
   });
 });
+
+describe('DataLoader over duck-typed datasets', () => {
+  it('accepts any object with length and getItem', async () => {
+    const squares = { length: 3, getItem: (i: number) => i * i };
+    const batches = await collect(new DataLoader(squares, { batchSize: 3 }));
+    expect(Array.from(batches[0]!.dataSync())).toEqual([0, 1, 4]);
+  });
+});

@@ -147,3 +147,20 @@ describe('samplers', () => {
     expect(() => new WeightedRandomSampler([1, -1], 2)).toThrow('weights[1] is -1');
   });
 });
+
+describe('WeightedRandomSampler at scale', () => {
+  it('draws 60,000 of 60,000 weights quickly, in proportion, and without replacement exactly once each', () => {
+    // Weight 3 for even indices, 1 for odd ones: 3/4 of the draws should be even.
+    const weights = Array.from({ length: 60_000 }, (_, i) => (i % 2 === 0 ? 3 : 1));
+    const start = performance.now();
+    const draws = [...new WeightedRandomSampler(weights, 60_000, { generator: new Generator(2) })];
+    const even = draws.filter((d) => d % 2 === 0).length;
+    // Binomial(60000, 0.75): standard deviation about 106.
+    expect(Math.abs(even - 45_000)).toBeLessThan(600);
+    const all = [...new WeightedRandomSampler(weights, 60_000, { replacement: false, generator: new Generator(3) })];
+    expect(new Set(all).size).toBe(60_000);
+    // The heavier half comes first more often: among the first 1,000, about 3/4 are even.
+    expect(all.slice(0, 1000).filter((d) => d % 2 === 0).length).toBeGreaterThan(650);
+    expect(performance.now() - start).toBeLessThan(5_000);
+  });
+});
