@@ -4,7 +4,7 @@
 
 import type { Generator } from '@dl/tensor';
 import { type Collated, CollateError, defaultCollate } from './collate.js';
-import { type Dataset, IterableDataset, isMapDataset } from './dataset.js';
+import { type Dataset, type IterableDataset, isMapDataset } from './dataset.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
 
 export interface DataLoaderOptions<T, B> {
@@ -78,7 +78,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
       throw new Error(
         'DataLoader: batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast',
       );
-    const iterable = dataset instanceof IterableDataset;
+    const iterable = !isMapDataset(dataset);
     if (iterable && (shuffle || options.sampler || options.batchSampler))
       throw new Error(
         'DataLoader: an IterableDataset has no indices: shuffle, sampler and batchSampler do not apply (shuffle the stream itself)',
@@ -127,8 +127,8 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
       return;
     }
     const dataset = this.dataset;
-    // The index lists are drawn lazily, one batch at a time, so a shuffle consumes the
-    // generator only as the epoch proceeds (as PyTorch's samplers do).
+    // A new pass over the batch sampler each epoch: RandomSampler draws its permutation from
+    // the generator when the epoch starts, so manualSeed before an epoch fixes its order.
     const batches = this.batchSampler![Symbol.iterator]();
     const pending: Promise<B>[] = [];
     // Before each batch is handed out the queue holds it and the `prefetch` after it, so

@@ -170,6 +170,25 @@ describe('missing files and downloads', () => {
     );
   });
 
+  it('names mismatched image and label files', () => {
+    const images = Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 7, 9]);
+    const threeLabels = Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]);
+    expect(() => new BrowserIdxImageDataset({ data: { images, labels: threeLabels } })).toThrow(
+      'IdxImageDataset: 2 images but labels of shape [3]; they should be [2]',
+    );
+    const int32Images = Uint8Array.from([0, 0, 0x0c, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 5]);
+    expect(
+      () => new BrowserIdxImageDataset({ data: { images: int32Images, labels: threeLabels } }),
+    ).toThrow('IdxImageDataset: images should be a uint8 IDX array [N, H, W], got int32 [1, 1]');
+    const dataset = new BrowserIdxImageDataset({
+      data: { images, labels: Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 2, 4, 6]) },
+    });
+    expect(dataset.getItem(1)[1]).toBe(6);
+    expect(() => dataset.getItem(2)).toThrow(
+      'IdxImageDataset: index 2 is out of range for 2 samples',
+    );
+  });
+
   /** A 2-image dataset served by a fake mirror. */
   function tiny() {
     const images = new Uint8Array(
