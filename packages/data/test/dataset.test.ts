@@ -157,7 +157,12 @@ describe('WeightedRandomSampler at scale', () => {
     const even = draws.filter((d) => d % 2 === 0).length;
     // Binomial(60000, 0.75): standard deviation about 106.
     expect(Math.abs(even - 45_000)).toBeLessThan(600);
-    const all = [...new WeightedRandomSampler(weights, 60_000, { replacement: false, generator: new Generator(3) })];
+    const all = [
+      ...new WeightedRandomSampler(weights, 60_000, {
+        replacement: false,
+        generator: new Generator(3),
+      }),
+    ];
     expect(new Set(all).size).toBe(60_000);
     // The heavier half comes first more often: among the first 1,000, about 3/4 are even.
     expect(all.slice(0, 1000).filter((d) => d % 2 === 0).length).toBeGreaterThan(650);
