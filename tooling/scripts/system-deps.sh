@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the system packages dl's WebGPU runs and tests need on a Debian machine with no
 # GPU: Mesa's lavapipe Vulkan driver from bookworm-backports (Dawn refuses bookworm's own
-# Mesa 22) and Debian's Chromium for the browser tests. Idempotent; prints what it does.
+# Mesa 22), Debian's Chromium for the browser tests, and Debian's dataset-fashion-mnist
+# (the Fashion-MNIST files @dl/vision's tests read). Idempotent; prints what it does.
 #
-#   tooling/scripts/system-deps.sh            both parts
+#   tooling/scripts/system-deps.sh            all parts
 #   tooling/scripts/system-deps.sh vulkan     only the Vulkan driver
 #   tooling/scripts/system-deps.sh chromium   only Chromium
+#   tooling/scripts/system-deps.sh datasets   only the Fashion-MNIST files
 #
 # It does nothing where a WebGPU adapter already works (driver part), where Chromium is
-# already installed (browser part), or where the system is not Debian.
+# already installed (browser part), where the Fashion-MNIST folder exists (datasets part),
+# or where the system is not Debian.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -127,9 +130,22 @@ install_chromium() {
   say "installed $(chromium --version 2>/dev/null || echo chromium)"
 }
 
+# Fashion-MNIST's four gzipped IDX files, under /usr/share/datasets/fashion-mnist/.
+install_datasets() {
+  local folder=/usr/share/datasets/fashion-mnist
+  if [[ -r "$folder/train-images-idx3-ubyte.gz" ]]; then
+    say "Fashion-MNIST already installed in $folder"
+    return
+  fi
+  apt_update
+  apt_install dataset-fashion-mnist
+  say "installed Fashion-MNIST in $folder"
+}
+
 case "$what" in
-  all) install_vulkan; install_chromium ;;
+  all) install_vulkan; install_chromium; install_datasets ;;
   vulkan) install_vulkan ;;
   chromium) install_chromium ;;
-  *) say "unknown part '$what' (expected all, vulkan or chromium)"; exit 2 ;;
+  datasets) install_datasets ;;
+  *) say "unknown part '$what' (expected all, vulkan, chromium or datasets)"; exit 2 ;;
 esac

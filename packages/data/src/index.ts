@@ -1,3 +1,24 @@
-// @dl/data: see README.md for what this package is for. Its API arrives with the issue
-// that builds it; until then it exports nothing.
-export {};
+// @dl/data: datasets, samplers, randomSplit and DataLoader, shaped like torch.utils.data;
+// classification metrics under `metrics` (also the `@dl/data/metrics` entry point).
+
+export { type Collated, CollateError, defaultCollate } from './collate.js';
+export { DataLoader, type DataLoaderOptions } from './dataloader.js';
+export {
+  ConcatDataset,
+  Dataset,
+  IterableDataset,
+  isMapDataset,
+  Subset,
+  TensorDataset,
+} from './dataset.js';
+export * as metrics from './metrics/index.js';
+export {
+  BatchSampler,
+  RandomSampler,
+  type RandomSamplerOptions,
+  type Sampler,
+  SequentialSampler,
+  SubsetRandomSampler,
+  WeightedRandomSampler,
+} from './sampler.js';
+export { randomSplit } from './split.js';

