@@ -15,5 +15,6 @@ export { type MakeGridOptions, makeGrid } from './grid.js';
 export { gunzip, type IdxArray, type IdxDType, isGzip, parseIdx, readIdx } from './idx.js';
 export { isRawImage, type RawImage, rawImage } from './image.js';
 export { md5 } from './md5.js';
+export * as models from './models/index.js';
 export { decodePng, encodePng, tensorToImage } from './png.js';
 export * as transforms from './transforms/index.js';
