@@ -105,7 +105,26 @@ export function maxPool2dWithIndices(
     : { values: result.values.squeeze(0), indices: result.indices.squeeze(0) };
 }
 
+/**
+ * Windows that tile the input exactly (stride = kernel, no padding or dilation, sizes
+ * divisible): [N, C, H, W] viewed as [N, C, H/kh, kh, W/kw, kw], reduced over dims 3 and 5
+ * in place, with no unfolded copy. Undefined for other geometries.
+ */
+function tiledWindows(x: Tensor, kernelSize: Pair, options: PoolOptions): Tensor | undefined {
+  const [kh, kw] = pair(kernelSize, 'kernelSize', 'pool');
+  const [sh, sw] = pair(options.stride ?? kernelSize, 'stride', 'pool');
+  const [ph, pw] = pair(options.padding ?? 0, 'padding', 'pool');
+  const [dh, dw] = pair(options.dilation ?? 1, 'dilation', 'pool');
+  if (x.ndim !== 4 || kh !== sh || kw !== sw || ph !== 0 || pw !== 0 || dh !== 1 || dw !== 1)
+    return undefined;
+  const [n, c, h, w] = x.shape as [number, number, number, number];
+  if (h % kh !== 0 || w % kw !== 0 || h === 0 || w === 0) return undefined;
+  return x.reshape([n, c, h / kh, kh, w / kw, kw]);
+}
+
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): Tensor {
+  const tiled = tiledWindows(x, kernelSize, options);
+  if (tiled) return tiled.amax([3, 5]);
   const { cols, n, c, oh, ow } = windows(x, kernelSize, options, -Infinity, 'maxPool2d');
   const out = cols.amax(2).reshape([n, c, oh, ow]);
   return x.ndim === 4 ? out : out.squeeze(0);
@@ -118,6 +137,11 @@ export interface AvgPoolOptions extends Omit<PoolOptions, 'dilation'> {
 }
 
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPoolOptions = {}): Tensor {
+  const tiled =
+    x.dtype === 'float32' || x.dtype === 'float64'
+      ? tiledWindows(x, kernelSize, options)
+      : undefined;
+  if (tiled && options.divisorOverride === undefined) return tiled.mean([3, 5]);
   const { cols, n, c, h, w, oh, ow, kernel, stride, padding } = windows(
     x,
     kernelSize,
