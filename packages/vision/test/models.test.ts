@@ -135,6 +135,7 @@ describe.each(cases)('$name', ({ build, reference }) => {
     const model = build();
     expect(model.toString()).toBe(reference.repr);
     expect([...model.stateDict().keys()]).toEqual(reference.keys);
+    expect([...model.stateDict().values()].map((t) => t.shape)).toEqual(reference.shapes);
     expect(model.numParameters()).toBe(reference.numParameters);
   });
 });
@@ -144,6 +145,7 @@ describe('resnet18', () => {
     const model = models.resnet18();
     expect(model.toString()).toBe(reference.resnet18.repr);
     expect([...model.stateDict().keys()]).toEqual(reference.resnet18.keys);
+    expect([...model.stateDict().values()].map((t) => t.shape)).toEqual(reference.resnet18.shapes);
     expect(model.numParameters()).toBe(reference.resnet18.numParameters);
     expect(reference.resnet18.numParameters).toBe(11689512);
   });

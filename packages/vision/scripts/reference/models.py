@@ -210,6 +210,7 @@ def describe(model):
         "repr": str(model),
         "numParameters": sum(p.numel() for p in model.parameters()),
         "keys": list(model.state_dict().keys()),
+        "shapes": [list(t.shape) for t in model.state_dict().values()],
     }
 
 
