@@ -259,6 +259,7 @@ describe('options and errors', () => {
     expect(() => new models.DigitRecognizer().forward(mnist.reshape([1, 28, 28]))).toThrow(
       'DigitRecognizer: expected input of shape [N, 1, 28, 28], got [1, 28, 28]',
     );
+    // A caller without types can pass any number.
     expect(() => new models.LeNet5({ inputSize: 30 as 28 })).toThrow(
       'LeNet5: inputSize must be 28 or 32, got 30',
     );

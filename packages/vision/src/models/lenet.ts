@@ -14,7 +14,7 @@ export interface LeNet5Options {
 }
 
 function checkPositiveInt(value: unknown, name: string): void {
-  if (!Number.isInteger(value) || (value as number) <= 0)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
     throw new RangeError(`LeNet5: ${name} must be a positive integer, got ${String(value)}`);
 }
 

@@ -6,7 +6,7 @@ import * as nn from '@dl/nn';
 import type { Tensor } from '@dl/tensor';
 
 function checkPositiveInt(value: unknown, name: string, where: string): void {
-  if (!Number.isInteger(value) || (value as number) <= 0)
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0)
     throw new RangeError(`${where}: ${name} must be a positive integer, got ${String(value)}`);
 }
 
