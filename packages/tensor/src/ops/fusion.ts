@@ -131,14 +131,16 @@ export function lazyElementwise(
   // with its inputs first too, is reused as it is: a chain costs O(1) per op, not a copy.
   const allParams: number[] = [];
   let nodes = countNodes(expr);
-  const find = (input: FusedInput): number =>
-    fused.findIndex(
-      (f) =>
-        f.ref === input.ref &&
-        f.dtype === input.dtype &&
-        f.offset === input.offset &&
-        f.strides.every((s, d) => s === input.strides[d]),
-    );
+  const find = (input: FusedInput): number => {
+    for (let k = 0; k < fused.length; k++) {
+      const f = fused[k]!;
+      if (f.ref !== input.ref || f.dtype !== input.dtype || f.offset !== input.offset) continue;
+      let same = true;
+      for (let d = 0; d < f.strides.length && same; d++) same = f.strides[d] === input.strides[d];
+      if (same) return k;
+    }
+    return -1;
+  };
   const inputIndex = (input: FusedInput): number => {
     const found = find(input);
     if (found >= 0) return found;
