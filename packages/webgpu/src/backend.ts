@@ -5,6 +5,7 @@
 
 import {
   type Backend,
+  type ConvGeometry,
   collapseDims,
   contiguousStrides,
   type DType,
@@ -18,6 +19,7 @@ import {
   type WindowGeometry,
 } from '@dl/tensor';
 import type { AdapterDescription, WebGPUDevice } from './device.js';
+import { type ConvKind, planConv } from './kernels/conv.js';
 import { elementwiseKey, elementwiseMeta, elementwiseShader } from './kernels/elementwise.js';
 import {
   cumsumMeta,
@@ -301,7 +303,65 @@ export class WebGPUBackend implements Backend {
     );
   }
 
+  conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void {
+    this.#conv('forward', input, weight, geometry, [weight, input, out]);
+  }
+
+  conv2dBackwardInput(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    this.#conv('input', out, weight, geometry, [weight, grad, out]);
+  }
+
+  conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void {
+    this.#conv('weight', input, out, geometry, [grad, input, out]);
+  }
+
   // ---- helpers ----
+
+  /**
+   * Runs a convolution kernel for input and weight of these shapes, over its operands
+   * [X, Y, out] (see kernels/conv-wgsl.ts). The weight gradient may be computed as partial
+   * sums over chunks of the batch, which a reduction then adds up into out.
+   */
+  #conv(
+    kind: ConvKind,
+    input: View,
+    weight: View,
+    geometry: ConvGeometry,
+    [x, y, out]: [View, View, View],
+  ): void {
+    for (const v of [x, y, out]) {
+      if (v.dtype !== 'float32')
+        throw new TypeError(`conv2d on WebGPU: expected float32 tensors, got ${v.dtype}`);
+    }
+    const program = planConv(
+      kind,
+      { input: input.shape, weight: weight.shape },
+      geometry,
+      { x, y, out },
+      this.#matmulTarget,
+    );
+    const label = `conv2d ${kind === 'forward' ? '' : `backward (${kind}) `}of input [${input.shape.join(', ')}] and weight [${weight.shape.join(', ')}]`;
+    const shader = this.#shader(program.key, program.shader);
+    const count = numelOf(out.shape);
+    if (program.chunks === 1) {
+      this.#run(label, shader, program.meta, [out, x, y], program.workgroups);
+      return;
+    }
+    const partial = this.allocate('float32', program.chunks * count);
+    const partials: View = {
+      storage: partial,
+      dtype: 'float32',
+      shape: [program.chunks, count],
+      strides: [count, 1],
+      offset: 0,
+    };
+    try {
+      this.#run(label, shader, program.meta, [partials, x, y], program.workgroups);
+      this.reduce('sum', partials, [0], { ...out, shape: [count], strides: [1] });
+    } finally {
+      this.release(partial);
+    }
+  }
 
   #shader(key: string, build: () => string): Shader {
     let code = this.#shaders.get(key);

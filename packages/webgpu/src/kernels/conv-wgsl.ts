@@ -1,0 +1,299 @@
+// The WGSL of the convolution kernels: conv2d and its input and weight gradients as implicit
+// GEMMs, out[row, col] = sum_k X[row, k] * Y[k, col], on the register-blocked tiling of the
+// matmul (matmul-wgsl.ts explains why it suits WebGPU on CPUs). X is a filter-like operand
+// read in place with strides; Y is never materialised (no im2col buffer): each lane computes
+// the input coordinates of the columns it loads, and its values are broadcast to the others.
+//
+// The K loop is split in two: an outer loop over "taps" (kernel offsets, or for the weight
+// gradient image rows) where the coordinates and padding tests of the columns are worked
+// out once, and an inner loop along a dimension where Y advances by a fixed stride
+// (channels, or for the weight gradient output columns), unrolled by four.
+//
+//   kind      rows (M)        columns (N)          taps              inner (L)
+//   forward   out channels    N * oh * ow pixels   kh * kw offsets   in channels / groups
+//   input     in channels     N * H * W pixels     kh * kw offsets   out channels / groups
+//   weight    out channels    C/g * kh * kw        images x oh rows  ow
+//
+// Rows are per group; the grid's third coordinate walks groups (and, for the weight
+// gradient, chunks of the batch whose partial sums the backend adds up afterwards).
+
+/** Which convolution a kernel computes. */
+export type ConvKind = 'forward' | 'input' | 'weight';
+
+export interface ConvVariant {
+  kind: ConvKind;
+  /** Lanes per subgroup the kernel is written for. */
+  width: number;
+  /** Subgroups per workgroup, side by side along M. */
+  groups: number;
+  /** Output rows per invocation. */
+  rows: number;
+  /** Output columns per workgroup (a multiple of `width` with broadcast). */
+  cols: number;
+  /** Y is loaded once per subgroup and broadcast (subgroups of at least `width` lanes). */
+  broadcast: boolean;
+}
+
+/** Metadata slots, shared by the planner (conv.ts) and the shader. */
+export const convMeta = {
+  M: 0,
+  NC: 1,
+  tilesX: 2,
+  tilesY: 3,
+  tiles: 4,
+  chunks: 5,
+  N: 6,
+  C: 7,
+  H: 8,
+  W: 9,
+  O: 10,
+  OH: 11,
+  OW: 12,
+  kh: 13,
+  kw: 14,
+  sh: 15,
+  sw: 16,
+  ph: 17,
+  pw: 18,
+  dh: 19,
+  dw: 20,
+  Cg: 21,
+  Og: 22,
+  chunkN: 23,
+  xOffset: 24,
+  yOffset: 25,
+  outOffset: 26,
+  length: 27,
+} as const;
+
+const range = (count: number) => Array.from({ length: count }, (_, i) => i);
+const indent = (body: string[], spaces: string) => body.map((l) => `${spaces}${l}`).join('\n');
+
+/** The kind-specific parts of a kernel, as WGSL snippets. */
+interface Parts {
+  /** Offset of row `r` of X (group g), without the tap and inner terms. */
+  rowBase: (r: string) => string;
+  /** Statements for column `c` (clamped) of slot s: the values taps need, suffixed s. */
+  column: (s: number, c: string) => string[];
+  /** The number of taps of this workgroup. */
+  taps: string;
+  /** Uniform statements at the top of a tap `t`: they define xTap. */
+  tap: string[];
+  /** Statements for slot s in tap t: define yo{s} (Y offset at l = 0) and ok{s}. */
+  slotTap: (s: number) => string[];
+  /** Length of the inner loop, and the strides of X and Y along it. */
+  inner: string;
+  xStep: string;
+  yStep: string;
+  /** Extra condition for element l of slot s (padding along the inner dim), if any. */
+  elementOk?: (s: number, l: string) => string;
+  /** Statements defining `o`, the output offset of column `c` (row term separate). */
+  outColumn: (c: string) => string[];
+  /** Output offset of row r. */
+  outRow: (r: string) => string;
+}
+
+function partsOf(kind: ConvKind): Parts {
+  switch (kind) {
+    case 'forward':
+      return {
+        rowBase: (r) => `(g * Og + ${r}) * Cg * kh * kw`,
+        column: (s, c) => [
+          `let n${s} = ${c} / (OH * OW);`,
+          `let p${s} = ${c} % (OH * OW);`,
+          `let cb${s} = yOffset + (n${s} * C + g * Cg) * H * W;`,
+          `let cy${s} = p${s} / OW * sh - ph;`,
+          `let cx${s} = p${s} % OW * sw - pw;`,
+        ],
+        taps: 'kh * kw',
+        tap: ['let ti = t / kw;', 'let tj = t % kw;', 'let xTap = t;'],
+        slotTap: (s) => [
+          `let iy${s} = cy${s} + ti * dh;`,
+          `let ix${s} = cx${s} + tj * dw;`,
+          `let ok${s} = iy${s} >= 0 && iy${s} < H && ix${s} >= 0 && ix${s} < W;`,
+          `let yo${s} = select(0, cb${s} + iy${s} * W + ix${s}, ok${s});`,
+        ],
+        inner: 'Cg',
+        xStep: 'kh * kw',
+        yStep: 'H * W',
+        outColumn: (c) => [
+          `let o = outOffset + ${c} / (OH * OW) * O * OH * OW + ${c} % (OH * OW);`,
+        ],
+        outRow: (r) => `(g * Og + ${r}) * OH * OW`,
+      };
+    case 'input':
+      return {
+        rowBase: (r) => `(g * Og * Cg + ${r}) * kh * kw`,
+        column: (s, c) => [
+          `let n${s} = ${c} / (H * W);`,
+          `let p${s} = ${c} % (H * W);`,
+          `let cb${s} = yOffset + (n${s} * O + g * Og) * OH * OW;`,
+          `let cy${s} = p${s} / W + ph;`,
+          `let cx${s} = p${s} % W + pw;`,
+        ],
+        taps: 'kh * kw',
+        tap: ['let ti = t / kw;', 'let tj = t % kw;', 'let xTap = t;'],
+        // Output pixel (oy, ox) reads input (oy * sh - ph + i * dh, ...): invert that.
+        slotTap: (s) => [
+          `let qy${s} = cy${s} - ti * dh;`,
+          `let qx${s} = cx${s} - tj * dw;`,
+          `let oy${s} = qy${s} / sh;`,
+          `let ox${s} = qx${s} / sw;`,
+          `let ok${s} = qy${s} >= 0 && qx${s} >= 0 && oy${s} * sh == qy${s} && ox${s} * sw == qx${s} && oy${s} < OH && ox${s} < OW;`,
+          `let yo${s} = select(0, cb${s} + oy${s} * OW + ox${s}, ok${s});`,
+        ],
+        inner: 'Og',
+        xStep: 'Cg * kh * kw',
+        yStep: 'OH * OW',
+        outColumn: (c) => [`let o = outOffset + ${c} / (H * W) * C * H * W + ${c} % (H * W);`],
+        outRow: (r) => `(g * Cg + ${r}) * H * W`,
+      };
+    case 'weight':
+      return {
+        rowBase: (r) => `(g * Og + ${r}) * OH * OW`,
+        column: (s, c) => [
+          `let t${s} = ${c} % (kh * kw);`,
+          `let cb${s} = yOffset + (g * Cg + ${c} / (kh * kw)) * H * W;`,
+          `let ci${s} = t${s} / kw * dh - ph;`,
+          `let cj${s} = t${s} % kw * dw - pw;`,
+          // The output columns l whose input column l * sw + cj lies inside [0, W).
+          `let lo${s} = select(0, (sw - 1 - cj${s}) / sw, cj${s} < 0);`,
+          `let hi${s} = select(0, min(OW, (W - 1 - cj${s}) / sw + 1), cj${s} <= W - 1);`,
+        ],
+        taps: '(min(N, (chunk + 1) * chunkN) - chunk * chunkN) * OH',
+        tap: [
+          'let tn = chunk * chunkN + t / OH;',
+          'let toy = t % OH;',
+          'let xTap = tn * O * OH * OW + toy * OW;',
+        ],
+        slotTap: (s) => [
+          `let iy${s} = toy * sh + ci${s};`,
+          `let ok${s} = iy${s} >= 0 && iy${s} < H;`,
+          `let yo${s} = cb${s} + tn * C * H * W + iy${s} * W + cj${s};`,
+        ],
+        inner: 'OW',
+        xStep: '1',
+        yStep: 'sw',
+        elementOk: (s, l) => `${l} >= lo${s} && ${l} < hi${s}`,
+        outColumn: (c) => [`let o = outOffset + chunk * O * Cg * kh * kw + ${c};`],
+        outRow: (r) => `(g * Og + ${r}) * Cg * kh * kw`,
+      };
+  }
+}
+
+export function convVariantKey(v: ConvVariant): string {
+  return `conv|${v.kind}|${v.width}x${v.groups}x${v.rows}x${v.cols}${v.broadcast ? '|bc' : ''}`;
+}
+
+/** WGSL for one variant (float32): binding 1 is out, 2 is X, 3 is Y. */
+export function convShader(variant: ConvVariant): string {
+  const { kind, width, groups, rows, cols, broadcast } = variant;
+  const lanes = width * groups;
+  const parts = partsOf(kind);
+  const slots = broadcast ? cols / width : cols;
+  if (broadcast && cols % width !== 0)
+    throw new Error(`conv kernel: ${cols} columns do not split over ${width} lanes`);
+
+  const setup: string[] = [];
+  for (const h of range(rows)) {
+    setup.push(`let xo${h} = xOffset + ${parts.rowBase(`min(row0 + ${h * lanes}, M - 1)`)};`);
+  }
+  for (const s of range(slots)) {
+    const c = broadcast ? `col0 + ${s * width} + lane` : `col0 + ${s}`;
+    setup.push(`let c${s} = min(${c}, NC - 1);`, ...parts.column(s, `c${s}`));
+  }
+  for (const h of range(rows)) for (const j of range(cols)) setup.push(`var acc${h}_${j} = 0.0;`);
+
+  /** One step over `chunk` values of l: loads, then rows x cols x chunk multiply-adds. */
+  const step = (chunk: number): string[] => {
+    const body: string[] = [];
+    for (const kk of range(chunk)) {
+      const l = kk === 0 ? 'l' : `(l + ${kk})`;
+      for (const h of range(rows)) body.push(`let x${h}_${kk} = X[xo${h} + xTap + ${l} * xStep];`);
+      for (const s of range(slots)) {
+        const ok = parts.elementOk ? `ok${s} && ${parts.elementOk(s, l)}` : `ok${s}`;
+        const address = parts.elementOk
+          ? `select(0, yo${s} + ${l} * yStep, ${ok})`
+          : `yo${s} + ${l} * yStep`;
+        body.push(`let ys${s}_${kk} = select(0.0, Y[${address}], ${ok});`);
+      }
+    }
+    // Column by column, so that each accumulator is read and written once per step.
+    for (const j of range(cols)) {
+      for (const kk of range(chunk)) {
+        const value = broadcast
+          ? `subgroupBroadcast(ys${Math.floor(j / width)}_${kk}, ${j % width}u)`
+          : `ys${j}_${kk}`;
+        body.push(`let y${kk}_${j} = ${value};`);
+      }
+      for (const h of range(rows)) {
+        let sum = `acc${h}_${j}`;
+        for (const kk of range(chunk)) sum = `fma(x${h}_${kk}, y${kk}_${j}, ${sum})`;
+        body.push(`acc${h}_${j} = ${sum};`);
+      }
+    }
+    return body;
+  };
+
+  const tapBody: string[] = [...parts.tap];
+  for (const s of range(slots)) tapBody.push(...parts.slotTap(s));
+  tapBody.push(
+    'var l = 0;',
+    'for (; l + 4 <= inner; l += 4) {',
+    indent(step(4), '  '),
+    '}',
+    'for (; l < inner; l++) {',
+    indent(step(1), '  '),
+    '}',
+  );
+
+  const stores: string[] = [];
+  for (const j of range(cols)) {
+    stores.push(`if (col0 + ${j} < NC) {`);
+    stores.push(...parts.outColumn(`(col0 + ${j})`).map((line) => `  ${line}`));
+    for (const h of range(rows)) {
+      const row = `row0 + ${h * lanes}`;
+      stores.push(`  if (${row} < M) { out[o + ${parts.outRow(row)}] = acc${h}_${j}; }`);
+    }
+    stores.push('}');
+  }
+
+  const m = convMeta;
+  const fields = (Object.keys(m) as (keyof typeof m)[])
+    .filter((name) => name !== 'length')
+    .map((name) => `let ${name} = info[${m[name]}];`);
+  return /* wgsl */ `${broadcast ? 'enable subgroups;' : ''}
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(3) var<storage, read> Y: array<f32>;
+
+@compute @workgroup_size(${lanes})
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(num_workgroups) nwg: vec3u,
+  @builtin(local_invocation_index) index: u32,${broadcast ? '\n  @builtin(subgroup_invocation_id) subgroupLane: u32,' : ''}
+) {
+${indent(fields, '  ')}
+  // The workgroup's tile: column tiles first, then row tiles, then groups x chunks.
+  let linear = i32(wid.x) + i32(nwg.x) * (i32(wid.y) + i32(nwg.y) * i32(wid.z));
+  if (linear >= tiles) { return; }
+  let tileX = linear % tilesX;
+  let tileY = (linear / tilesX) % tilesY;
+  let z = linear / tilesX / tilesY;
+  let g = z / chunks;
+  let chunk = z % chunks;
+  let inner = ${parts.inner};
+  let xStep = ${parts.xStep};
+  let yStep = ${parts.yStep};${broadcast ? `\n  let lane = i32(subgroupLane % ${width}u);` : ''}
+  let col0 = tileX * ${cols};
+  let row0 = tileY * ${lanes * rows} + i32(index);
+${indent(setup, '  ')}
+  let taps = ${parts.taps};
+  for (var t = 0; t < taps; t++) {
+${indent(tapBody, '    ')}
+  }
+${indent(stores, '  ')}
+}
+`;
+}

@@ -1,0 +1,141 @@
+// Convolution on WebGPU: plans the implicit-GEMM kernels of conv-wgsl.ts (conv2d, its input
+// gradient, its weight gradient): which variant runs, on which grid, with which metadata.
+
+import type { ConvGeometry, View } from '@dl/tensor';
+import {
+  type ConvKind,
+  type ConvVariant,
+  convMeta,
+  convShader,
+  convVariantKey,
+} from './conv-wgsl.js';
+import type { MatmulTarget } from './matmul.js';
+
+export type { ConvKind, ConvVariant } from './conv-wgsl.js';
+
+/** Everything the backend needs to run one convolution kernel. */
+export interface ConvProgram {
+  key: string;
+  shader: () => string;
+  meta: Int32Array;
+  workgroups: [number, number, number];
+  variant: ConvVariant;
+  /**
+   * For the weight gradient split over chunks of the batch: the number of partial sums
+   * [chunks, O, C / groups, kh, kw] the kernel writes, which the backend then adds up.
+   */
+  chunks: number;
+}
+
+/** The tile for a subgroup width, measured by bench/tune-conv.ts. */
+interface ConvTuning {
+  groups: number;
+  rows: number;
+  cols: number;
+}
+
+const tunings: Record<4 | 8, ConvTuning> = {
+  8: { groups: 2, rows: 4, cols: 24 },
+  4: { groups: 2, rows: 8, cols: 24 },
+};
+
+/** The weight gradient is split over the batch until the grid has this many workgroups. */
+const weightGradientTiles = 64;
+
+/**
+ * Plans `kind` for input [N, C, H, W], weight [O, C / groups, kh, kw] and grad
+ * [N, O, oh, ow] (shapes only; views are contiguous). `x` and `y` are the views bound as the
+ * X and Y operands (for their offsets), `out` the output. `override` fixes parts of the
+ * variant (tuning and tests), `chunks` the weight gradient's split.
+ */
+export function planConv(
+  kind: ConvKind,
+  shapes: { input: readonly number[]; weight: readonly number[] },
+  geometry: ConvGeometry,
+  views: { x: View; y: View; out: View },
+  target: MatmulTarget = {},
+  override: Partial<ConvVariant> & { chunks?: number } = {},
+): ConvProgram {
+  const [n, c, h, w] = shapes.input as [number, number, number, number];
+  const o = shapes.weight[0]!;
+  const [kh, kw] = geometry.kernel;
+  const [oh, ow] = geometry.outSize;
+  const groupCount = geometry.groups;
+  const [cg, og] = [c / groupCount, o / groupCount];
+  const [m, nc] = {
+    forward: [og, n * oh * ow],
+    input: [cg, n * h * w],
+    weight: [og, cg * kh * kw],
+  }[kind] as [number, number];
+
+  const subgroupSize = target.subgroupSize ?? 0;
+  const width = subgroupSize >= 8 || subgroupSize < 4 ? 8 : 4;
+  const broadcast = override.broadcast ?? subgroupSize >= width;
+  const tuning = tunings[width];
+  const rows = override.rows ?? tuning.rows;
+  const variant: ConvVariant = {
+    kind,
+    width,
+    groups: override.groups ?? Math.max(1, Math.min(tuning.groups, Math.ceil(m / (width * rows)))),
+    rows,
+    cols: override.cols ?? Math.min(tuning.cols, Math.ceil(nc / width) * width),
+    broadcast,
+  };
+  const tilesX = Math.ceil(nc / variant.cols);
+  const tilesY = Math.ceil(m / (variant.width * variant.groups * variant.rows));
+  const split =
+    kind === 'weight'
+      ? (override.chunks ??
+        Math.min(n, Math.max(1, Math.ceil(weightGradientTiles / (tilesX * tilesY * groupCount)))))
+      : 1;
+  const chunkN = Math.ceil(n / split);
+  const chunks = Math.ceil(n / chunkN);
+  const tiles = tilesX * tilesY * groupCount * chunks;
+
+  const meta = new Int32Array(convMeta.length);
+  const set = (name: keyof typeof convMeta, value: number) => {
+    meta[convMeta[name]] = value;
+  };
+  set('M', m);
+  set('NC', nc);
+  set('tilesX', tilesX);
+  set('tilesY', tilesY);
+  set('tiles', tiles);
+  set('chunks', chunks);
+  for (const [name, value] of Object.entries({ N: n, C: c, H: h, W: w, O: o, OH: oh, OW: ow })) {
+    set(name as keyof typeof convMeta, value);
+  }
+  set('kh', kh);
+  set('kw', kw);
+  set('sh', geometry.stride[0]);
+  set('sw', geometry.stride[1]);
+  set('ph', geometry.padding[0]);
+  set('pw', geometry.padding[1]);
+  set('dh', geometry.dilation[0]);
+  set('dw', geometry.dilation[1]);
+  set('Cg', cg);
+  set('Og', og);
+  set('chunkN', chunkN);
+  set('xOffset', views.x.offset);
+  set('yOffset', views.y.offset);
+  // Partial sums go to a scratch buffer of their own, from 0.
+  set('outOffset', chunks > 1 ? 0 : views.out.offset);
+  return {
+    key: convVariantKey(variant),
+    shader: () => convShader(variant),
+    meta,
+    workgroups: spread(tiles, target.maxWorkgroups ?? 65535),
+    variant,
+    chunks,
+  };
+}
+
+/** A grid of at least `count` workgroups within the per-dimension limit. */
+function spread(count: number, max: number): [number, number, number] {
+  const x = Math.min(count, max);
+  const rest = Math.ceil(count / Math.max(x, 1));
+  const y = Math.min(rest, max);
+  const z = Math.ceil(rest / y);
+  if (z > max) throw new RangeError(`conv2d: ${count} tiles exceed the device's grid`);
+  return [x, y, z];
+}
