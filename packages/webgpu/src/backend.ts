@@ -48,6 +48,9 @@ interface Shader {
   code: string;
 }
 
+/** Input gradients with fewer input channels per group go through columns (see there). */
+const fewChannels = 4;
+
 /** Reductions over more elements than this use a workgroup per output. */
 const parallelReduceThreshold = 256;
 
@@ -308,6 +311,13 @@ export class WebGPUBackend implements Backend {
   }
 
   conv2dBackwardInput(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    // With few input channels per group the implicit GEMM's rows (input channels) leave
+    // most lanes idle: multiply into columns [N, G, C/G * kh * kw, L] with the matmul
+    // instead, whose rows are channels times kernel offsets, and fold them with col2im.
+    if (out.shape[1]! / geometry.groups < fewChannels) {
+      this.#convInputByColumns(grad, weight, geometry, out);
+      return;
+    }
     this.#conv('input', out, weight, geometry, [weight, grad, out]);
   }
 
@@ -316,6 +326,40 @@ export class WebGPUBackend implements Backend {
   }
 
   // ---- helpers ----
+
+  #convInputByColumns(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const [n, c] = out.shape as [number, number];
+    const o = weight.shape[0]!;
+    const groups = geometry.groups;
+    const rows = (c / groups) * geometry.kernel[0] * geometry.kernel[1];
+    const og = o / groups;
+    const l = geometry.outSize[0] * geometry.outSize[1];
+    const storage = this.allocate('float32', n * groups * rows * l);
+    const shape = [n, groups, rows, l];
+    const columns: View = {
+      storage,
+      dtype: 'float32',
+      shape,
+      strides: contiguousStrides(shape),
+      offset: 0,
+    };
+    try {
+      this.matmul(
+        { ...weight, shape: [n, groups, rows, og], strides: [0, og * rows, 1, rows] },
+        { ...grad, shape: [n, groups, og, l], strides: contiguousStrides([n, groups, og, l]) },
+        columns,
+      );
+      // col2im writes every element of out (it sums what each pixel receives), so out
+      // needs no zeroing first.
+      this.col2im(
+        { ...columns, shape: [n, groups * rows, l], strides: [groups * rows * l, l, 1] },
+        { ...geometry, padValue: 0 },
+        out,
+      );
+    } finally {
+      this.release(storage);
+    }
+  }
 
   /**
    * Runs a convolution kernel for input and weight of these shapes, over its operands

@@ -32,6 +32,14 @@ export interface ConvVariant {
   cols: number;
   /** Y is loaded once per subgroup and broadcast (subgroups of at least `width` lanes). */
   broadcast: boolean;
+  /**
+   * Stores four columns as one vec4: a store whose address differs between lanes costs
+   * per lane, so this quarters the cost of writing the output. Needs four consecutive
+   * columns to be consecutive and aligned in memory (the planner checks).
+   */
+  vec4Out: boolean;
+  /** Unit strides (the input gradient then has no divisions). */
+  unitStride: boolean;
 }
 
 /** Metadata slots, shared by the planner (conv.ts) and the shader. */
@@ -75,11 +83,18 @@ interface Parts {
   rowBase: (r: string) => string;
   /** Statements for column `c` (clamped) of slot s: the values taps need, suffixed s. */
   column: (s: number, c: string) => string[];
-  /** The number of taps of this workgroup. */
-  taps: string;
-  /** Uniform statements at the top of a tap `t`: they define xTap. */
+  /**
+   * Taps are two nested loops, ta over [from, to) and tb over [0, count): kernel rows and
+   * columns, or images and output rows. Integer division costs a loop over the lanes on a
+   * CPU, so the loops count instead of dividing a flat tap index.
+   */
+  outer: [string, string];
+  innerTaps: string;
+  /** Statements for slot s once per ta. */
+  slotOuter: (s: number) => string[];
+  /** Statements at the top of a tap (ta, tb): define xTap. */
   tap: string[];
-  /** Statements for slot s in tap t: define yo{s} (Y offset at l = 0) and ok{s}. */
+  /** Statements for slot s in tap (ta, tb): define yo{s} (Y offset at l = 0) and ok{s}. */
   slotTap: (s: number) => string[];
   /** Length of the inner loop, and the strides of X and Y along it. */
   inner: string;
@@ -93,7 +108,7 @@ interface Parts {
   outRow: (r: string) => string;
 }
 
-function partsOf(kind: ConvKind): Parts {
+function partsOf(kind: ConvKind, unitStride: boolean): Parts {
   switch (kind) {
     case 'forward':
       return {
@@ -105,20 +120,24 @@ function partsOf(kind: ConvKind): Parts {
           `let cy${s} = p${s} / OW * sh - ph;`,
           `let cx${s} = p${s} % OW * sw - pw;`,
         ],
-        taps: 'kh * kw',
-        tap: ['let ti = t / kw;', 'let tj = t % kw;', 'let xTap = t;'],
+        outer: ['0', 'kh'],
+        innerTaps: 'kw',
+        slotOuter: (s) => [
+          `let iy${s} = cy${s} + ta * dh;`,
+          `let oky${s} = iy${s} >= 0 && iy${s} < H;`,
+          `let rb${s} = cb${s} + iy${s} * W;`,
+        ],
+        tap: ['let xTap = ta * kw + tb;'],
         slotTap: (s) => [
-          `let iy${s} = cy${s} + ti * dh;`,
-          `let ix${s} = cx${s} + tj * dw;`,
-          `let ok${s} = iy${s} >= 0 && iy${s} < H && ix${s} >= 0 && ix${s} < W;`,
-          `let yo${s} = select(0, cb${s} + iy${s} * W + ix${s}, ok${s});`,
+          `let ix${s} = cx${s} + tb * dw;`,
+          `let ok${s} = oky${s} && ix${s} >= 0 && ix${s} < W;`,
+          `let yo${s} = select(0, rb${s} + ix${s}, ok${s});`,
         ],
         inner: 'Cg',
         xStep: 'kh * kw',
         yStep: 'H * W',
-        outColumn: (c) => [
-          `let o = outOffset + ${c} / (OH * OW) * O * OH * OW + ${c} % (OH * OW);`,
-        ],
+        // c = image * oh * ow + pixel: one division.
+        outColumn: (c) => [`let o = outOffset + ${c} + ${c} / (OH * OW) * (O - 1) * OH * OW;`],
         outRow: (r) => `(g * Og + ${r}) * OH * OW`,
       };
     case 'input':
@@ -131,21 +150,28 @@ function partsOf(kind: ConvKind): Parts {
           `let cy${s} = p${s} / W + ph;`,
           `let cx${s} = p${s} % W + pw;`,
         ],
-        taps: 'kh * kw',
-        tap: ['let ti = t / kw;', 'let tj = t % kw;', 'let xTap = t;'],
-        // Output pixel (oy, ox) reads input (oy * sh - ph + i * dh, ...): invert that.
+        outer: ['0', 'kh'],
+        innerTaps: 'kw',
+        // Output pixel (oy, ox) reads input (oy * sh - ph + i * dh, ...): invert that. With
+        // unit strides there is nothing to divide.
+        slotOuter: (s) => [
+          `let qy${s} = cy${s} - ta * dh;`,
+          unitStride ? `let oy${s} = qy${s};` : `let oy${s} = qy${s} / sh;`,
+          `let oky${s} = qy${s} >= 0 && oy${s} < OH${unitStride ? '' : ` && oy${s} * sh == qy${s}`};`,
+          `let rb${s} = cb${s} + oy${s} * OW;`,
+        ],
+        tap: ['let xTap = ta * kw + tb;'],
         slotTap: (s) => [
-          `let qy${s} = cy${s} - ti * dh;`,
-          `let qx${s} = cx${s} - tj * dw;`,
-          `let oy${s} = qy${s} / sh;`,
-          `let ox${s} = qx${s} / sw;`,
-          `let ok${s} = qy${s} >= 0 && qx${s} >= 0 && oy${s} * sh == qy${s} && ox${s} * sw == qx${s} && oy${s} < OH && ox${s} < OW;`,
-          `let yo${s} = select(0, cb${s} + oy${s} * OW + ox${s}, ok${s});`,
+          `let qx${s} = cx${s} - tb * dw;`,
+          unitStride ? `let ox${s} = qx${s};` : `let ox${s} = qx${s} / sw;`,
+          `let ok${s} = oky${s} && qx${s} >= 0 && ox${s} < OW${unitStride ? '' : ` && ox${s} * sw == qx${s}`};`,
+          `let yo${s} = select(0, rb${s} + ox${s}, ok${s});`,
         ],
         inner: 'Og',
         xStep: 'Cg * kh * kw',
         yStep: 'OH * OW',
-        outColumn: (c) => [`let o = outOffset + ${c} / (H * W) * C * H * W + ${c} % (H * W);`],
+        // c = image * H * W + pixel: one division.
+        outColumn: (c) => [`let o = outOffset + ${c} + ${c} / (H * W) * (C - 1) * H * W;`],
         outRow: (r) => `(g * Cg + ${r}) * H * W`,
       };
     case 'weight':
@@ -160,16 +186,14 @@ function partsOf(kind: ConvKind): Parts {
           `let lo${s} = select(0, (sw - 1 - cj${s}) / sw, cj${s} < 0);`,
           `let hi${s} = select(0, min(OW, (W - 1 - cj${s}) / sw + 1), cj${s} <= W - 1);`,
         ],
-        taps: '(min(N, (chunk + 1) * chunkN) - chunk * chunkN) * OH',
-        tap: [
-          'let tn = chunk * chunkN + t / OH;',
-          'let toy = t % OH;',
-          'let xTap = tn * O * OH * OW + toy * OW;',
-        ],
+        outer: ['chunk * chunkN', 'min(N, (chunk + 1) * chunkN)'],
+        innerTaps: 'OH',
+        slotOuter: (s) => [`let ib${s} = cb${s} + ta * C * H * W + cj${s};`],
+        tap: ['let xTap = ta * O * OH * OW + tb * OW;'],
         slotTap: (s) => [
-          `let iy${s} = toy * sh + ci${s};`,
+          `let iy${s} = tb * sh + ci${s};`,
           `let ok${s} = iy${s} >= 0 && iy${s} < H;`,
-          `let yo${s} = cb${s} + tn * C * H * W + iy${s} * W + cj${s};`,
+          `let yo${s} = ib${s} + iy${s} * W;`,
         ],
         inner: 'OW',
         xStep: '1',
@@ -182,14 +206,14 @@ function partsOf(kind: ConvKind): Parts {
 }
 
 export function convVariantKey(v: ConvVariant): string {
-  return `conv|${v.kind}|${v.width}x${v.groups}x${v.rows}x${v.cols}${v.broadcast ? '|bc' : ''}`;
+  return `conv|${v.kind}|${v.width}x${v.groups}x${v.rows}x${v.cols}${v.broadcast ? '|bc' : ''}${v.vec4Out ? '|o4' : ''}${v.unitStride && v.kind === 'input' ? '|s1' : ''}`;
 }
 
 /** WGSL for one variant (float32): binding 1 is out, 2 is X, 3 is Y. */
 export function convShader(variant: ConvVariant): string {
-  const { kind, width, groups, rows, cols, broadcast } = variant;
+  const { kind, width, groups, rows, cols, broadcast, vec4Out } = variant;
   const lanes = width * groups;
-  const parts = partsOf(kind);
+  const parts = partsOf(kind, variant.unitStride);
   const slots = broadcast ? cols / width : cols;
   if (broadcast && cols % width !== 0)
     throw new Error(`conv kernel: ${cols} columns do not split over ${width} lanes`);
@@ -235,6 +259,8 @@ export function convShader(variant: ConvVariant): string {
     return body;
   };
 
+  const outerBody: string[] = [];
+  for (const s of range(slots)) outerBody.push(...parts.slotOuter(s));
   const tapBody: string[] = [...parts.tap];
   for (const s of range(slots)) tapBody.push(...parts.slotTap(s));
   tapBody.push(
@@ -248,15 +274,24 @@ export function convShader(variant: ConvVariant): string {
   );
 
   const stores: string[] = [];
-  for (const j of range(cols)) {
+  const step4 = vec4Out ? 4 : 1;
+  for (let j = 0; j < cols; j += step4) {
     stores.push(`if (col0 + ${j} < NC) {`);
     stores.push(...parts.outColumn(`(col0 + ${j})`).map((line) => `  ${line}`));
     for (const h of range(rows)) {
       const row = `row0 + ${h * lanes}`;
-      stores.push(`  if (${row} < M) { out[o + ${parts.outRow(row)}] = acc${h}_${j}; }`);
+      const at = `o + ${parts.outRow(row)}`;
+      const store = vec4Out
+        ? `out[(${at}) / 4] = vec4(${range(4)
+            .map((q) => `acc${h}_${j + q}`)
+            .join(', ')});`
+        : `out[${at}] = acc${h}_${j};`;
+      stores.push(`  if (${row} < M) { ${store} }`);
     }
     stores.push('}');
   }
+  if (vec4Out && cols % 4 !== 0)
+    throw new Error(`conv kernel: vec4 stores need columns in fours, got ${cols}`);
 
   const m = convMeta;
   const fields = (Object.keys(m) as (keyof typeof m)[])
@@ -264,7 +299,7 @@ export function convShader(variant: ConvVariant): string {
     .map((name) => `let ${name} = info[${m[name]}];`);
   return /* wgsl */ `${broadcast ? 'enable subgroups;' : ''}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<storage, read_write> out: array<${vec4Out ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(2) var<storage, read> X: array<f32>;
 @group(0) @binding(3) var<storage, read> Y: array<f32>;
 
@@ -289,9 +324,11 @@ ${indent(fields, '  ')}
   let col0 = tileX * ${cols};
   let row0 = tileY * ${lanes * rows} + i32(index);
 ${indent(setup, '  ')}
-  let taps = ${parts.taps};
-  for (var t = 0; t < taps; t++) {
-${indent(tapBody, '    ')}
+  for (var ta = ${parts.outer[0]}; ta < ${parts.outer[1]}; ta++) {
+${indent(outerBody, '    ')}
+    for (var tb = 0; tb < ${parts.innerTaps}; tb++) {
+${indent(tapBody, '      ')}
+    }
   }
 ${indent(stores, '  ')}
 }

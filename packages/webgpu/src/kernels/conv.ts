@@ -80,7 +80,14 @@ export function planConv(
     rows,
     cols: override.cols ?? Math.min(tuning.cols, Math.ceil(nc / width) * width),
     broadcast,
+    vec4Out: false,
+    unitStride: geometry.stride[0] === 1 && geometry.stride[1] === 1,
   };
+  // Four consecutive columns are four consecutive output elements, aligned, when the
+  // column count of a plane (pixels, or a filter's elements) is a multiple of four.
+  const plane = { forward: oh * ow, input: h * w, weight: cg * kh * kw }[kind];
+  variant.vec4Out =
+    override.vec4Out ?? (plane % 4 === 0 && views.out.offset % 4 === 0 && variant.cols % 4 === 0);
   const tilesX = Math.ceil(nc / variant.cols);
   const tilesY = Math.ceil(m / (variant.width * variant.groups * variant.rows));
   const split =
