@@ -4,14 +4,14 @@
 //
 //   pnpm --filter @dl/webgpu exec tsx bench/tune-conv.ts [problem filter]
 //
-// DL_TUNE_VARIANTS lists variants as groups x rows x cols[/chunks][/nobc], separated by
-// spaces; DL_TUNE_ROUNDS and DL_TUNE_MS size the sampling. The machine is shared and noisy:
+// DL_TUNE_VARIANTS lists variants as groups x rows x cols[/chunks][/nobc][/scalar][/x1], separated by
+// spaces (scalar: no vec4 stores, x1: no vec4 reads of X); DL_TUNE_ROUNDS and DL_TUNE_MS size the sampling. The machine is shared and noisy:
 // variants are timed in alternation and the best sample is reported, in wall time and in
 // CPU time of this process (lavapipe's threads included), which other load disturbs less.
 
 import { type ConvGeometry, cpu, type View } from '@dl/tensor';
 import { type GPUStorage, webgpu } from '@dl/webgpu';
-import { type ConvKind, type ConvVariant, planConv } from '../src/kernels/conv.ts';
+import { type ConvKind, type ConvVariant, planConv, relaidWeight } from '../src/kernels/conv.ts';
 import { matmulTarget } from '../src/kernels/matmul.ts';
 
 interface Problem {
@@ -43,6 +43,8 @@ function parseVariant(text: string): Override {
   const override: Override = { groups, rows, cols };
   for (const flag of flags) {
     if (flag === 'nobc') override.broadcast = false;
+    else if (flag === 'scalar') override.vec4Out = false;
+    else if (flag === 'x1') override.x4 = false;
     else override.chunks = Number(flag);
   }
   return override;
@@ -118,6 +120,17 @@ try {
         parseVariant(text),
       );
       const out = device.allocate('float32', program.chunks * numel(outShape));
+      // The x4 kernels of the forward pass and input gradient read a relaid weight (b).
+      let xStorage = b.storage;
+      if (program.variant.x4 && p.kind !== 'weight') {
+        const source = relaidWeight(p.kind, b, 1);
+        const relaid = contiguous(
+          device.allocate('float32', numel(bShape)),
+          source.shape as number[],
+        );
+        device.elementwise({ kind: 'input', index: 0 }, [source], relaid);
+        xStorage = relaid.storage;
+      }
       const summed = contiguous(device.allocate('float32', numel(outShape)), outShape);
       const run = () => {
         device.runtime.dispatch({
@@ -125,7 +138,7 @@ try {
           code: program.shader(),
           key: program.key,
           meta: program.meta,
-          bindings: [out, b.storage, a.storage].map((s) => (s as GPUStorage).buffer),
+          bindings: [out, xStorage, a.storage].map((s) => (s as GPUStorage).buffer),
           workgroups: program.workgroups,
         });
         if (program.chunks > 1) {

@@ -19,7 +19,7 @@ import {
   type WindowGeometry,
 } from '@dl/tensor';
 import type { AdapterDescription, WebGPUDevice } from './device.js';
-import { type ConvKind, planConv } from './kernels/conv.js';
+import { type ConvKind, planConv, relaidWeight } from './kernels/conv.js';
 import { elementwiseKey, elementwiseMeta, elementwiseShader } from './kernels/elementwise.js';
 import {
   cumsumMeta,
@@ -387,6 +387,25 @@ export class WebGPUBackend implements Backend {
     const label = `conv2d ${kind === 'forward' ? '' : `backward (${kind}) `}of input [${input.shape.join(', ')}] and weight [${weight.shape.join(', ')}]`;
     const shader = this.#shader(program.key, program.shader);
     const count = numelOf(out.shape);
+    if (program.variant.x4 && kind !== 'weight') {
+      // The kernel reads the weight with its inner loop's channels last: copy it so.
+      const source = relaidWeight(kind, weight, geometry.groups);
+      const storage = this.allocate('float32', numelOf(weight.shape));
+      const relaid: View = {
+        storage,
+        dtype: 'float32',
+        shape: source.shape,
+        strides: contiguousStrides(source.shape),
+        offset: 0,
+      };
+      try {
+        this.elementwise({ kind: 'input', index: 0 }, [source], relaid);
+        this.#run(label, shader, program.meta, [out, relaid, y], program.workgroups);
+      } finally {
+        this.release(storage);
+      }
+      return;
+    }
     if (program.chunks === 1) {
       this.#run(label, shader, program.meta, [out, x, y], program.workgroups);
       return;

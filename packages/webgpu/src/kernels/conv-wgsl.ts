@@ -40,6 +40,12 @@ export interface ConvVariant {
   vec4Out: boolean;
   /** Unit strides (the input gradient then has no divisions). */
   unitStride: boolean;
+  /**
+   * X is read as vec4s along the inner loop: the weight laid out with the inner channels
+   * last (the backend copies it so), or for the weight gradient the output gradient's rows,
+   * in fours and aligned. The inner length is then a multiple of 4 (no tail loop).
+   */
+  x4: boolean;
 }
 
 /** Metadata slots, shared by the planner (conv.ts) and the shader. */
@@ -108,17 +114,18 @@ interface Parts {
   outRow: (r: string) => string;
 }
 
-function partsOf(kind: ConvKind, unitStride: boolean): Parts {
+function partsOf(kind: ConvKind, unitStride: boolean, x4: boolean): Parts {
   switch (kind) {
     case 'forward':
       return {
-        rowBase: (r) => `(g * Og + ${r}) * Cg * kh * kw`,
+        rowBase: (r) => `(g * Og + ${r}) * Cg * kh * kw`, // [O, kh * kw, C/g] with x4
         column: (s, c) => [
-          `let n${s} = ${c} / (OH * OW);`,
-          `let p${s} = ${c} % (OH * OW);`,
+          `let n${s} = dl_div(${c}, OH * OW);`,
+          `let p${s} = ${c} - n${s} * OH * OW;`,
+          `let py${s} = dl_div(p${s}, OW);`,
           `let cb${s} = yOffset + (n${s} * C + g * Cg) * H * W;`,
-          `let cy${s} = p${s} / OW * sh - ph;`,
-          `let cx${s} = p${s} % OW * sw - pw;`,
+          `let cy${s} = py${s} * sh - ph;`,
+          `let cx${s} = (p${s} - py${s} * OW) * sw - pw;`,
         ],
         outer: ['0', 'kh'],
         innerTaps: 'kw',
@@ -127,28 +134,29 @@ function partsOf(kind: ConvKind, unitStride: boolean): Parts {
           `let oky${s} = iy${s} >= 0 && iy${s} < H;`,
           `let rb${s} = cb${s} + iy${s} * W;`,
         ],
-        tap: ['let xTap = ta * kw + tb;'],
+        tap: [x4 ? 'let xTap = (ta * kw + tb) * Cg;' : 'let xTap = ta * kw + tb;'],
         slotTap: (s) => [
           `let ix${s} = cx${s} + tb * dw;`,
           `let ok${s} = oky${s} && ix${s} >= 0 && ix${s} < W;`,
           `let yo${s} = select(0, rb${s} + ix${s}, ok${s});`,
         ],
         inner: 'Cg',
-        xStep: 'kh * kw',
+        xStep: x4 ? '1' : 'kh * kw',
         yStep: 'H * W',
         // c = image * oh * ow + pixel: one division.
-        outColumn: (c) => [`let o = outOffset + ${c} + ${c} / (OH * OW) * (O - 1) * OH * OW;`],
+        outColumn: (c) => [`let o = outOffset + ${c} + dl_div(${c}, OH * OW) * (O - 1) * OH * OW;`],
         outRow: (r) => `(g * Og + ${r}) * OH * OW`,
       };
     case 'input':
       return {
-        rowBase: (r) => `(g * Og * Cg + ${r}) * kh * kw`,
+        rowBase: (r) => (x4 ? `(g * Cg + ${r}) * kh * kw * Og` : `(g * Og * Cg + ${r}) * kh * kw`),
         column: (s, c) => [
-          `let n${s} = ${c} / (H * W);`,
-          `let p${s} = ${c} % (H * W);`,
+          `let n${s} = dl_div(${c}, H * W);`,
+          `let p${s} = ${c} - n${s} * H * W;`,
+          `let py${s} = dl_div(p${s}, W);`,
           `let cb${s} = yOffset + (n${s} * O + g * Og) * OH * OW;`,
-          `let cy${s} = p${s} / W + ph;`,
-          `let cx${s} = p${s} % W + pw;`,
+          `let cy${s} = py${s} + ph;`,
+          `let cx${s} = p${s} - py${s} * W + pw;`,
         ],
         outer: ['0', 'kh'],
         innerTaps: 'kw',
@@ -160,7 +168,7 @@ function partsOf(kind: ConvKind, unitStride: boolean): Parts {
           `let oky${s} = qy${s} >= 0 && oy${s} < OH${unitStride ? '' : ` && oy${s} * sh == qy${s}`};`,
           `let rb${s} = cb${s} + oy${s} * OW;`,
         ],
-        tap: ['let xTap = ta * kw + tb;'],
+        tap: [x4 ? 'let xTap = (ta * kw + tb) * Og;' : 'let xTap = ta * kw + tb;'],
         slotTap: (s) => [
           `let qx${s} = cx${s} - tb * dw;`,
           unitStride ? `let ox${s} = qx${s};` : `let ox${s} = qx${s} / sw;`,
@@ -168,20 +176,22 @@ function partsOf(kind: ConvKind, unitStride: boolean): Parts {
           `let yo${s} = select(0, rb${s} + ox${s}, ok${s});`,
         ],
         inner: 'Og',
-        xStep: 'Cg * kh * kw',
+        xStep: x4 ? '1' : 'Cg * kh * kw',
         yStep: 'OH * OW',
         // c = image * H * W + pixel: one division.
-        outColumn: (c) => [`let o = outOffset + ${c} + ${c} / (H * W) * (C - 1) * H * W;`],
+        outColumn: (c) => [`let o = outOffset + ${c} + dl_div(${c}, H * W) * (C - 1) * H * W;`],
         outRow: (r) => `(g * Cg + ${r}) * H * W`,
       };
     case 'weight':
       return {
         rowBase: (r) => `(g * Og + ${r}) * OH * OW`,
         column: (s, c) => [
-          `let t${s} = ${c} % (kh * kw);`,
-          `let cb${s} = yOffset + (g * Cg + ${c} / (kh * kw)) * H * W;`,
-          `let ci${s} = t${s} / kw * dh - ph;`,
-          `let cj${s} = t${s} % kw * dw - pw;`,
+          `let cc${s} = dl_div(${c}, kh * kw);`,
+          `let t${s} = ${c} - cc${s} * kh * kw;`,
+          `let ti${s} = dl_div(t${s}, kw);`,
+          `let cb${s} = yOffset + (g * Cg + cc${s}) * H * W;`,
+          `let ci${s} = ti${s} * dh - ph;`,
+          `let cj${s} = (t${s} - ti${s} * kw) * dw - pw;`,
           // The output columns l whose input column l * sw + cj lies inside [0, W).
           `let lo${s} = select(0, (sw - 1 - cj${s}) / sw, cj${s} < 0);`,
           `let hi${s} = select(0, min(OW, (W - 1 - cj${s}) / sw + 1), cj${s} <= W - 1);`,
@@ -206,14 +216,14 @@ function partsOf(kind: ConvKind, unitStride: boolean): Parts {
 }
 
 export function convVariantKey(v: ConvVariant): string {
-  return `conv|${v.kind}|${v.width}x${v.groups}x${v.rows}x${v.cols}${v.broadcast ? '|bc' : ''}${v.vec4Out ? '|o4' : ''}${v.unitStride && v.kind === 'input' ? '|s1' : ''}`;
+  return `conv|${v.kind}|${v.width}x${v.groups}x${v.rows}x${v.cols}${v.broadcast ? '|bc' : ''}${v.vec4Out ? '|o4' : ''}${v.unitStride && v.kind === 'input' ? '|s1' : ''}${v.x4 ? '|x4' : ''}`;
 }
 
 /** WGSL for one variant (float32): binding 1 is out, 2 is X, 3 is Y. */
 export function convShader(variant: ConvVariant): string {
   const { kind, width, groups, rows, cols, broadcast, vec4Out } = variant;
   const lanes = width * groups;
-  const parts = partsOf(kind, variant.unitStride);
+  const parts = partsOf(kind, variant.unitStride, variant.x4);
   const slots = broadcast ? cols / width : cols;
   if (broadcast && cols % width !== 0)
     throw new Error(`conv kernel: ${cols} columns do not split over ${width} lanes`);
@@ -233,7 +243,14 @@ export function convShader(variant: ConvVariant): string {
     const body: string[] = [];
     for (const kk of range(chunk)) {
       const l = kk === 0 ? 'l' : `(l + ${kk})`;
-      for (const h of range(rows)) body.push(`let x${h}_${kk} = X[xo${h} + xTap + ${l} * xStep];`);
+      if (variant.x4) {
+        if (kk === 0)
+          for (const h of range(rows)) body.push(`let x${h} = X[(xo${h} + xTap + l) / 4];`);
+        for (const h of range(rows)) body.push(`let x${h}_${kk} = x${h}[${kk}];`);
+      } else {
+        for (const h of range(rows))
+          body.push(`let x${h}_${kk} = X[xo${h} + xTap + ${l} * xStep];`);
+      }
       for (const s of range(slots)) {
         const ok = parts.elementOk ? `ok${s} && ${parts.elementOk(s, l)}` : `ok${s}`;
         const address = parts.elementOk
@@ -268,9 +285,7 @@ export function convShader(variant: ConvVariant): string {
     'for (; l + 4 <= inner; l += 4) {',
     indent(step(4), '  '),
     '}',
-    'for (; l < inner; l++) {',
-    indent(step(1), '  '),
-    '}',
+    ...(variant.x4 ? [] : ['for (; l < inner; l++) {', indent(step(1), '  '), '}']),
   );
 
   const stores: string[] = [];
@@ -298,9 +313,18 @@ export function convShader(variant: ConvVariant): string {
     .filter((name) => name !== 'length')
     .map((name) => `let ${name} = info[${m[name]}];`);
   return /* wgsl */ `${broadcast ? 'enable subgroups;' : ''}
+// a / b for 0 <= a, 0 < b with a small quotient (below 2^22): integer division is a loop
+// over the lanes on a CPU, a float multiply is one instruction. The estimate is within one.
+fn dl_div(a: i32, b: i32) -> i32 {
+  var q = i32(f32(a) / f32(b));
+  q -= select(0, 1, q * b > a);
+  q += select(0, 1, (q + 1) * b <= a);
+  return q;
+}
+
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<${vec4Out ? 'vec4<f32>' : 'f32'}>;
-@group(0) @binding(2) var<storage, read> X: array<f32>;
+@group(0) @binding(2) var<storage, read> X: array<${variant.x4 ? 'vec4<f32>' : 'f32'}>;
 @group(0) @binding(3) var<storage, read> Y: array<f32>;
 
 @compute @workgroup_size(${lanes})

@@ -82,7 +82,13 @@ export function planConv(
     broadcast,
     vec4Out: false,
     unitStride: geometry.stride[0] === 1 && geometry.stride[1] === 1,
+    x4: false,
   };
+  // vec4 reads of X along the inner loop: the inner length in fours and every row and tap
+  // offset aligned (for the forward pass and the input gradient, X is the relaid weight,
+  // which starts at 0).
+  const inner = { forward: cg, input: og, weight: ow }[kind];
+  variant.x4 = override.x4 ?? (inner % 4 === 0 && (kind !== 'weight' || views.x.offset % 4 === 0));
   // Four consecutive columns are four consecutive output elements, aligned, when the
   // column count of a plane (pixels, or a filter's elements) is a multiple of four.
   const plane = { forward: oh * ow, input: h * w, weight: cg * kh * kw }[kind];
@@ -123,7 +129,7 @@ export function planConv(
   set('Cg', cg);
   set('Og', og);
   set('chunkN', chunkN);
-  set('xOffset', views.x.offset);
+  set('xOffset', variant.x4 && kind !== 'weight' ? 0 : views.x.offset);
   set('yOffset', views.y.offset);
   // Partial sums go to a scratch buffer of their own, from 0.
   set('outOffset', chunks > 1 ? 0 : views.out.offset);
@@ -135,6 +141,25 @@ export function planConv(
     variant,
     chunks,
   };
+}
+
+/**
+ * The weight as an x4 kernel reads it, as a strided view of the weight [O, C/g, kh, kw]
+ * to be copied into a contiguous buffer: [O, kh * kw, C/g] for the forward pass (inner
+ * loop over input channels), [g, C/g, kh * kw, O/g] for the input gradient (over output
+ * channels).
+ */
+export function relaidWeight(kind: 'forward' | 'input', weight: View, groups: number): View {
+  const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+  const taps = kh * kw;
+  const og = o / groups;
+  return kind === 'forward'
+    ? { ...weight, shape: [o, taps, cg], strides: [cg * taps, 1, taps] }
+    : {
+        ...weight,
+        shape: [groups, cg, taps, og],
+        strides: [og * cg * taps, taps, 1, cg * taps],
+      };
 }
 
 /** A grid of at least `count` workgroups within the per-dimension limit. */
