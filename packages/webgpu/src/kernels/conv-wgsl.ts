@@ -83,7 +83,11 @@ export const convMeta = {
 const range = (count: number) => Array.from({ length: count }, (_, i) => i);
 const indent = (body: string[], spaces: string) => body.map((l) => `${spaces}${l}`).join('\n');
 
-/** The kind-specific parts of a kernel, as WGSL snippets. */
+/**
+ * The kind-specific parts of a kernel, as WGSL snippets. Conditions combine with `&`, not
+ * `&&`: short-circuit operators become branches, and SwiftShader took minutes to compile
+ * the weight gradient's unrolled loop with one per element.
+ */
 interface Parts {
   /** Offset of row `r` of X (group g), without the tap and inner terms. */
   rowBase: (r: string) => string;
@@ -131,13 +135,13 @@ function partsOf(kind: ConvKind, unitStride: boolean, x4: boolean): Parts {
         innerTaps: 'kw',
         slotOuter: (s) => [
           `let iy${s} = cy${s} + ta * dh;`,
-          `let oky${s} = iy${s} >= 0 && iy${s} < H;`,
+          `let oky${s} = (iy${s} >= 0) & (iy${s} < H);`,
           `let rb${s} = cb${s} + iy${s} * W;`,
         ],
         tap: [x4 ? 'let xTap = (ta * kw + tb) * Cg;' : 'let xTap = ta * kw + tb;'],
         slotTap: (s) => [
           `let ix${s} = cx${s} + tb * dw;`,
-          `let ok${s} = oky${s} && ix${s} >= 0 && ix${s} < W;`,
+          `let ok${s} = oky${s} & (ix${s} >= 0) & (ix${s} < W);`,
           `let yo${s} = select(0, rb${s} + ix${s}, ok${s});`,
         ],
         inner: 'Cg',
@@ -165,14 +169,14 @@ function partsOf(kind: ConvKind, unitStride: boolean, x4: boolean): Parts {
         slotOuter: (s) => [
           `let qy${s} = cy${s} - ta * dh;`,
           unitStride ? `let oy${s} = qy${s};` : `let oy${s} = qy${s} / sh;`,
-          `let oky${s} = qy${s} >= 0 && oy${s} < OH${unitStride ? '' : ` && oy${s} * sh == qy${s}`};`,
+          `let oky${s} = (qy${s} >= 0) & (oy${s} < OH)${unitStride ? '' : ` & (oy${s} * sh == qy${s})`};`,
           `let rb${s} = cb${s} + oy${s} * OW;`,
         ],
         tap: [x4 ? 'let xTap = (ta * kw + tb) * Og;' : 'let xTap = ta * kw + tb;'],
         slotTap: (s) => [
           `let qx${s} = cx${s} - tb * dw;`,
           unitStride ? `let ox${s} = qx${s};` : `let ox${s} = qx${s} / sw;`,
-          `let ok${s} = oky${s} && qx${s} >= 0 && ox${s} < OW${unitStride ? '' : ` && ox${s} * sw == qx${s}`};`,
+          `let ok${s} = oky${s} & (qx${s} >= 0) & (ox${s} < OW)${unitStride ? '' : ` & (ox${s} * sw == qx${s})`};`,
           `let yo${s} = select(0, rb${s} + ox${s}, ok${s});`,
         ],
         inner: 'Og',
@@ -202,13 +206,13 @@ function partsOf(kind: ConvKind, unitStride: boolean, x4: boolean): Parts {
         tap: ['let xTap = ta * O * OH * OW + tb * OW;'],
         slotTap: (s) => [
           `let iy${s} = tb * sh + ci${s};`,
-          `let ok${s} = iy${s} >= 0 && iy${s} < H;`,
+          `let ok${s} = (iy${s} >= 0) & (iy${s} < H);`,
           `let yo${s} = ib${s} + iy${s} * W;`,
         ],
         inner: 'OW',
         xStep: '1',
         yStep: 'sw',
-        elementOk: (s, l) => `${l} >= lo${s} && ${l} < hi${s}`,
+        elementOk: (s, l) => `(${l} >= lo${s}) & (${l} < hi${s})`,
         outColumn: (c) => [`let o = outOffset + chunk * O * Cg * kh * kw + ${c};`],
         outRow: (r) => `(g * Og + ${r}) * Cg * kh * kw`,
       };
@@ -252,11 +256,13 @@ export function convShader(variant: ConvVariant): string {
           body.push(`let x${h}_${kk} = X[xo${h} + xTap + ${l} * xStep];`);
       }
       for (const s of range(slots)) {
-        const ok = parts.elementOk ? `ok${s} && ${parts.elementOk(s, l)}` : `ok${s}`;
-        const address = parts.elementOk
-          ? `select(0, yo${s} + ${l} * yStep, ${ok})`
-          : `yo${s} + ${l} * yStep`;
-        body.push(`let ys${s}_${kk} = select(0.0, Y[${address}], ${ok});`);
+        if (parts.elementOk) {
+          body.push(`let e${s}_${kk} = ok${s} & ${parts.elementOk(s, l)};`);
+          const address = `select(0, yo${s} + ${l} * yStep, e${s}_${kk})`;
+          body.push(`let ys${s}_${kk} = select(0.0, Y[${address}], e${s}_${kk});`);
+        } else {
+          body.push(`let ys${s}_${kk} = select(0.0, Y[yo${s} + ${l} * yStep], ok${s});`);
+        }
       }
     }
     // Column by column, so that each accumulator is read and written once per step.

@@ -27,17 +27,28 @@ export interface ConvProgram {
   chunks: number;
 }
 
-/** The tile for a subgroup width, measured by bench/tune-conv.ts. */
+/** The tiles for one subgroup width, measured by bench/tune-conv.ts. */
 interface ConvTuning {
-  groups: number;
-  rows: number;
-  cols: number;
+  /** Subgroups per workgroup, rows per invocation, columns per workgroup. */
+  large: { groups: number; rows: number; cols: number };
+  /** For convolutions of fewer than `smallProduct` multiply-adds. */
+  small: { groups: number; rows: number; cols: number };
 }
 
+/**
+ * Eight lanes (lavapipe): four rows and 24 columns, as the matmul; on the MNIST CNN's layers
+ * more rows or columns did not help and compile for many seconds. Four lanes (SwiftShader
+ * in Chromium): a smaller tile, since SwiftShader compiles large unrolled kernels slowly.
+ * Small convolutions, where the tile matters little, get a small tile that compiles fast
+ * (once per variant, but it is the first run's cost).
+ */
 const tunings: Record<4 | 8, ConvTuning> = {
-  8: { groups: 2, rows: 4, cols: 24 },
-  4: { groups: 2, rows: 8, cols: 24 },
+  8: { large: { groups: 2, rows: 4, cols: 24 }, small: { groups: 1, rows: 1, cols: 8 } },
+  4: { large: { groups: 2, rows: 4, cols: 16 }, small: { groups: 1, rows: 1, cols: 8 } },
 };
+
+/** Convolutions of fewer multiply-adds than this get the small tile. */
+const smallProduct = 2 ** 20;
 
 /** The weight gradient is split over the batch until the grid has this many workgroups. */
 const weightGradientTiles = 64;
@@ -71,7 +82,12 @@ export function planConv(
   const subgroupSize = target.subgroupSize ?? 0;
   const width = subgroupSize >= 8 || subgroupSize < 4 ? 8 : 4;
   const broadcast = override.broadcast ?? subgroupSize >= width;
-  const tuning = tunings[width];
+  const k = {
+    forward: cg * kh * kw,
+    input: og * kh * kw,
+    weight: n * oh * ow,
+  }[kind];
+  const tuning = m * nc * k < smallProduct ? tunings[width].small : tunings[width].large;
   const rows = override.rows ?? tuning.rows;
   const variant: ConvVariant = {
     kind,
