@@ -42,6 +42,20 @@ export interface WindowGeometry {
   readonly padValue: number;
 }
 
+/**
+ * The geometry of a 2-d convolution of input [N, C, H, W] with weight [O, C / groups, kh, kw]
+ * into [N, O, oh, ow]: its window (zero padding) and channel groups.
+ */
+export interface ConvGeometry {
+  readonly kernel: readonly [number, number];
+  readonly stride: readonly [number, number];
+  readonly padding: readonly [number, number];
+  readonly dilation: readonly [number, number];
+  /** The forward output's height and width (oh, ow). */
+  readonly outSize: readonly [number, number];
+  readonly groups: number;
+}
+
 export interface Backend {
   /** 'cpu', 'webgpu', ...: what `tensor.device.type` reports. */
   readonly type: string;
@@ -113,4 +127,20 @@ export interface Backend {
   im2col(input: View, geometry: WindowGeometry, out: View): void;
   /** The adjoint of im2col: sums columns [N, C * kh * kw, L] back into zeroed out [N, C, H, W]. */
   col2im(columns: View, geometry: WindowGeometry, out: View): void;
+  /**
+   * Convolution (cross-correlation, as torch.nn.functional.conv2d) of input [N, C, H, W] with
+   * weight [O, C / groups, kh, kw] into out [N, O, oh, ow]. All three views are contiguous
+   * and share one floating dtype.
+   */
+  conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void;
+  /**
+   * The input gradient of conv2d (its adjoint in the input): writes every element of out
+   * [N, C, H, W] from grad [N, O, oh, ow] and weight [O, C / groups, kh, kw]. Contiguous views.
+   */
+  conv2dBackwardInput(grad: View, weight: View, geometry: ConvGeometry, out: View): void;
+  /**
+   * The weight gradient of conv2d: writes out [O, C / groups, kh, kw] from input
+   * [N, C, H, W] and grad [N, O, oh, ow]. Contiguous views.
+   */
+  conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void;
 }

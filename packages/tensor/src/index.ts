@@ -1,7 +1,14 @@
 // @dl/tensor: tensors with autograd, the op table, the Backend interface and the CPU backend.
 
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from '@dl/autograd';
-export type { Backend, ReduceKind, Storage, View, WindowGeometry } from './backend.js';
+export type {
+  Backend,
+  ConvGeometry,
+  ReduceKind,
+  Storage,
+  View,
+  WindowGeometry,
+} from './backend.js';
 export { CpuBackend, cpu } from './cpu/backend.js';
 export { collapseDims, offsetsOf } from './cpu/layout.js';
 export { type DeviceLike, resolveDevice } from './device.js';

@@ -5,6 +5,7 @@
 
 import {
   type Backend,
+  type ConvGeometry,
   collapseDims,
   contiguousStrides,
   type DType,
@@ -27,6 +28,7 @@ import {
   splitSharedShape,
 } from './binding.js';
 import type { AdapterDescription, WebGPUDevice } from './device.js';
+import { type ConvKind, planConv, relaidWeight } from './kernels/conv.js';
 import {
   elementwiseKey,
   elementwiseMeta,
@@ -90,6 +92,9 @@ const splitReduceOutputs = 64;
 const splitReduceChunk = 4096;
 /** Workgroups a split reduction aims for in all. */
 const splitReduceWorkgroups = 256;
+
+/** Input gradients with fewer input channels per group go through columns (see there). */
+const fewChannels = 4;
 
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
@@ -584,7 +589,146 @@ export class WebGPUBackend implements Backend {
     }));
   }
 
+  conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void {
+    this.#conv('forward', input, weight, geometry, [weight, input, out]);
+  }
+
+  conv2dBackwardInput(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    // With few input channels per group the implicit GEMM's rows (input channels) leave
+    // most lanes idle: multiply into columns [N, G, C/G * kh * kw, L] with the matmul
+    // instead, whose rows are channels times kernel offsets, and fold them with col2im.
+    if (out.shape[1]! / geometry.groups < fewChannels) {
+      this.#convInputByColumns(grad, weight, geometry, out);
+      return;
+    }
+    this.#conv('input', out, weight, geometry, [weight, grad, out]);
+  }
+
+  conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void {
+    this.#conv('weight', input, out, geometry, [grad, input, out]);
+  }
+
   // ---- helpers ----
+
+  #convInputByColumns(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const [n, c] = out.shape as [number, number];
+    const o = weight.shape[0]!;
+    const groups = geometry.groups;
+    const rows = (c / groups) * geometry.kernel[0] * geometry.kernel[1];
+    const og = o / groups;
+    const l = geometry.outSize[0] * geometry.outSize[1];
+    const storage = this.allocate('float32', n * groups * rows * l);
+    const shape = [n, groups, rows, l];
+    const columns: View = {
+      storage,
+      dtype: 'float32',
+      shape,
+      strides: contiguousStrides(shape),
+      offset: 0,
+    };
+    try {
+      this.matmul(
+        { ...weight, shape: [n, groups, rows, og], strides: [0, og * rows, 1, rows] },
+        { ...grad, shape: [n, groups, og, l], strides: contiguousStrides([n, groups, og, l]) },
+        columns,
+      );
+      // col2im writes every element of out (it sums what each pixel receives), so out
+      // needs no zeroing first.
+      this.col2im(
+        { ...columns, shape: [n, groups * rows, l], strides: [groups * rows * l, l, 1] },
+        { ...geometry, padValue: 0 },
+        out,
+      );
+    } finally {
+      this.release(storage);
+    }
+  }
+
+  /**
+   * Runs a convolution kernel for input and weight of these shapes, over its operands
+   * [X, Y, out] (see kernels/conv-wgsl.ts). The weight gradient may be computed as partial
+   * sums over chunks of the batch, which a reduction then adds up into out.
+   */
+  #conv(
+    kind: ConvKind,
+    input: View,
+    weight: View,
+    geometry: ConvGeometry,
+    [x, y, out]: [View, View, View],
+  ): void {
+    for (const v of [x, y, out]) {
+      if (v.dtype !== 'float32')
+        throw new TypeError(`conv2d on WebGPU: expected float32 tensors, got ${v.dtype}`);
+    }
+    const program = planConv(
+      kind,
+      { input: input.shape, weight: weight.shape },
+      geometry,
+      { x, y, out },
+      this.#matmulTarget,
+    );
+    const label = `conv2d ${kind === 'forward' ? '' : `backward (${kind}) `}of input [${input.shape.join(', ')}] and weight [${weight.shape.join(', ')}]`;
+    const count = numelOf(out.shape);
+    // The forward pass and the input gradient may split the batch (views [out, X, Y] with
+    // X the weight, read whole); the weight gradient sums over the batch and does not split.
+    const splitter: Splitter =
+      kind === 'weight' ? () => undefined : ([o]) => (o!.shape[0]! > 1 ? [0, null, 0] : undefined);
+    const launch = (target: View, xv: View, yv: View) =>
+      this.#launch(label, [target, xv, yv], splitter, ([o, a, b]) => {
+        const part =
+          kind === 'forward'
+            ? { input: b!.shape, weight: weight.shape }
+            : kind === 'input'
+              ? { input: o!.shape, weight: weight.shape }
+              : { input: input.shape, weight: weight.shape };
+        const plan = planConv(kind, part, geometry, { x: a!, y: b!, out: o! }, this.#matmulTarget, {
+          x4: program.variant.x4,
+          chunks: program.chunks,
+        });
+        return {
+          shader: this.#shader(plan.key, plan.shader),
+          meta: plan.meta,
+          workgroups: plan.workgroups,
+        };
+      });
+    if (program.variant.x4 && kind !== 'weight') {
+      // The kernel reads the weight with its inner loop's channels last: copy it so.
+      const source = relaidWeight(kind, weight, geometry.groups);
+      const storage = this.allocate('float32', numelOf(weight.shape));
+      const relaid: View = {
+        storage,
+        dtype: 'float32',
+        shape: source.shape,
+        strides: contiguousStrides(source.shape),
+        offset: 0,
+      };
+      try {
+        this.elementwise({ kind: 'input', index: 0 }, [source], relaid);
+        launch(out, relaid, y);
+      } finally {
+        this.release(storage);
+      }
+      return;
+    }
+    if (program.chunks === 1) {
+      launch(out, x, y);
+      return;
+    }
+    const partial = this.allocate('float32', program.chunks * count);
+    const partials: View = {
+      storage: partial,
+      dtype: 'float32',
+      shape: [program.chunks, count],
+      strides: [count, 1],
+      offset: 0,
+    };
+    try {
+      launch(partials, x, y);
+      this.reduce('sum', partials, [0], { ...out, shape: [count], strides: [1] });
+    } finally {
+      this.release(partial);
+    }
+  }
 
   #shader(key: string, build: () => string): Shader {
     let code = this.#shaders.get(key);

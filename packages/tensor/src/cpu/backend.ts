@@ -2,10 +2,18 @@
 // generated from the op's expression). It is the reference every other backend is
 // checked against, and is always available as the device 'cpu'.
 
-import type { Backend, ReduceKind, Storage, View, WindowGeometry } from '../backend.js';
+import type {
+  Backend,
+  ConvGeometry,
+  ReduceKind,
+  Storage,
+  View,
+  WindowGeometry,
+} from '../backend.js';
 import { type DType, type TypedArray, typedArrayOf } from '../dtype.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
+import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
 import { offsetsOf } from './layout.js';
@@ -125,6 +133,21 @@ export class CpuBackend implements Backend {
 
   col2im(columns: View, geometry: WindowGeometry, out: View): void {
     runCol2im(columns, this.#data(columns), geometry, out, this.#data(out));
+  }
+
+  conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const [x, w, y] = [this.#data(input), this.#data(weight), this.#data(out)];
+    runConv2d(input, x, weight, w, geometry, out, y);
+  }
+
+  conv2dBackwardInput(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const [gy, w, dx] = [this.#data(grad), this.#data(weight), this.#data(out)];
+    runConv2dBackwardInput(grad, gy, weight, w, geometry, out, dx);
+  }
+
+  conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void {
+    const [x, gy, dw] = [this.#data(input), this.#data(grad), this.#data(out)];
+    runConv2dBackwardWeight(input, x, grad, gy, geometry, out, dw);
   }
 
   #data(view: View): TypedArray {

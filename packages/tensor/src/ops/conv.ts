@@ -1,11 +1,97 @@
-// Convolutions as unfold + matmul (im2col), so their gradients come from those two ops.
-// A backend with a direct convolution kernel can take over later without changing this API.
+// Convolutions: conv2d, conv1d (a conv2d of height 1) and convTranspose2d (conv2d's input
+// gradient) over the backend's three convolution kernels. The kernels are differentiable
+// ops whose derivatives are each other, so gradients of gradients work too.
 
+import type { ConvGeometry } from '../backend.js';
+import { isFloating, promoteTypes } from '../dtype.js';
+import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { pad } from './indexing.js';
-import { matmul } from './linalg.js';
-import { fold, geometryFor, type Pair, pair, unfold } from './window.js';
+import { geometryFor, type Pair, pair } from './window.js';
+
+/**
+ * The operands as the kernels take them: contiguous, on one device, of one floating dtype
+ * (PyTorch has no integer convolution either).
+ */
+function operands(op: string, a: Tensor, b: Tensor): [Tensor, Tensor] {
+  commonDevice(op, [a, b]);
+  const dtype = promoteTypes(a.dtype, b.dtype);
+  if (!isFloating(dtype))
+    throw new TypeError(`${op}: expected floating-point tensors, got ${a.dtype} and ${b.dtype}`);
+  const prepare = (t: Tensor) => (t.dtype === dtype ? t : t.to(dtype)).contiguous();
+  return [prepare(a), prepare(b)];
+}
+
+/** y [N, O, oh, ow] = conv(x [N, C, H, W], w [O, C / groups, kh, kw]). */
+function convolve(x: Tensor, w: Tensor, g: ConvGeometry): Tensor {
+  const [input, weight] = operands('conv2d', x, w);
+  const [n, , h, wd] = input.shape as [number, number, number, number];
+  const out = emptyTensor([n, weight.shape[0]!, ...g.outSize], input.dtype, input.device);
+  if (out.numel() > 0) {
+    if (input.numel() === 0 || weight.numel() === 0) out.zero_();
+    else input.device.conv2d(viewDescriptor(input), viewDescriptor(weight), g, viewDescriptor(out));
+  }
+  return record(out, 'Convolution', [x, w], (gy) => [
+    x.requiresGrad ? convolveBackwardInput(gy, w, g, [h, wd]) : null,
+    w.requiresGrad ? convolveBackwardWeight(x, gy, g, w.shape) : null,
+  ]);
+}
+
+/** dx [N, C, H, W] of convolve from gy [N, O, oh, ow]: linear in gy and in w. */
+function convolveBackwardInput(
+  gy: Tensor,
+  w: Tensor,
+  g: ConvGeometry,
+  size: readonly [number, number],
+): Tensor {
+  const [grad, weight] = operands('conv2d backward (input)', gy, w);
+  const n = grad.shape[0]!;
+  const c = weight.shape[1]! * g.groups;
+  const out = emptyTensor([n, c, ...size], grad.dtype, grad.device);
+  if (out.numel() > 0) {
+    if (grad.numel() === 0 || weight.numel() === 0) out.zero_();
+    else
+      grad.device.conv2dBackwardInput(
+        viewDescriptor(grad),
+        viewDescriptor(weight),
+        g,
+        viewDescriptor(out),
+      );
+  }
+  // <g2, dx(gy, w)> = <conv(g2, w), gy> = <dw(g2, gy), w>.
+  return record(out, 'ConvolutionBackwardInput', [gy, w], (g2) => [
+    gy.requiresGrad ? convolve(g2, w, g) : null,
+    w.requiresGrad ? convolveBackwardWeight(g2, gy, g, w.shape) : null,
+  ]);
+}
+
+/** dw [O, C / groups, kh, kw] of convolve from x and gy: linear in each. */
+function convolveBackwardWeight(
+  x: Tensor,
+  gy: Tensor,
+  g: ConvGeometry,
+  shape: readonly number[],
+): Tensor {
+  const [input, grad] = operands('conv2d backward (weight)', x, gy);
+  const [, , h, wd] = input.shape as [number, number, number, number];
+  const out = emptyTensor(shape, input.dtype, input.device);
+  if (out.numel() > 0) {
+    if (input.numel() === 0 || grad.numel() === 0) out.zero_();
+    else
+      input.device.conv2dBackwardWeight(
+        viewDescriptor(input),
+        viewDescriptor(grad),
+        g,
+        viewDescriptor(out),
+      );
+  }
+  // <g2, dw(x, gy)> = <conv(x, g2), gy> = <dx(gy, g2), x>.
+  return record(out, 'ConvolutionBackwardWeight', [x, gy], (g2) => [
+    x.requiresGrad ? convolveBackwardInput(gy, g2, g, [h, wd]) : null,
+    gy.requiresGrad ? convolve(x, g2, g) : null,
+  ]);
+}
 
 export interface ConvOptions {
   stride?: Pair;
@@ -33,7 +119,7 @@ export function conv2d(
       `${op}: expected a 4-d weight [out, in / groups, kh, kw], got ${formatShape(weight.shape)}`,
     );
   const groups = options.groups ?? 1;
-  const [n, c, h, w] = input.shape as [number, number, number, number];
+  const [, c, h, w] = input.shape as [number, number, number, number];
   const [o, cPerGroup, kh, kw] = weight.shape as [number, number, number, number];
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
     throw new Error(
@@ -69,12 +155,8 @@ export function conv2d(
         : pair(options.padding, 'padding', op);
   }
   const [ph, pw] = padded === input ? [h, w] : [padded.shape[2]!, padded.shape[3]!];
-  const geometry = geometryFor(ph, pw, { kernel: [kh, kw], stride, padding, dilation }, op);
-  const [oh, ow] = geometry.outSize;
-  const columns = unfold(padded, geometry); // [N, C*kh*kw, L]
-  const grouped = columns.reshape([n, groups, cPerGroup * kh * kw, oh * ow]);
-  const kernels = weight.reshape([groups, o / groups, cPerGroup * kh * kw]);
-  let out = matmul(kernels, grouped).reshape([n, o, oh, ow]); // [N, G, O/G, L]
+  const window = geometryFor(ph, pw, { kernel: [kh, kw], stride, padding, dilation }, op);
+  let out = convolve(padded, weight, { ...window, groups });
   if (bias) out = out.add(bias.reshape([1, o, 1, 1]));
   return batched ? out : out.squeeze(0);
 }
@@ -130,7 +212,7 @@ export function convTranspose2d(
     throw new Error(`${op}: expected 3-d or 4-d input, got ${formatShape(x.shape)}`);
   const input = batched ? x : x.unsqueeze(0);
   const groups = options.groups ?? 1;
-  const [n, c, h, w] = input.shape as [number, number, number, number];
+  const [, c, h, w] = input.shape as [number, number, number, number];
   if (weight.ndim !== 4 || weight.shape[0] !== c) {
     throw new Error(
       `${op}: expected weight [${c}, out / groups, kh, kw] for an input with ${c} channels, got ${formatShape(weight.shape)}`,
@@ -161,18 +243,13 @@ export function convTranspose2d(
       `${op}: the computed output size (${outH}x${outW}) is too small for input ${h}x${w} with kernel ${kh}x${kw}, stride ${stride.join('x')}, padding ${padding.join('x')}, dilation ${dilation.join('x')}`,
     );
   }
-  // The input's positions are the windows of a convolution over the output. outputPadding
-  // may add a row (column) that no window reaches (when it is below the dilation but not
-  // the stride): those windows are not folded back, so it holds only the bias, as in PyTorch.
-  const geometry = {
-    ...geometryFor(outH, outW, { kernel: [kh, kw], stride, padding, dilation }, op),
-    outSize: [h, w] as const,
-  };
-  const cPerGroup = c / groups;
-  const kernels = weight.reshape([groups, cPerGroup, oPerGroup * kh * kw]).transpose(1, 2); // [G, O/G*k, C/G]
-  const flat = input.reshape([n, groups, cPerGroup, h * w]);
-  const columns = matmul(kernels, flat).reshape([n, o * kh * kw, h * w]);
-  let out = fold(columns, geometry, [outH, outW]);
+  // The transpose of a convolution over the output whose windows are the input's
+  // positions: that convolution's input gradient, whose weight [C, O / groups, kh, kw] is
+  // this weight as it stands. outputPadding may add a row (column) that no window reaches
+  // (when it is below the dilation but not the stride): it holds only the bias, as in PyTorch.
+  const window = geometryFor(outH, outW, { kernel: [kh, kw], stride, padding, dilation }, op);
+  const geometry: ConvGeometry = { ...window, outSize: [h, w], groups };
+  let out = convolveBackwardInput(input, weight, geometry, [outH, outW]);
   if (bias) out = out.add(bias.reshape([1, o, 1, 1]));
   return batched ? out : out.squeeze(0);
 }
