@@ -3,6 +3,7 @@
 
 import type { Module } from '@dl/nn';
 import { enableGrad, Tensor } from '@dl/tensor';
+import { fuseSoftmax } from './fuse.js';
 import { bytesOf, elemTypes, GraphBuilder, typedOf } from './graph.js';
 import { encodeModel, type TensorMessage, type ValueInfoMessage } from './proto.js';
 import { Tracer, tensorsIn } from './trace.js';
@@ -96,6 +97,7 @@ export async function exportOnnx(
   const outputNames = namesFor('output', outputs.length, options.outputNames);
   checkDynamicAxes(dynamicAxes, [...inputNames, ...outputNames]);
   nameOutputs(graph, outputValues, outputNames, inputNames);
+  fuseSoftmax(graph);
   prune(graph, outputNames);
 
   const initializer: TensorMessage[] = [];

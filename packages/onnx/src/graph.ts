@@ -37,6 +37,8 @@ export interface PendingInitializer {
   /** The tensor's values are written converted to this dtype. */
   as?: DType;
   raw?: Uint8Array;
+  /** The values of small int64 initializers (shapes, axes), for passes that read them. */
+  ints?: readonly number[];
 }
 
 export class GraphBuilder {
@@ -104,7 +106,13 @@ export class GraphBuilder {
   ): string {
     const name = this.unique(`onnx::${hint}_${this.initializers.length}`);
     const data = BigInt64Array.from(values, (v) => BigInt(v));
-    this.initializers.push({ name, dims, dataType: DataType.INT64, raw: bytesOf(data) });
+    this.initializers.push({
+      name,
+      dims,
+      dataType: DataType.INT64,
+      raw: bytesOf(data),
+      ints: [...values],
+    });
     return name;
   }
 
