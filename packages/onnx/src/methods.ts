@@ -183,9 +183,10 @@ const gelu = composed((ctx, x, dtype, args) => {
     const [scaled] = ctx.node('Mul', [sum!, ctx.scalar(Math.sqrt(2 / Math.PI), dtype)]);
     inner = ctx.node('Tanh', [scaled!])[0]!;
   }
+  // x (1 + inner) / 2, in the order PyTorch exports it (ONNX Runtime's Gelu fusions expect it).
   const [onePlus] = ctx.node('Add', [inner, one]);
-  const [halfX] = ctx.node('Mul', [x, half]);
-  return ctx.node('Mul', [halfX!, onePlus!])[0]!;
+  const [product] = ctx.node('Mul', [x, onePlus!]);
+  return ctx.node('Mul', [product!, half])[0]!;
 });
 
 const silu = composed((ctx, x) => ctx.node('Mul', [x, ctx.node('Sigmoid', [x])[0]!])[0]!);

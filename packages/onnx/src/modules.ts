@@ -17,6 +17,15 @@ function axis(dim: number, ndim: number): number {
   return dim < 0 ? dim + ndim : dim;
 }
 
+/** ONNX's Conv and pooling ops take a batch dim; dl's layers also accept unbatched input. */
+function batched(ctx: TraceContext, layer: string, x: Tensor, ndim: number): void {
+  if (x.ndim !== ndim)
+    throw ctx.unsupported(
+      layer,
+      `the ONNX form needs a batched ${ndim}-d input, got [${x.shape.join(', ')}]; add a batch dim (unsqueeze(0))`,
+    );
+}
+
 function conv(ctx: TraceContext, module: nn.Conv1d | nn.Conv2d, x: Tensor, out: Tensor): void {
   if (module.paddingMode !== 'zeros')
     throw ctx.unsupported(
@@ -24,6 +33,7 @@ function conv(ctx: TraceContext, module: nn.Conv1d | nn.Conv2d, x: Tensor, out: 
       `paddingMode '${module.paddingMode}' has no ONNX Conv form (only 'zeros')`,
     );
   const dims = module.kernelSize.length;
+  batched(ctx, module.constructor.name, x, dims + 2);
   let pads: number[];
   if (module.padding === 'valid') pads = new Array<number>(2 * dims).fill(0);
   else if (module.padding === 'same') {
@@ -88,6 +98,7 @@ function batchNorm(
 }
 
 function maxPool(ctx: TraceContext, layer: nn.MaxPool2d, x: Tensor, out: Tensor): void {
+  batched(ctx, layer.constructor.name, x, 4);
   const padding = pair(layer.padding);
   const [y] = ctx.node(
     'MaxPool',
@@ -104,6 +115,7 @@ function maxPool(ctx: TraceContext, layer: nn.MaxPool2d, x: Tensor, out: Tensor)
 }
 
 function avgPool(ctx: TraceContext, layer: nn.AvgPool2d, x: Tensor, out: Tensor): void {
+  batched(ctx, layer.constructor.name, x, 4);
   if (layer.divisorOverride !== null)
     throw ctx.unsupported('AvgPool2d', 'divisorOverride has no ONNX AveragePool form');
   const padding = pair(layer.padding);
@@ -124,6 +136,7 @@ function avgPool(ctx: TraceContext, layer: nn.AvgPool2d, x: Tensor, out: Tensor)
 /** Adaptive pooling: global pooling to 1x1, or fixed windows when the sizes divide evenly. */
 function adaptive(kind: 'Average' | 'Max') {
   return (ctx: TraceContext, module: nn.Module, x: Tensor, out: Tensor): void => {
+    batched(ctx, module.constructor.name, x, 4);
     const [h, w] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
     const [oh, ow] = [out.shape[out.ndim - 2]!, out.shape[out.ndim - 1]!];
     const op = kind === 'Average' ? 'AveragePool' : 'MaxPool';
