@@ -169,7 +169,8 @@ export function modelProto(): protobuf.Type {
 /** The protobuf bytes of a model. */
 export function encodeModel(model: ModelMessage): Uint8Array {
   const type = modelProto();
-  return type.encode(type.fromObject(model)).finish();
+  // A copy: protobufjs may hand back a Node Buffer sliced from a shared pool.
+  return Uint8Array.from(type.encode(type.fromObject(model)).finish());
 }
 
 /** Reads model bytes back into plain objects (int64 fields as numbers), for inspection. */

@@ -5,6 +5,7 @@
 // duration of the (synchronous) forward and restored afterwards, whatever happens.
 
 import type { Module } from '@dl/nn';
+import * as nn from '@dl/nn';
 import { type DType, Tensor } from '@dl/tensor';
 import type { GraphBuilder } from './graph.js';
 import { methodExporters } from './methods.js';
@@ -192,6 +193,31 @@ export class Tracer implements TraceContext {
     exporter(this, self, args, result);
   }
 
+  /**
+   * Runs a module with no exporter, tracing through it. For a layer of @dl/nn (ConvTranspose2d,
+   * say) an export error from inside it names the layer rather than an op it is made of.
+   */
+  #traceThrough(module: Module, original: Module['forward'], args: unknown[]): unknown {
+    if (!Object.values(nn).some((value) => value === module.constructor))
+      return Reflect.apply(original, module, args);
+    const why = (inside: string) =>
+      this.unsupported(
+        module.constructor.name,
+        `this layer has no ONNX mapping in @dl/onnx (inside it: ${inside})`,
+      ).message;
+    let output: unknown;
+    try {
+      output = Reflect.apply(original, module, args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('exportOnnx:')) throw error;
+      throw new Error(why(error.message.replace(/^exportOnnx: /, '')), { cause: error });
+    }
+    // Its last op was one the tracer could not see: fail where the output is used.
+    if (output instanceof Tensor && !this.#values.has(output) && output.requiresGrad)
+      this.poison(output, why(`'${output.gradFn?.name ?? 'an op'}'`));
+    return output;
+  }
+
   #wrapModule(path: string, module: Module): () => void {
     const hadOwn = Object.hasOwn(module, 'forward');
     const own: unknown = hadOwn ? module.forward : undefined;
@@ -201,7 +227,7 @@ export class Tracer implements TraceContext {
       if (this.#depth > 0) return Reflect.apply(original, module, args);
       this.#scopes.push(path);
       try {
-        if (!exporter) return Reflect.apply(original, module, args);
+        if (!exporter) return this.#traceThrough(module, original, args);
         this.#depth++;
         let output: unknown;
         try {

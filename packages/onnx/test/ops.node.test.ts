@@ -4,6 +4,10 @@
 import * as nn from '@dl/nn';
 import { manualSeed, noGrad, randn, type Tensor } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
+
+/** A module from one tensor to one tensor. */
+type TensorModule = nn.Module & { forward(x: Tensor): Tensor };
+
 import { decodeModel, exportOnnx } from '../src/index.ts';
 import { maxAbsDiff, runOrt } from './helpers.ts';
 
@@ -25,7 +29,7 @@ class WithWeight extends nn.Module {
 }
 
 const F = nn.F;
-const cases: [string, () => nn.Module, number[], string[]][] = [
+const cases: [string, () => TensorModule, number[], string[]][] = [
   [
     'arithmetic with scalars and alpha',
     () => new Fn((x) => x.mul(2).add(x, { alpha: 0.5 }).sub(1).div(x.abs().add(1)).pow(2).neg()),

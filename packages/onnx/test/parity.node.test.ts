@@ -3,16 +3,20 @@
 // sizes. BatchNorm running statistics are made non-trivial by train-mode passes first.
 
 import type * as nn from '@dl/nn';
-import { manualSeed, noGrad } from '@dl/tensor';
+import { manualSeed, noGrad, type Tensor } from '@dl/tensor';
 import { models } from '@dl/vision';
 import { describe, expect, it } from 'vitest';
+
+/** A module from one tensor to one tensor. */
+type TensorModule = nn.Module & { forward(x: Tensor): Tensor };
+
 import { decodeModel, exportOnnx } from '../src/index.ts';
 import { maxAbsDiff, mnistBatch, runOrt } from './helpers.ts';
 
 /** float32 noise: the runtimes sum convolutions in different orders. */
 const tolerance = 1e-4;
 
-const cases: [string, () => nn.Module, string[]][] = [
+const cases: [string, () => TensorModule, string[]][] = [
   [
     'DigitRecognizer',
     () => new models.DigitRecognizer(),
