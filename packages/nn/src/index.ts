@@ -72,4 +72,5 @@ export {
 } from './module.js';
 export { Parameter } from './parameter.js';
 export { fromBytes, metadataOf, toBytes } from './safetensors.js';
+export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
 export * as utils from './utils.js';
