@@ -119,7 +119,7 @@ export function curvesPng(history: readonly EpochRecord[]): Uint8Array {
   return encodePng(rawImage(canvas.data, canvas.height, canvas.width, 3));
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c);
 
 function svgChart(title: string, series: readonly Series[]): string {
@@ -129,8 +129,8 @@ function svgChart(title: string, series: readonly Series[]): string {
   const py = (y: number) => (top + (1 - (y - b.y0) / (b.y1 - b.y0)) * (h - top - 30)).toFixed(1);
   const rgb = (c: Color) => `rgb(${c.join(',')})`;
   const ticks = [0, 1, 2, 3, 4].map((k) => b.y0 + ((b.y1 - b.y0) * k) / 4);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escape(title)}">
-<text x="${w / 2}" y="18" text-anchor="middle" font-weight="bold">${escape(title)}</text>
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(title)}">
+<text x="${w / 2}" y="18" text-anchor="middle" font-weight="bold">${escapeHtml(title)}</text>
 ${ticks.map((t) => `<line x1="${left}" x2="${w - 10}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/><text x="${left - 4}" y="${py(t)}" text-anchor="end" font-size="10" dominant-baseline="middle">${tickLabel(t, b.y1 - b.y0)}</text>`).join('\n')}
 <text x="${(w + left) / 2}" y="${h - 4}" text-anchor="middle" font-size="11">epoch</text>
 ${series
@@ -168,14 +168,14 @@ export function reportHtml(history: readonly EpochRecord[], info: ReportInfo): s
 ${last.confusion.map((row, i) => `<tr><th>${i}</th>${row.map((n, j) => `<td class="${i === j ? 'diag' : n > 0 ? 'off' : ''}">${n}</td>`).join('')}</tr>`).join('\n')}</table>`
     : '';
   const settings = Object.entries(info.settings)
-    .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(String(v))}</td></tr>`)
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(String(v))}</td></tr>`)
     .join('');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(info.title)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(info.title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}.cm td.diag{background:#cde8cd}.cm td.off{background:#f8dada}
 .charts{display:flex;gap:2em;flex-wrap:wrap}</style></head>
-<body><h1>${escape(info.title)}</h1>
+<body><h1>${escapeHtml(info.title)}</h1>
 <table>${settings}</table>
 <div class="charts">${svgChart('loss', loss)}${svgChart('accuracy %', accuracy)}</div>
 <h2>Per epoch</h2>
