@@ -20,7 +20,7 @@ export async function openDevice(
   if (choice === 'cpu') return cpu;
   try {
     const gpu = await webgpu();
-    return { device: gpu, description: `webgpu (${gpu.toString()})`, close: () => gpu.destroy() };
+    return { device: gpu, description: gpu.toString(), close: () => gpu.destroy() };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (choice === 'webgpu') throw new UsageError(`--device webgpu: no WebGPU device: ${reason}`);

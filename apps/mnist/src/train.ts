@@ -149,6 +149,7 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
     },
   };
   let last: Evaluation | undefined;
+  const logEvery = Math.max(1, Math.ceil(trainLoader.length / 10));
   try {
     for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
       const lr = optimizer.paramGroups[0]!.lr;
@@ -190,7 +191,15 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
         seen += n;
         step++;
         const seconds = (performance.now() - started) / 1000;
-        bar?.update(seen, { rate: (seen / seconds).toFixed(1), loss: (lossSum / seen).toFixed(4) });
+        const rate = seen / seconds;
+        bar?.update(seen, { rate: rate.toFixed(1), loss: (lossSum / seen).toFixed(4) });
+        // Without a terminal (a log file, CI), about ten progress lines per epoch instead.
+        if (!bar && step % logEvery === 0 && step < trainLoader.length) {
+          const eta = Math.round((trainSet.length - seen) / rate);
+          io.log(
+            `epoch ${epoch}/${epochs}: ${seen}/${trainSet.length} images, ${rate.toFixed(1)} images/s, ETA ${eta} s, loss ${(lossSum / seen).toFixed(4)}`,
+          );
+        }
         if (io.stopRequested()) break;
       }
       bar?.stop();
