@@ -200,6 +200,9 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
             `epoch ${epoch}/${epochs}: ${seen}/${trainSet.length} images, ${rate.toFixed(1)} images/s, ETA ${eta} s, loss ${(lossSum / seen).toFixed(4)}`,
           );
         }
+        // A turn of the event loop, so a Ctrl-C that arrived during the step is seen now
+        // (on the CPU a step never waits on I/O, so the signal handler would not run).
+        await new Promise((resolve) => setImmediate(resolve));
         if (io.stopRequested()) break;
       }
       bar?.stop();

@@ -1,16 +1,16 @@
 // --resume continues a run exactly: two epochs straight and one epoch plus a resumed second
 // give the same bytes for the model, the optimizer state and the validation results.
 
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from '@dl/nn/node';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from './cli.ts';
+import { runCli, runCliInterrupted, tempDir } from './cli.ts';
 
-const tiny = ['--device', 'cpu', '--limit', '64', '--batch-size', '32', '--test-limit', '32'];
+const tiny = ['--device', 'cpu', '--limit', '32', '--batch-size', '16', '--test-limit', '16'];
 
-async function tensors(dir: string): Promise<Map<string, number[]>> {
-  const sd = await load(join(dir, 'last.safetensors'));
+async function tensors(dir: string, file = 'last.safetensors'): Promise<Map<string, number[]>> {
+  const sd = await load(join(dir, file));
   const out = new Map<string, number[]>();
   for (const [key, t] of sd) out.set(key, Array.from(await t.data()));
   return out;
@@ -26,6 +26,7 @@ describe('dl-mnist train --resume', () => {
     ]);
     expect(a.stderr).not.toContain('dl-mnist:');
     expect([a.code, b.code]).toEqual([0, 0]);
+    copyFileSync(join(split, 'last.safetensors'), join(split, 'epoch1.safetensors'));
     const c = await runCli([
       'train',
       '--device',
@@ -52,5 +53,23 @@ describe('dl-mnist train --resume', () => {
       );
     expect(history(split)).toEqual(history(straight));
     expect(history(split)).toHaveLength(2);
-  }, 180_000);
+
+    // Ctrl-C during epoch 2 (after its first step's progress line): exit 130, and
+    // last.safetensors is the whole epoch-1 checkpoint, equal to the split run's.
+    const stopped = tempDir('stopped');
+    const d = await runCliInterrupted(
+      ['train', ...tiny, '--epochs', '2', '--out', stopped],
+      'epoch 2/2: 16/32 images',
+    );
+    expect(d.code).toBe(130);
+    expect(d.stdout).toContain(
+      `stopped in epoch 2; ${join(stopped, 'last.safetensors')} holds epoch 1`,
+    );
+    const [interrupted, epoch1] = await Promise.all([
+      tensors(stopped),
+      tensors(split, 'epoch1.safetensors'),
+    ]);
+    expect([...interrupted.keys()]).toEqual([...epoch1.keys()]);
+    for (const [key, values] of epoch1) expect(interrupted.get(key), key).toEqual(values);
+  }, 240_000);
 });
