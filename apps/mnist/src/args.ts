@@ -36,8 +36,10 @@ export interface TrainOptions extends CommonOptions {
   debugGrads: boolean;
 }
 
-export interface EvalOptions extends CommonOptions {
+export interface EvalOptions extends Omit<CommonOptions, 'dataset'> {
   command: 'eval';
+  /** Undefined: the dataset the checkpoint was trained on (MNIST when it does not say). */
+  dataset: DatasetName | undefined;
   checkpoint: string;
   testLimit: number | undefined;
 }
@@ -196,7 +198,8 @@ export function parseOptions(argv: readonly string[]): Options {
     if (checkpoint === undefined || extra.length > 0) {
       throw new UsageError('eval takes one checkpoint: dl-mnist eval <checkpoint.safetensors>');
     }
-    return { command, ...common, checkpoint, testLimit };
+    const dataset = oneOf('dataset', values.dataset, ['mnist', 'fashion'] as const);
+    return { command, ...common, dataset, checkpoint, testLimit };
   }
   const [checkpoint, image, ...extra] = positionals;
   if (checkpoint === undefined || image === undefined || extra.length > 0) {

@@ -5,10 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import * as nn from '@dl/nn';
 import { save } from '@dl/nn/node';
-import type { BaseHyperparameters, Optimizer, OptimizerStateDict } from '@dl/optim';
+import type { BaseHyperparameters, lrScheduler, Optimizer, OptimizerStateDict } from '@dl/optim';
 import type { Tensor } from '@dl/tensor';
 import { models } from '@dl/vision';
-import { UsageError } from './args.js';
+import { type DatasetName, UsageError } from './args.js';
+import type { EpochRecord } from './report.js';
 
 export const architecture = 'DigitRecognizer';
 const format = 'dl-mnist/1';
@@ -28,9 +29,9 @@ export interface RunState {
     /** Each parameter's numeric state (Adam's step); its tensors are in the file. */
     numbers: Record<string, Record<string, number>>;
   };
-  scheduler: object | undefined;
+  scheduler: lrScheduler.SchedulerStateDict | undefined;
   rng: { global: number[]; data: number[] };
-  history: unknown[];
+  history: EpochRecord[];
   best: { epoch: number; loss: number } | undefined;
 }
 
@@ -110,7 +111,9 @@ function checkArchitecture(path: string, metadata: Record<string, string>): void
  * A DigitRecognizer with the weights of `path`: a best.safetensors, a last.safetensors, or
  * any safetensors file with the model's keys (one PyTorch saved, say).
  */
-export async function loadModel(path: string): Promise<models.DigitRecognizer> {
+export async function loadModel(
+  path: string,
+): Promise<{ model: models.DigitRecognizer; dataset: DatasetName }> {
   const { tensors, metadata } = await readCheckpoint(path);
   checkArchitecture(path, metadata);
   const isRun = metadata['run'] !== undefined;
@@ -121,7 +124,9 @@ export async function loadModel(path: string): Promise<models.DigitRecognizer> {
   }
   const model = newModel();
   loadWeights(path, model, weights);
-  return model;
+  // The dataset decides the input normalisation; files from elsewhere are taken as MNIST.
+  const dataset = metadata['dataset'] === 'fashion' ? 'fashion' : 'mnist';
+  return { model, dataset };
 }
 
 /** The options a training run was started with, from its last.safetensors. */

@@ -72,3 +72,23 @@ export function loader<T>(
 ): DataLoader<T> {
   return new DataLoader(dataset, { batchSize, shuffle, generator });
 }
+
+const fashionClasses = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
+/** The class names the confusion matrix rows are labelled with. */
+export function classNames(name: DatasetName): string[] {
+  return name === 'fashion'
+    ? [...fashionClasses]
+    : ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+}

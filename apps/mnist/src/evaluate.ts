@@ -31,7 +31,7 @@ export async function evaluate(
   const truth: number[] = [];
   const predicted: number[] = [];
   try {
-    for await (const [x, y] of data as AsyncIterable<[Tensor, Tensor]>) {
+    for await (const [x, y] of data) {
       const [loss, prediction, labels] = noGrad(() => {
         const target = y.to(device);
         const output = model.forward(x.to(device));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Generator } from '@dl/tensor';
 import { type EvalOptions, type PredictOptions, parseOptions, UsageError, usage } from './args.js';
 import { loadModel } from './checkpoint.js';
-import { limited, loader, openDataset, transformFor } from './data.js';
+import { classNames, limited, loader, openDataset, transformFor } from './data.js';
 import { openDevice } from './device.js';
 import { evaluate, formatConfusion, summary } from './evaluate.js';
 import { prepare, probabilities, readDigit } from './predict.js';
@@ -19,11 +19,13 @@ export interface MainIO {
 }
 
 async function runEval(o: EvalOptions, io: MainIO): Promise<void> {
+  const loaded = await loadModel(o.checkpoint);
+  const { model } = loaded;
+  const dataset = o.dataset ?? loaded.dataset;
   const testSet = limited(
-    openDataset(o.dataset, o.data, false, transformFor(o.dataset, 'seed', false, new Generator(0))),
+    openDataset(dataset, o.data, false, transformFor(dataset, 'seed', false, new Generator(0))),
     o.testLimit,
   );
-  const model = await loadModel(o.checkpoint);
   const opened = await openDevice(o.device, io.log);
   try {
     io.log(`device: ${opened.description}`);
@@ -33,17 +35,17 @@ async function runEval(o: EvalOptions, io: MainIO): Promise<void> {
       loader(testSet, o.batchSize, false, new Generator(0)),
       opened.device,
     );
-    io.log(`${o.checkpoint} on the ${o.dataset} test set: ${summary(result)}`);
-    io.log(formatConfusion(result.confusion, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']));
+    io.log(`${o.checkpoint} on the ${dataset} test set: ${summary(result)}`);
+    io.log(formatConfusion(result.confusion, classNames(dataset)));
   } finally {
     opened.close();
   }
 }
 
 async function runPredict(o: PredictOptions, io: MainIO): Promise<void> {
-  const model = await loadModel(o.checkpoint);
+  const { model, dataset } = await loadModel(o.checkpoint);
   const image = await readDigit(o.image);
-  const prepared = prepare(image, 'mnist');
+  const prepared = prepare(image, dataset);
   const opened = await openDevice(o.device, io.log);
   try {
     model.to(opened.device);
@@ -52,8 +54,10 @@ async function runPredict(o: PredictOptions, io: MainIO): Promise<void> {
     io.log(
       `${o.image}: ${prepared.size[0]}x${prepared.size[1]}${prepared.inverted ? ', inverted (dark digit on a light ground)' : ''}`,
     );
+    const names = classNames(dataset);
     p.forEach((q, k) => {
-      io.log(`  ${k}: ${q.toFixed(4)} ${'#'.repeat(Math.round(q * 40))}`);
+      const name = dataset === 'mnist' ? '' : ` ${names[k]}`;
+      io.log(`  ${k}: ${q.toFixed(4)} ${'#'.repeat(Math.round(q * 40))}${name}`);
     });
     io.log(`prediction: ${best} (probability ${p[best]!.toFixed(4)})`);
   } finally {

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nn from '@dl/nn';
 import { Adam, lrScheduler } from '@dl/optim';
-import { type Backend, Generator, globalGenerator, manualSeed, type Tensor } from '@dl/tensor';
+import { type Backend, Generator, globalGenerator, manualSeed } from '@dl/tensor';
 import cliProgress from 'cli-progress';
 import { type TrainOptions, UsageError } from './args.js';
 import {
@@ -17,7 +17,7 @@ import {
   saveModel,
   saveRun,
 } from './checkpoint.js';
-import { limited, loader, openDataset, transformFor } from './data.js';
+import { classNames, limited, loader, openDataset, transformFor } from './data.js';
 import { openDevice } from './device.js';
 import { type Evaluation, evaluate, formatConfusion, summary } from './evaluate.js';
 import { type EpochRecord, writeReports } from './report.js';
@@ -58,6 +58,7 @@ type Stored = ReturnType<typeof runOptions>;
 async function resolve(o: TrainOptions): Promise<{ options: TrainOptions; epochs: number }> {
   const defaultEpochs = o.recipe === 'best' ? 5 : 1;
   if (!o.resume) return { options: o, epochs: o.epochs ?? defaultEpochs };
+  // The file's options were written by saveRun from runOptions() below.
   const stored = (await readRunOptions(join(o.out, 'last.safetensors'))) as Stored;
   const epochs = o.epochs ?? stored.epochs;
   if (stored.recipe === 'best' && epochs !== stored.epochs) {
@@ -91,8 +92,7 @@ function norms(model: nn.Module): Promise<string[]> {
 
 export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResult> {
   const { options: o, epochs } = await resolve(given);
-  const names = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-  const classNames = o.dataset === 'fashion' ? fashionClasses : names;
+  const names = classNames(o.dataset);
 
   // Data first: a missing dataset stops the run before a device is opened.
   manualSeed(o.seed);
@@ -128,10 +128,10 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
   const bestPath = join(o.out, 'best.safetensors');
   if (given.resume) {
     const run = await loadRun(lastPath, model, optimizer);
-    if (scheduler && run.scheduler) scheduler.loadStateDict(run.scheduler as never);
+    if (scheduler && run.scheduler) scheduler.loadStateDict(run.scheduler);
     globalGenerator().setState(run.rng.global);
     dataGenerator.setState(run.rng.data);
-    history = run.history as EpochRecord[];
+    history = run.history;
     best = run.best;
     startEpoch = run.epoch;
     io.log(`resuming ${lastPath} after epoch ${startEpoch} of ${epochs}`);
@@ -170,7 +170,7 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
       let lossSum = 0;
       let correct = 0;
       let step = 0;
-      for await (const [x, y] of trainLoader as AsyncIterable<[Tensor, Tensor]>) {
+      for await (const [x, y] of trainLoader) {
         const input = x.to(device);
         const target = y.to(device);
         optimizer.zeroGrad();
@@ -232,7 +232,7 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
       io.log(
         `epoch ${epoch}/${epochs}: train loss ${record.trainLoss.toFixed(4)}, ${(seen / seconds).toFixed(1)} images/s; validation ${summary(last)}`,
       );
-      io.log(formatConfusion(last.confusion, classNames));
+      io.log(formatConfusion(last.confusion, names));
       if (best === undefined || last.loss < best.loss) {
         best = { epoch, loss: last.loss };
         await saveModel(model, bestPath, {
@@ -261,16 +261,3 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
   }
   return { history, last, stopped: false };
 }
-
-const fashionClasses = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];

@@ -78,6 +78,10 @@ describe('parseOptions', () => {
       checkpoint: 'm.safetensors',
       testLimit: 10,
       batchSize: 64,
+      dataset: undefined,
+    });
+    expect(parseOptions(['eval', 'm', '--dataset', 'fashion'])).toMatchObject({
+      dataset: 'fashion',
     });
     expect(parseOptions(['predict', 'm.safetensors', 'd.png', '--device', 'webgpu'])).toEqual({
       command: 'predict',
