@@ -64,6 +64,14 @@ function boundsOf(series: readonly Series[]): Bounds {
   return { x0, x1, y0, y1 };
 }
 
+/** Whole epochs along the x axis, at most about ten of them. */
+function xTicks(b: Bounds): number[] {
+  const stride = Math.max(1, Math.ceil(Math.round(b.x1 - b.x0) / 10));
+  const ticks: number[] = [];
+  for (let x = Math.ceil(b.x0); x <= b.x1; x += stride) ticks.push(x);
+  return ticks;
+}
+
 function tickLabel(value: number, span: number): string {
   return value.toFixed(span < 0.1 ? 3 : span < 1 ? 2 : span < 10 ? 1 : 0);
 }
@@ -83,9 +91,7 @@ function drawPanel(canvas: Canvas, left: number, title: string, series: readonly
     const label = tickLabel(y, b.y1 - b.y0);
     canvas.text(plotLeft - 4 - Canvas.textWidth(label), py(y) - 3, label, dark);
   }
-  const epochs = Math.round(b.x1 - b.x0);
-  const stride = Math.max(1, Math.ceil(epochs / 10));
-  for (let x = Math.ceil(b.x0); x <= b.x1; x += stride) {
+  for (const x of xTicks(b)) {
     canvas.line(px(x), top + height, px(x), top + height + 4, dark);
     canvas.text(px(x) - Canvas.textWidth(String(x)) / 2, top + height + 8, String(x), dark);
   }
@@ -132,6 +138,9 @@ function svgChart(title: string, series: readonly Series[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" role="img" aria-label="${escapeHtml(title)}">
 <text x="${w / 2}" y="18" text-anchor="middle" font-weight="bold">${escapeHtml(title)}</text>
 ${ticks.map((t) => `<line x1="${left}" x2="${w - 10}" y1="${py(t)}" y2="${py(t)}" stroke="#ddd"/><text x="${left - 4}" y="${py(t)}" text-anchor="end" font-size="10" dominant-baseline="middle">${tickLabel(t, b.y1 - b.y0)}</text>`).join('\n')}
+${xTicks(b)
+  .map((x) => `<text x="${px(x)}" y="${h - 18}" text-anchor="middle" font-size="10">${x}</text>`)
+  .join('')}
 <text x="${(w + left) / 2}" y="${h - 4}" text-anchor="middle" font-size="11">epoch</text>
 ${series
   .map(

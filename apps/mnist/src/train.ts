@@ -135,6 +135,9 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
     best = run.best;
     startEpoch = run.epoch;
     io.log(`resuming ${lastPath} after epoch ${startEpoch} of ${epochs}`);
+    if (startEpoch >= epochs) {
+      io.log(`nothing to do: the run has completed ${startEpoch} epochs; raise --epochs to go on`);
+    }
   }
   io.log(
     `training DigitRecognizer (${model.numParameters()} parameters) on ${trainSet.length} ${o.dataset} images, ` +
