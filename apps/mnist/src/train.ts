@@ -106,7 +106,8 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
     o.testLimit,
   );
   const trainLoader = loader(trainSet, o.batchSize, true, dataGenerator);
-  const testLoader = loader(testSet, 1000, false, dataGenerator);
+  // Validation batches of 250: larger ones only add memory (im2col of conv2 grows with N).
+  const testLoader = loader(testSet, 250, false, dataGenerator);
 
   await mkdir(o.out, { recursive: true });
   const opened = await openDevice(o.device, io.log);
