@@ -1,7 +1,7 @@
 // Vitest projects for dl's packages, shared by each package's own vitest.config.ts and by
 // the root config that runs them all at once.
 //
-// Every package gets a Node project: `src/**/*.test.ts` and `test/**/*.test.ts`, except
+// Every package (and app) gets a Node project: `src/**/*.test.ts` and `test/**/*.test.ts`, except
 // `*.browser.test.ts`. Packages listed in `browserTested` also get a Chromium project
 // (headless Debian Chromium with WebGPU on SwiftShader) over the same files, except
 // `*.node.test.ts` and tests beside the source, which may use Node APIs.
@@ -77,10 +77,15 @@ export function packageProjects(packageDir: string): TestProjectInlineConfigurat
   return projects;
 }
 
-/** The projects of every package under `packagesDir`. */
+/**
+ * The projects of every package under `packagesDir`, and of every app under the `apps`
+ * folder beside it (the workspace's other member folder).
+ */
 export function workspaceProjects(packagesDir: string): TestProjectInlineConfiguration[] {
-  return readdirSync(packagesDir)
-    .map((entry) => join(packagesDir, entry))
+  const appsDir = join(packagesDir, '..', 'apps');
+  return [packagesDir, appsDir]
+    .filter((folder) => existsSync(folder))
+    .flatMap((folder) => readdirSync(folder).map((entry) => join(folder, entry)))
     .filter((dir) => existsSync(join(dir, 'package.json')))
     .flatMap(packageProjects);
 }

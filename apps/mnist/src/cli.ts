@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// dl-mnist: train, evaluate and run the MNIST CNN from the command line (see main.ts).
+// Ctrl-C asks training to stop after the current step; a second Ctrl-C exits at once. Either
+// way the checkpoints on disk are whole: they are only ever replaced by an atomic rename.
+
+import { main } from './main.js';
+
+let stops = 0;
+process.on('SIGINT', () => {
+  stops++;
+  if (stops === 1) {
+    process.stderr.write('\nstopping after this step (Ctrl-C again to quit now)\n');
+  } else {
+    process.exit(130);
+  }
+});
+
+const code = await main(process.argv.slice(2), {
+  log: (line) => process.stdout.write(`${line}\n`),
+  error: (line) => process.stderr.write(`${line}\n`),
+  progress: process.stderr.isTTY === true,
+  stopRequested: () => stops > 0,
+});
+process.exitCode = code;
