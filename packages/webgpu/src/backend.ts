@@ -30,6 +30,7 @@ import {
 import type { AdapterDescription, WebGPUDevice } from './device.js';
 import { type ConvKind, planConv, relaidWeight } from './kernels/conv.js';
 import {
+  elementwiseGrid,
   elementwiseKey,
   elementwiseMeta,
   elementwiseShader,
@@ -269,7 +270,10 @@ export class WebGPUBackend implements Backend {
       return {
         shader: this.#shader(elementwiseKey(spec), () => elementwiseShader(spec)),
         meta: elementwiseMeta(o, i, params, collapsed),
-        workgroups: grid(numelOf(o[0]!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+        workgroups: elementwiseGrid(
+          numelOf(o[0]!.shape),
+          this.limits.maxComputeWorkgroupsPerDimension,
+        ),
         bind: [...o, ...i.filter((_, k) => aliases[k]! < 0)],
         writable: outs.length,
       };

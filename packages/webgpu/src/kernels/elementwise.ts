@@ -6,6 +6,7 @@
 import { type DType, type Expr, exprKey, type View } from '@dl/tensor';
 import {
   flatIndexWgsl,
+  grid,
   helpersWgsl,
   renderWgsl,
   storageType,
@@ -57,6 +58,18 @@ export interface ElementwiseSpec {
    * division is slow on CPU-backed WebGPU); 0 for a loop over any rank.
    */
   readonly rank: number;
+}
+
+/**
+ * Workgroups an elementwise kernel is dispatched with at most; each invocation loops over
+ * the elements a stride apart. On CPU-backed WebGPU every workgroup costs a task, so fewer,
+ * longer ones run faster; on a GPU this many still fill the device.
+ */
+export const elementwiseMaxWorkgroups = 256;
+
+/** The dispatch grid for `count` elements. */
+export function elementwiseGrid(count: number, maxPerDimension: number): [number, number] {
+  return grid(Math.min(count, elementwiseMaxWorkgroups * workgroupSize), maxPerDimension);
 }
 
 /** Ranks up to this get index arithmetic unrolled in the shader. */
@@ -117,14 +130,16 @@ ${bound.map((k, b) => `@group(0) @binding(${m + 1 + b}) var<storage, read> in${k
 
 @compute @workgroup_size(${workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = ${flatIndexWgsl};
   let count = u32(info[0]);
-  if (i >= count) { return; }
   let rank = info[1];
+  ${Array.from({ length: params }, (_, k) => `let p${k} = bitcast<f32>(info[${at(m + inputs.length)} + ${k}]);`).join('\n  ')}
+  // A grid-stride loop: a bounded number of workgroups (see elementwiseGrid) covers any size.
+  let threads = nwg.x * nwg.y * ${workgroupSize}u;
+  for (var i = ${flatIndexWgsl}; i < count; i += threads) {
   ${positions}
   ${inIds.map((k) => `let a${k} = f32(${source(k)}[q${k}]);`).join('\n  ')}
-  ${Array.from({ length: params }, (_, k) => `let p${k} = bitcast<f32>(info[${at(m + inputs.length)} + ${k}]);`).join('\n  ')}
   ${values}
+  }
 }
 `;
 }

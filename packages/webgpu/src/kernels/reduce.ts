@@ -93,20 +93,26 @@ export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: R
   var acc: f32 = ${init[kind]};
   var accIndex: i32 = 0;
   var started = false;
-  for (var idx = START; idx < END; idx += STEP) {
-    var p = base;
-    if (redRank == 1) {
-      p += idx * info[r0 + 2];
-    } else {
+  if (redRank == 1) {
+    // One reduced dim (contiguous reduced dims are collapsed into one): no index arithmetic,
+    // and the stride read once, not on every element.
+    let stride = info[r0 + 2];
+    for (var idx = START; idx < END; idx += STEP) {
+      let v = f32(x[base + idx * stride]);
+      ${combine(kind)}
+    }
+  } else {
+    for (var idx = START; idx < END; idx += STEP) {
+      var p = base;
       var rr = idx;
       for (var d = redRank - 1; d >= 0; d--) {
         let size = info[r0 + 1 + d];
         p += (rr % size) * info[r0 + 1 + redRank + d];
         rr = rr / size;
       }
+      let v = f32(x[p]);
+      ${combine(kind)}
     }
-    let v = f32(x[p]);
-    ${combine(kind)}
   }`;
   const header = /* wgsl */ `
 ${helpersWgsl}
@@ -122,22 +128,23 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let o = ${flatIndexWgsl};
   if (o >= u32(info[0])) { return; }
   let redCount = info[1];
-  ${walk.replace('START', '0').replace('END', 'redCount').replace('STEP', '1')}
+  ${walk.replaceAll('START', '0').replaceAll('END', 'redCount').replaceAll('STEP', '1')}
   out[u32(outOffset) + o] = ${store('acc', 'accIndex')};
 }`;
   }
+  // Lane 0 folds the workgroup's partial results in order, after one barrier: on CPU-backed
+  // WebGPU every barrier is costly, so this beats a tree of log2(64) barriers.
+  const better = kind === 'argmax' ? 'v > r' : 'v < r';
   const merge = isArg
-    ? `let other = partial[lid + stride]; let otherIndex = partialIndex[lid + stride];
-        let mine = partial[lid]; let mineIndex = partialIndex[lid];
-        ${kind === 'argmax' ? 'let better = other > mine;' : 'let better = other < mine;'}
-        if (partialStarted[lid + stride] && (!partialStarted[lid] || (!dl_isnan(mine) && (dl_isnan(other) || better || (other == mine && otherIndex < mineIndex))))) {
-          partial[lid] = other; partialIndex[lid] = otherIndex; partialStarted[lid] = true;
-        }`
+    ? `let v = partial[k];
+      if (partialStarted[k] && (!rs || (!dl_isnan(r) && (dl_isnan(v) || ${better} || (v == r && partialIndex[k] < ri))) || (dl_isnan(r) && dl_isnan(v) && partialIndex[k] < ri))) {
+        r = v; ri = partialIndex[k]; rs = true;
+      }`
     : kind === 'sum'
-      ? 'partial[lid] = partial[lid] + partial[lid + stride];'
+      ? 'r = r + partial[k];'
       : kind === 'prod'
-        ? 'partial[lid] = partial[lid] * partial[lid + stride];'
-        : `let v = partial[lid + stride]; var acc = partial[lid]; ${combine(kind)} partial[lid] = acc;`;
+        ? 'r = r * partial[k];'
+        : `let v = partial[k]; ${combine(kind).replaceAll('acc', 'r')}`;
   // 'workgroup': workgroup w reduces all of output w. 'split': workgroup w reduces chunk
   // g = w / outCount of output o = w % outCount.
   const range = split
@@ -156,8 +163,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   const target = split ? 'u32(outOffset) + u32(g) * outCount + o' : 'u32(outOffset) + o';
   const write =
     split && isArg
-      ? `out[${target}] = partial[0]; outIndex[${target}] = partialIndex[0];`
-      : `out[${target}] = ${store('partial[0]', 'partialIndex[0]')};`;
+      ? `out[${target}] = r; outIndex[${target}] = ri;`
+      : `out[${target}] = ${store('r', 'ri')};`;
   return /* wgsl */ `${header}
 var<workgroup> partial: array<f32, ${reduceWorkgroup}>;
 var<workgroup> partialIndex: array<i32, ${reduceWorkgroup}>;
@@ -166,18 +173,20 @@ var<workgroup> partialStarted: array<bool, ${reduceWorkgroup}>;
 @compute @workgroup_size(${reduceWorkgroup})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) lid: u32) {
   ${range}
-  ${walk.replace('START', 'begin + i32(lid)').replace('END', 'stop').replace('STEP', String(reduceWorkgroup))}
+  ${walk.replaceAll('START', 'begin + i32(lid)').replaceAll('END', 'stop').replaceAll('STEP', String(reduceWorkgroup))}
   partial[lid] = acc;
   partialIndex[lid] = accIndex;
   partialStarted[lid] = started;
   workgroupBarrier();
-  for (var stride = ${reduceWorkgroup / 2}u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
+  if (lid == 0u && inRange) {
+    var r = partial[0];
+    var ri = partialIndex[0];
+    var rs = partialStarted[0];
+    for (var k = 1u; k < ${reduceWorkgroup}u; k++) {
       ${merge}
     }
-    workgroupBarrier();
+    ${write}
   }
-  if (lid == 0u && inRange) { ${write} }
 }`;
 }
 
