@@ -1,5 +1,6 @@
 // Memory scopes: tidy(fn) disposes every tensor created while fn runs, except those it
-// returns (and those it leaves reachable through the returned value's graph).
+// returns; when what it returns still has an autograd graph to run backward through, the
+// tensors that graph may need are left to be freed with it.
 
 import { Tensor } from './tensor.js';
 
@@ -21,6 +22,12 @@ export function tidy<T>(fn: () => T): T {
   const finish = (value: unknown) => {
     const keep = new Set<Tensor>();
     collectTensors(value, keep);
+    // A result whose autograd graph has not been through backward yet needs the values its
+    // ops saved, which may be any tensor made in fn: leave them to be freed with the graph.
+    if ([...keep].some((t) => t.gradFn && !t.gradFn.released)) {
+      created.length = 0;
+      return;
+    }
     for (const t of created) {
       if (!keep.has(t) && !sharesStorage(t, keep)) t.dispose();
     }

@@ -98,7 +98,12 @@ export class StorageRef {
   /** The backend storage, computed first when it is pending. */
   get storage(): Storage {
     if (this.#storage === undefined) this.materialize();
-    return this.#storage!;
+    if (this.#storage === undefined) {
+      throw new Error(
+        'the storage of this tensor was released (the tensor was disposed) before its value was computed',
+      );
+    }
+    return this.#storage;
   }
 
   /** @internal What computes this storage, while it has not been computed. */

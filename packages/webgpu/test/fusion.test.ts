@@ -2,7 +2,7 @@
 // first needed, with the values the separate kernels (and the CPU backend) give, even when
 // a source is written in place or disposed before the result is used.
 
-import { E, fusedUpdate_, manualSeed, noGrad, randn, type Tensor, tensor } from '@dl/tensor';
+import { E, fusedUpdate_, manualSeed, noGrad, randn, type Tensor, tensor, tidy } from '@dl/tensor';
 import { assertClose } from '@dl/tensor/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTestDevice, runtime } from './device.js';
@@ -94,5 +94,20 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
       return w.grad!;
     };
     await assertClose(await grads(a.to(device!)), await grads(a), { rtol: 1e-5, atol: 1e-6 });
+  });
+
+  it('differentiates a loss returned from tidy, its pending intermediates kept for backward', async () => {
+    manualSeed(9);
+    const [a, b] = [randn([6, 5]), randn([5, 3])];
+    const grads = async (x: Tensor, y: Tensor) => {
+      const w = y.detach().requiresGrad_(true);
+      const loss = tidy(() => x.matmul(w).mul(2).add(1).relu().square().mean());
+      loss.backward();
+      return w.grad!;
+    };
+    await assertClose(await grads(a.to(device!), b.to(device!)), await grads(a, b), {
+      rtol: 1e-5,
+      atol: 1e-6,
+    });
   });
 });
