@@ -70,6 +70,24 @@ export function browserProject(packageDir: string): TestProjectInlineConfigurati
   };
 }
 
+/**
+ * The end-to-end project of an app: the `*.e2e.ts` files under `test/`, run in Node, where each starts the
+ * app's server and drives headless Chromium (`chromiumPath`, `chromiumArgs`) with Playwright.
+ */
+export function e2eProject(appDir: string): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name: `${basename(appDir)}:e2e`,
+      root: appDir,
+      include: ['test/**/*.e2e.ts'],
+      environment: 'node',
+      provide: { requireWebGPU },
+      testTimeout: 90_000,
+      hookTimeout: 90_000,
+    },
+  };
+}
+
 /** The projects of one package directory. */
 export function packageProjects(packageDir: string): TestProjectInlineConfiguration[] {
   const projects = [nodeProject(packageDir)];
