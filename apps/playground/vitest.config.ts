@@ -1,4 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import { e2eProject } from '../../tooling/vitest/projects.ts';
+import { appProject } from '../../tooling/vitest/projects.ts';
 
-export default defineConfig({ test: { projects: [e2eProject(import.meta.dirname)] } });
+export default defineConfig({ test: { projects: [appProject(import.meta.dirname)] } });

@@ -71,15 +71,16 @@ export function browserProject(packageDir: string): TestProjectInlineConfigurati
 }
 
 /**
- * The end-to-end project of an app: the `*.e2e.ts` files under `test/`, run in Node, where each starts the
- * app's server and drives headless Chromium (`chromiumPath`, `chromiumArgs`) with Playwright.
+ * The project of an app: its `*.test.ts` and end-to-end `*.e2e.ts` files under `test/`, run
+ * in Node; an end-to-end test starts the app's server and drives headless Chromium
+ * (`chromiumPath`, `chromiumArgs`) with Playwright.
  */
-export function e2eProject(appDir: string): TestProjectInlineConfiguration {
+export function appProject(appDir: string): TestProjectInlineConfiguration {
   return {
     test: {
-      name: `${basename(appDir)}:e2e`,
+      name: `${basename(appDir)}:app`,
       root: appDir,
-      include: ['test/**/*.e2e.ts'],
+      include: ['test/**/*.test.ts', 'test/**/*.e2e.ts'],
       environment: 'node',
       provide: { requireWebGPU },
       testTimeout: 90_000,
