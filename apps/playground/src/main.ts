@@ -188,6 +188,10 @@ async function toggleTraining(): Promise<void> {
       batchSize: Number(ui.batch.value),
       lr: Number(ui.lr.value),
       onStep,
+      onError: (error) => {
+        ui.start.textContent = 'Resume';
+        fail(error);
+      },
     });
     ui.batch.disabled = true;
     ui.lr.disabled = true;

@@ -6,7 +6,6 @@ import { DataLoader, type Dataset } from '@dl/data';
 import { F } from '@dl/nn';
 import { Adam } from '@dl/optim';
 import type { Backend, Tensor } from '@dl/tensor';
-import { tidy } from '@dl/tensor';
 import type { DigitModel } from './models.ts';
 
 export interface StepReport {
@@ -23,6 +22,8 @@ export interface TrainerOptions {
   batchSize: number;
   lr: number;
   onStep: (report: StepReport) => void;
+  /** A step failed; training has stopped. */
+  onError: (error: unknown) => void;
 }
 
 type Batch = [Tensor, Tensor];
@@ -68,9 +69,11 @@ export class Trainer {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#loop = this.#run().finally(() => {
-      this.#running = false;
-    });
+    this.#loop = this.#run()
+      .catch(this.#options.onError)
+      .finally(() => {
+        this.#running = false;
+      });
   }
 
   /** Stops after the current step; resolves when it has finished. */
@@ -96,15 +99,19 @@ export class Trainer {
       const x = xCpu.to(this.device);
       const y = yCpu.to(this.device);
       this.#optimizer.zeroGrad();
-      const [loss, correct] = tidy(() => {
-        const out = this.model.forward(x);
-        return [F.nllLoss(out, y), out.argmax(1).eq(y).sum()] as const;
-      });
+      // No tidy() around the forward pass: with the DigitRecognizer on WebGPU it disposes an
+      // intermediate that a pending fused kernel of the backward pass still reads. The graph's
+      // tensors are freed by backward; the accuracy's own temporaries are disposed below.
+      const out = this.model.forward(x);
+      const loss = F.nllLoss(out, y);
+      const predicted = out.argmax(1);
+      const hits = predicted.eq(y);
+      const correct = hits.sum();
       loss.backward();
       this.#optimizer.step();
       const lossValue = await loss.item();
       const correctValue = await correct.item();
-      for (const t of [loss, correct, x, y, xCpu, yCpu]) t.dispose();
+      for (const t of [loss, correct, hits, predicted, out, x, y, xCpu, yCpu]) t.dispose();
       this.#step++;
       const now = performance.now();
       this.#recent.push([now, this.#options.batchSize]);
