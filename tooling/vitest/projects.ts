@@ -70,8 +70,31 @@ export function browserProject(packageDir: string): TestProjectInlineConfigurati
   };
 }
 
+/**
+ * The project of an app: its `*.test.ts` and end-to-end `*.e2e.ts` files under `test/`, run
+ * in Node; an end-to-end test starts the app's server and drives headless Chromium
+ * (`chromiumPath`, `chromiumArgs`) with Playwright.
+ */
+export function appProject(appDir: string): TestProjectInlineConfiguration {
+  return {
+    test: {
+      name: `${basename(appDir)}:app`,
+      root: appDir,
+      include: ['test/**/*.test.ts', 'test/**/*.e2e.ts'],
+      environment: 'node',
+      provide: { requireWebGPU },
+      testTimeout: 90_000,
+      hookTimeout: 90_000,
+    },
+  };
+}
+
+/** Apps whose tests drive a browser themselves (appProject) instead of a Node project. */
+const selfDrivenApps = new Set(['playground']);
+
 /** The projects of one package directory. */
 export function packageProjects(packageDir: string): TestProjectInlineConfiguration[] {
+  if (selfDrivenApps.has(basename(packageDir))) return [appProject(packageDir)];
   const projects = [nodeProject(packageDir)];
   if (browserTested.has(basename(packageDir))) projects.push(browserProject(packageDir));
   return projects;
