@@ -53,7 +53,7 @@ export interface ElementwiseSpec {
   readonly aliases: readonly number[];
   readonly params: number;
   /**
-   * The rank of the collapsed shape when it is small enough to unroll (1 to 3): the index
+   * The rank of the collapsed shape when it is small enough to unroll (1 to 6): the index
    * arithmetic is then written out, with no loop and, for rank 1, no division (integer
    * division is slow on CPU-backed WebGPU); 0 for a loop over any rank.
    */
@@ -73,7 +73,7 @@ export function elementwiseGrid(count: number, maxPerDimension: number): [number
 }
 
 /** Ranks up to this get index arithmetic unrolled in the shader. */
-export const unrolledRank = 3;
+export const unrolledRank = 6;
 
 export function elementwiseKey(spec: ElementwiseSpec): string {
   return `ew|r${spec.rank}|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprs.map(exprKey).join(';')}`;
