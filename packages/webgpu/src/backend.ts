@@ -190,19 +190,10 @@ export class WebGPUBackend implements Backend {
   async read(view: View): Promise<TypedArray> {
     const count = numelOf(view.shape);
     if (count === 0) return emptyArray(view.dtype);
-    let source = view;
-    let temporary: GPUStorage | undefined;
-    if (!isContiguousLayout(view.shape, view.strides)) {
-      temporary = this.allocate(view.dtype, count);
-      source = {
-        storage: temporary,
-        dtype: view.dtype,
-        shape: view.shape,
-        strides: contiguousStrides(view.shape),
-        offset: 0,
-      };
-      this.elementwise({ kind: 'input', index: 0 }, [view], source);
-    }
+    const temporary = isContiguousLayout(view.shape, view.strides)
+      ? undefined
+      : this.#compactCopy(view);
+    const source = temporary ?? view;
     const buffer = this.#buffer(source);
     try {
       const bytes = await this.runtime.read(
@@ -213,7 +204,7 @@ export class WebGPUBackend implements Backend {
       );
       return fromStorageArray(view.dtype, bytes);
     } finally {
-      if (temporary) this.release(temporary);
+      if (temporary) this.release(temporary.storage);
     }
   }
 
@@ -373,15 +364,8 @@ export class WebGPUBackend implements Backend {
     const chunk = Math.ceil(redCount / groups);
     const isArg = kind === 'argmax' || kind === 'argmin';
     const partShape = [groups, ...out.shape];
-    const temporary = (dtype: DType): View => ({
-      storage: this.allocate(dtype, groups * outCount),
-      dtype,
-      shape: partShape,
-      strides: contiguousStrides(partShape),
-      offset: 0,
-    });
-    const values = temporary(isArg ? 'float32' : out.dtype);
-    const indices = isArg ? temporary('int32') : undefined;
+    const values = this.#temporary(isArg ? 'float32' : out.dtype, partShape);
+    const indices = isArg ? this.#temporary('int32', partShape) : undefined;
     const shader = this.#shader(`reduce|${kind}|${input.dtype}|${out.dtype}|split`, () =>
       reduceShader(kind, input.dtype, out.dtype, 'split'),
     );
@@ -428,13 +412,7 @@ export class WebGPUBackend implements Backend {
     const size = input.shape[dim]!;
     const half = Math.ceil(size / 2);
     const halves = [narrowView(input, dim, 0, half), narrowView(input, dim, half, size)];
-    const temporary = (dtype: DType): View => ({
-      storage: this.allocate(dtype, 2 * numelOf(out.shape)),
-      dtype,
-      shape: [2, ...out.shape],
-      strides: contiguousStrides([2, ...out.shape]),
-      offset: 0,
-    });
+    const temporary = (dtype: DType): View => this.#temporary(dtype, [2, ...out.shape]);
     const part = (t: View, k: number): View => narrowView(t, 0, k, k + 1);
     const squeeze = (t: View): View => ({ ...t, shape: out.shape, strides: t.strides.slice(1) });
     const temporaries: View[] = [];
@@ -522,13 +500,7 @@ export class WebGPUBackend implements Backend {
       // A strided input spread past the limit: gather from a compact copy instead.
       ([o, x, i]) => {
         if (isContiguousLayout(x!.shape, x!.strides)) return false;
-        const copy: View = {
-          ...x!,
-          storage: this.allocate(x!.dtype, numelOf(x!.shape)),
-          strides: contiguousStrides(x!.shape),
-          offset: 0,
-        };
-        this.elementwise(E.input(0), [x!], copy);
+        const copy = this.#compactCopy(x!);
         this.gather(copy, dim, i!, o!);
         this.release(copy.storage);
         return true;
@@ -621,15 +593,7 @@ export class WebGPUBackend implements Backend {
     const rows = (c / groups) * geometry.kernel[0] * geometry.kernel[1];
     const og = o / groups;
     const l = geometry.outSize[0] * geometry.outSize[1];
-    const storage = this.allocate('float32', n * groups * rows * l);
-    const shape = [n, groups, rows, l];
-    const columns: View = {
-      storage,
-      dtype: 'float32',
-      shape,
-      strides: contiguousStrides(shape),
-      offset: 0,
-    };
+    const columns = this.#temporary('float32', [n, groups, rows, l]);
     try {
       this.matmul(
         { ...weight, shape: [n, groups, rows, og], strides: [0, og * rows, 1, rows] },
@@ -644,7 +608,7 @@ export class WebGPUBackend implements Backend {
         out,
       );
     } finally {
-      this.release(storage);
+      this.release(columns.storage);
     }
   }
 
@@ -697,20 +661,11 @@ export class WebGPUBackend implements Backend {
       });
     if (program.variant.x4 && kind !== 'weight') {
       // The kernel reads the weight with its inner loop's channels last: copy it so.
-      const source = relaidWeight(kind, weight, geometry.groups);
-      const storage = this.allocate('float32', numelOf(weight.shape));
-      const relaid: View = {
-        storage,
-        dtype: 'float32',
-        shape: source.shape,
-        strides: contiguousStrides(source.shape),
-        offset: 0,
-      };
+      const relaid = this.#compactCopy(relaidWeight(kind, weight, geometry.groups));
       try {
-        this.elementwise({ kind: 'input', index: 0 }, [source], relaid);
         launch(out, relaid, y);
       } finally {
-        this.release(storage);
+        this.release(relaid.storage);
       }
       return;
     }
@@ -718,20 +673,26 @@ export class WebGPUBackend implements Backend {
       launch(out, x, y);
       return;
     }
-    const partial = this.allocate('float32', program.chunks * count);
-    const partials: View = {
-      storage: partial,
-      dtype: 'float32',
-      shape: [program.chunks, count],
-      strides: [count, 1],
-      offset: 0,
-    };
+    const partials = this.#temporary('float32', [program.chunks, count]);
     try {
       launch(partials, x, y);
       this.reduce('sum', partials, [0], { ...out, shape: [count], strides: [1] });
     } finally {
-      this.release(partial);
+      this.release(partials.storage);
     }
+  }
+
+  /** A contiguous temporary of `shape`; release its storage when done. */
+  #temporary(dtype: DType, shape: readonly number[]): View {
+    const storage = this.allocate(dtype, numelOf(shape));
+    return { storage, dtype, shape, strides: contiguousStrides(shape), offset: 0 };
+  }
+
+  /** A contiguous copy of `view` in a temporary. */
+  #compactCopy(view: View): View {
+    const copy = this.#temporary(view.dtype, view.shape);
+    this.elementwise(E.input(0), [view], copy);
+    return copy;
   }
 
   #shader(key: string, build: () => string): Shader {

@@ -63,7 +63,23 @@ export function bindRanges(
   bufferOf: (view: View) => GPUBuffer,
   limit: number,
   alignment: number,
-): { views: View[]; bindings: Map<GPUBuffer, GPUBuffer | BufferRange> } | undefined {
+): { views: readonly View[]; bindings: Map<GPUBuffer, GPUBuffer | BufferRange> } | undefined {
+  const bindings = new Map<GPUBuffer, GPUBuffer | BufferRange>();
+  // The usual case, once per dispatch: every buffer fits and binds whole, views unchanged.
+  for (const view of views) {
+    const buffer = bufferOf(view);
+    if (buffer.size > limit) return bindLarge(views, bufferOf, limit, alignment);
+    bindings.set(buffer, buffer);
+  }
+  return { views, bindings };
+}
+
+function bindLarge(
+  views: readonly View[],
+  bufferOf: (view: View) => GPUBuffer,
+  limit: number,
+  alignment: number,
+): { views: readonly View[]; bindings: Map<GPUBuffer, GPUBuffer | BufferRange> } | undefined {
   const ranges = new Map<GPUBuffer, { lo: number; hi: number }>();
   for (const view of views) {
     if (view.shape.some((d) => d === 0)) continue;
