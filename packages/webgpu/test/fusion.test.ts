@@ -44,6 +44,19 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     await assertClose(result!, chain(a, b), { rtol: 1e-5, atol: 1e-6 });
   });
 
+  it('realize() computes a pending result once, when asked', async () => {
+    const x = tensor([1, -2, 3], { device: device!, dtype: 'float32' });
+    let y = x;
+    expect(
+      await kernelsOf(async () => {
+        y = x.mul(2).add(1);
+      }),
+    ).toBe(0);
+    expect(await kernelsOf(async () => void y.realize().realize())).toBe(1);
+    expect(await kernelsOf(() => y.data())).toBe(0);
+    await assertClose(y, [3, -3, 7], { rtol: 0, atol: 0 });
+  });
+
   it('breaks long chains into kernels of bounded size', async () => {
     const x = tensor([0.5, -0.25, 2], { device: device! });
     let y = x;
