@@ -143,4 +143,17 @@ export interface Backend {
    * [N, C, H, W] and grad [N, O, oh, ow]. Contiguous views.
    */
   conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void;
+  /**
+   * Max pooling of contiguous input [N, C, H, W] (a floating dtype) over the geometry's
+   * windows into contiguous values [N, C, oh, ow] and int32 indices into each input plane
+   * (h * W + w), as torch.nn.functional.max_pool2d with return_indices: the search starts at
+   * the window's first position inside the input with -Infinity and moves to a larger value
+   * or to NaN.
+   */
+  maxPool2d(input: View, geometry: WindowGeometry, values: View, indices: View): void;
+  /**
+   * The input gradient of maxPool2d: writes every element of contiguous out [N, C, H, W],
+   * the sum of the elements of grad [N, C, oh, ow] whose index names it. Contiguous views.
+   */
+  maxPool2dBackward(grad: View, indices: View, geometry: WindowGeometry, out: View): void;
 }

@@ -44,6 +44,14 @@ import {
   scatterShader,
 } from './kernels/indexing.js';
 import { type MatmulTarget, matmulTarget, planMatmul } from './kernels/matmul.js';
+import {
+  maxPoolBackwardShader,
+  maxPoolMeta,
+  maxPoolScatterShader,
+  maxPoolShader,
+  poolGrid,
+  windowsOverlap,
+} from './kernels/pool.js';
 import { argCombineShader, type ReduceMode, reduceMeta, reduceShader } from './kernels/reduce.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
@@ -563,6 +571,45 @@ export class WebGPUBackend implements Backend {
       meta: windowMeta({ ...c!, strides: [...c!.strides, 0] }, geometry, o!.shape, o!.offset),
       workgroups: grid(numelOf(o!.shape), this.limits.maxComputeWorkgroupsPerDimension),
     }));
+  }
+
+  maxPool2d(input: View, geometry: WindowGeometry, values: View, indices: View): void {
+    const shader = this.#shader('maxPool2d', () => maxPoolShader);
+    this.#launch(
+      `maxPool2d of input [${input.shape.join(', ')}]`,
+      [values, indices, input],
+      splitBatch,
+      ([v, i, x]) => ({
+        shader,
+        meta: maxPoolMeta(x!.shape, geometry, [v!.offset, i!.offset, x!.offset]),
+        workgroups: poolGrid(numelOf(v!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+        writable: 2,
+      }),
+    );
+  }
+
+  maxPool2dBackward(grad: View, indices: View, geometry: WindowGeometry, out: View): void {
+    // Windows that do not overlap send each gradient to its own position: zero the input
+    // gradient and add them there (one iteration per output). Otherwise each input position
+    // gathers from the windows that can hold it.
+    const scatter = !windowsOverlap(geometry);
+    if (scatter) this.elementwise(E.const(0), [], out);
+    const shader = scatter
+      ? this.#shader('maxPool2dScatter', () => maxPoolScatterShader)
+      : this.#shader('maxPool2dBackward', () => maxPoolBackwardShader);
+    this.#launch(
+      `maxPool2d backward of grad [${grad.shape.join(', ')}]`,
+      [out, grad, indices],
+      splitBatch,
+      ([o, g, i]) => ({
+        shader,
+        meta: maxPoolMeta(o!.shape, geometry, [o!.offset, g!.offset, i!.offset]),
+        workgroups: poolGrid(
+          numelOf((scatter ? g : o)!.shape),
+          this.limits.maxComputeWorkgroupsPerDimension,
+        ),
+      }),
+    );
   }
 
   conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void {

@@ -76,6 +76,24 @@ values, indices = F.max_pool2d(fixed([1, 2, 1, 5], 1), (2, 3), stride=2, padding
 emit('maxPool2dPaddingOnlyWindow', values, 'maxPool2d(fixed([1, 2, 1, 5], 1), [2, 3], { stride: 2, padding: 1, dilation: [2, 1], ceilMode: true }): rows -1 and 1 of a 1-row input, so every window is padding')
 emit('maxPool2dPaddingOnlyWindowIndices', indices, 'its indices: where no value beats -Infinity, the first window position not left of or above the input')
 
+# Ties (relu's zeros) and NaN: PyTorch keeps the first of equal values and the last NaN of a
+# window, and the gradient goes to that one position.
+xt = F.relu(fixed([1, 2, 6, 7], 1)).requires_grad_()
+values, indices = F.max_pool2d(xt, 3, stride=2, padding=1, return_indices=True)
+(values * fixed(list(values.shape), 2)).sum().backward()
+emit('maxPool2dTiesIndices', indices, 'maxPool2dWithIndices(relu(fixed([1, 2, 6, 7], 1)), 3, { stride: 2, padding: 1 }).indices: windows of tied zeros')
+emit('maxPool2dTiesGrad', xt.grad, 'the gradient of (values * fixed(values.shape, 2)).sum() at relu(fixed([1, 2, 6, 7], 1))')
+xt2 = F.relu(fixed([1, 2, 6, 7], 1)).requires_grad_()
+values, indices = F.max_pool2d(xt2, 2, return_indices=True)
+(values * fixed(list(values.shape), 2)).sum().backward()
+emit('maxPool2dTiesKernel2Grad', xt2.grad, 'the same with maxPool2d(x, 2): windows that do not overlap')
+xn = fixed([1, 1, 4, 4], 1)
+xn[0, 0, 0, 1] = float('nan')
+xn[0, 0, 1, 0] = float('nan')
+values, indices = F.max_pool2d(xn, 2, return_indices=True)
+emit('maxPool2dNaN', values, 'maxPool2d(x, 2) of fixed([1, 1, 4, 4], 1) with NaN at (0, 1) and (1, 0)')
+emit('maxPool2dNaNIndices', indices, 'its indices: the last NaN of the window')
+
 # ---- average pooling ----
 xa = fixed([1, 2, 5, 6], 1)
 for name, kwargs, text in [

@@ -16,6 +16,7 @@ import { isContiguousLayout, numelOf } from '../shape.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
+import { runMaxPool2d, runMaxPool2dBackward } from './pool.js';
 import { offsetsOf } from './layout.js';
 import { runMatmul } from './matmul.js';
 import { runCumsum, runReduce } from './reduce.js';
@@ -148,6 +149,16 @@ export class CpuBackend implements Backend {
   conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void {
     const [x, gy, dw] = [this.#data(input), this.#data(grad), this.#data(out)];
     runConv2dBackwardWeight(input, x, grad, gy, geometry, out, dw);
+  }
+
+  maxPool2d(input: View, geometry: WindowGeometry, values: View, indices: View): void {
+    const [x, v, idx] = [this.#data(input), this.#data(values), this.#data(indices)];
+    runMaxPool2d(input, x, geometry, values, v, indices, idx);
+  }
+
+  maxPool2dBackward(grad: View, indices: View, _geometry: WindowGeometry, out: View): void {
+    const [gy, idx, dx] = [this.#data(grad), this.#data(indices), this.#data(out)];
+    runMaxPool2dBackward(grad, gy, indices, idx, out, dx);
   }
 
   #data(view: View): TypedArray {

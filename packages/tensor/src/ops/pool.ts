@@ -1,6 +1,10 @@
-// Pooling: max and average over sliding windows (unfold, then a reduction over each
-// window), and adaptive pooling to a fixed output size.
+// Pooling: max pooling as a backend kernel (values and indices, and the gradient through
+// the indices), average pooling as a reduction over each window, and adaptive pooling to a
+// fixed output size.
 
+import type { WindowGeometry } from '../backend.js';
+import { isFloating } from '../dtype.js';
+import { emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { arange, fromValues } from './creation.js';
@@ -22,8 +26,14 @@ function batchedInput(x: Tensor, op: string): Tensor {
   return x.ndim === 4 ? x : x.unsqueeze(0);
 }
 
-function windows(x: Tensor, kernelSize: Pair, options: PoolOptions, padValue: number, op: string) {
-  const input = batchedInput(x, op);
+/** The windows of pooling batched input [N, C, H, W] with PyTorch's checks. */
+function poolGeometry(
+  input: Tensor,
+  kernelSize: Pair,
+  options: PoolOptions,
+  padValue: number,
+  op: string,
+): WindowGeometry {
   const kernel = pair(kernelSize, 'kernelSize', op);
   const stride = pair(options.stride ?? kernel, 'stride', op);
   const padding = pair(options.padding ?? 0, 'padding', op);
@@ -33,13 +43,20 @@ function windows(x: Tensor, kernelSize: Pair, options: PoolOptions, padValue: nu
       `${op}: pad should be at most half of effective kernel size, but got pad=${padding.join('x')} and kernel=${kernel.join('x')}`,
     );
   }
-  const [n, c, h, w] = input.shape as [number, number, number, number];
-  const geometry = geometryFor(
+  const [, , h, w] = input.shape as [number, number, number, number];
+  return geometryFor(
     h,
     w,
     { kernel, stride, padding, dilation, ceilMode: options.ceilMode ?? false, padValue },
     op,
   );
+}
+
+function windows(x: Tensor, kernelSize: Pair, options: PoolOptions, padValue: number, op: string) {
+  const input = batchedInput(x, op);
+  const geometry = poolGeometry(input, kernelSize, options, padValue, op);
+  const { kernel, stride, padding, dilation } = geometry;
+  const [n, c, h, w] = input.shape as [number, number, number, number];
   const [oh, ow] = geometry.outSize;
   const cols = unfold(input, geometry).reshape([n, c, kernel[0] * kernel[1], oh * ow]);
   return { cols, n, c, h, w, oh, ow, kernel, stride, padding, dilation };
@@ -56,13 +73,79 @@ export function maxPool2dWithIndices(
   kernelSize: Pair,
   options: PoolOptions = {},
 ): MaxPoolResult {
-  const { cols, n, c, w, oh, ow, kernel, stride, padding, dilation } = windows(
-    x,
-    kernelSize,
-    options,
-    -Infinity,
-    'maxPool2d',
+  const op = 'maxPool2d';
+  const input = batchedInput(x, op);
+  const geometry = poolGeometry(input, kernelSize, options, -Infinity, op);
+  if (!isFloating(input.dtype)) return unfoldedMaxPool(x, input, geometry);
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  const shape = [n, c, ...geometry.outSize];
+  const source = input.contiguous();
+  const values = emptyTensor(shape, input.dtype, input.device);
+  const indices = emptyTensor(shape, 'int32', input.device);
+  if (values.numel() > 0) {
+    input.device.maxPool2d(
+      viewDescriptor(source),
+      geometry,
+      viewDescriptor(values),
+      viewDescriptor(indices),
+    );
+  }
+  const result = {
+    values: record(
+      values,
+      'MaxPool2DWithIndices',
+      [input],
+      (gy) => [maxPoolBackward(gy, indices, geometry, [h, w])],
+      [indices],
+    ),
+    indices,
+  };
+  return x.ndim === 4
+    ? result
+    : { values: result.values.squeeze(0), indices: result.indices.squeeze(0) };
+}
+
+/** dx [N, C, H, W] of max pooling from gy [N, C, oh, ow]: linear in gy. */
+function maxPoolBackward(
+  gy: Tensor,
+  indices: Tensor,
+  geometry: WindowGeometry,
+  size: readonly [number, number],
+): Tensor {
+  const grad = gy.contiguous();
+  const [n, c] = grad.shape as [number, number];
+  const out = emptyTensor([n, c, ...size], grad.dtype, grad.device);
+  if (out.numel() > 0) {
+    if (grad.numel() === 0) out.zero_();
+    else
+      grad.device.maxPool2dBackward(
+        viewDescriptor(grad),
+        viewDescriptor(indices),
+        geometry,
+        viewDescriptor(out),
+      );
+  }
+  // The adjoint of adding each gy at its index is reading g2 at those indices.
+  return record(
+    out,
+    'MaxPool2DWithIndicesBackward',
+    [gy],
+    (g2) => [
+      g2
+        .reshape([n, c, size[0] * size[1]])
+        .gather(2, indices.reshape([n, c, -1]))
+        .reshape(gy.shape),
+    ],
+    [indices],
   );
+}
+
+/** Max pooling of a non-floating input: the windows unfolded, then a max over each. */
+function unfoldedMaxPool(x: Tensor, input: Tensor, geometry: WindowGeometry): MaxPoolResult {
+  const [n, c, , w] = input.shape as [number, number, number, number];
+  const { kernel, stride, padding, dilation } = geometry;
+  const [oh, ow] = geometry.outSize;
+  const cols = unfold(input, geometry).reshape([n, c, kernel[0] * kernel[1], oh * ow]);
   const { values, indices: inWindow } = cols.max(2);
   // Window position (i, j) of output (y, x) reads input row y*s - p + i*d, column likewise.
   const device = x.device;
@@ -123,6 +206,7 @@ function tiledWindows(x: Tensor, kernelSize: Pair, options: PoolOptions): Tensor
 }
 
 export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): Tensor {
+  if (isFloating(x.dtype)) return maxPool2dWithIndices(x, kernelSize, options).values;
   const tiled = tiledWindows(x, kernelSize, options);
   if (tiled) return tiled.amax([3, 5]);
   const { cols, n, c, oh, ow } = windows(x, kernelSize, options, -Infinity, 'maxPool2d');

@@ -8,11 +8,19 @@ import {
   avgPool2d,
   maxPool2d,
   maxPool2dWithIndices,
+  tensor,
   zeros,
 } from '../../../index.js';
 import { assertClose, assertThrows } from '../../assert.js';
 import { checkGradients } from '../../conformance.js';
-import { type CaseBody, expectReference, firstSample, fixed, spec } from '../fixed-inputs.js';
+import {
+  type CaseBody,
+  expectReference,
+  firstSample,
+  fixed,
+  fixedValues,
+  spec,
+} from '../fixed-inputs.js';
 import * as ref from '../reference/nn.js';
 
 const maxPoolVariants = [
@@ -152,6 +160,49 @@ export const poolCases: Record<string, CaseBody> = {
       spec([1, 2, 4, 4], 1),
     ]);
   },
+
+  'maxPool2d ties and NaN as PyTorch: the first of equal values, the last NaN, the gradient to that position':
+    async (device: Backend) => {
+      const x = fixed([1, 2, 6, 7], 1, device).relu().requiresGrad_(true);
+      const { values, indices } = maxPool2dWithIndices(x, 3, { stride: 2, padding: 1 });
+      await expectReference(indices, ref.maxPool2dTiesIndices, 'maxPool2d indices with ties', {
+        rtol: 0,
+        atol: 0,
+      });
+      values
+        .mul(fixed(values.shape, 2, device))
+        .sum()
+        .backward();
+      await expectReference(x.grad!, ref.maxPool2dTiesGrad, 'maxPool2d gradient with ties', {
+        rtol: 0,
+        atol: 0,
+      });
+      const x2 = fixed([1, 2, 6, 7], 1, device).relu().requiresGrad_(true);
+      const pooled2 = maxPool2d(x2, 2);
+      pooled2
+        .mul(fixed(pooled2.shape, 2, device))
+        .sum()
+        .backward();
+      await expectReference(
+        x2.grad!,
+        ref.maxPool2dTiesKernel2Grad,
+        'maxPool2d(x, 2) gradient with ties',
+        {
+          rtol: 0,
+          atol: 0,
+        },
+      );
+      const withNaN = fixedValues(16, 1);
+      withNaN[1] = Number.NaN;
+      withNaN[4] = Number.NaN;
+      const nan = tensor(Float32Array.from(withNaN), { device }).reshape([1, 1, 4, 4]);
+      const pooled = maxPool2dWithIndices(nan, 2);
+      await expectReference(pooled.values, ref.maxPool2dNaN, 'maxPool2d with NaN');
+      await expectReference(pooled.indices, ref.maxPool2dNaNIndices, 'maxPool2d indices with NaN', {
+        rtol: 0,
+        atol: 0,
+      });
+    },
 
   'avgPool2d: countIncludePad both ways, ceilMode, divisorOverride': async (device: Backend) => {
     const x = fixed([1, 2, 5, 6], 1, device);

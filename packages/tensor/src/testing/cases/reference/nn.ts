@@ -560,6 +560,45 @@ export const maxPool2dPaddingOnlyWindowIndices: Reference = {
   values: [5, 6, 8, 5, 6, 8],
 };
 
+/** maxPool2dWithIndices(relu(fixed([1, 2, 6, 7], 1)), 3, { stride: 2, padding: 1 }).indices: windows of tied zeros */
+export const maxPool2dTiesIndices: Reference = {
+  shape: [1, 2, 3, 4],
+  values: [
+    7, 10, 10, 12, 15, 10, 10, 20, 28, 38, 33, 41, 1, 9, 12, 12, 22, 17, 12, 12, 35, 30, 40, 40,
+  ],
+};
+
+/** the gradient of (values * fixed(values.shape, 2)).sum() at relu(fixed([1, 2, 6, 7], 1)) */
+export const maxPool2dTiesGrad: Reference = {
+  shape: [1, 2, 6, 7],
+  values: [
+    0, 0, 0, 0, 0, 0, 0, -0.984375, 0, 0, -2.328125, 0, -0.359375, 0, 0, 1.15625, 0, 0, 0, 0,
+    1.78125, 0, 0, 0, 0, 0, 0, 0, -0.625, 0, 0, 0, 0, -1.515625, 0, 0, 0, 0, 0.890625, 0, 0, 0, 0,
+    1.515625, 0, 0, 0, 0, 0, 0, 0, -0.890625, 0, 0, -1.953125, 0, 0, 0, 0, 1.25, 0, 0, 0, 0,
+    -0.265625, 0, 0, 0, 0, 0, 0, 0, -0.53125, 0, 0, 0, 0, 1.875, 0, 0, 0, 0, -0.4375, 0,
+  ],
+};
+
+/** the same with maxPool2d(x, 2): windows that do not overlap */
+export const maxPool2dTiesKernel2Grad: Reference = {
+  shape: [1, 2, 6, 7],
+  values: [
+    0, 0, 0, 0, 0, 0, 0, -0.984375, 0, 0, 0.53125, 0, -1.875, 0, 0, -0.359375, 0, 1.15625, 0, 0, 0,
+    0, 0, 0, 0, -1.25, 0, 0, 0.265625, 0, 0, 0, 0, -0.625, 0, 0, 0, 0, 1.78125, 0, 0, 0, 0,
+    0.890625, 0, 0, 0, 0, 0, 0, 0, -1.515625, 0, 0, 0, 0, 0, 0, 0, -0.890625, 0, 0.625, 0, 0,
+    1.515625, 0, 0, 0, 0, 0, 0, 0, -0.265625, 0, 0, 0, 0, -1.78125, 0, 0, 0, 0, 1.25, 0,
+  ],
+};
+
+/** maxPool2d(x, 2) of fixed([1, 1, 4, 4], 1) with NaN at (0, 1) and (1, 0) */
+export const maxPool2dNaN: Reference = {
+  shape: [1, 1, 2, 2],
+  values: [NaN, 1.5625, 1.03125, 1.921875],
+};
+
+/** its indices: the last NaN of the window */
+export const maxPool2dNaNIndices: Reference = { shape: [1, 1, 2, 2], values: [4, 2, 12, 10] };
+
 /** avgPool2d(fixed([1, 2, 5, 6], 1), 3, { stride: 2, padding: 1 }) */
 export const avgPool2dPaddingIncluded: Reference = {
   shape: [1, 2, 3, 3],
