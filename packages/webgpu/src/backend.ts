@@ -30,10 +30,12 @@ import {
 import type { AdapterDescription, WebGPUDevice } from './device.js';
 import { type ConvKind, planConv, relaidWeight } from './kernels/conv.js';
 import {
+  type ElementwiseOrder,
   elementwiseGrid,
   elementwiseKey,
   elementwiseMeta,
   elementwiseShader,
+  rowItems,
   unrolledRank,
 } from './kernels/elementwise.js';
 import {
@@ -55,6 +57,7 @@ import {
 import { argCombineShader, type ReduceMode, reduceMeta, reduceShader } from './kernels/reduce.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
+import type { WebGPUOptions } from './open.js';
 import { BufferPool, type CollectionPolicy, type PoolStats } from './pool.js';
 
 export class GPUStorage implements Storage {
@@ -105,6 +108,9 @@ const splitReduceWorkgroups = 256;
 /** Input gradients with fewer input channels per group go through columns (see there). */
 const fewChannels = 4;
 
+/** What the backend takes of webgpu()'s options. */
+export type BackendOptions = Pick<WebGPUOptions, 'maxBindingSize' | 'elementwiseOrder'>;
+
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
   readonly releasesMemory = true;
@@ -118,8 +124,14 @@ export class WebGPUBackend implements Backend {
   /** Bytes a kernel binds of one buffer at most. */
   readonly #bindingLimit: number;
 
-  constructor(runtime: WebGPUDevice, collection?: CollectionPolicy, maxBindingSize?: number) {
+  /** How elementwise kernels walk their elements. */
+  readonly #elementwiseOrder: ElementwiseOrder;
+
+  constructor(runtime: WebGPUDevice, collection?: CollectionPolicy, options: BackendOptions = {}) {
+    const { maxBindingSize } = options;
     this.runtime = runtime;
+    this.#elementwiseOrder =
+      options.elementwiseOrder ?? (runtime.adapter.isFallbackAdapter ? 'rows' : 'interleaved');
     const limit = runtime.limits.maxStorageBufferBindingSize;
     if (maxBindingSize !== undefined && !(maxBindingSize >= 1024)) {
       throw new RangeError(
@@ -265,12 +277,13 @@ export class WebGPUBackend implements Backend {
         views.map((v) => v.strides),
       );
       const rank = collapsed.shape.length;
-      const spec = { ...dtypes, rank: rank <= unrolledRank ? rank : 0 };
+      const rows = this.#elementwiseOrder === 'rows' && rank >= 1 && rank <= unrolledRank;
+      const spec = { ...dtypes, rank: rank <= unrolledRank ? rank : 0, rows };
       return {
         shader: this.#shader(elementwiseKey(spec), () => elementwiseShader(spec)),
         meta: elementwiseMeta(o, i, params, collapsed),
         workgroups: elementwiseGrid(
-          numelOf(o[0]!.shape),
+          rows ? rowItems(collapsed.shape) : numelOf(o[0]!.shape),
           this.limits.maxComputeWorkgroupsPerDimension,
         ),
         bind: [...o, ...i.filter((_, k) => aliases[k]! < 0)],

@@ -18,5 +18,5 @@ export type { PoolStats } from './pool.js';
 export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend> {
   const collection =
     options.collectAbove === Infinity ? undefined : nodeCollection(options.collectAbove);
-  return new WebGPUBackend(await openDawnDevice(options), collection, options.maxBindingSize);
+  return new WebGPUBackend(await openDawnDevice(options), collection, options);
 }

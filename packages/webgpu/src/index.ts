@@ -29,5 +29,5 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend
     options,
     "The browser exposes navigator.gpu but found no usable GPU; check chrome://gpu, or use the 'cpu' device.",
   );
-  return new WebGPUBackend(device, undefined, options.maxBindingSize);
+  return new WebGPUBackend(device, undefined, options);
 }

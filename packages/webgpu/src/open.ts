@@ -4,6 +4,7 @@
 
 import { type AdapterDescription, WebGPUDevice } from './device.js';
 import { WebGPUUnavailableError } from './errors.js';
+import type { ElementwiseOrder } from './kernels/elementwise.js';
 
 export interface WebGPUOptions {
   /** Passed to `requestAdapter`; WebGPU's default when omitted. */
@@ -20,6 +21,14 @@ export interface WebGPUOptions {
    * that path with small tensors.
    */
   maxBindingSize?: number;
+  /**
+   * How elementwise kernels walk their elements: 'rows' (each invocation a
+   * run along the innermost dim, dividing out the other coordinates once per run: fastest
+   * where invocations run on CPU cores) or 'interleaved' (neighbouring invocations on
+   * neighbouring elements: coalesced loads on a GPU). Default: 'rows' on a software adapter
+   * (lavapipe, SwiftShader), 'interleaved' otherwise.
+   */
+  elementwiseOrder?: ElementwiseOrder;
 }
 
 /** Limits raised to what the adapter supports, so large tensors and tiles fit. */

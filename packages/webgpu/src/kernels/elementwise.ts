@@ -58,6 +58,30 @@ export interface ElementwiseSpec {
    * division is slow on CPU-backed WebGPU); 0 for a loop over any rank.
    */
   readonly rank: number;
+  /**
+   * Each invocation walks runs of up to `rowChunk` elements along the innermost dim, so the
+   * other coordinates are divided out once per run, not once per element (rank 1 to 6;
+   * see ElementwiseOrder). Otherwise neighbouring invocations take neighbouring elements.
+   */
+  readonly rows: boolean;
+}
+
+/**
+ * How elementwise kernels walk their elements: 'rows' (each invocation a
+ * run of the innermost dim: far fewer integer divisions, which CPU-backed WebGPU runs one
+ * lane at a time) or 'interleaved' (neighbouring invocations on neighbouring elements, so a
+ * GPU coalesces their loads).
+ */
+export type ElementwiseOrder = 'rows' | 'interleaved';
+
+/** Elements of the innermost dim one invocation walks in 'rows' order. */
+export const rowChunk = 64;
+
+/** The work items of a 'rows' kernel over `shape` (collapsed): runs of the innermost dim. */
+export function rowItems(shape: readonly number[]): number {
+  const inner = shape[shape.length - 1]!;
+  const outer = shape.reduce((a, b) => a * b, 1) / inner;
+  return outer * Math.ceil(inner / rowChunk);
 }
 
 /**
@@ -76,7 +100,7 @@ export function elementwiseGrid(count: number, maxPerDimension: number): [number
 export const unrolledRank = 6;
 
 export function elementwiseKey(spec: ElementwiseSpec): string {
-  return `ew|r${spec.rank}|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprs.map(exprKey).join(';')}`;
+  return `ew|r${spec.rank}${spec.rows ? 'rows' : ''}|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprs.map(exprKey).join(';')}`;
 }
 
 export function elementwiseShader(spec: ElementwiseSpec): string {
@@ -105,6 +129,27 @@ export function elementwiseShader(spec: ElementwiseSpec): string {
     rem = rem / size;
     ${views.map((v) => `${name(v)} += c * info[${at(v)} + d];`).join('\n    ')}
   }`;
+  } else if (spec.rows) {
+    // Item i is run `chunk` of the row at coordinates c0..c(r-2); c0 needs no modulo.
+    const r = spec.rank;
+    const coords: string[] = ['var rem = i32(i);', 'let chunk = rem % runs;', 'rem = rem / runs;'];
+    for (let d = r - 2; d >= 1; d--) {
+      coords.push(`let c${d} = rem % info[${2 + d}];`, `rem = rem / info[${2 + d}];`);
+    }
+    if (r >= 2) coords.push('let c0 = rem;');
+    const base = (v: number) => 2 + r + v * (r + 1);
+    positions = `${coords.join('\n  ')}
+  ${views
+    .map((v) => {
+      const terms = Array.from({ length: r - 1 }, (_, d) => `c${d} * info[${base(v) + d}]`);
+      return `let ${name(v)}Row = ${[`info[${base(v) + r}]`, ...terms].join(' + ')};
+  let ${name(v)}Step = info[${base(v) + r - 1}];`;
+    })
+    .join('\n  ')}
+  let first = chunk * ${rowChunk};
+  let last = min(first + ${rowChunk}, inner);
+  for (var e = first; e < last; e++) {
+  ${views.map((v) => `let ${name(v)} = ${name(v)}Row + e * ${name(v)}Step;`).join('\n  ')}`;
   } else {
     // Coordinates c0..c(r-1) of element i, innermost last; c0 needs no modulo.
     const r = spec.rank;
@@ -133,13 +178,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let count = u32(info[0]);
   let rank = info[1];
   ${Array.from({ length: params }, (_, k) => `let p${k} = bitcast<f32>(info[${at(m + inputs.length)} + ${k}]);`).join('\n  ')}
+  ${
+    spec.rows
+      ? `let inner = info[${2 + spec.rank - 1}];
+  let runs = (inner + ${rowChunk - 1}) / ${rowChunk};
+  let items = u32(i32(count / u32(inner)) * runs);`
+      : 'let items = count;'
+  }
   // A grid-stride loop: a bounded number of workgroups (see elementwiseGrid) covers any size.
   let threads = nwg.x * nwg.y * ${workgroupSize}u;
-  for (var i = ${flatIndexWgsl}; i < count; i += threads) {
+  for (var i = ${flatIndexWgsl}; i < items; i += threads) {
   ${positions}
   ${inIds.map((k) => `let a${k} = f32(${source(k)}[q${k}]);`).join('\n  ')}
   ${values}
-  }
+  }${spec.rows ? '\n  }' : ''}
 }
 `;
 }

@@ -101,6 +101,24 @@ export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: R
       let v = f32(x[base + idx * stride]);
       ${combine(kind)}
     }
+  } else if (redRank == 2) {
+    // Two reduced dims: their coordinates follow idx, divided out again only when the inner
+    // one passes its size (integer division is slow on CPU-backed WebGPU).
+    let size1 = info[r0 + 2];
+    let stride0 = info[r0 + 3];
+    let stride1 = info[r0 + 4];
+    var c1 = (START) % size1;
+    var c0 = (START) / size1;
+    for (var idx = START; idx < END; idx += STEP) {
+      let v = f32(x[base + c0 * stride0 + c1 * stride1]);
+      ${combine(kind)}
+      c1 += STEP;
+      if (c1 >= size1) {
+        let carry = c1 / size1;
+        c0 += carry;
+        c1 -= carry * size1;
+      }
+    }
   } else {
     for (var idx = START; idx < END; idx += STEP) {
       var p = base;
