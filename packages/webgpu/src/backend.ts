@@ -147,6 +147,11 @@ export class WebGPUBackend implements Backend {
     return this.runtime.adapter;
   }
 
+  /** How elementwise kernels walk their elements (webgpu()'s elementwiseOrder option). */
+  get elementwiseOrder(): ElementwiseOrder {
+    return this.#elementwiseOrder;
+  }
+
   get limits(): GPUSupportedLimits {
     return this.runtime.limits;
   }

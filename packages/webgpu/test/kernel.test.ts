@@ -11,7 +11,9 @@ describe.skipIf(!device)(`WebGPU kernels in ${runtime}`, () => {
   let gpu: WebGPUDevice;
   beforeAll(() => {
     gpu = device!.runtime;
-    console.log(`WebGPU adapter in ${runtime}: ${gpu.adapter.description}`);
+    console.log(
+      `WebGPU adapter in ${runtime}: ${gpu.adapter.description} (software: ${gpu.adapter.isFallbackAdapter}, elementwise order: ${device!.elementwiseOrder})`,
+    );
   });
   afterAll(() => device!.destroy());
 
