@@ -156,4 +156,10 @@ export interface Backend {
    * the sum of the elements of grad [N, C, oh, ow] whose index names it. Contiguous views.
    */
   maxPool2dBackward(grad: View, indices: View, geometry: WindowGeometry, out: View): void;
+  /**
+   * Softmax (or, with `log`, logSoftmax) of contiguous input [rows, n] (a floating dtype)
+   * along its last dim into contiguous out: exp(x - max) / sum, or (x - max) - log(sum),
+   * with max and sum over the row, as the composition of those ops computes them.
+   */
+  softmax(input: View, log: boolean, out: View): void;
 }

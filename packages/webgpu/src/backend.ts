@@ -55,6 +55,7 @@ import {
   windowsOverlap,
 } from './kernels/pool.js';
 import { argCombineShader, type ReduceMode, reduceMeta, reduceShader } from './kernels/reduce.js';
+import { serialSoftmaxLimit, softmaxMeta, softmaxShader } from './kernels/softmax.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
 import type { WebGPUOptions } from './open.js';
@@ -98,6 +99,10 @@ const splitBatch: Splitter = (views) => (views[0]!.shape[0]! > 1 ? views.map(() 
 
 /** Reductions over at most this many elements use one invocation per output. */
 const serialReduceLimit = 256;
+
+/** softmax over fewer rows than this, each longer than softmaxSplitLength, runs in steps. */
+const softmaxSplitRows = 64;
+const softmaxSplitLength = 4096;
 /** Fewer outputs than this, each over at least two chunks, split into chunks. */
 const splitReduceOutputs = 64;
 /** Elements of one output a split reduction's workgroup reduces at least. */
@@ -628,6 +633,50 @@ export class WebGPUBackend implements Backend {
         ),
       }),
     );
+  }
+
+  softmax(input: View, log: boolean, out: View): void {
+    const n = input.shape[input.shape.length - 1] ?? 1;
+    const count = numelOf(input.shape);
+    if (count === 0) return;
+    const rows = count / n;
+    const label = `${log ? 'logSoftmax' : 'softmax'} over [${input.shape.join(', ')}]`;
+    const asRows = (v: View): View => ({ ...v, shape: [rows, n], strides: [n, 1] });
+    // A few long rows would leave most of the device idle in one workgroup each: there the
+    // max and the sum are split reductions, and the elements one elementwise kernel.
+    if (rows < softmaxSplitRows && n > softmaxSplitLength) {
+      this.#softmaxInSteps(asRows(input), log, asRows(out));
+      return;
+    }
+    const mode = n <= serialSoftmaxLimit ? 'serial' : 'workgroup';
+    const shader = this.#shader(`softmax|${log}|${mode}`, () => softmaxShader(log, mode));
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    this.#launch(label, [asRows(out), asRows(input)], splitSharedShape, ([o, x]) => {
+      const count = o!.shape[0]!;
+      return {
+        shader,
+        meta: softmaxMeta(count, n, x!.offset, o!.offset),
+        workgroups:
+          mode === 'workgroup' ? [Math.min(count, max), Math.ceil(count / max)] : grid(count, max),
+      };
+    });
+  }
+
+  /** softmax of rows [rows, n] as max, exp(x - max), sum and a last elementwise kernel. */
+  #softmaxInSteps(input: View, log: boolean, out: View): void {
+    const [rows] = input.shape as [number, number];
+    const rowMax = this.#temporary('float32', [rows, 1]);
+    const rowSum = this.#temporary('float32', [rows, 1]);
+    const exps = this.#temporary('float32', input.shape);
+    this.reduce('max', input, [1], { ...rowMax, shape: [rows], strides: [1] });
+    const broadcast = (v: View): View => ({ ...v, shape: input.shape, strides: [1, 0] });
+    this.elementwise(E.exp(E.sub(E.input(0), E.input(1))), [input, broadcast(rowMax)], exps);
+    this.reduce('sum', exps, [1], { ...rowSum, shape: [rows], strides: [1] });
+    if (log) {
+      const logSoftmax = E.sub(E.sub(E.input(0), E.input(1)), E.log(E.input(2)));
+      this.elementwise(logSoftmax, [input, broadcast(rowMax), broadcast(rowSum)], out);
+    } else this.elementwise(E.div(E.input(0), E.input(1)), [exps, broadcast(rowSum)], out);
+    for (const t of [rowMax, rowSum, exps]) this.release(t.storage);
   }
 
   conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void {

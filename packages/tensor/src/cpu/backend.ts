@@ -17,6 +17,7 @@ import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './co
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
 import { runMaxPool2d, runMaxPool2dBackward } from './pool.js';
+import { runSoftmax } from './softmax.js';
 import { offsetsOf } from './layout.js';
 import { runMatmul } from './matmul.js';
 import { runCumsum, runReduce } from './reduce.js';
@@ -159,6 +160,10 @@ export class CpuBackend implements Backend {
   maxPool2dBackward(grad: View, indices: View, _geometry: WindowGeometry, out: View): void {
     const [gy, idx, dx] = [this.#data(grad), this.#data(indices), this.#data(out)];
     runMaxPool2dBackward(grad, gy, indices, idx, out, dx);
+  }
+
+  softmax(input: View, log: boolean, out: View): void {
+    runSoftmax(input, this.#data(input), log, out, this.#data(out));
   }
 
   #data(view: View): TypedArray {

@@ -1,8 +1,10 @@
 // Neural-network ops that are not convolution, pooling or normalisation: softmax and
-// log-softmax (with their own derivatives), embedding, dropout, interpolation, attention.
+// log-softmax (a backend kernel, with their own derivatives), embedding, dropout,
+// interpolation, attention.
 
 import { noGrad } from '@dl/autograd';
-import { record } from '../internal.js';
+import { isFloating } from '../dtype.js';
+import { emptyTensor, record, viewDescriptor } from '../internal.js';
 import type { Generator } from '../random.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -11,21 +13,35 @@ import { where } from './elementwise.js';
 import { indexSelect } from './indexing.js';
 import { matmul } from './linalg.js';
 
-export function softmax(x: Tensor, dim: number): Tensor {
-  const axis = normalizeDim(dim, x.ndim, 'softmax');
-  const y = noGrad(() => {
-    const e = x.sub(x.amax(axis, true)).exp();
+/**
+ * softmax or logSoftmax of x along `axis`, without a graph: one backend kernel along the last
+ * dim of a floating tensor (moved there and back for another dim), else the composition.
+ */
+function softmaxValues(x: Tensor, axis: number, log: boolean): Tensor {
+  return noGrad(() => {
+    if (isFloating(x.dtype) && x.numel() > 0) {
+      const last = axis === x.ndim - 1 || x.ndim === 0;
+      const input = (last ? x : x.movedim(axis, -1)).contiguous();
+      const out = emptyTensor(input.shape, input.dtype, input.device);
+      input.device.softmax(viewDescriptor(input), log, viewDescriptor(out));
+      return last ? out : out.movedim(-1, axis);
+    }
+    const shifted = x.sub(x.amax(axis, true));
+    if (log) return shifted.sub(shifted.exp().sum(axis, true).log());
+    const e = shifted.exp();
     return e.div(e.sum(axis, true));
   });
+}
+
+export function softmax(x: Tensor, dim: number): Tensor {
+  const axis = normalizeDim(dim, x.ndim, 'softmax');
+  const y = softmaxValues(x, axis, false);
   return record(y, 'Softmax', [x], (g) => [y.mul(g.sub(g.mul(y).sum(axis, true)))], [y]);
 }
 
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const axis = normalizeDim(dim, x.ndim, 'logSoftmax');
-  const y = noGrad(() => {
-    const shifted = x.sub(x.amax(axis, true));
-    return shifted.sub(shifted.exp().sum(axis, true).log());
-  });
+  const y = softmaxValues(x, axis, true);
   return record(y, 'LogSoftmax', [x], (g) => [g.sub(y.exp().mul(g.sum(axis, true)))], [y]);
 }
 

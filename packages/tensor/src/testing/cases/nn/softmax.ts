@@ -5,7 +5,7 @@ import type { Backend } from '../../../backend.js';
 import { logSoftmax, softmax, tensor } from '../../../index.js';
 import { assertClose } from '../../assert.js';
 import { checkGradients } from '../../conformance.js';
-import { type CaseBody, expectReference, fixed, spec } from '../fixed-inputs.js';
+import { type CaseBody, expectReference, fixed, fixedValues, spec } from '../fixed-inputs.js';
 import * as ref from '../reference/nn.js';
 
 export const softmaxCases: Record<string, CaseBody> = {
@@ -50,6 +50,66 @@ export const softmaxCases: Record<string, CaseBody> = {
       'logSoftmax with -Infinity',
     );
   },
+
+  'softmax and logSoftmax over short, long and few very long rows, any dim, NaN and -Infinity rows':
+    async (device: Backend) => {
+      // Expected values in float64 from the definition, row by row.
+      const expected = (values: number[], n: number, log: boolean): number[] => {
+        const result: number[] = [];
+        for (let start = 0; start < values.length; start += n) {
+          const row = values.slice(start, start + n);
+          const max = row.some(Number.isNaN) ? Number.NaN : Math.max(...row);
+          const sum = row.reduce((acc, v) => acc + Math.exp(v - max), 0);
+          for (const v of row) result.push(log ? v - max - Math.log(sum) : Math.exp(v - max) / sum);
+        }
+        return result;
+      };
+      for (const [rows, n] of [
+        [70, 20],
+        [3, 300],
+        [2, 5000],
+      ] as const) {
+        const values = fixedValues(rows * n, 3).map((v) => v * 4);
+        const x = tensor(Float32Array.from(values), { device }).reshape([rows, n]);
+        for (const log of [false, true]) {
+          const actual = log ? logSoftmax(x, 1) : softmax(x, -1);
+          await assertClose(
+            actual,
+            Float64Array.from(expected(values, n, log)),
+            { rtol: 1e-5, atol: 1e-6 },
+            `${log ? 'logSoftmax' : 'softmax'} of [${rows}, ${n}]`,
+          );
+        }
+        // Along dim 0 of the transpose: the same rows.
+        const moved = softmax(x.t().contiguous(), 0).t();
+        await assertClose(
+          moved,
+          Float64Array.from(expected(values, n, false)),
+          { rtol: 1e-5, atol: 1e-6 },
+          `softmax along dim 0 of [${n}, ${rows}]`,
+        );
+      }
+      // A NaN makes its row NaN; a row of -Infinity is NaN (0 / 0), as in PyTorch.
+      const special = tensor(
+        [
+          [1, Number.NaN, 2],
+          [-Infinity, -Infinity, -Infinity],
+          [0, 1, 2],
+        ],
+        { device },
+      );
+      const z = 1 + Math.E + Math.exp(2);
+      await assertClose(
+        softmax(special, 1),
+        [
+          [Number.NaN, Number.NaN, Number.NaN],
+          [Number.NaN, Number.NaN, Number.NaN],
+          [1 / z, Math.E / z, Math.exp(2) / z],
+        ],
+        { atol: 1e-6 },
+        'softmax of rows with NaN and -Infinity',
+      );
+    },
 
   'softmax and logSoftmax gradients': async (device: Backend) => {
     for (const dim of [0, 1, -1]) {
