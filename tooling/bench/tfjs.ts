@@ -22,6 +22,7 @@ export async function syncTf(backend: TfWebGPU): Promise<void> {
 export interface TfBackends {
   setBackend(name: string): Promise<boolean>;
   backend(): unknown;
+  scalar(value: number): { dispose(): void };
 }
 
 /**
@@ -42,6 +43,8 @@ export async function useTfBackend(
   console.log = console.warn = () => {};
   try {
     if (!(await tf.setBackend(name))) throw new Error(`tfjs could not start its ${name} backend`);
+    // The CPU backend gives its advice at its first tensor: made here, while silenced.
+    tf.scalar(0).dispose();
   } finally {
     [console.log, console.warn] = [log, warn];
   }

@@ -66,6 +66,7 @@ export function jaxSide(jax: typeof Jax, options: SideOptions): TrainingSide {
   ): [Arr, Params, Params, Params] => {
     const [value, g] = jax.valueAndGrad(loss)(jax.tree.ref(p), x, target, key1, key2);
     const next = { p: { ...p }, m: { ...m }, v: { ...v } };
+    // Object.keys loses the key type; `keys` has exactly Params' keys.
     for (const name of Object.keys(keys) as (keyof Params)[]) {
       const grad = g[name];
       const m1 = m[name].mul(beta1).add(grad.ref.mul(1 - beta1));

@@ -1,13 +1,15 @@
 // Training throughput of the MNIST CNN (batch 64; a step is forward, nll loss, backward,
 // Adam(1e-3) and the loss read back): dl on WebGPU and on the CPU against TensorFlow.js 4.22
-// (WebGPU and CPU backends) and jax-js 0.1.25 (WebGPU), all in this process, WebGPU sides on
-// the same Dawn adapter (lavapipe without a GPU). Run with `pnpm bench` (optionally the
-// number of timed samples: `pnpm bench 7`).
+// (WebGPU backend) and jax-js 0.1.25 (WebGPU, jit), all in this process, WebGPU sides on the
+// same Dawn adapter (lavapipe without a GPU). Run with `pnpm bench`; arguments: the number of
+// timed samples (5), and --tfjs-cpu to add tfjs's CPU backend, which takes minutes a step and
+// so gets one step, timed in the cross-check, instead of alternated samples.
 //
 // First every side trains three steps from dl's initial weights on the same fixed batch with
 // dropout off, and the run fails unless their first losses agree and every side's loss goes
 // down. Then fresh sides train with dropout on, warmed up and timed in alternation, sample by
-// sample, so load from elsewhere on the shared machine lands on all of them.
+// sample, so load from elsewhere on the shared machine lands on all of them. The batch is the
+// same every step: data loading is not timed.
 
 import { webgpu } from '@dl/webgpu';
 import * as dawn from 'webgpu';
@@ -126,7 +128,7 @@ function format(rows: string[][]): string {
 async function main(): Promise<void> {
   console.log(
     `MNIST CNN training step (batch ${batchSize}, Adam 1e-3, loss read back): dl vs ` +
-      `tfjs ${tf.version_core} (webgpu, cpu) and jax-js 0.1.25 (webgpu, jit)`,
+      `tfjs ${tf.version_core} (webgpu${withTfjsCpu ? ', cpu' : ''}) and jax-js 0.1.25 (webgpu, jit)`,
   );
   console.log(`adapter: ${gpu.adapter.description}`);
   console.log(`${hostLine()}\n`);
