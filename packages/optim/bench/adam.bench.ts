@@ -5,12 +5,13 @@
 // same values and the results are checked to agree; GPU sides wait for their work in the
 // timed region.
 
-import { cpus } from 'node:os';
 import { type Backend, cpu, manualSeed, randn, type Tensor, tensor } from '@dl/tensor';
 import { type WebGPUBackend, webgpu } from '@dl/webgpu';
 import type * as Tf from '@tensorflow/tfjs-core';
-import { create, globals } from 'webgpu';
+import * as dawn from 'webgpu';
 import { type ComparisonResult, compare, formatTable } from '../../../tooling/bench/harness.ts';
+import { hostLine, provideNavigatorGpu } from '../../../tooling/bench/peers.node.ts';
+import { syncTf, useTfBackend } from '../../../tooling/bench/tfjs.ts';
 import { Adam } from '../src/index.ts';
 
 /** The MNIST CNN's parameters: two convolutions and two linear layers with their biases. */
@@ -18,35 +19,11 @@ const shapes = [[32, 1, 3, 3], [32], [64, 32, 3, 3], [64], [128, 9216], [128], [
 const numel = shapes.reduce((total, shape) => total + shape.reduce((a, b) => a * b, 1), 0);
 const lr = 1e-3;
 
-// tfjs finds WebGPU at navigator.gpu with the GPU* classes as globals, as in a browser.
-Object.assign(globalThis, globals);
-Object.defineProperty(globalThis, 'navigator', {
-  value: {
-    gpu: create(['backend=vulkan']),
-    userAgent: `Node.js ${process.version}`,
-    hardwareConcurrency: cpus().length,
-  },
-  configurable: true,
-});
 // tfjs registers its WebGPU backend at import when navigator.gpu exists: import it after.
+provideNavigatorGpu(dawn);
 const tf: typeof Tf = await import('@tensorflow/tfjs-core');
 await import('@tensorflow/tfjs-backend-webgpu');
 await import('@tensorflow/tfjs-backend-cpu');
-
-/** The public methods of tfjs's WebGPUBackend that submit its work and wait for it. */
-interface TfWebGPU {
-  queue: { onSubmittedWorkDone(): Promise<void> };
-  ensureCommandEncoderReady(): void;
-  endComputePassEncoder(): void;
-  submitQueue(): void;
-}
-
-async function syncTf(backend: TfWebGPU): Promise<void> {
-  backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  backend.submitQueue();
-  await backend.queue.onSubmittedWorkDone();
-}
 
 /** The same numbers for both sides: dl's seeded randn, as plain floats. */
 function values(shape: number[]): Float32Array {
@@ -71,17 +48,7 @@ async function adamCase(
   tfName: 'webgpu' | 'cpu',
 ): Promise<ComparisonResult> {
   const name = `Adam step, MNIST CNN (${(numel / 1e6).toFixed(2)}M params), ${label}`;
-  // tfjs advises Node users to install tfjs-node when a backend starts; silenced here.
-  const [log, warn] = [console.log, console.warn];
-  console.log = console.warn = () => {};
-  try {
-    if (!(await tf.setBackend(tfName)))
-      throw new Error(`tfjs could not start its ${tfName} backend`);
-  } finally {
-    [console.log, console.warn] = [log, warn];
-  }
-  // The backend's public methods submit and wait (see TfWebGPU); its class is not exported typed.
-  const tfBackend = tfName === 'webgpu' ? (tf.backend() as unknown as TfWebGPU) : undefined;
+  const tfBackend = await useTfBackend(tf, tfName);
 
   const data = shapes.map((shape) => ({ shape, weight: values(shape), grad: values(shape) }));
   const params: Tensor[] = data.map(({ shape, weight }) =>
@@ -136,14 +103,11 @@ async function adamCase(
 async function main(): Promise<void> {
   manualSeed(0);
   const gpu = await webgpu();
-  const processor = cpus();
   console.log(
     `dl Adam vs tfjs ${tf.version_core} tf.train.adam, one step over ${numel} parameters`,
   );
   console.log(`adapter: ${gpu.adapter.description}`);
-  console.log(
-    `node ${process.version}, ${processor.length} x ${processor[0]?.model ?? 'unknown CPU'}\n`,
-  );
+  console.log(`${hostLine()}\n`);
   const results: ComparisonResult[] = [];
   try {
     results.push(await adamCase('WebGPU', gpu, 'webgpu'));

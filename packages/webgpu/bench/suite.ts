@@ -16,7 +16,8 @@ import { conv2d, manualSeed, randn, type Tensor, tensor } from '@dl/tensor';
 import { type WebGPUBackend, webgpu } from '@dl/webgpu';
 import type * as Jax from '@jax-js/jax';
 import type * as Tf from '@tensorflow/tfjs-core';
-import { compareAll, formatTable, type MultiResult } from './compare.ts';
+import { compareAll, formatTable, type MultiResult } from '../../../tooling/bench/compare.ts';
+import { syncTf as syncTfQueue, type TfWebGPU, useTfBackend } from '../../../tooling/bench/tfjs.ts';
 
 type Work = () => Promise<void>;
 
@@ -49,22 +50,11 @@ let tf: typeof Tf;
 let jax: typeof Jax;
 let np: typeof Jax.numpy;
 
-/** The public methods of tfjs's WebGPUBackend that submit its work and wait for it. */
-interface TfWebGPU {
-  queue: GPUQueue;
-  ensureCommandEncoderReady(): void;
-  endComputePassEncoder(): void;
-  submitQueue(): void;
-}
-
 let device: WebGPUBackend;
 let tfBackend: TfWebGPU;
 
-async function syncTf(): Promise<void> {
-  tfBackend.ensureCommandEncoderReady();
-  tfBackend.endComputePassEncoder();
-  tfBackend.submitQueue();
-  await tfBackend.queue.onSubmittedWorkDone();
+function syncTf(): Promise<void> {
+  return syncTfQueue(tfBackend);
 }
 
 /** The same numbers for every side: dl's seeded randn, as plain floats. */
@@ -416,14 +406,7 @@ export async function runSuite(peers: Peers, filter: string, host: string): Prom
 
   manualSeed(0);
   device = await webgpu();
-  // tfjs advises Node users to install tfjs-node on its first tensor; silenced here.
-  const warn = console.warn;
-  console.warn = () => {};
-  const ready = await tf.setBackend('webgpu');
-  console.warn = warn;
-  if (!ready) throw new Error('tfjs could not start its WebGPU backend');
-  // The backend's public methods submit and wait (see TfWebGPU); its class is not exported typed.
-  tfBackend = tf.backend() as unknown as TfWebGPU;
+  tfBackend = await useTfBackend(tf, 'webgpu');
   if (!(await jax.init('webgpu')).includes('webgpu'))
     throw new Error('jax-js could not start its WebGPU backend');
   jax.defaultDevice('webgpu');

@@ -1,10 +1,10 @@
 // Times dl against several peers doing the same work in the same process, and prints one
 // table with each side's median time and GFLOP/s and dl's ratio against each peer. It is
-// tooling/bench/harness.ts (which compares against one peer) widened to several: all sides
+// harness.ts (which compares against one peer) widened to several: all sides
 // are warmed up, then timed in alternation, sample by sample, so load from elsewhere on
 // the shared machine lands on all of them.
 
-import type { Timing, Work } from '../../../tooling/bench/harness.ts';
+import type { Timing, Work } from './harness.ts';
 
 export interface MultiComparison {
   name: string;
