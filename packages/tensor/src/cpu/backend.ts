@@ -16,11 +16,11 @@ import { isContiguousLayout, numelOf } from '../shape.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
-import { runMaxPool2d, runMaxPool2dBackward } from './pool.js';
-import { runSoftmax } from './softmax.js';
 import { offsetsOf } from './layout.js';
 import { runMatmul } from './matmul.js';
+import { runMaxPool2d, runMaxPool2dBackward } from './pool.js';
 import { runCumsum, runReduce } from './reduce.js';
+import { runSoftmax } from './softmax.js';
 import { runCol2im, runIm2col } from './window.js';
 
 export class CpuStorage implements Storage {
