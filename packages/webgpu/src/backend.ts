@@ -30,6 +30,12 @@ import {
 import type { AdapterDescription, WebGPUDevice } from './device.js';
 import { type ConvKind, planConv, relaidWeight } from './kernels/conv.js';
 import {
+  directConvKey,
+  directConvMeta,
+  directConvShader,
+  directConvTaps,
+} from './kernels/conv-direct.js';
+import {
   type ElementwiseOrder,
   elementwiseGrid,
   elementwiseKey,
@@ -742,6 +748,11 @@ export class WebGPUBackend implements Backend {
       if (v.dtype !== 'float32')
         throw new TypeError(`conv2d on WebGPU: expected float32 tensors, got ${v.dtype}`);
     }
+    const [, cg, kh, kw] = weight.shape as [number, number, number, number];
+    if (kind === 'forward' && cg * kh * kw <= directConvTaps) {
+      this.#directConv(input, weight, geometry, out);
+      return;
+    }
     const program = planConv(
       kind,
       { input: input.shape, weight: weight.shape },
@@ -794,6 +805,35 @@ export class WebGPUBackend implements Backend {
     } finally {
       this.release(partials.storage);
     }
+  }
+
+  /** conv2d with few taps per output (see conv-direct.ts); views contiguous, float32. */
+  #directConv(input: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
+    const slide = geometry.stride[1] === 1 && geometry.dilation[1] === 1;
+    const shader = this.#shader(directConvKey(cg, kh, kw, slide), () =>
+      directConvShader(cg, kh, kw, slide),
+    );
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    this.#launch(
+      `conv2d of input [${input.shape.join(', ')}] and weight [${weight.shape.join(', ')}]`,
+      [out, weight, input],
+      ([v]) => (v!.shape[0]! > 1 ? [0, null, 0] : undefined),
+      ([y, w, x]) => ({
+        shader,
+        meta: directConvMeta({
+          input: x!.shape,
+          outChannels: o,
+          outSize: geometry.outSize,
+          stride: geometry.stride,
+          padding: geometry.padding,
+          dilation: geometry.dilation,
+          groups: geometry.groups,
+          offsets: [w!.offset, x!.offset, y!.offset],
+        }),
+        workgroups: elementwiseGrid(y!.shape[0]! * o * geometry.outSize[0], max),
+      }),
+    );
   }
 
   /** A contiguous temporary of `shape`; release its storage when done. */

@@ -59,6 +59,15 @@ const cases: Case[] = [
   },
   { name: 'groups 2', input: [2, 4, 6, 6], weight: [6, 2, 3, 3], groups: 2, padding: [1, 1] },
   { name: 'depthwise', input: [2, 3, 5, 5], weight: [3, 1, 3, 3], groups: 3 },
+  {
+    // At most 16 taps per output: the forward pass runs the direct kernel.
+    name: 'few taps: stride [1, 2], padding [2, 1], dilation [1, 2]',
+    input: [2, 1, 9, 10],
+    weight: [4, 1, 3, 2],
+    stride: [1, 2],
+    padding: [2, 1],
+    dilation: [1, 2],
+  },
   { name: '1x1 kernel, 40 channels', input: [2, 40, 4, 5], weight: [70, 40, 1, 1] },
   { name: '32 -> 64 channels', input: [2, 32, 10, 10], weight: [64, 32, 3, 3] },
 ];
@@ -131,21 +140,32 @@ describe.skipIf(!device)(`conv2d kernels on WebGPU in ${runtime}`, () => {
   });
 
   it('folds a grid of more than 65,535 workgroups', async () => {
-    // A 1x1 kernel over 16 x 320 x 320 pixels: 68,267 column tiles of 24 (102,400 of 16),
-    // each output checked against x * w computed here.
-    const [n, o, hw] = [16, 8, 320 * 320];
-    const [xData, wData] = [values(n * hw, 1), values(o, 2)];
+    // Two input channels and a 3x3 kernel (18 taps: the implicit GEMM, not the direct
+    // kernel) over 16 x 318 x 318 output pixels: 67,416 column tiles of 24, each output
+    // checked against the sum computed here.
+    const [n, c, o, size, k] = [16, 2, 8, 320, 3];
+    const out = size - k + 1;
+    const [xData, wData] = [values(n * c * size * size, 1), values(o * c * k * k, 2)];
     const y = conv2d(
-      tensor(xData, { device: gpu }).reshape([n, 1, 320, 320]),
-      tensor(wData, { device: gpu }).reshape([o, 1, 1, 1]),
+      tensor(xData, { device: gpu }).reshape([n, c, size, size]),
+      tensor(wData, { device: gpu }).reshape([o, c, k, k]),
     );
     const got = await y.data();
-    const expected = new Float32Array(n * o * hw);
+    const expected = new Float32Array(n * o * out * out);
     for (let b = 0; b < n; b++)
-      for (let c = 0; c < o; c++)
-        for (let p = 0; p < hw; p++)
-          expected[(b * o + c) * hw + p] = xData[b * hw + p]! * wData[c]!;
-    expectClose(got, expected, 'forward', 1);
+      for (let f = 0; f < o; f++)
+        for (let py = 0; py < out; py++)
+          for (let px = 0; px < out; px++) {
+            let sum = 0;
+            for (let ch = 0; ch < c; ch++)
+              for (let i = 0; i < k; i++)
+                for (let j = 0; j < k; j++)
+                  sum +=
+                    xData[((b * c + ch) * size + py + i) * size + px + j]! *
+                    wData[((f * c + ch) * k + i) * k + j]!;
+            expected[((b * o + f) * out + py) * out + px] = sum;
+          }
+    expectClose(got, expected, 'forward', c * k * k);
   }, 120_000);
 
   // Small tiles compile fast; the plan's own tile runs in the tests above.
