@@ -1,6 +1,6 @@
-// Folds the op sequences that @dl/tensor's softmax and logSoftmax functions are made of
-// (traced when nn.F.softmax / nn.F.logSoftmax are called) back into ONNX Softmax and
-// LogSoftmax nodes. A sequence that does not match exactly is left as it is, still correct.
+// Folds softmax and logSoftmax written out with Tensor methods (amax, sub, exp, sum, log,
+// div) back into ONNX Softmax and LogSoftmax nodes. A sequence that does not match exactly is
+// left as it is, still correct.
 
 import type { GraphBuilder } from './graph.js';
 import { attr } from './graph.js';

@@ -87,6 +87,17 @@ const cases: [string, () => TensorModule, number[], string[]][] = [
     ['Softmax', 'LogSoftmax'],
   ],
   [
+    'softmax and logSoftmax written out with Tensor methods fold into one node each',
+    () =>
+      new Fn((x) => {
+        const e = x.sub(x.amax(-1, true)).exp();
+        const shifted = x.sub(x.amax(1, true));
+        return e.div(e.sum(-1, true)).add(shifted.sub(shifted.exp().sum(1, true).log()));
+      }),
+    [2, 3, 4, 5],
+    ['Softmax', 'LogSoftmax'],
+  ],
+  [
     'matmul with a parameter, in-place relu',
     () => new WithWeight(),
     [2, 3, 4, 5],

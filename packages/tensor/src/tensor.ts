@@ -722,10 +722,10 @@ export class Tensor implements Variable<Tensor> {
   // ---- neural-network helpers as methods ----
 
   softmax(dim: number): Tensor {
-    return nnOps.softmax(this, dim);
+    return nnOps.softmaxOf(this, dim);
   }
   logSoftmax(dim: number): Tensor {
-    return nnOps.logSoftmax(this, dim);
+    return nnOps.logSoftmaxOf(this, dim);
   }
 
   // ---- in place ----

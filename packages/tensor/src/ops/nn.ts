@@ -33,13 +33,28 @@ function softmaxValues(x: Tensor, axis: number, log: boolean): Tensor {
   });
 }
 
+/**
+ * softmax along `dim`. The function calls the Tensor method, so that whatever watches
+ * Tensor methods (the ONNX exporter's tracer) sees one softmax.
+ */
 export function softmax(x: Tensor, dim: number): Tensor {
+  return x.softmax(dim);
+}
+
+/** logSoftmax along `dim`, through the Tensor method as softmax. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  return x.logSoftmax(dim);
+}
+
+/** Tensor.softmax. */
+export function softmaxOf(x: Tensor, dim: number): Tensor {
   const axis = normalizeDim(dim, x.ndim, 'softmax');
   const y = softmaxValues(x, axis, false);
   return record(y, 'Softmax', [x], (g) => [y.mul(g.sub(g.mul(y).sum(axis, true)))], [y]);
 }
 
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+/** Tensor.logSoftmax. */
+export function logSoftmaxOf(x: Tensor, dim: number): Tensor {
   const axis = normalizeDim(dim, x.ndim, 'logSoftmax');
   const y = softmaxValues(x, axis, true);
   return record(y, 'LogSoftmax', [x], (g) => [g.sub(y.exp().mul(g.sum(axis, true)))], [y]);
