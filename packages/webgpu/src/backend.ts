@@ -30,6 +30,7 @@ import {
 import type { AdapterDescription, WebGPUDevice } from './device.js';
 import { type ConvKind, planConv, relaidWeight } from './kernels/conv.js';
 import {
+  directConvBlock,
   directConvKey,
   directConvMeta,
   directConvShader,
@@ -811,8 +812,9 @@ export class WebGPUBackend implements Backend {
   #directConv(input: View, weight: View, geometry: ConvGeometry, out: View): void {
     const [o, cg, kh, kw] = weight.shape as [number, number, number, number];
     const slide = geometry.stride[1] === 1 && geometry.dilation[1] === 1;
-    const shader = this.#shader(directConvKey(cg, kh, kw, slide), () =>
-      directConvShader(cg, kh, kw, slide),
+    const block = directConvBlock(o, geometry.groups);
+    const shader = this.#shader(directConvKey(cg, kh, kw, slide, block), () =>
+      directConvShader(cg, kh, kw, slide, block),
     );
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     this.#launch(
@@ -831,7 +833,7 @@ export class WebGPUBackend implements Backend {
           groups: geometry.groups,
           offsets: [w!.offset, x!.offset, y!.offset],
         }),
-        workgroups: elementwiseGrid(y!.shape[0]! * o * geometry.outSize[0], max),
+        workgroups: elementwiseGrid((y!.shape[0]! * o * geometry.outSize[0]) / block, max),
       }),
     );
   }

@@ -60,13 +60,21 @@ const cases: Case[] = [
   { name: 'groups 2', input: [2, 4, 6, 6], weight: [6, 2, 3, 3], groups: 2, padding: [1, 1] },
   { name: 'depthwise', input: [2, 3, 5, 5], weight: [3, 1, 3, 3], groups: 3 },
   {
-    // At most 16 taps per output: the forward pass runs the direct kernel.
+    // At most 16 taps per output: the forward pass runs the direct kernel (here 8 output
+    // channels per invocation; the MNIST conv1 case above slides its window, this one does not).
     name: 'few taps: stride [1, 2], padding [2, 1], dilation [1, 2]',
     input: [2, 1, 9, 10],
-    weight: [4, 1, 3, 2],
+    weight: [8, 1, 3, 2],
     stride: [1, 2],
     padding: [2, 1],
     dilation: [1, 2],
+  },
+  {
+    // The direct kernel with 4 output channels per invocation and a sliding window.
+    name: 'few taps: 2 channels, 2x2 kernel, padding 1',
+    input: [2, 2, 7, 6],
+    weight: [4, 2, 2, 2],
+    padding: [1, 1],
   },
   { name: '1x1 kernel, 40 channels', input: [2, 40, 4, 5], weight: [70, 40, 1, 1] },
   { name: '32 -> 64 channels', input: [2, 32, 10, 10], weight: [64, 32, 3, 3] },
