@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { DataLoader, type Dataset, Subset } from '@dl/data';
 import type { Generator, Tensor } from '@dl/tensor';
-import { FashionMNIST, MNIST, type RawImage, transforms } from '@dl/vision';
+import { FashionMNIST, fashionMnistSpec, MNIST, type RawImage, transforms } from '@dl/vision';
 import { type DatasetName, type Recipe, UsageError } from './args.js';
 
 /** Per-dataset normalisation (the training set's pixel mean and standard deviation). */
@@ -73,22 +73,9 @@ export function loader<T>(
   return new DataLoader(dataset, { batchSize, shuffle, generator });
 }
 
-const fashionClasses = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
-
 /** The class names the confusion matrix rows are labelled with. */
 export function classNames(name: DatasetName): string[] {
   return name === 'fashion'
-    ? [...fashionClasses]
+    ? [...fashionMnistSpec.classes]
     : ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 }

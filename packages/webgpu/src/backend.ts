@@ -58,7 +58,6 @@ import {
   maxPoolMeta,
   maxPoolScatterShader,
   maxPoolShader,
-  poolGrid,
   windowsOverlap,
 } from './kernels/pool.js';
 import { argCombineShader, type ReduceMode, reduceMeta, reduceShader } from './kernels/reduce.js';
@@ -612,7 +611,10 @@ export class WebGPUBackend implements Backend {
       ([v, i, x]) => ({
         shader,
         meta: maxPoolMeta(x!.shape, geometry, [v!.offset, i!.offset, x!.offset]),
-        workgroups: poolGrid(numelOf(v!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+        workgroups: elementwiseGrid(
+          numelOf(v!.shape),
+          this.limits.maxComputeWorkgroupsPerDimension,
+        ),
         writable: 2,
       }),
     );
@@ -634,7 +636,7 @@ export class WebGPUBackend implements Backend {
       ([o, g, i]) => ({
         shader,
         meta: maxPoolMeta(o!.shape, geometry, [o!.offset, g!.offset, i!.offset]),
-        workgroups: poolGrid(
+        workgroups: elementwiseGrid(
           numelOf((scatter ? g : o)!.shape),
           this.limits.maxComputeWorkgroupsPerDimension,
         ),
@@ -659,12 +661,14 @@ export class WebGPUBackend implements Backend {
     const shader = this.#shader(`softmax|${log}|${mode}`, () => softmaxShader(log, mode));
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     this.#launch(label, [asRows(out), asRows(input)], splitSharedShape, ([o, x]) => {
-      const count = o!.shape[0]!;
+      const partRows = o!.shape[0]!;
       return {
         shader,
-        meta: softmaxMeta(count, n, x!.offset, o!.offset),
+        meta: softmaxMeta(partRows, n, x!.offset, o!.offset),
         workgroups:
-          mode === 'workgroup' ? [Math.min(count, max), Math.ceil(count / max)] : grid(count, max),
+          mode === 'workgroup'
+            ? [Math.min(partRows, max), Math.ceil(partRows / max)]
+            : grid(partRows, max),
       };
     });
   }

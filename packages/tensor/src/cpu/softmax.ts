@@ -3,6 +3,7 @@
 
 import type { View } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
+import { numelOf } from '../shape.js';
 
 /** As Backend.softmax: contiguous input and out [rows, n]. */
 export function runSoftmax(
@@ -13,7 +14,7 @@ export function runSoftmax(
   y: TypedArray,
 ): void {
   const n = input.shape[input.shape.length - 1] ?? 1;
-  const rows = n === 0 ? 0 : input.shape.reduce((a, b) => a * b, 1) / n;
+  const rows = n === 0 ? 0 : numelOf(input.shape) / n;
   for (let r = 0; r < rows; r++) {
     const from = input.offset + r * n;
     const to = out.offset + r * n;

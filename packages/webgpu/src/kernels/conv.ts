@@ -10,6 +10,7 @@ import {
   convVariantKey,
 } from './conv-wgsl.js';
 import type { MatmulTarget } from './matmul.js';
+import { spreadGrid } from './wgsl.js';
 
 export type { ConvKind, ConvVariant } from './conv-wgsl.js';
 
@@ -153,7 +154,7 @@ export function planConv(
     key: convVariantKey(variant),
     shader: () => convShader(variant),
     meta,
-    workgroups: spread(tiles, target.maxWorkgroups ?? 65535),
+    workgroups: spreadGrid(tiles, target.maxWorkgroups ?? 65535, 'conv2d'),
     variant,
     chunks,
   };
@@ -176,14 +177,4 @@ export function relaidWeight(kind: 'forward' | 'input', weight: View, groups: nu
         shape: [groups, cg, taps, og],
         strides: [og * cg * taps, taps, 1, cg * taps],
       };
-}
-
-/** A grid of at least `count` workgroups within the per-dimension limit. */
-function spread(count: number, max: number): [number, number, number] {
-  const x = Math.min(count, max);
-  const rest = Math.ceil(count / Math.max(x, 1));
-  const y = Math.min(rest, max);
-  const z = Math.ceil(rest / y);
-  if (z > max) throw new RangeError(`conv2d: ${count} tiles exceed the device's grid`);
-  return [x, y, z];
 }

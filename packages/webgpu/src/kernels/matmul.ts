@@ -14,6 +14,7 @@ import {
   matmulVariantShader,
   type SharedLoad,
 } from './matmul-wgsl.js';
+import { spreadGrid } from './wgsl.js';
 
 export type { LaneLoad, MatmulVariant, SharedLoad } from './matmul-wgsl.js';
 
@@ -236,7 +237,7 @@ export function planMatmul(
     key: `matmul|${variantKey(variant)}|${types.join('|')}`,
     shader: () => matmulVariantShader(variant, ...types),
     meta: matmulMetaOf(best, k, batch, tilesX, tilesY),
-    workgroups: spread(tilesX * tilesY * batchCount, target.maxWorkgroups ?? 65535),
+    workgroups: spreadGrid(tilesX * tilesY * batchCount, target.maxWorkgroups ?? 65535, 'matmul'),
     variant,
   };
 }
@@ -273,14 +274,4 @@ function matmulMetaOf(
     ...o.out.batchStrides,
     ...[o.x, o.y, o.out].flatMap((t) => [t.rowStride, t.colStride, t.offset]),
   ]);
-}
-
-/** A grid of at least `count` workgroups within the per-dimension limit. */
-function spread(count: number, max: number): [number, number, number] {
-  const x = Math.min(count, max);
-  const rest = Math.ceil(count / Math.max(x, 1));
-  const y = Math.min(rest, max);
-  const z = Math.ceil(rest / y);
-  if (z > max) throw new RangeError(`matmul: ${count} tiles exceed the device's grid`);
-  return [x, y, z];
 }

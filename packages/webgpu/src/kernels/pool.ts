@@ -2,8 +2,7 @@
 // input gradient gathered from the windows that can hold each input position.
 
 import type { WindowGeometry } from '@dl/tensor';
-import { elementwiseMaxWorkgroups } from './elementwise.js';
-import { flatIndexWgsl, grid, helpersWgsl, workgroupSize } from './wgsl.js';
+import { flatIndexWgsl, helpersWgsl, workgroupSize } from './wgsl.js';
 
 /**
  * Metadata: [planes (N * C), H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, offsets of the
@@ -28,11 +27,6 @@ export function maxPoolMeta(
   ]);
 }
 
-/** A grid-stride loop over `count` items on a bounded number of workgroups. */
-export function poolGrid(count: number, maxPerDimension: number): [number, number] {
-  return grid(Math.min(count, elementwiseMaxWorkgroups * workgroupSize), maxPerDimension);
-}
-
 const fields = /* wgsl */ `
   let planes = info[0]; let H = info[1]; let W = info[2];
   let kh = info[3]; let kw = info[4]; let sh = info[5]; let sw = info[6];
@@ -40,6 +34,17 @@ const fields = /* wgsl */ `
   let oh = info[11]; let ow = info[12];
   let threads = nwg.x * nwg.y * ${workgroupSize}u;
 `;
+
+/** The gradient kernels' bindings (dx, gy, indices) and the top of their entry point. */
+const gradientEntry = /* wgsl */ `@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read> gy: array<f32>;
+@group(0) @binding(3) var<storage, read> indices: array<i32>;
+
+@compute @workgroup_size(${workgroupSize})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  ${fields}
+  let outAt = info[13]; let gradAt = info[14]; let indicesAt = info[15];`;
 
 /** One loop iteration per output [planes, oh, ow]; input contiguous float32. */
 export const maxPoolShader = /* wgsl */ `
@@ -90,15 +95,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  */
 export const maxPoolBackwardShader = /* wgsl */ `
 ${helpersWgsl}
-@group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(2) var<storage, read> gy: array<f32>;
-@group(0) @binding(3) var<storage, read> indices: array<i32>;
-
-@compute @workgroup_size(${workgroupSize})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  ${fields}
-  let outAt = info[13]; let gradAt = info[14]; let indicesAt = info[15];
+${gradientEntry}
   let total = u32(planes * H * W);
   for (var i = ${flatIndexWgsl}; i < total; i += threads) {
     let xx = i32(i) % W;
@@ -136,15 +133,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * same one) into out, zeroed before.
  */
 export const maxPoolScatterShader = /* wgsl */ `
-@group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> dx: array<f32>;
-@group(0) @binding(2) var<storage, read> gy: array<f32>;
-@group(0) @binding(3) var<storage, read> indices: array<i32>;
-
-@compute @workgroup_size(${workgroupSize})
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  ${fields}
-  let outAt = info[13]; let gradAt = info[14]; let indicesAt = info[15];
+${gradientEntry}
   let total = u32(planes * oh * ow);
   let plane = oh * ow;
   for (var i = ${flatIndexWgsl}; i < total; i += threads) {

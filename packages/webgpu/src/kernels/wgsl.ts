@@ -245,3 +245,13 @@ export function grid(count: number, maxPerDimension: number): [number, number] {
 
 /** The flat invocation index for a grid folded by `grid`. */
 export const flatIndexWgsl = 'gid.x + gid.y * nwg.x * 256u';
+
+/** A 3-d grid of at least `count` workgroups within the per-dimension limit `max`. */
+export function spreadGrid(count: number, max: number, op: string): [number, number, number] {
+  const x = Math.min(count, max);
+  const rest = Math.ceil(count / Math.max(x, 1));
+  const y = Math.min(rest, max);
+  const z = Math.ceil(rest / y);
+  if (z > max) throw new RangeError(`${op}: ${count} tiles exceed the device's grid`);
+  return [x, y, z];
+}
