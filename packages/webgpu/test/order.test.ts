@@ -65,6 +65,11 @@ describe.skipIf(!rows)(`elementwise orders in ${runtime}`, () => {
     interleaved?.destroy();
   });
 
+  it('each device reports the order it was opened with', () => {
+    expect(rows!.elementwiseOrder).toBe('rows');
+    expect(interleaved!.elementwiseOrder).toBe('interleaved');
+  });
+
   for (const [what, build] of cases) {
     it(`${what}: both orders give the same values, the CPU's`, async () => {
       // One set of CPU operands, used again on each device in the same order.
