@@ -60,7 +60,13 @@ import {
   maxPoolShader,
   windowsOverlap,
 } from './kernels/pool.js';
-import { argCombineShader, type ReduceMode, reduceMeta, reduceShader } from './kernels/reduce.js';
+import {
+  argCombineShader,
+  type ReduceMode,
+  reduceMeta,
+  reduceRowsShader,
+  reduceShader,
+} from './kernels/reduce.js';
 import { serialSoftmaxLimit, softmaxMeta, softmaxShader } from './kernels/softmax.js';
 import { grid, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
@@ -105,6 +111,12 @@ const splitBatch: Splitter = (views) => (views[0]!.shape[0]! > 1 ? views.map(() 
 
 /** Reductions over at most this many elements use one invocation per output. */
 const serialReduceLimit = 256;
+
+/** Reductions with at least this many outputs, along contiguous memory, use one invocation per output. */
+const serialReduceOutputs = 256;
+/** Invocations a rows reduction aims for (see #reduceRows), and its least part. */
+const rowsReduceInvocations = 4096;
+const rowsReduceChunk = 256;
 
 /** softmax over fewer rows than this, each longer than softmaxSplitLength, runs in steps. */
 const softmaxSplitRows = 64;
@@ -313,8 +325,19 @@ export class WebGPUBackend implements Backend {
     const outCount = numelOf(keptDims.map((d) => input.shape[d]!));
     if (outCount === 0) return;
     const redCount = numelOf(dims.map((d) => input.shape[d]!));
+    if (
+      kind !== 'argmax' &&
+      kind !== 'argmin' &&
+      this.#reduceRows(kind, input, dims, keptDims, out)
+    ) {
+      return;
+    }
+    // Outputs along contiguous memory, many of them: one invocation each, neighbouring
+    // lanes reading neighbouring elements (a workgroup per output would stride through rows).
+    const kept = this.#collapsed(input, keptDims);
+    const keptInner = kept.strides[0]![kept.shape.length - 1] === 1;
     const mode: ReduceMode =
-      redCount <= serialReduceLimit
+      redCount <= serialReduceLimit || (keptInner && outCount >= serialReduceOutputs)
         ? 'serial'
         : outCount < splitReduceOutputs && redCount >= 2 * splitReduceChunk
           ? 'split'
@@ -346,6 +369,97 @@ export class WebGPUBackend implements Backend {
     );
   }
 
+  /**
+   * A reduction over rows of contiguous elements (see reduceRowsShader), or false when the
+   * reduced elements are not laid out so. One pass when the outputs are enough to fill the
+   * device; else each output's elements are cut into parts of at least rowsReduceChunk
+   * elements, which a second pass combines.
+   */
+  #reduceRows(
+    kind: 'sum' | 'prod' | 'max' | 'min',
+    input: View,
+    dims: readonly number[],
+    keptDims: readonly number[],
+    out: View,
+    maxParts = Number.POSITIVE_INFINITY,
+  ): boolean {
+    const reduced = this.#collapsed(input, dims);
+    const rank = reduced.shape.length;
+    if (rank > 2 || reduced.strides[0]![rank - 1] !== 1) return false;
+    const outCount = numelOf(out.shape);
+    const redCount = numelOf(reduced.shape);
+    const wanted = Math.min(
+      maxParts,
+      Math.ceil(rowsReduceInvocations / outCount),
+      Math.floor(redCount / rowsReduceChunk),
+    );
+    const chunk = Math.max(4, Math.ceil(redCount / Math.max(1, wanted) / 4) * 4);
+    const parts = Math.max(1, Math.ceil(redCount / chunk));
+    const [length, rowStride] = [
+      reduced.shape[rank - 1]!,
+      rank === 2 ? reduced.strides[0]![0]! : 0,
+    ];
+    const max = this.limits.maxComputeWorkgroupsPerDimension;
+    const program = (o: View, i: View, outOffset: number): Program => {
+      // Four at a time when every row (and so every part) starts on a multiple of 4.
+      const kept = this.#collapsed(i, keptDims);
+      const vec4 =
+        i.dtype === 'float32' &&
+        i.offset % 4 === 0 &&
+        length % 4 === 0 &&
+        rowStride % 4 === 0 &&
+        kept.strides[0]!.every((stride) => stride % 4 === 0);
+      return {
+        shader: this.#shader(`reduceRows|${kind}|${i.dtype}|${o.dtype}|${vec4}`, () =>
+          reduceRowsShader(kind, i.dtype, o.dtype, vec4),
+        ),
+        meta: this.#reduceMeta(i, dims, keptDims, outOffset, chunk),
+        workgroups: grid(outCount * parts, max),
+      };
+    };
+    const label = `${kind} over [${input.shape.join(', ')}]`;
+    if (parts === 1) {
+      this.#launch(
+        label,
+        [out, input],
+        this.#reduceSplitter(input, keptDims),
+        ([o, i]) => program(o!, i!, o!.offset),
+        ([o, i]) => this.#reduceInParts(kind, i!, dims, o!),
+      );
+      return true;
+    }
+    const partials = this.#temporary(out.dtype, [parts, ...out.shape]);
+    let handledInParts = false;
+    this.#launch(
+      `${label} in ${parts} parts`,
+      [partials, input],
+      () => undefined,
+      ([p, i]) => program(p!, i!, 0),
+      // Too large to bind: halve a reduced dim instead (each half is reduced again).
+      () => {
+        handledInParts = this.#reduceInParts(kind, input, dims, out);
+        return handledInParts;
+      },
+    );
+    if (!handledInParts) {
+      // The parts of each output in one more pass (a few thousand at most).
+      const keptParts = out.shape.map((_, d) => d + 1);
+      if (!this.#reduceRows(kind, partials, [0], keptParts, out, 1)) {
+        this.reduce(kind, partials, [0], out);
+      }
+    }
+    this.release(partials.storage);
+    return true;
+  }
+
+  /** `dims` of `input`, collapsed where they are contiguous (size-1 dims dropped). */
+  #collapsed(input: View, dims: readonly number[]): { shape: number[]; strides: number[][] } {
+    return collapseDims(
+      dims.map((d) => input.shape[d]!),
+      [dims.map((d) => input.strides[d]!)],
+    );
+  }
+
   /** Splits along the first kept dim of size > 1: out's dim k is input's keptDims[k]. */
   #reduceSplitter(input: View, keptDims: readonly number[]): Splitter {
     return ([o, i]) => {
@@ -363,13 +477,8 @@ export class WebGPUBackend implements Backend {
     outOffset: number,
     chunk: number,
   ): Int32Array {
-    const pick = (ds: readonly number[]) =>
-      collapseDims(
-        ds.map((d) => input.shape[d]!),
-        [ds.map((d) => input.strides[d]!)],
-      );
-    const kept = pick(keptDims);
-    const reduced = pick(dims);
+    const kept = this.#collapsed(input, keptDims);
+    const reduced = this.#collapsed(input, dims);
     return reduceMeta(
       kept.shape,
       kept.strides[0]!,

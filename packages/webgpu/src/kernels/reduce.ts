@@ -209,6 +209,87 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, 
 }
 
 /**
+ * Reductions whose reduced elements are rows of contiguous elements: the reduced dims
+ * collapse to one contiguous run, or to [rows, length] with strides [rowStride, 1] (the
+ * bias gradient of a convolution: batch and pixels for each channel). Invocation t reduces
+ * part p = t / outCount of output o = t % outCount, a contiguous range of `chunk` of the
+ * output's elements taken in order, into out[outOffset + p * outCount + o]; with one part
+ * that is the output itself, with several a second pass combines the parts. `vec4` reads
+ * four elements at a time: every row start, row length and chunk is then a multiple of 4.
+ * No workgroup memory and no barrier: CPU-backed WebGPU pays for every barrier, and a lane
+ * walking its own run reads memory in order.
+ * Metadata: reduceMeta's, with chunk a multiple of 4.
+ */
+export function reduceRowsShader(
+  kind: 'sum' | 'prod' | 'max' | 'min',
+  input: DType,
+  out: DType,
+  vec4: boolean,
+): string {
+  const step = vec4 ? 4 : 1;
+  const together = kind === 'sum' || kind === 'prod';
+  // Sums and products keep four running results (one per lane of the vector) and combine
+  // them at the end; max and min take the four elements in order, so NaN and ties behave as
+  // in a walk one by one.
+  const accumulate = !vec4
+    ? `let v = f32(x[at]);\n      ${combine(kind)}`
+    : together
+      ? `acc4 = acc4 ${kind === 'sum' ? '+' : '*'} x[at / 4];`
+      : `let v4 = x[at / 4];
+      ${['x', 'y', 'z', 'w'].map((c) => `{ let v = v4.${c}; ${combine(kind)} }`).join('\n      ')}`;
+  const finish =
+    vec4 && together
+      ? `acc = ${kind === 'sum' ? 'acc4.x + acc4.y + acc4.z + acc4.w' : 'acc4.x * acc4.y * acc4.z * acc4.w'};`
+      : '';
+  return /* wgsl */ `
+${helpersWgsl}
+@group(0) @binding(0) var<storage, read> info: array<i32>;
+@group(0) @binding(1) var<storage, read_write> out: array<${storageType(out)}>;
+@group(0) @binding(2) var<storage, read> x: array<${vec4 ? 'vec4f' : storageType(input)}>;
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let t = ${flatIndexWgsl};
+  let outCount = u32(info[0]);
+  let redCount = info[1];
+  let keptRank = info[2];
+  let r0 = 4 + 2 * keptRank;
+  let redRank = info[r0];
+  let chunk = info[r0 + 2 + 2 * redRank];
+  let parts = max(1u, u32((redCount + chunk - 1) / chunk));
+  let o = t % outCount;
+  let p = t / outCount;
+  if (p >= parts) { return; }
+  var base = info[3 + 2 * keptRank];
+  var rem = i32(o);
+  for (var d = keptRank - 1; d >= 0; d--) {
+    let size = info[3 + d];
+    base += (rem % size) * info[3 + keptRank + d];
+    rem = rem / size;
+  }
+  let length = max(1, info[r0 + redRank]);
+  let rowStride = select(0, info[r0 + 3], redRank == 2);
+  let begin = i32(p) * chunk;
+  let end = min(redCount, begin + chunk);
+  var row = begin / length;
+  var col = begin - row * length;
+  var acc: f32 = ${init[kind]};
+  ${vec4 && together ? `var acc4 = vec4f(${init[kind]});` : ''}
+  for (var i = begin; i < end; i += ${step}) {
+    let at = base + row * rowStride + col;
+    ${accumulate}
+    col += ${step};
+    if (col >= length) {
+      col = 0;
+      row += 1;
+    }
+  }
+  ${finish}
+  out[u32(info[r0 + 1 + 2 * redRank]) + p * outCount + o] = ${storeAs(out, 'acc')};
+}`;
+}
+
+/**
  * The second pass of a split argmax/argmin: out[o] is the index of the best of the G partial
  * (value, index) pairs of output o. Chunks come in order, so keeping the first of equals keeps
  * the lowest index; the first NaN wins, as in one pass. Group g's indices count from
