@@ -2,7 +2,8 @@
 // CPU backend: rows of contiguous elements four at a time and one at a time, in one pass and
 // in parts with a second pass; batch-and-pixel rows (a convolution's bias gradient);
 // offset views; NaN in every lane of a vector; outputs along contiguous memory (one
-// invocation each); and the workgroup and split shapes that remain for the rest.
+// invocation each); the workgroup and split shapes that remain for the rest; softmax over
+// many long rows and over few.
 
 import { randn, type Tensor, tensor } from '@dl/tensor';
 import { assertClose } from '@dl/tensor/testing';
@@ -100,6 +101,19 @@ describe.skipIf(!device)(`reductions in ${runtime}`, () => {
       (t) => t.sum([0, 2]),
       1e-3,
     );
+  });
+
+  it('softmax and logSoftmax over many long rows, and over few', async () => {
+    // Software adapters give each of 64 or more rows one invocation; fewer, a workgroup each.
+    for (const shape of [
+      [64, 300],
+      [80, 1000],
+      [5, 1000],
+    ]) {
+      const x = randn(shape).mul(4);
+      await agree(`softmax over [${shape}]`, x, (t) => t.softmax(-1), 1e-6);
+      await agree(`logSoftmax over [${shape}]`, x, (t) => t.logSoftmax(-1), 1e-5);
+    }
   });
 
   it('int32 sums', async () => {
