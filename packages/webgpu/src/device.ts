@@ -37,8 +37,8 @@ export interface ComputeProgram {
   workgroups: readonly [number, number?, number?];
   /**
    * Small per-dispatch parameters (shapes, strides, scalars), bound at binding 0 as
-   * `var<storage, read> info: array<i32>`. They are staged in one buffer per batch and
-   * bound at a dynamic offset, so dispatches that differ only in them share bind groups.
+   * `var<storage, read> info: array<i32>`. They are staged in one buffer per batch, each
+   * dispatch's at its own place, so dispatches that differ only in them share a pipeline.
    */
   meta?: Int32Array;
 }
@@ -229,14 +229,14 @@ export class WebGPUDevice {
     if (meta && this.#metaUsed + metaBindingBytes > metaCapacityBytes) this.flush();
     const pass = this.#batchPass(); // opens the batch's error scopes first
     const { pipeline, layout, id } = this.#pipeline(program);
-    const bindGroup = this.#bindGroup(id, layout, program);
+    const metaOffset = this.#metaUsed;
+    const bindGroup = this.#bindGroup(id, layout, program, metaOffset);
     pass.setPipeline(pipeline);
     if (meta) {
-      const offset = this.#metaUsed;
-      this.#metaStaging.set(meta, offset / 4);
-      this.#metaUsed = offset + Math.ceil(meta.byteLength / align) * align;
-      pass.setBindGroup(0, bindGroup, [offset]);
-    } else pass.setBindGroup(0, bindGroup);
+      this.#metaStaging.set(meta, metaOffset / 4);
+      this.#metaUsed = metaOffset + Math.ceil(meta.byteLength / align) * align;
+    }
+    pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     this.#batchLabels.push(program.label);
     if (this.#batchLabels.length >= maxDispatchesPerBatch) this.flush();
@@ -420,8 +420,13 @@ export class WebGPUDevice {
     pipelineId: number,
     layout: GPUBindGroupLayout,
     program: ComputeProgram,
+    metaOffset: number,
   ): GPUBindGroup {
-    let key = String(pipelineId);
+    // The metadata's place in the batch is part of the bind group rather than a dynamic
+    // offset: lavapipe spends several times longer on a dispatch with dynamic offsets. A
+    // training loop records the same dispatches in the same order step after step, so the
+    // groups are found again.
+    let key = program.meta ? `${pipelineId}@${metaOffset}` : String(pipelineId);
     for (const binding of program.bindings) {
       const { buffer, offset, size } = rangeOf(binding);
       let id = this.#bufferIds.get(buffer);
@@ -439,7 +444,14 @@ export class WebGPUDevice {
         layout,
         entries: program.meta
           ? [
-              { binding: 0, resource: { buffer: this.#metaBufferFor(), size: metaBindingBytes } },
+              {
+                binding: 0,
+                resource: {
+                  buffer: this.#metaBufferFor(),
+                  offset: metaOffset,
+                  size: metaBindingBytes,
+                },
+              },
               ...program.bindings.map((b, i) => ({ binding: i + 1, resource: rangeOf(b) })),
             ]
           : program.bindings.map((b, binding) => ({ binding, resource: rangeOf(b) })),
@@ -449,7 +461,7 @@ export class WebGPUDevice {
     return group;
   }
 
-  /** Binding 0: metadata at a dynamic offset; then `writable` outputs; then read-only inputs. */
+  /** Binding 0: the dispatch's metadata; then `writable` outputs; then read-only inputs. */
   #metaLayout(buffers: number, writable: number): GPUBindGroupLayout {
     const compute = 4; // GPUShaderStage.COMPUTE
     return this.gpu.createBindGroupLayout({
@@ -457,7 +469,7 @@ export class WebGPUDevice {
         {
           binding: 0,
           visibility: compute,
-          buffer: { type: 'read-only-storage', hasDynamicOffset: true },
+          buffer: { type: 'read-only-storage' },
         },
         ...Array.from({ length: buffers }, (_, i) => ({
           binding: i + 1,
