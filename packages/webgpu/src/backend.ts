@@ -721,7 +721,7 @@ export class WebGPUBackend implements Backend {
         shader,
         meta: maxPoolMeta(x!.shape, geometry, [v!.offset, i!.offset, x!.offset]),
         workgroups: elementwiseGrid(
-          numelOf(v!.shape),
+          numelOf(v!.shape.slice(0, -1)),
           this.limits.maxComputeWorkgroupsPerDimension,
         ),
         writable: 2,

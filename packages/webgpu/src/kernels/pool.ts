@@ -46,7 +46,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   ${fields}
   let outAt = info[13]; let gradAt = info[14]; let indicesAt = info[15];`;
 
-/** One loop iteration per output [planes, oh, ow]; input contiguous float32. */
+/**
+ * One loop iteration per output row [planes, oh], walking its columns; input contiguous
+ * float32. Everything that depends on the column is the same in every lane, and nothing
+ * is divided per output: CPU-backed WebGPU divides integers one lane at a time.
+ */
 export const maxPoolShader = /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -58,33 +62,36 @@ ${helpersWgsl}
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   ${fields}
   let valuesAt = info[13]; let indicesAt = info[14]; let inputAt = info[15];
-  let total = u32(planes * oh * ow);
-  for (var i = ${flatIndexWgsl}; i < total; i += threads) {
-    let ox = i32(i) % ow;
-    let rest = i32(i) / ow;
-    let oy = rest % oh;
-    let plane = rest / oh;
+  let rows = u32(planes * oh);
+  for (var r = ${flatIndexWgsl}; r < rows; r += threads) {
+    let oy = i32(r) % oh;
+    let plane = i32(r) / oh;
     let y0 = oy * sh - ph;
-    let x0 = ox * sw - pw;
     let yEnd = min(y0 + (kh - 1) * dh + 1, H);
-    let xEnd = min(x0 + (kw - 1) * dw + 1, W);
-    // The first row and column inside the input.
-    let yStart = select(y0, y0 + ((dh - 1 - y0) / dh) * dh, y0 < 0);
-    let xStart = select(x0, x0 + ((dw - 1 - x0) / dw) * dw, x0 < 0);
+    // The first row inside the input.
+    var yStart = y0;
+    while (yStart < 0) { yStart += dh; }
     let base = inputAt + plane * H * W;
-    var best = -dl_inf();
-    var arg = yStart * W + xStart;
-    for (var yy = yStart; yy < yEnd; yy += dh) {
-      for (var xx = xStart; xx < xEnd; xx += dw) {
-        let v = x[base + yy * W + xx];
-        if (v > best || dl_isnan(v)) {
-          best = v;
-          arg = yy * W + xx;
+    let outRow = i32(r) * ow;
+    for (var ox = 0; ox < ow; ox++) {
+      let x0 = ox * sw - pw;
+      let xEnd = min(x0 + (kw - 1) * dw + 1, W);
+      var xStart = x0;
+      while (xStart < 0) { xStart += dw; }
+      var best = -dl_inf();
+      var arg = yStart * W + xStart;
+      for (var yy = yStart; yy < yEnd; yy += dh) {
+        for (var xx = xStart; xx < xEnd; xx += dw) {
+          let v = x[base + yy * W + xx];
+          if (v > best || dl_isnan(v)) {
+            best = v;
+            arg = yy * W + xx;
+          }
         }
       }
+      values[valuesAt + outRow + ox] = best;
+      indices[indicesAt + outRow + ox] = arg;
     }
-    values[valuesAt + i32(i)] = best;
-    indices[indicesAt + i32(i)] = arg;
   }
 }
 `;
