@@ -707,7 +707,10 @@ export class WebGPUBackend implements Backend {
     this.#launch('col2im', [out, columns], splitBatch, ([o, c]) => ({
       shader,
       meta: windowMeta({ ...c!, strides: [...c!.strides, 0] }, geometry, o!.shape, o!.offset),
-      workgroups: grid(numelOf(o!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+      workgroups: grid(
+        numelOf(o!.shape.slice(0, -1)),
+        this.limits.maxComputeWorkgroupsPerDimension,
+      ),
     }));
   }
 

@@ -66,8 +66,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 }
 
 /**
- * One invocation per output pixel [N, C, H, W] (contiguous), summing every column entry that
- * unfold took from it; columns [N, C*kh*kw, L] strided (meta strides and offset).
+ * One invocation per image row [N, C, H], walking its W pixels: each pixel sums the columns
+ * [N, C*kh*kw, oh*ow] that read it. The row's coordinates are divided out once; along the
+ * row, and for unit strides, nothing is divided (CPU-backed WebGPU divides integers one lane
+ * at a time).
  */
 export function col2imShader(input: DType, out: DType): string {
   return /* wgsl */ `
@@ -79,29 +81,41 @@ ${helpersWgsl}
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   ${fields}
-  let total = N * C * H * W;
-  let i = i32(${flatIndexWgsl});
-  if (i >= total) { return; }
-  let xx = i % W;
-  let y = (i / W) % H;
-  let c = (i / (W * H)) % C;
-  let n = i / (W * H * C);
-  var acc = 0.0;
-  for (var ki = 0; ki < kh; ki++) {
-    let ty = y + ph - ki * dh;
-    if (ty < 0 || ty % sh != 0) { continue; }
-    let oy = ty / sh;
-    if (oy >= oh) { continue; }
-    for (var j = 0; j < kw; j++) {
-      let tx = xx + pw - j * dw;
-      if (tx < 0 || tx % sw != 0) { continue; }
-      let ox = tx / sw;
-      if (ox >= ow) { continue; }
-      let row = (c * kh + ki) * kw + j;
-      acc = acc + f32(cols[info[19] + n * info[15] + row * info[16] + (oy * ow + ox) * info[17]]);
+  let r = i32(${flatIndexWgsl});
+  if (r >= N * C * H) { return; }
+  let y = r % H;
+  let c = (r / H) % C;
+  let n = r / (H * C);
+  let colsAt = info[19] + n * info[15];
+  let rowStride = info[16];
+  let pixelStride = info[17];
+  let outRow = info[20] + r * W;
+  for (var xx = 0; xx < W; xx++) {
+    var acc = 0.0;
+    for (var ki = 0; ki < kh; ki++) {
+      let ty = y + ph - ki * dh;
+      var oy = ty;
+      var okY = ty >= 0;
+      if (sh != 1) {
+        okY = okY && ty % sh == 0;
+        oy = ty / sh;
+      }
+      if (!okY || oy >= oh) { continue; }
+      for (var j = 0; j < kw; j++) {
+        let tx = xx + pw - j * dw;
+        var ox = tx;
+        var okX = tx >= 0;
+        if (sw != 1) {
+          okX = okX && tx % sw == 0;
+          ox = tx / sw;
+        }
+        if (!okX || ox >= ow) { continue; }
+        let row = (c * kh + ki) * kw + j;
+        acc = acc + f32(cols[colsAt + row * rowStride + (oy * ow + ox) * pixelStride]);
+      }
     }
+    img[outRow + xx] = ${storeAs(out, 'acc')};
   }
-  img[info[20] + i] = ${storeAs(out, 'acc')};
 }
 `;
 }
