@@ -749,7 +749,7 @@ export class WebGPUBackend implements Backend {
         shader,
         meta: maxPoolMeta(o!.shape, geometry, [o!.offset, g!.offset, i!.offset]),
         workgroups: elementwiseGrid(
-          numelOf((scatter ? g : o)!.shape),
+          scatter ? numelOf(g!.shape.slice(0, -1)) : numelOf(o!.shape),
           this.limits.maxComputeWorkgroupsPerDimension,
         ),
       }),

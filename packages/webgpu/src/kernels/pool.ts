@@ -135,17 +135,20 @@ ${gradientEntry}
 `;
 
 /**
- * For windows that do not overlap: one loop iteration per output [planes, oh, ow], adding
- * its gradient at the input position its index names (no two outputs of a plane name the
- * same one) into out, zeroed before.
+ * For windows that do not overlap: one loop iteration per output row [planes, oh], adding
+ * each of its outputs' gradients at the input position its index names (no two outputs of
+ * a plane name the same one) into out, zeroed before.
  */
 export const maxPoolScatterShader = /* wgsl */ `
 ${gradientEntry}
-  let total = u32(planes * oh * ow);
-  let plane = oh * ow;
-  for (var i = ${flatIndexWgsl}; i < total; i += threads) {
-    let at = outAt + (i32(i) / plane) * H * W + indices[indicesAt + i32(i)];
-    dx[at] = dx[at] + gy[gradAt + i32(i)];
+  let rows = u32(planes * oh);
+  for (var r = ${flatIndexWgsl}; r < rows; r += threads) {
+    let planeAt = outAt + (i32(r) / oh) * H * W;
+    let first = i32(r) * ow;
+    for (var k = first; k < first + ow; k++) {
+      let at = planeAt + indices[indicesAt + k];
+      dx[at] = dx[at] + gy[gradAt + k];
+    }
   }
 }
 `;
