@@ -4,6 +4,7 @@
 
 import type { Backend, Storage } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
+import { E } from './expr.js';
 
 let liveStorages = 0;
 let liveBytes = 0;
@@ -47,6 +48,8 @@ const collected = new FinalizationRegistry<Finalizer>(finish);
 export interface Pending {
   readonly sources: readonly StorageRef[];
   compute(storage: Storage): void;
+  /** Reads `replacement` wherever it read `source` (which holds the same values now). */
+  replaceSource?(source: StorageRef, replacement: StorageRef): void;
 }
 
 /** Pending dependents a storage sweeps for dead entries past this many. */
@@ -123,11 +126,44 @@ export class StorageRef {
     for (const source of pending.sources) source.drop();
   }
 
-  /** Computes every pending storage that reads this one: call before writing it in place. */
+  /**
+   * Call before writing this storage in place: every pending storage that reads it is
+   * computed now, or, when it is larger than this one, reads a copy of this storage's
+   * current values instead. A pending result whose tensors are unreachable but not yet
+   * collected (a bias add whose relu was fused, after an optimizer updates the bias) then
+   * costs a copy of the small storage, not a kernel over the whole result.
+   */
   beforeWrite(): void {
     const dependents = this.#dependents;
     this.#dependents = [];
-    for (const ref of dependents) ref.deref()?.materialize();
+    let copy: StorageRef | undefined;
+    for (const weak of dependents) {
+      const ref = weak.deref();
+      if (!ref) continue;
+      const pending = ref.#pending;
+      if (!pending || ref.#finalizer.done) continue;
+      if (ref.length > this.length && pending.replaceSource && !this.#finalizer.done) {
+        copy ??= this.#copy();
+        copy.retain();
+        pending.replaceSource(this, copy);
+        ref.#finalizer.sources = pending.sources;
+        this.drop();
+      } else ref.materialize();
+    }
+  }
+
+  /** A new storage holding this one's values, computed now. */
+  #copy(): StorageRef {
+    const storage = this.backend.allocate(this.dtype, this.length);
+    const view = (s: Storage) => ({
+      storage: s,
+      dtype: this.dtype,
+      shape: [this.length],
+      strides: [1],
+      offset: 0,
+    });
+    this.backend.elementwise(E.input(0), [view(this.storage)], view(storage));
+    return new StorageRef(storage);
   }
 
   get released(): boolean {

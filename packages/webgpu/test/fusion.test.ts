@@ -84,6 +84,58 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     await assertClose(x, [-1, -1, -1], { rtol: 0, atol: 0 });
   });
 
+  it('a pending result larger than a source written in place reads a copy of it', async () => {
+    // The bias add of a layer whose activation was fused, after the optimizer updates the
+    // bias: the write copies the 3 values of the bias (one kernel), it does not compute the
+    // [4, 3] result; the result, read later, has the values of the bias before the write.
+    const x = tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+        [7, 8, 9],
+        [10, 11, 12],
+      ],
+      { device: device! },
+    );
+    const bias = tensor([0.5, -1, 2], { device: device! });
+    const shifted = x.add(bias); // pending: reads x and bias
+    const shiftedTwice = shifted.add(bias); // folds shifted's expression, reads bias too
+    const sameSize = bias.mul(3); // pending, no larger than bias: computed at the write
+    const alone = tensor([1, 2, 3], { device: device! });
+    const write = await kernelsOf(async () => void alone.mul_(0));
+    // The copy of bias and sameSize, besides the write's own kernels.
+    expect(await kernelsOf(async () => void bias.mul_(0))).toBe(write + 2);
+    expect(await kernelsOf(async () => void bias.add_(1))).toBe(write);
+    await assertClose(
+      shifted,
+      [
+        [1.5, 1, 5],
+        [4.5, 4, 8],
+        [7.5, 7, 11],
+        [10.5, 10, 14],
+      ],
+      {
+        rtol: 0,
+        atol: 0,
+      },
+    );
+    await assertClose(
+      shiftedTwice,
+      [
+        [2, 0, 7],
+        [5, 3, 10],
+        [8, 6, 13],
+        [11, 9, 16],
+      ],
+      {
+        rtol: 0,
+        atol: 0,
+      },
+    );
+    await assertClose(sameSize, [1.5, -3, 6], { rtol: 0, atol: 0 });
+    await assertClose(bias, [1, 1, 1], { rtol: 0, atol: 0 });
+  });
+
   it('computes a pending result whose sources were disposed', async () => {
     const x = tensor([1, 2, 3], { device: device!, dtype: 'float32' });
     const y = x.sqrt().mul(2);

@@ -28,17 +28,24 @@ interface FusedInput {
 
 /** A pending elementwise result: what it computes, over which inputs, in which shape. */
 class PendingElementwise implements Pending {
-  readonly sources: readonly StorageRef[];
+  sources: readonly StorageRef[];
   constructor(
     readonly device: Backend,
     readonly expr: Expr,
-    readonly inputs: readonly FusedInput[],
+    public inputs: readonly FusedInput[],
     readonly params: readonly number[],
     readonly shape: Shape,
     readonly dtype: DType,
     readonly nodes: number,
   ) {
     this.sources = [...new Set(inputs.map((input) => input.ref))];
+  }
+
+  replaceSource(source: StorageRef, replacement: StorageRef): void {
+    this.inputs = this.inputs.map((input) =>
+      input.ref === source ? { ...input, ref: replacement } : input,
+    );
+    this.sources = this.sources.map((ref) => (ref === source ? replacement : ref));
   }
 
   compute(storage: Storage): void {
