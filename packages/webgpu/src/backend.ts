@@ -44,6 +44,8 @@ import {
   elementwiseShader,
   rowItems,
   unrolledRank,
+  vec4Chunk,
+  vec4Inputs,
 } from './kernels/elementwise.js';
 import {
   cumsumMeta,
@@ -306,12 +308,26 @@ export class WebGPUBackend implements Backend {
       );
       const rank = collapsed.shape.length;
       const rows = this.#elementwiseOrder === 'rows' && rank >= 1 && rank <= unrolledRank;
-      const spec = { ...dtypes, rank: rank <= unrolledRank ? rank : 0, rows };
+      const scalars = vec4Inputs(views, outs.length, collapsed);
+      const vec4 = scalars && !scalars.some((scalar, k) => scalar && aliases[k]! >= 0);
+      const spec = {
+        ...dtypes,
+        rank: rank <= unrolledRank ? rank : 0,
+        rows,
+        ...(vec4 ? { vec4: scalars } : {}),
+      };
+      const count = numelOf(o[0]!.shape);
       return {
         shader: this.#shader(elementwiseKey(spec), () => elementwiseShader(spec)),
         meta: elementwiseMeta(o, i, params, collapsed),
         workgroups: elementwiseGrid(
-          rows ? rowItems(collapsed.shape) : numelOf(o[0]!.shape),
+          vec4
+            ? rows
+              ? Math.ceil(count / 4 / vec4Chunk)
+              : count / 4
+            : rows
+              ? rowItems(collapsed.shape)
+              : count,
           this.limits.maxComputeWorkgroupsPerDimension,
         ),
         bind: [...o, ...i.filter((_, k) => aliases[k]! < 0)],
