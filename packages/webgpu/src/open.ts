@@ -5,6 +5,7 @@
 import { type AdapterDescription, WebGPUDevice } from './device.js';
 import { WebGPUUnavailableError } from './errors.js';
 import type { ElementwiseOrder } from './kernels/elementwise.js';
+import type { CompileMode } from './pipelines.js';
 
 export interface WebGPUOptions {
   /** Passed to `requestAdapter`; WebGPU's default when omitted. */
@@ -29,6 +30,13 @@ export interface WebGPUOptions {
    * (lavapipe, SwiftShader), 'interleaved' otherwise.
    */
   elementwiseOrder?: ElementwiseOrder;
+  /**
+   * How pipelines compile: 'async' (createComputePipelineAsync: the compile runs on the
+   * implementation's threads while ops keep recording; a batch that needs it is submitted
+   * once it is ready) or 'sync' (createComputePipeline, when an op first needs it).
+   * Results are the same either way. Default: 'async'.
+   */
+  compile?: CompileMode;
 }
 
 /** Limits raised to what the adapter supports, so large tensors and tiles fit. */
@@ -52,6 +60,10 @@ export async function openDevice(
   options: WebGPUOptions,
   noAdapterHint: string,
 ): Promise<WebGPUDevice> {
+  const compile = options.compile ?? 'async';
+  if (compile !== 'async' && compile !== 'sync') {
+    throw new RangeError(`webgpu: compile must be 'async' or 'sync', got ${String(compile)}`);
+  }
   const adapter = await gpu.requestAdapter(
     options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
   );
@@ -79,5 +91,5 @@ export async function openDevice(
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
     ),
   };
-  return new WebGPUDevice(device, description, [gpu, adapter]);
+  return new WebGPUDevice(device, description, [gpu, adapter], compile);
 }
