@@ -5,9 +5,14 @@
 // needs a pipeline still compiling is held back, with all queue work after it, until the
 // pipeline is ready: nothing waits for a compile but a read.
 
+import { BindGroupCache } from './bind-groups.js';
 import { WebGPUDeviceLostError, WebGPUOperationError } from './errors.js';
 import { BufferUsage, MapMode } from './flags.js';
+import { HeldQueue } from './held.js';
 import { type CachedPipeline, type CompileMode, PipelineCache, settled } from './pipelines.js';
+import type { ComputeProgram } from './program.js';
+
+export type { BufferRange, ComputeProgram } from './program.js';
 
 /** What the adapter says about itself, for printing and for choosing kernels. */
 export interface AdapterDescription {
@@ -18,45 +23,6 @@ export interface AdapterDescription {
   /** True when the adapter is a software rasteriser (lavapipe, SwiftShader, WARP). */
   isFallbackAdapter: boolean;
 }
-
-/** One compute dispatch: a WGSL module, the buffers it binds and the grid it runs on. */
-export interface ComputeProgram {
-  /** Names the work in error messages, e.g. `add [64, 128]`. */
-  label: string;
-  /** WGSL source. */
-  code: string;
-  /** Identifies `code` for the pipeline cache (the source itself when omitted). */
-  key?: string;
-  /** Entry point name; `main` when omitted. */
-  entryPoint?: string;
-  /**
-   * Buffers bound, in order, to `@group(0) @binding(0..n-1)`; with `meta`, to bindings
-   * 1..n instead, the first `writable` read_write and the rest read-only.
-   */
-  bindings: readonly (GPUBuffer | BufferRange)[];
-  /** With `meta`: how many leading bindings are read_write (default 1). */
-  writable?: number;
-  /** Workgroup counts along x, y and z. */
-  workgroups: readonly [number, number?, number?];
-  /**
-   * Small per-dispatch parameters (shapes, strides, scalars), bound at binding 0 as
-   * `var<storage, read> info: array<i32>`. They are staged in one buffer per batch and
-   * bound at a dynamic offset, so dispatches that differ only in them share bind groups.
-   */
-  meta?: Int32Array;
-}
-
-/** A byte range of a buffer, bound in place of the whole buffer (for buffers past the binding limit). */
-export interface BufferRange {
-  readonly buffer: GPUBuffer;
-  readonly offset: number;
-  readonly size: number;
-}
-
-const rangeOf = (
-  binding: GPUBuffer | BufferRange,
-): { buffer: GPUBuffer; offset?: number; size?: number } =>
-  'buffer' in binding ? binding : { buffer: binding };
 
 type ErrorKind = 'validation' | 'out-of-memory' | 'internal';
 const errorKinds: readonly ErrorKind[] = ['validation', 'out-of-memory', 'internal'];
@@ -69,16 +35,6 @@ interface HeldDispatch {
   metaOffset: number | undefined;
   workgroups: readonly [number, number, number];
 }
-
-/** Queue work held back behind a batch whose pipelines are still compiling, in order. */
-interface HeldWork {
-  /** False while a pipeline it needs is compiling. */
-  ready(): boolean;
-  run(): void;
-}
-
-/** Bind groups kept at most (the cache starts over past this). */
-const maxBindGroups = 4096;
 
 /** Bytes of metadata one dispatch may bind, and the batch's staging capacity. */
 const metaBindingBytes = 1024;
@@ -101,13 +57,8 @@ export class WebGPUDevice {
   readonly #failed: Promise<never>;
   #pendingErrors: Promise<WebGPUOperationError | undefined>[] = [];
   readonly #pipelines: PipelineCache;
-  /**
-   * Bind groups by pipeline and buffers. Creating one costs more than the dispatch itself
-   * in Dawn, and a training loop binds the same pooled buffers step after step.
-   */
-  readonly #bindGroups = new Map<string, GPUBindGroup>();
-  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
-  #nextId = 0;
+  readonly #bindGroups: BindGroupCache;
+  #nextPipelineId = 0;
   /** The metadata of the current batch, copied into #metaBuffer when it is submitted. */
   readonly #metaStaging = new Int32Array(metaCapacityBytes / 4);
   #metaUsed = 0;
@@ -124,7 +75,7 @@ export class WebGPUDevice {
    * Queue work (submissions, writes, read copies) recorded after a batch that waits for a
    * compile, run in order as the compiles finish. Empty on the synchronous fast path.
    */
-  #waiting: HeldWork[] = [];
+  readonly #waiting: HeldQueue;
   readonly #submitListeners: (() => void)[] = [];
   /**
    * The adapter and the implementation's instance object. Dawn frees its instance once
@@ -139,7 +90,7 @@ export class WebGPUDevice {
     gpu: GPUDevice,
     adapter: AdapterDescription,
     keepAlive?: unknown,
-    compile: CompileMode = 'async',
+    compile: CompileMode = 'sync',
   ) {
     this.gpu = gpu;
     this.#keepAlive = keepAlive;
@@ -148,8 +99,20 @@ export class WebGPUDevice {
       gpu,
       compile,
       (label, body) => this.#scoped(label, body),
-      () => this.#nextId++,
-      () => this.#runWaiting(),
+      () => this.#nextPipelineId++,
+      () => this.#waiting.run(),
+    );
+    this.#bindGroups = new BindGroupCache(gpu, () => this.#metaBufferFor(), metaBindingBytes);
+    this.#waiting = new HeldQueue(
+      () => this.isLost,
+      () => {
+        // Buffers freed meanwhile become reusable once nothing recorded is left unsubmitted.
+        if (!this.#encoder) for (const listener of this.#submitListeners) listener();
+      },
+      (error) =>
+        this.#pendingErrors.push(
+          Promise.resolve(new WebGPUOperationError(`held work failed: ${error}`, 'internal')),
+        ),
     );
     this.adapter = adapter;
     this.limits = gpu.limits;
@@ -208,6 +171,7 @@ export class WebGPUDevice {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     // writeBuffer needs a multiple of 4 bytes; the buffer was rounded up to one.
     const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+    // At once even behind held work: no work recorded so far can use a buffer this new.
     this.#scoped(label, () => this.gpu.queue.writeBuffer(buffer, 0, padded));
     return buffer;
   }
@@ -216,16 +180,18 @@ export class WebGPUDevice {
    * Writes `data` into `buffer` at `byteOffset`. Queue writes take effect before work that
    * is recorded but not yet submitted, so `buffer` must not be used by such work: write
    * only into fresh buffers (the buffer pool holds freed buffers back until a submission).
+   * Behind work held for a compile, the write is held too, in order, as if that work had
+   * been submitted.
    */
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0, label = 'write'): void {
     this.#checkUsable(label);
     // Tensors never live in SharedArrayBuffers; WebGPU's typing asks for a plain ArrayBuffer.
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
-    if (this.#waiting.length > 0) {
+    if (this.#waiting.pending) {
       // Held behind work still waiting for a compile; the caller may reuse `data` at once.
       const copy = padded.slice();
-      this.#hold(
+      this.#waiting.hold(
         () => true,
         () => this.#scoped(label, () => this.gpu.queue.writeBuffer(buffer, byteOffset, copy)),
       );
@@ -237,8 +203,9 @@ export class WebGPUDevice {
   }
 
   /**
-   * Calls `listener` after every submission. Buffers freed while work that uses them was
-   * only recorded become reusable here (queue writes are ordered after submitted work).
+   * Calls `listener` whenever all work recorded so far has been submitted. Buffers freed
+   * while work that uses them was only recorded become reusable here (queue writes are
+   * ordered after submitted work).
    */
   onSubmit(listener: () => void): void {
     this.#submitListeners.push(listener);
@@ -246,7 +213,7 @@ export class WebGPUDevice {
 
   /** True while dispatches are recorded but not yet submitted (or wait for a compile). */
   get hasPendingWork(): boolean {
-    return this.#encoder !== undefined || this.#waiting.length > 0;
+    return this.#encoder !== undefined || this.#waiting.pending;
   }
 
   /** Records one compute dispatch. Returns at once; the work runs when the batch is submitted. */
@@ -313,7 +280,7 @@ export class WebGPUDevice {
     this.#encoder = undefined;
     this.#batchLabels = [];
     this.#held = undefined;
-    if (held || this.#waiting.length > 0) {
+    if (held || this.#waiting.pending) {
       this.#holdBatch(encoder, held, labels);
       return;
     }
@@ -363,7 +330,7 @@ export class WebGPUDevice {
         this.gpu.queue.submit([encoder.finish()]);
       });
     try {
-      if (this.#waiting.length > 0) await this.#afterWaiting(copy);
+      if (this.#waiting.pending) await this.#afterWaiting(copy);
       else copy();
       await this.#settle(staging.mapAsync(MapMode.READ));
       const bytes = staging.getMappedRange(0, size).slice(0, byteLength);
@@ -378,7 +345,7 @@ export class WebGPUDevice {
   async synchronize(): Promise<void> {
     this.#checkUsable('synchronize');
     this.flush();
-    if (this.#waiting.length > 0) await this.#afterWaiting(() => {});
+    if (this.#waiting.pending) await this.#afterWaiting(() => {});
     await this.#settle(this.gpu.queue.onSubmittedWorkDone());
   }
 
@@ -388,7 +355,7 @@ export class WebGPUDevice {
     this.#pass = undefined;
     this.#batchLabels = [];
     this.#held = undefined;
-    this.#waiting = [];
+    this.#waiting.clear();
     this.#fail(this.#lostError());
     this.gpu.destroy();
   }
@@ -496,7 +463,7 @@ export class WebGPUDevice {
   ): void {
     // The caller checked that the pipeline exists; its layout exists with it.
     pass.setPipeline(cached.pipeline!);
-    const bindGroup = this.#bindGroup(cached.id, cached.layout!, program);
+    const bindGroup = this.#bindGroups.get(cached.id, cached.layout!, program);
     if (metaOffset === undefined) pass.setBindGroup(0, bindGroup);
     else pass.setBindGroup(0, bindGroup, [metaOffset]);
     pass.dispatchWorkgroups(x, y, z);
@@ -520,7 +487,7 @@ export class WebGPUDevice {
     const finished = held ? undefined : encoder.finish();
     this.#popScopes(description);
     const pending = held?.filter((h) => !settled(h.cached)) ?? [];
-    this.#hold(
+    this.#waiting.hold(
       () => pending.every((h) => settled(h.cached)),
       () =>
         this.#scoped(description, () => {
@@ -553,51 +520,9 @@ export class WebGPUDevice {
     );
   }
 
-  /** Appends queue work to the held queue and runs what is ready. */
-  #hold(ready: () => boolean, run: () => void): void {
-    this.#waiting.push({ ready, run });
-    this.#runWaiting();
-  }
-
-  /**
-   * Runs held work from the front while it is ready. Buffers freed meanwhile become
-   * reusable once nothing recorded is left unsubmitted.
-   */
-  #runWaiting(): void {
-    if (this.isLost) {
-      this.#waiting = [];
-      return;
-    }
-    let ran = false;
-    while (this.#waiting.length > 0 && this.#waiting[0]!.ready()) {
-      const work = this.#waiting.shift()!;
-      ran = true;
-      try {
-        work.run();
-      } catch (error) {
-        // Whoever recorded this work has returned; the next wait reports what went wrong.
-        this.#pendingErrors.push(
-          Promise.resolve(new WebGPUOperationError(`held work failed: ${error}`, 'internal')),
-        );
-      }
-    }
-    if (ran && this.#waiting.length === 0 && !this.#encoder) {
-      for (const listener of this.#submitListeners) listener();
-    }
-  }
-
   /** Runs `work` after the held queue work before it; rejects when the device is lost. */
   #afterWaiting(work: () => void): Promise<void> {
-    const done = new Promise<void>((resolve) => {
-      this.#hold(
-        () => true,
-        () => {
-          work();
-          resolve();
-        },
-      );
-    });
-    return Promise.race([done, this.#failed]);
+    return Promise.race([this.#waiting.after(work), this.#failed]);
   }
 
   #metaBufferFor(): GPUBuffer {
@@ -607,39 +532,6 @@ export class WebGPUDevice {
       usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
     });
     return this.#metaBuffer;
-  }
-
-  #bindGroup(
-    pipelineId: number,
-    layout: GPUBindGroupLayout,
-    program: ComputeProgram,
-  ): GPUBindGroup {
-    let key = String(pipelineId);
-    for (const binding of program.bindings) {
-      const { buffer, offset, size } = rangeOf(binding);
-      let id = this.#bufferIds.get(buffer);
-      if (id === undefined) {
-        id = this.#nextId++;
-        this.#bufferIds.set(buffer, id);
-      }
-      key += offset === undefined ? `,${id}` : `,${id}@${offset}+${size}`;
-    }
-    let group = this.#bindGroups.get(key);
-    if (!group) {
-      if (this.#bindGroups.size >= maxBindGroups) this.#bindGroups.clear();
-      group = this.gpu.createBindGroup({
-        label: program.label,
-        layout,
-        entries: program.meta
-          ? [
-              { binding: 0, resource: { buffer: this.#metaBufferFor(), size: metaBindingBytes } },
-              ...program.bindings.map((b, i) => ({ binding: i + 1, resource: rangeOf(b) })),
-            ]
-          : program.bindings.map((b, binding) => ({ binding, resource: rangeOf(b) })),
-      });
-      this.#bindGroups.set(key, group);
-    }
-    return group;
   }
 }
 

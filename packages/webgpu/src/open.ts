@@ -31,10 +31,13 @@ export interface WebGPUOptions {
    */
   elementwiseOrder?: ElementwiseOrder;
   /**
-   * How pipelines compile: 'async' (createComputePipelineAsync: the compile runs on the
-   * implementation's threads while ops keep recording; a batch that needs it is submitted
-   * once it is ready) or 'sync' (createComputePipeline, when an op first needs it).
-   * Results are the same either way. Default: 'async'.
+   * How pipelines compile. 'sync' (default): createComputePipeline, when an op first needs
+   * one. 'async': createComputePipelineAsync, so the compile runs on the implementation's
+   * threads while ops keep recording; a batch that needs a pipeline still compiling is
+   * submitted, with all queue work after it, once it is ready. Results are the same. Async
+   * frees the JavaScript thread sooner, but the held batches cannot start before it yields:
+   * on lavapipe, where the driver's real compile runs at a kernel's first dispatch anyway,
+   * it made the first MNIST training step and the test suite slower (see the README).
    */
   compile?: CompileMode;
 }
@@ -60,7 +63,7 @@ export async function openDevice(
   options: WebGPUOptions,
   noAdapterHint: string,
 ): Promise<WebGPUDevice> {
-  const compile = options.compile ?? 'async';
+  const compile = options.compile ?? 'sync';
   if (compile !== 'async' && compile !== 'sync') {
     throw new RangeError(`webgpu: compile must be 'async' or 'sync', got ${String(compile)}`);
   }

@@ -2,7 +2,7 @@
 // synchronously, or with createComputePipelineAsync so the compile runs on the
 // implementation's worker threads while JavaScript goes on recording work.
 
-import type { ComputeProgram } from './device.js';
+import type { ComputeProgram } from './program.js';
 
 /** 'async': createComputePipelineAsync; 'sync': createComputePipeline. */
 export type CompileMode = 'async' | 'sync';
