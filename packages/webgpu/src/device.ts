@@ -1,10 +1,18 @@
 // A WebGPU device as dl uses it: compute work is recorded into a command encoder and
 // submitted in batches, reading a buffer back is the only wait, and every WebGPU error
 // (validation, out of memory, device loss) reaches the caller as an exception that names
-// the work involved, never as console noise or a promise that never settles.
+// the work involved, never as console noise or a promise that never settles. A batch that
+// needs a pipeline still compiling is held back, with all queue work after it, until the
+// pipeline is ready: nothing waits for a compile but a read.
 
+import { BindGroupCache } from './bind-groups.js';
 import { WebGPUDeviceLostError, WebGPUOperationError } from './errors.js';
 import { BufferUsage, MapMode } from './flags.js';
+import { HeldQueue } from './held.js';
+import { type CachedPipeline, type CompileMode, PipelineCache, settled } from './pipelines.js';
+import type { ComputeProgram } from './program.js';
+
+export type { BufferRange, ComputeProgram } from './program.js';
 
 /** What the adapter says about itself, for printing and for choosing kernels. */
 export interface AdapterDescription {
@@ -16,56 +24,17 @@ export interface AdapterDescription {
   isFallbackAdapter: boolean;
 }
 
-/** One compute dispatch: a WGSL module, the buffers it binds and the grid it runs on. */
-export interface ComputeProgram {
-  /** Names the work in error messages, e.g. `add [64, 128]`. */
-  label: string;
-  /** WGSL source. */
-  code: string;
-  /** Identifies `code` for the pipeline cache (the source itself when omitted). */
-  key?: string;
-  /** Entry point name; `main` when omitted. */
-  entryPoint?: string;
-  /**
-   * Buffers bound, in order, to `@group(0) @binding(0..n-1)`; with `meta`, to bindings
-   * 1..n instead, the first `writable` read_write and the rest read-only.
-   */
-  bindings: readonly (GPUBuffer | BufferRange)[];
-  /** With `meta`: how many leading bindings are read_write (default 1). */
-  writable?: number;
-  /** Workgroup counts along x, y and z. */
-  workgroups: readonly [number, number?, number?];
-  /**
-   * Small per-dispatch parameters (shapes, strides, scalars), bound at binding 0 as
-   * `var<storage, read> info: array<i32>`. They are staged in one buffer per batch, each
-   * dispatch's at its own place, so dispatches that differ only in them share a pipeline.
-   */
-  meta?: Int32Array;
-}
-
-/** A byte range of a buffer, bound in place of the whole buffer (for buffers past the binding limit). */
-export interface BufferRange {
-  readonly buffer: GPUBuffer;
-  readonly offset: number;
-  readonly size: number;
-}
-
-const rangeOf = (
-  binding: GPUBuffer | BufferRange,
-): { buffer: GPUBuffer; offset?: number; size?: number } =>
-  'buffer' in binding ? binding : { buffer: binding };
-
 type ErrorKind = 'validation' | 'out-of-memory' | 'internal';
 const errorKinds: readonly ErrorKind[] = ['validation', 'out-of-memory', 'internal'];
 
-interface CachedPipeline {
-  pipeline: GPUComputePipeline;
-  layout: GPUBindGroupLayout;
-  id: number;
+/** A dispatch recorded as data, encoded once its pipeline has compiled. */
+interface HeldDispatch {
+  program: ComputeProgram;
+  cached: CachedPipeline;
+  /** Where its metadata sits in the batch's copy, when it has any. */
+  metaOffset: number | undefined;
+  workgroups: readonly [number, number, number];
 }
-
-/** Bind groups kept at most (the cache starts over past this). */
-const maxBindGroups = 4096;
 
 /** Bytes of metadata one dispatch may bind, and the batch's staging capacity. */
 const metaBindingBytes = 1024;
@@ -80,19 +49,16 @@ export class WebGPUDevice {
   readonly gpu: GPUDevice;
   readonly limits: GPUSupportedLimits;
   readonly features: ReadonlySet<string>;
+  /** How pipelines compile: in the background ('async') or when first dispatched ('sync'). */
+  readonly compile: CompileMode;
 
   #failure: Error | undefined;
   #rejectFailed: (error: Error) => void = () => {};
   readonly #failed: Promise<never>;
   #pendingErrors: Promise<WebGPUOperationError | undefined>[] = [];
-  readonly #pipelines = new Map<string, CachedPipeline>();
-  /**
-   * Bind groups by pipeline and buffers. Creating one costs more than the dispatch itself
-   * in Dawn, and a training loop binds the same pooled buffers step after step.
-   */
-  readonly #bindGroups = new Map<string, GPUBindGroup>();
-  readonly #bufferIds = new WeakMap<GPUBuffer, number>();
-  #nextId = 0;
+  readonly #pipelines: PipelineCache;
+  readonly #bindGroups: BindGroupCache;
+  #nextPipelineId = 0;
   /** The metadata of the current batch, copied into #metaBuffer when it is submitted. */
   readonly #metaStaging = new Int32Array(metaCapacityBytes / 4);
   #metaUsed = 0;
@@ -100,6 +66,16 @@ export class WebGPUDevice {
   #encoder: GPUCommandEncoder | undefined;
   #pass: GPUComputePassEncoder | undefined;
   #batchLabels: string[] = [];
+  /**
+   * The current batch's dispatches from its first one whose pipeline was not compiled yet;
+   * undefined while every dispatch so far went straight into the pass.
+   */
+  #held: HeldDispatch[] | undefined;
+  /**
+   * Queue work (submissions, writes, read copies) recorded after a batch that waits for a
+   * compile, run in order as the compiles finish. Empty on the synchronous fast path.
+   */
+  readonly #waiting: HeldQueue;
   readonly #submitListeners: (() => void)[] = [];
   /**
    * The adapter and the implementation's instance object. Dawn frees its instance once
@@ -110,9 +86,34 @@ export class WebGPUDevice {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held, never read (see above)
   readonly #keepAlive: unknown;
 
-  constructor(gpu: GPUDevice, adapter: AdapterDescription, keepAlive?: unknown) {
+  constructor(
+    gpu: GPUDevice,
+    adapter: AdapterDescription,
+    keepAlive?: unknown,
+    compile: CompileMode = 'sync',
+  ) {
     this.gpu = gpu;
     this.#keepAlive = keepAlive;
+    this.compile = compile;
+    this.#pipelines = new PipelineCache(
+      gpu,
+      compile,
+      (label, body) => this.#scoped(label, body),
+      () => this.#nextPipelineId++,
+      () => this.#waiting.run(),
+    );
+    this.#bindGroups = new BindGroupCache(gpu, () => this.#metaBufferFor(), metaBindingBytes);
+    this.#waiting = new HeldQueue(
+      () => this.isLost,
+      () => {
+        // Buffers freed meanwhile become reusable once nothing recorded is left unsubmitted.
+        if (!this.#encoder) for (const listener of this.#submitListeners) listener();
+      },
+      (error) =>
+        this.#pendingErrors.push(
+          Promise.resolve(new WebGPUOperationError(`held work failed: ${error}`, 'internal')),
+        ),
+    );
     this.adapter = adapter;
     this.limits = gpu.limits;
     this.features = new Set(gpu.features);
@@ -170,6 +171,7 @@ export class WebGPUDevice {
     const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     // writeBuffer needs a multiple of 4 bytes; the buffer was rounded up to one.
     const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
+    // At once even behind held work: no work recorded so far can use a buffer this new.
     this.#scoped(label, () => this.gpu.queue.writeBuffer(buffer, 0, padded));
     return buffer;
   }
@@ -178,28 +180,40 @@ export class WebGPUDevice {
    * Writes `data` into `buffer` at `byteOffset`. Queue writes take effect before work that
    * is recorded but not yet submitted, so `buffer` must not be used by such work: write
    * only into fresh buffers (the buffer pool holds freed buffers back until a submission).
+   * Behind work held for a compile, the write is held too, in order, as if that work had
+   * been submitted.
    */
   write(buffer: GPUBuffer, data: ArrayBufferView, byteOffset = 0, label = 'write'): void {
     this.#checkUsable(label);
     // Tensors never live in SharedArrayBuffers; WebGPU's typing asks for a plain ArrayBuffer.
     const bytes = new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
     const padded = bytes.byteLength % 4 === 0 ? bytes : padTo4(bytes);
-    this.#batchPass(); // errors of the write are caught by the batch's scopes
+    if (this.#waiting.pending) {
+      // Held behind work still waiting for a compile; the caller may reuse `data` at once.
+      const copy = padded.slice();
+      this.#waiting.hold(
+        () => true,
+        () => this.#scoped(label, () => this.gpu.queue.writeBuffer(buffer, byteOffset, copy)),
+      );
+      return;
+    }
+    this.#beginBatch(); // errors of the write are caught by the batch's scopes
     this.gpu.queue.writeBuffer(buffer, byteOffset, padded);
     this.#batchLabels.push(label);
   }
 
   /**
-   * Calls `listener` after every submission. Buffers freed while work that uses them was
-   * only recorded become reusable here (queue writes are ordered after submitted work).
+   * Calls `listener` whenever all work recorded so far has been submitted. Buffers freed
+   * while work that uses them was only recorded become reusable here (queue writes are
+   * ordered after submitted work).
    */
   onSubmit(listener: () => void): void {
     this.#submitListeners.push(listener);
   }
 
-  /** True while dispatches are recorded but not yet submitted. */
+  /** True while dispatches are recorded but not yet submitted (or wait for a compile). */
   get hasPendingWork(): boolean {
-    return this.#encoder !== undefined;
+    return this.#encoder !== undefined || this.#waiting.pending;
   }
 
   /** Records one compute dispatch. Returns at once; the work runs when the batch is submitted. */
@@ -227,30 +241,49 @@ export class WebGPUDevice {
     }
     const align = Math.max(256, this.limits.minStorageBufferOffsetAlignment);
     if (meta && this.#metaUsed + metaBindingBytes > metaCapacityBytes) this.flush();
-    const pass = this.#batchPass(); // opens the batch's error scopes first
-    const { pipeline, layout, id } = this.#pipeline(program);
-    const metaOffset = this.#metaUsed;
-    const bindGroup = this.#bindGroup(id, layout, program, metaOffset);
-    pass.setPipeline(pipeline);
+    this.#beginBatch(); // opens the batch's error scopes first
+    const cached = this.#pipelines.get(program);
+    let metaOffset: number | undefined;
     if (meta) {
+      metaOffset = this.#metaUsed;
       this.#metaStaging.set(meta, metaOffset / 4);
       this.#metaUsed = metaOffset + Math.ceil(meta.byteLength / align) * align;
     }
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(x, y, z);
     this.#batchLabels.push(program.label);
+    if (this.#held === undefined && cached.pipeline) {
+      this.#encode(this.#batchPass(), program, cached, metaOffset, x, y, z);
+    } else {
+      // From the first dispatch whose pipeline is compiling, the rest of the batch is kept
+      // as data (its order matters) and encoded when the batch's pipelines are ready.
+      if (this.#held === undefined) {
+        this.#pass?.end();
+        this.#pass = undefined;
+        this.#held = [];
+      }
+      this.#held.push({ program, cached, metaOffset, workgroups: [x, y, z] });
+    }
     if (this.#batchLabels.length >= maxDispatchesPerBatch) this.flush();
   }
 
-  /** Submits the work recorded so far. Does not wait for it. */
+  /**
+   * Submits the work recorded so far, or, when it needs a pipeline still compiling (or
+   * follows work that does), hands it to the queue to submit in order once it is ready.
+   * Does not wait for it.
+   */
   flush(): void {
     const encoder = this.#encoder;
     if (!encoder) return;
     const labels = this.#batchLabels;
+    const held = this.#held;
     this.#pass?.end();
     this.#pass = undefined;
     this.#encoder = undefined;
     this.#batchLabels = [];
+    this.#held = undefined;
+    if (held || this.#waiting.pending) {
+      this.#holdBatch(encoder, held, labels);
+      return;
+    }
     if (this.#metaUsed > 0) {
       // Queue writes land before the submission below and after every earlier one, so one
       // staging buffer serves every batch.
@@ -282,19 +315,23 @@ export class WebGPUDevice {
   ): Promise<ArrayBuffer> {
     this.#checkUsable(label);
     const size = Math.ceil(byteLength / 4) * 4;
-    const staging = this.#scoped(label, () => {
-      this.flush();
-      const target = this.gpu.createBuffer({
+    this.flush();
+    const staging = this.#scoped(label, () =>
+      this.gpu.createBuffer({
         label: `${label} (staging)`,
         size: Math.max(4, size),
         usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
+      }),
+    );
+    const copy = () =>
+      this.#scoped(label, () => {
+        const encoder = this.gpu.createCommandEncoder({ label });
+        if (size > 0) encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+        this.gpu.queue.submit([encoder.finish()]);
       });
-      const encoder = this.gpu.createCommandEncoder({ label });
-      if (size > 0) encoder.copyBufferToBuffer(buffer, byteOffset, target, 0, size);
-      this.gpu.queue.submit([encoder.finish()]);
-      return target;
-    });
     try {
+      if (this.#waiting.pending) await this.#afterWaiting(copy);
+      else copy();
       await this.#settle(staging.mapAsync(MapMode.READ));
       const bytes = staging.getMappedRange(0, size).slice(0, byteLength);
       staging.unmap();
@@ -308,6 +345,7 @@ export class WebGPUDevice {
   async synchronize(): Promise<void> {
     this.#checkUsable('synchronize');
     this.flush();
+    if (this.#waiting.pending) await this.#afterWaiting(() => {});
     await this.#settle(this.gpu.queue.onSubmittedWorkDone());
   }
 
@@ -316,6 +354,8 @@ export class WebGPUDevice {
     this.#encoder = undefined;
     this.#pass = undefined;
     this.#batchLabels = [];
+    this.#held = undefined;
+    this.#waiting.clear();
     this.#fail(this.#lostError());
     this.gpu.destroy();
   }
@@ -397,14 +437,90 @@ export class WebGPUDevice {
     }
   }
 
-  /** The compute pass of the current batch, starting a batch (and its error scopes) if needed. */
-  #batchPass(): GPUComputePassEncoder {
+  /** The current batch's encoder, starting a batch (and its error scopes) if needed. */
+  #beginBatch(): GPUCommandEncoder {
     if (!this.#encoder) {
       this.#pushScopes();
       this.#encoder = this.gpu.createCommandEncoder({ label: 'dl batch' });
     }
-    this.#pass ??= this.#encoder.beginComputePass({ label: 'dl batch' });
+    return this.#encoder;
+  }
+
+  /** The compute pass of the current batch. */
+  #batchPass(): GPUComputePassEncoder {
+    this.#pass ??= this.#beginBatch().beginComputePass({ label: 'dl batch' });
     return this.#pass;
+  }
+
+  #encode(
+    pass: GPUComputePassEncoder,
+    program: ComputeProgram,
+    cached: CachedPipeline,
+    metaOffset: number | undefined,
+    x: number,
+    y: number,
+    z: number,
+  ): void {
+    // The caller checked that the pipeline exists; its layout exists with it.
+    pass.setPipeline(cached.pipeline!);
+    pass.setBindGroup(0, this.#bindGroups.get(cached.id, cached.layout!, program, metaOffset));
+    pass.dispatchWorkgroups(x, y, z);
+  }
+
+  /**
+   * Queues a finished batch behind held work, or a batch with `held` dispatches until their
+   * pipelines compile. Its metadata is copied now (the staging array serves the next batch);
+   * the queue writes it into the shared metadata buffer just before submitting, which is
+   * ordered after every earlier submission that read it.
+   */
+  #holdBatch(
+    encoder: GPUCommandEncoder,
+    held: readonly HeldDispatch[] | undefined,
+    labels: readonly string[],
+  ): void {
+    const meta = this.#metaUsed > 0 ? this.#metaStaging.slice(0, this.#metaUsed / 4) : undefined;
+    this.#metaUsed = 0;
+    const description = describeBatch(labels);
+    // Errors of the recording so far are caught by the batch's scopes, pushed when it began.
+    const finished = held ? undefined : encoder.finish();
+    this.#popScopes(description);
+    const pending = held?.filter((h) => !settled(h.cached)) ?? [];
+    this.#waiting.hold(
+      () => pending.every((h) => settled(h.cached)),
+      () =>
+        this.#scoped(description, () => {
+          let commands = finished;
+          if (held) {
+            const failed = held.filter((h) => h.cached.failure);
+            if (failed.length > 0) {
+              // A pipeline that did not compile makes the whole batch invalid, as a
+              // synchronous compile's error pipeline would: report it, submit nothing.
+              for (const { program, cached } of failed) {
+                const { kind, message } = cached.failure!;
+                this.#pendingErrors.push(
+                  Promise.resolve(
+                    new WebGPUOperationError(`${program.label}: ${kind} error: ${message}`, kind),
+                  ),
+                );
+              }
+              return;
+            }
+            const pass = encoder.beginComputePass({ label: 'dl batch' });
+            for (const { program, cached, metaOffset, workgroups } of held) {
+              this.#encode(pass, program, cached, metaOffset, ...workgroups);
+            }
+            pass.end();
+            commands = encoder.finish();
+          }
+          if (meta) this.gpu.queue.writeBuffer(this.#metaBufferFor(), 0, meta);
+          this.gpu.queue.submit([commands!]);
+        }),
+    );
+  }
+
+  /** Runs `work` after the held queue work before it; rejects when the device is lost. */
+  #afterWaiting(work: () => void): Promise<void> {
+    return Promise.race([this.#waiting.after(work), this.#failed]);
   }
 
   #metaBufferFor(): GPUBuffer {
@@ -414,94 +530,6 @@ export class WebGPUDevice {
       usage: BufferUsage.STORAGE | BufferUsage.COPY_DST,
     });
     return this.#metaBuffer;
-  }
-
-  #bindGroup(
-    pipelineId: number,
-    layout: GPUBindGroupLayout,
-    program: ComputeProgram,
-    metaOffset: number,
-  ): GPUBindGroup {
-    // The metadata's place in the batch is part of the bind group rather than a dynamic
-    // offset: lavapipe spends several times longer on a dispatch with dynamic offsets. A
-    // training loop records the same dispatches in the same order step after step, so the
-    // groups are found again.
-    let key = program.meta ? `${pipelineId}@${metaOffset}` : String(pipelineId);
-    for (const binding of program.bindings) {
-      const { buffer, offset, size } = rangeOf(binding);
-      let id = this.#bufferIds.get(buffer);
-      if (id === undefined) {
-        id = this.#nextId++;
-        this.#bufferIds.set(buffer, id);
-      }
-      key += offset === undefined ? `,${id}` : `,${id}@${offset}+${size}`;
-    }
-    let group = this.#bindGroups.get(key);
-    if (!group) {
-      if (this.#bindGroups.size >= maxBindGroups) this.#bindGroups.clear();
-      group = this.gpu.createBindGroup({
-        label: program.label,
-        layout,
-        entries: program.meta
-          ? [
-              {
-                binding: 0,
-                resource: {
-                  buffer: this.#metaBufferFor(),
-                  offset: metaOffset,
-                  size: metaBindingBytes,
-                },
-              },
-              ...program.bindings.map((b, i) => ({ binding: i + 1, resource: rangeOf(b) })),
-            ]
-          : program.bindings.map((b, binding) => ({ binding, resource: rangeOf(b) })),
-      });
-      this.#bindGroups.set(key, group);
-    }
-    return group;
-  }
-
-  /** Binding 0: the dispatch's metadata; then `writable` outputs; then read-only inputs. */
-  #metaLayout(buffers: number, writable: number): GPUBindGroupLayout {
-    const compute = 4; // GPUShaderStage.COMPUTE
-    return this.gpu.createBindGroupLayout({
-      entries: [
-        {
-          binding: 0,
-          visibility: compute,
-          buffer: { type: 'read-only-storage' },
-        },
-        ...Array.from({ length: buffers }, (_, i) => ({
-          binding: i + 1,
-          visibility: compute,
-          buffer: { type: i < writable ? ('storage' as const) : ('read-only-storage' as const) },
-        })),
-      ],
-    });
-  }
-
-  #pipeline(program: ComputeProgram): CachedPipeline {
-    const entryPoint = program.entryPoint ?? 'main';
-    const withMeta = program.meta !== undefined;
-    const writable = program.writable ?? 1;
-    const layoutKey = withMeta ? `${program.bindings.length}w${writable}` : 'auto';
-    const key = `${entryPoint}|${layoutKey}|${program.key ?? program.code}`;
-    let cached = this.#pipelines.get(key);
-    if (!cached) {
-      // Compiled in scopes of its own, so a shader error names the op that needed it.
-      cached = this.#scoped(program.label, () => {
-        const module = this.gpu.createShaderModule({ label: program.label, code: program.code });
-        const layout = withMeta ? this.#metaLayout(program.bindings.length, writable) : undefined;
-        const pipeline = this.gpu.createComputePipeline({
-          label: program.label,
-          layout: layout ? this.gpu.createPipelineLayout({ bindGroupLayouts: [layout] }) : 'auto',
-          compute: { module, entryPoint },
-        });
-        return { pipeline, layout: layout ?? pipeline.getBindGroupLayout(0), id: this.#nextId++ };
-      });
-      this.#pipelines.set(key, cached);
-    }
-    return cached;
   }
 }
 

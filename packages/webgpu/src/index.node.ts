@@ -9,6 +9,7 @@ export { GPUStorage, WebGPUBackend } from './backend.js';
 export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
 export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
 export type { WebGPUOptions } from './open.js';
+export type { CompileMode } from './pipelines.js';
 export type { PoolStats } from './pool.js';
 
 /**

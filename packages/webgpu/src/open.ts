@@ -5,6 +5,7 @@
 import { type AdapterDescription, WebGPUDevice } from './device.js';
 import { WebGPUUnavailableError } from './errors.js';
 import type { ElementwiseOrder } from './kernels/elementwise.js';
+import type { CompileMode } from './pipelines.js';
 
 export interface WebGPUOptions {
   /** Passed to `requestAdapter`; WebGPU's default when omitted. */
@@ -29,6 +30,16 @@ export interface WebGPUOptions {
    * (lavapipe, SwiftShader), 'interleaved' otherwise.
    */
   elementwiseOrder?: ElementwiseOrder;
+  /**
+   * How pipelines compile. 'sync' (default): createComputePipeline, when an op first needs
+   * one. 'async': createComputePipelineAsync, so the compile runs on the implementation's
+   * threads while ops keep recording; a batch that needs a pipeline still compiling is
+   * submitted, with all queue work after it, once it is ready. Results are the same. Async
+   * frees the JavaScript thread sooner, but the held batches cannot start before it yields:
+   * on lavapipe, where the driver's real compile runs at a kernel's first dispatch anyway,
+   * it made the first MNIST training step and the test suite slower (see the README).
+   */
+  compile?: CompileMode;
 }
 
 /** Limits raised to what the adapter supports, so large tensors and tiles fit. */
@@ -52,6 +63,10 @@ export async function openDevice(
   options: WebGPUOptions,
   noAdapterHint: string,
 ): Promise<WebGPUDevice> {
+  const compile = options.compile ?? 'sync';
+  if (compile !== 'async' && compile !== 'sync') {
+    throw new RangeError(`webgpu: compile must be 'async' or 'sync', got ${String(compile)}`);
+  }
   const adapter = await gpu.requestAdapter(
     options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
   );
@@ -79,5 +94,5 @@ export async function openDevice(
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
     ),
   };
-  return new WebGPUDevice(device, description, [gpu, adapter]);
+  return new WebGPUDevice(device, description, [gpu, adapter], compile);
 }

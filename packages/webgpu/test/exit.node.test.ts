@@ -44,4 +44,24 @@ describe.skipIf(!probe)('process lifetime with Dawn', () => {
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/outcome (resolved|WebGPUDeviceLostError)/);
   });
+
+  it('exits after destroying the device while a pipeline is compiling', () => {
+    const result = runScript(`
+      const device = await webgpu({ compile: 'async' });
+      const x = device.runtime.upload(new Float32Array(64));
+      device.runtime.dispatch({
+        label: 'negate',
+        code: '@group(0) @binding(0) var<storage, read_write> x: array<f32>; @compute @workgroup_size(64) fn main(@builtin(global_invocation_id) id: vec3u) { x[id.x] = -x[id.x]; }',
+        bindings: [x],
+        workgroups: [1],
+      });
+      const pending = device.runtime.read(x);
+      device.destroy();
+      const outcome = await pending.then(() => 'resolved', (error) => error.name);
+      console.log('outcome', outcome);
+    `);
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('outcome WebGPUDeviceLostError');
+  });
 });
