@@ -40,6 +40,18 @@ function finish(finalizer: Finalizer): void {
 // dispose() is freed here.
 const collected = new FinalizationRegistry<Finalizer>(finish);
 
+// Storages are registered with the registry at the end of the current task, those not yet
+// released by then: registering costs more than the rest of creating one, and most
+// intermediates of a chain of ops are disposed within the task that made them. Until then
+// this list holds them, so none can be collected unregistered.
+let unregistered: StorageRef[] = [];
+
+function registerPending(): void {
+  const refs = unregistered;
+  unregistered = [];
+  for (const ref of refs) ref.register();
+}
+
 /**
  * Storage computed on first use: an elementwise result that later elementwise ops may fold
  * into their own kernels (fusion), so that a chain of them runs as one dispatch. `compute`
@@ -67,6 +79,7 @@ export class StorageRef {
   /** Pending storages that read this one: computed before this one is written in place. */
   #dependents: WeakRef<StorageRef>[] = [];
   #users = 0;
+  #registered = false;
   readonly #finalizer: Finalizer;
 
   constructor(storage: Storage);
@@ -95,6 +108,14 @@ export class StorageRef {
       this.length = storage.length;
       this.#adopt(storage);
     }
+    if (unregistered.length === 0) void Promise.resolve().then(registerPending);
+    unregistered.push(this);
+  }
+
+  /** @internal Hands this storage to the registry, unless it was released already. */
+  register(): void {
+    if (this.#finalizer.done || this.#registered) return;
+    this.#registered = true;
     collected.register(this, this.#finalizer, this);
   }
 
@@ -181,7 +202,7 @@ export class StorageRef {
 
   release(): void {
     if (this.#finalizer.done) return;
-    collected.unregister(this);
+    if (this.#registered) collected.unregister(this);
     this.#pending = undefined;
     if (this.#storage) this.#finalizer.storage = this.#storage; // released now, explicitly
     finish(this.#finalizer);

@@ -1,6 +1,15 @@
-// dispose(), tidy() and memory(): storage is released when its last tensor lets go of it.
+// dispose(), tidy() and memory(): storage is released when its last tensor lets go of it,
+// or, for tensors nobody disposed, once the garbage collector has collected them.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { memory, ones, type Tensor, tensor, tidy, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
+
+/** The garbage collector, exposed for this process. */
+function collector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
 
 describe('memory', () => {
   it('dispose releases a storage once every view of it is disposed', () => {
@@ -53,5 +62,29 @@ describe('memory', () => {
       expect(memory().storages).toBe(before + 1);
     }
     expect(memory().storages).toBe(before);
+  });
+
+  it('frees the storage of tensors collected without dispose()', async () => {
+    const gc = collector();
+    const settle = async () => {
+      for (let round = 0; round < 5; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        gc();
+      }
+    };
+    await settle(); // what earlier tests left unreachable
+    const before = memory();
+    // Made and dropped within one task, and in another after an await: both kinds of
+    // storage (registered for collection at the end of their task) must be freed.
+    const drop = () => {
+      for (let i = 0; i < 20; i++) zeros([1000]).add(i);
+    };
+    drop();
+    await Promise.resolve();
+    drop();
+    expect(memory().storages).toBeGreaterThanOrEqual(before.storages + 40);
+    await settle();
+    expect(memory().storages).toBe(before.storages);
+    expect(memory().bytes).toBe(before.bytes);
   });
 });
