@@ -43,13 +43,28 @@ const collected = new FinalizationRegistry<Finalizer>(finish);
 // Storages are registered with the registry at the end of the current task, those not yet
 // released by then: registering costs more than the rest of creating one, and most
 // intermediates of a chain of ops are disposed within the task that made them. Until then
-// this list holds them, so none can be collected unregistered.
+// this list holds them, so none can be collected unregistered. Likewise a storage holds the
+// pending storages that read it strongly until the end of the task, and then through weak
+// references only those still pending (a weak reference keeps its target alive until the
+// end of the task anyway, and makes it outlive the young generation).
 let unregistered: StorageRef[] = [];
+let withRecentDependents: StorageRef[] = [];
+/** Storages (or one storage's dependents) held so at most, then handed over at once. */
+const deferredLimit = 1024;
 
-function registerPending(): void {
+function endOfTask(): void {
   const refs = unregistered;
+  const sources = withRecentDependents;
   unregistered = [];
+  withRecentDependents = [];
   for (const ref of refs) ref.register();
+  for (const source of sources) source.weakenDependents();
+}
+
+function atEndOfTask(): void {
+  if (unregistered.length === 0 && withRecentDependents.length === 0) {
+    void Promise.resolve().then(endOfTask);
+  }
 }
 
 /**
@@ -76,8 +91,12 @@ export class StorageRef {
   readonly length: number;
   #storage: Storage | undefined;
   #pending: Pending | undefined;
-  /** Pending storages that read this one: computed before this one is written in place. */
+  /**
+   * Pending storages that read this one: computed before this one is written in place.
+   * Those added in the current task are held strongly, in #recent, until its end.
+   */
   #dependents: WeakRef<StorageRef>[] = [];
+  #recent: StorageRef[] = [];
   #users = 0;
   #registered = false;
   readonly #finalizer: Finalizer;
@@ -108,8 +127,18 @@ export class StorageRef {
       this.length = storage.length;
       this.#adopt(storage);
     }
-    if (unregistered.length === 0) void Promise.resolve().then(registerPending);
-    unregistered.push(this);
+    // CPU storages are registered at once: their memory is the collector's to reclaim
+    // within a task, which a list holding them would prevent.
+    if (!this.backend.releasesMemory) {
+      this.register();
+    } else if (unregistered.length >= deferredLimit) {
+      // A long task (a synchronous loop): register what is held so far now.
+      for (const ref of unregistered) ref.register();
+      unregistered = [this];
+    } else {
+      atEndOfTask();
+      unregistered.push(this);
+    }
   }
 
   /** @internal Hands this storage to the registry, unless it was released already. */
@@ -155,11 +184,11 @@ export class StorageRef {
    * costs a copy of the small storage, not a kernel over the whole result.
    */
   beforeWrite(): void {
-    const dependents = this.#dependents;
+    const dependents = [...this.#recent, ...this.#dependents.map((weak) => weak.deref())];
     this.#dependents = [];
+    this.#recent = [];
     let copy: StorageRef | undefined;
-    for (const weak of dependents) {
-      const ref = weak.deref();
+    for (const ref of dependents) {
       if (!ref) continue;
       const pending = ref.#pending;
       if (!pending || ref.#finalizer.done) continue;
@@ -219,13 +248,30 @@ export class StorageRef {
   }
 
   #addDependent(ref: StorageRef): void {
-    if (this.#dependents.length >= dependentsSweep) {
+    if (this.#recent.length === 0) {
+      atEndOfTask();
+      withRecentDependents.push(this);
+    } else if (this.#recent.length >= deferredLimit) {
+      this.weakenDependents(); // a long task: hold what came so far weakly now
+      withRecentDependents.push(this);
+    }
+    this.#recent.push(ref);
+  }
+
+  /** @internal At the end of a task: the dependents still pending, held weakly from now. */
+  weakenDependents(): void {
+    const recent = this.#recent;
+    this.#recent = [];
+    if (this.#dependents.length + recent.length > dependentsSweep) {
       this.#dependents = this.#dependents.filter((d) => {
         const target = d.deref();
         return target !== undefined && target.#pending !== undefined;
       });
     }
-    this.#dependents.push(new WeakRef(ref));
+    for (const ref of recent) {
+      if (ref.#pending !== undefined && !ref.#finalizer.done)
+        this.#dependents.push(new WeakRef(ref));
+    }
   }
 }
 

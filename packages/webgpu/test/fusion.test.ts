@@ -136,6 +136,29 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     await assertClose(bias, [1, 1, 1], { rtol: 0, atol: 0 });
   });
 
+  it('keeps the values of a pending result made in an earlier task when its source is written', async () => {
+    // A pending result is held strongly by its source within the task that made it, and
+    // weakly after: both must be computed (or given a copy) before the source changes.
+    const x = tensor([1, 2, 3, 4], { device: device! });
+    const doubled = x.mul(2);
+    const big = x.reshape([4, 1]).add(tensor([0, 10], { device: device! })); // [4, 2]
+    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    x.fill_(0);
+    await assertClose(doubled, [2, 4, 6, 8], { rtol: 0, atol: 0 });
+    await assertClose(
+      big,
+      [
+        [1, 11],
+        [2, 12],
+        [3, 13],
+        [4, 14],
+      ],
+      { rtol: 0, atol: 0 },
+    );
+    await assertClose(x, [0, 0, 0, 0], { rtol: 0, atol: 0 });
+  });
+
   it('computes a pending result whose sources were disposed', async () => {
     const x = tensor([1, 2, 3], { device: device!, dtype: 'float32' });
     const y = x.sqrt().mul(2);

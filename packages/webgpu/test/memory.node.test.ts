@@ -1,6 +1,8 @@
 // A training-shaped loop on WebGPU keeps its GPU memory bounded: 1,000 steps of forward,
 // backward and an SGD update, with no dispose() or tidy(), the way a PyTorch user writes it.
-import { manualSeed, noGrad, randn, zeros } from '@dl/tensor';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { manualSeed, memory, noGrad, randn, zeros } from '@dl/tensor';
 import { webgpu } from '@dl/webgpu';
 import { describe, expect, it } from 'vitest';
 import { openTestDevice } from './device.js';
@@ -44,4 +46,28 @@ describe.skipIf(!probe)('GPU memory in a training loop', () => {
     expect(Math.max(...inUse.slice(500))).toBeLessThan(2 * floor + 2 ** 20);
     expect(stats.pooled + stats.inUse).toBeLessThan(64 * 2 ** 20);
   }, 120_000);
+
+  it('frees the GPU storage of tensors collected without dispose()', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const device = await webgpu();
+    const settle = async () => {
+      for (let round = 0; round < 5; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        gc();
+      }
+    };
+    await settle();
+    const before = memory().storages;
+    const x = randn([4096], { device });
+    // Dropped within the task that made them, and in the next one.
+    for (let i = 0; i < 10; i++) x.mul(i).realize();
+    await x.sum().item();
+    for (let i = 0; i < 10; i++) x.add(i).exp().realize();
+    expect(memory().storages).toBeGreaterThanOrEqual(before + 21);
+    await settle();
+    expect(memory().storages).toBe(before + 1); // x
+    x.dispose();
+    device.destroy();
+  });
 });
