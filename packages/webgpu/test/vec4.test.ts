@@ -3,7 +3,7 @@
 // results, broadcast scalars, in-place writes, several outputs at once (an optimizer's
 // fused update), and views whose offsets are not multiples of 4 (read one at a time).
 
-import { E, fusedUpdate_, noGrad, randn, type Tensor, tensor } from '@dl/tensor';
+import { E, type Expr, fusedUpdate_, noGrad, randn, type Tensor, tensor } from '@dl/tensor';
 import { assertClose } from '@dl/tensor/testing';
 import { afterAll, describe, it } from 'vitest';
 import { openTestDevice, runtime } from './device.js';
@@ -75,6 +75,39 @@ describe.skipIf(!device)(`elementwise kernels four at a time in ${runtime}`, () 
       }
     });
   }
+
+  it('expressions nested deeper than the WGSL parser allows, one and two outputs', async () => {
+    // A chain of 150 ops folds into one kernel whose expression is cut into statements.
+    const chain = (t: Tensor) => {
+      let y = t;
+      for (let i = 0; i < 150; i++)
+        y = i % 3 === 0 ? y.mul(1.01) : i % 3 === 1 ? y.add(0.01) : y.tanh();
+      return y;
+    };
+    let deep: Expr = E.input(0);
+    for (let i = 0; i < 60; i++) deep = E.add(E.mul(deep, 0.99), E.input(1));
+    const update = (a: Tensor, b: Tensor) => {
+      noGrad(() => fusedUpdate_([a, b], [deep, E.neg(deep)], [a, b]));
+      return [a, b];
+    };
+    for (const size of [4096, 100]) {
+      const x = randn([size]);
+      for (const d of [device!, interleaved!]) {
+        await assertClose(chain(x.to(d)), chain(x), { rtol: 1e-5, atol: 1e-6 }, `chain of ${size}`);
+        const [a, b] = [randn([size]), randn([size])];
+        const expected = update(a.clone(), b.clone());
+        const actual = update(a.to(d), b.to(d));
+        for (const k of [0, 1]) {
+          await assertClose(
+            actual[k]!,
+            expected[k]!,
+            { rtol: 1e-5, atol: 1e-5 },
+            `output ${k} of ${size}`,
+          );
+        }
+      }
+    }
+  });
 
   it('in place, and three outputs of one fused update', async () => {
     const [p, g, m] = [randn([5000]), randn([5000]), randn([5000])];

@@ -68,7 +68,12 @@ class PendingElementwise implements Pending {
 }
 
 /** Expression nodes one fused kernel holds at most: longer chains run as several kernels. */
-const maxNodes = 128;
+const maxNodes = 512;
+/**
+ * Scalar params one fused kernel takes at most: they travel in the kernel's metadata, which
+ * backends bound in size (WebGPU: 256 words, with shapes and strides).
+ */
+const maxParams = 160;
 /** Distinct input views one fused kernel reads at most (storage bindings are limited). */
 const maxInputs = 6;
 
@@ -156,7 +161,11 @@ export function lazyElementwise(
   };
   const replacements = inputs.map((t): Expr => {
     const pending = foldable(t);
-    if (pending && nodes + pending.nodes <= maxNodes) {
+    if (
+      pending &&
+      nodes + pending.nodes <= maxNodes &&
+      allParams.length + pending.params.length + params.length <= maxParams
+    ) {
       const mapped = sameShape(pending.shape, shape)
         ? pending.inputs
         : pending.inputs.map((input) => ({

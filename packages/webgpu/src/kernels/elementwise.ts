@@ -149,10 +149,17 @@ export function elementwiseShader(spec: ElementwiseSpec): string {
   // Where view v's (strides, offset) start in the metadata, as a WGSL expression.
   const at = (v: number) => `${2 + v} + rank + ${v} * rank`;
   const source = (k: number) => (aliases[k]! >= 0 ? `out${aliases[k]}` : `in${k}`);
+  // Each output's expression, after the statements its deep parts were cut into.
+  const rendered = outIds.map((k) => {
+    const lines: string[] = [];
+    const value = storeAs(outs[k]!, renderWgsl(exprs[k]!, lines, `e${k}_`));
+    return { lines, value };
+  });
   const values =
     m === 1
-      ? `out0[o0] = ${storeAs(outs[0]!, renderWgsl(exprs[0]!))};`
-      : `${outIds.map((k) => `let v${k} = ${storeAs(outs[k]!, renderWgsl(exprs[k]!))};`).join('\n  ')}
+      ? `${rendered[0]!.lines.join('\n  ')}
+  out0[o0] = ${rendered[0]!.value};`
+      : `${rendered.map(({ lines, value }, k) => [...lines, `let v${k} = ${value};`].join('\n  ')).join('\n  ')}
   ${outIds.map((k) => `out${k}[o${k}] = v${k};`).join('\n  ')}`;
   const views = [...outIds, ...inIds.map((k) => m + k)];
   const name = (v: number) => (v < m ? `o${v}` : `q${v - m}`);
@@ -250,10 +257,13 @@ function vec4Shader(spec: ElementwiseSpec, scalars: readonly boolean[]): string 
     ...inIds.map((k) => `a${k}: f32`),
     ...Array.from({ length: params }, (_, k) => `p${k}: f32`),
   ].join(', ');
-  const values = outIds.map(
-    (k) =>
-      `fn value${k}(${args}) -> ${storageType(outs[k]!)} { return ${storeAs(outs[k]!, renderWgsl(exprs[k]!))}; }`,
-  );
+  const values = outIds.map((k) => {
+    const lines: string[] = [];
+    const value = storeAs(outs[k]!, renderWgsl(exprs[k]!, lines));
+    return `fn value${k}(${args}) -> ${storageType(outs[k]!)} {
+  ${[...lines, `return ${value};`].join('\n  ')}
+}`;
+  });
   const lanes = ['x', 'y', 'z', 'w'];
   const call = (k: number, lane: string) =>
     `value${k}(${[

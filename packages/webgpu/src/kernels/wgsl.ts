@@ -179,30 +179,54 @@ function literal(value: number): string {
   return `bitcast<f32>(${bits}u)`;
 }
 
-/** Renders `expr` over f32 values a0, a1, ... and parameters p0, p1, ... */
-export function renderWgsl(expr: Expr): string {
-  switch (expr.kind) {
-    case 'input':
-      return `a${expr.index}`;
-    case 'param':
-      return `p${expr.index}`;
-    case 'const':
-      return literal(expr.value);
-    case 'unary':
-      return unaryWgsl[expr.fn](renderWgsl(expr.x));
-    case 'binary':
-      return binaryWgsl[expr.fn](renderWgsl(expr.a), renderWgsl(expr.b));
-    case 'select':
-      return `select(${renderWgsl(expr.b)}, ${renderWgsl(expr.a)}, dl_truthy(${renderWgsl(expr.cond)}))`;
-    case 'cast': {
-      const x = renderWgsl(expr.x);
-      if (expr.to === 'int32') return `trunc(${x})`;
-      if (expr.to === 'bool') return `dl_bool(${x})`;
-      return x;
+/** Nesting past this depth is cut into `let` statements (WGSL parsers limit recursion). */
+const maxNesting = 32;
+
+/**
+ * Renders `expr` over f32 values a0, a1, ... and parameters p0, p1, ... as one WGSL
+ * expression, after the `let` statements it pushes onto `lines` (named `prefix` + n) for
+ * subexpressions nested deeper than maxNesting: a fused chain of hundreds of ops would
+ * otherwise exceed the parser's recursion limit.
+ */
+export function renderWgsl(expr: Expr, lines: string[] = [], prefix = 'e'): string {
+  const render = (e: Expr): { text: string; depth: number } => {
+    const node = (text: string, children: { depth: number }[]) => {
+      const depth = 1 + Math.max(0, ...children.map((c) => c.depth));
+      if (depth < maxNesting) return { text, depth };
+      const name = `${prefix}${lines.length}`;
+      lines.push(`let ${name} = ${text};`);
+      return { text: name, depth: 0 };
+    };
+    switch (e.kind) {
+      case 'input':
+        return { text: `a${e.index}`, depth: 0 };
+      case 'param':
+        return { text: `p${e.index}`, depth: 0 };
+      case 'const':
+        return { text: literal(e.value), depth: 0 };
+      case 'unary': {
+        const x = render(e.x);
+        return node(unaryWgsl[e.fn](x.text), [x]);
+      }
+      case 'binary': {
+        const [a, b] = [render(e.a), render(e.b)];
+        return node(binaryWgsl[e.fn](a.text, b.text), [a, b]);
+      }
+      case 'select': {
+        const [c, a, b] = [render(e.cond), render(e.a), render(e.b)];
+        return node(`select(${b.text}, ${a.text}, dl_truthy(${c.text}))`, [c, a, b]);
+      }
+      case 'cast': {
+        const x = render(e.x);
+        if (e.to === 'int32') return node(`trunc(${x.text})`, [x]);
+        if (e.to === 'bool') return node(`dl_bool(${x.text})`, [x]);
+        return x;
+      }
+      default:
+        return e satisfies never;
     }
-    default:
-      return expr satisfies never;
-  }
+  };
+  return render(expr).text;
 }
 
 /** Largest param and input index used, so the kernel declares what it needs. */
