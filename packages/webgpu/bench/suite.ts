@@ -423,7 +423,10 @@ export async function runSuite(peers: Peers, filter: string, host: string): Prom
       const prepared = await testCase.setup();
       const result = await compareAll(
         { name: testCase.name, flops: testCase.flops, ops: testCase.ops, sides: prepared.sides },
-        testCase.long ? { samples: 3, warmupRuns: 0 } : { samples: 5, minSampleMs: 100 },
+        // Samples of at least half a second: the first runs of a side after the others ran
+        // (and a forced collection) pay for waking the driver's threads and cold caches,
+        // which shorter samples would count as part of every op.
+        testCase.long ? { samples: 3, warmupRuns: 0 } : { samples: 5, minSampleMs: 500 },
       );
       prepared.dispose();
       results.push(result);
