@@ -226,17 +226,17 @@ export function reduceRowsShader(
   out: DType,
   vec4: boolean,
 ): string {
-  const step = vec4 ? 4 : 1;
   const together = kind === 'sum' || kind === 'prod';
   // Sums and products keep four running results (one per lane of the vector) and combine
   // them at the end; max and min take the four elements in order, so NaN and ties behave as
   // in a walk one by one.
+  // The element (or vector) at index `at + k` of x.
   const accumulate = !vec4
-    ? `let v = f32(x[at]);\n      ${combine(kind)}`
+    ? `let v = f32(x[at + k]);\n        ${combine(kind)}`
     : together
-      ? `acc4 = acc4 ${kind === 'sum' ? '+' : '*'} x[at / 4];`
-      : `let v4 = x[at / 4];
-      ${['x', 'y', 'z', 'w'].map((c) => `{ let v = v4.${c}; ${combine(kind)} }`).join('\n      ')}`;
+      ? `acc4 = acc4 ${kind === 'sum' ? '+' : '*'} x[at + k];`
+      : `let v4 = x[at + k];
+        ${['x', 'y', 'z', 'w'].map((c) => `{ let v = v4.${c}; ${combine(kind)} }`).join('\n        ')}`;
   const finish =
     vec4 && together
       ? `acc = ${kind === 'sum' ? 'acc4.x + acc4.y + acc4.z + acc4.w' : 'acc4.x * acc4.y * acc4.z * acc4.w'};`
@@ -275,14 +275,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var col = begin - row * length;
   var acc: f32 = ${init[kind]};
   ${vec4 && together ? `var acc4 = vec4f(${init[kind]});` : ''}
-  for (var i = begin; i < end; i += ${step}) {
-    let at = base + row * rowStride + col;
-    ${accumulate}
-    col += ${step};
-    if (col >= length) {
-      col = 0;
-      row += 1;
+  // Row by row, each row's part a plain loop over consecutive addresses.
+  var i = begin;
+  while (i < end) {
+    let n = min(end - i, length - col);
+    let at = ${vec4 ? '(base + row * rowStride + col) / 4' : 'base + row * rowStride + col'};
+    for (var k = 0; k < ${vec4 ? 'n / 4' : 'n'}; k++) {
+      ${accumulate}
     }
+    i += n;
+    row += 1;
+    col = 0;
   }
   ${finish}
   out[u32(info[r0 + 1 + 2 * redRank]) + p * outCount + o] = ${storeAs(out, 'acc')};
