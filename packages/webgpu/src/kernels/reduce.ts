@@ -34,6 +34,15 @@ export function reduceMeta(
   ]);
 }
 
+/** `base`: where output o's elements start in x, from the kept dims (keptRank defined). */
+const keptBaseWgsl = /* wgsl */ `var base = info[3 + 2 * keptRank];
+  var rem = i32(o);
+  for (var d = keptRank - 1; d >= 0; d--) {
+    let size = info[3 + d];
+    base += (rem % size) * info[3 + keptRank + d];
+    rem = rem / size;
+  }`;
+
 const init: Record<ReduceKind, string> = {
   sum: '0.0',
   prod: '1.0',
@@ -80,13 +89,7 @@ export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: R
     isArg && !split ? index : storeAs(split && isArg ? 'float32' : out, value);
   const walk = /* wgsl */ `
   let keptRank = info[2];
-  var base = info[3 + 2 * keptRank];
-  var rem = i32(o);
-  for (var d = keptRank - 1; d >= 0; d--) {
-    let size = info[3 + d];
-    base += (rem % size) * info[3 + keptRank + d];
-    rem = rem / size;
-  }
+  ${keptBaseWgsl}
   let r0 = 4 + 2 * keptRank;
   let redRank = info[r0];
   let outOffset = info[r0 + 1 + 2 * redRank];
@@ -260,13 +263,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let o = t % outCount;
   let p = t / outCount;
   if (p >= parts) { return; }
-  var base = info[3 + 2 * keptRank];
-  var rem = i32(o);
-  for (var d = keptRank - 1; d >= 0; d--) {
-    let size = info[3 + d];
-    base += (rem % size) * info[3 + keptRank + d];
-    rem = rem / size;
-  }
+  ${keptBaseWgsl}
   let length = max(1, info[r0 + redRank]);
   let rowStride = select(0, info[r0 + 3], redRank == 2);
   let begin = i32(p) * chunk;

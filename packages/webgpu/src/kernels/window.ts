@@ -78,6 +78,18 @@ ${helpersWgsl}
 @group(0) @binding(1) var<storage, read_write> img: array<${storageType(out)}>;
 @group(0) @binding(2) var<storage, read> cols: array<${storageType(input)}>;
 
+// The window (along one axis) whose tap lands t past its start, or -1 when none of the
+// count does; divides only for strides other than 1.
+fn windowAt(t: i32, stride: i32, count: i32) -> i32 {
+  if (t < 0) { return -1; }
+  var at = t;
+  if (stride != 1) {
+    if (t % stride != 0) { return -1; }
+    at = t / stride;
+  }
+  return select(-1, at, at < count);
+}
+
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   ${fields}
@@ -93,23 +105,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var xx = 0; xx < W; xx++) {
     var acc = 0.0;
     for (var ki = 0; ki < kh; ki++) {
-      let ty = y + ph - ki * dh;
-      var oy = ty;
-      var okY = ty >= 0;
-      if (sh != 1) {
-        okY = okY && ty % sh == 0;
-        oy = ty / sh;
-      }
-      if (!okY || oy >= oh) { continue; }
+      let oy = windowAt(y + ph - ki * dh, sh, oh);
+      if (oy < 0) { continue; }
       for (var j = 0; j < kw; j++) {
-        let tx = xx + pw - j * dw;
-        var ox = tx;
-        var okX = tx >= 0;
-        if (sw != 1) {
-          okX = okX && tx % sw == 0;
-          ox = tx / sw;
-        }
-        if (!okX || ox >= ow) { continue; }
+        let ox = windowAt(xx + pw - j * dw, sw, ow);
+        if (ox < 0) { continue; }
         let row = (c * kh + ki) * kw + j;
         acc = acc + f32(cols[colsAt + row * rowStride + (oy * ow + ox) * pixelStride]);
       }
