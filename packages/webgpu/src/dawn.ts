@@ -5,6 +5,7 @@ import { runInNewContext } from 'node:vm';
 import type { WebGPUDevice } from './device.js';
 import { WebGPUUnavailableError } from './errors.js';
 import { openDevice, type WebGPUOptions } from './open.js';
+import { pacedWait } from './paced-wait.js';
 import type { CollectionPolicy } from './pool.js';
 
 interface DawnModule {
@@ -36,7 +37,7 @@ export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevi
   // The device holds the instance until it is destroyed or lost (see WebGPUDevice); it
   // does not keep Node's event loop alive by itself once no work is pending.
   const instance = dawn.create(backend ? [`backend=${backend}`] : []);
-  return openDevice(instance, options, noAdapterHint);
+  return openDevice(instance, options, noAdapterHint, pacedWait);
 }
 
 let gc: (() => void) | undefined;

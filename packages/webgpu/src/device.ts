@@ -27,6 +27,13 @@ export interface AdapterDescription {
 type ErrorKind = 'validation' | 'out-of-memory' | 'internal';
 const errorKinds: readonly ErrorKind[] = ['validation', 'out-of-memory', 'internal'];
 
+/**
+ * Waits for a promise the WebGPU implementation settles. In Node, Dawn's binding polls for
+ * its events in a loop that keeps the JavaScript thread busy while it waits; paced-wait.ts
+ * slows that loop down. The identity elsewhere.
+ */
+export type Waiter = <T>(work: Promise<T>) => Promise<T>;
+
 /** A dispatch recorded as data, encoded once its pipeline has compiled. */
 interface HeldDispatch {
   program: ComputeProgram;
@@ -40,8 +47,14 @@ interface HeldDispatch {
 const metaBindingBytes = 1024;
 const metaCapacityBytes = 64 * 1024;
 
-/** Dispatches recorded before a batch is submitted without being asked. */
+/**
+ * A batch is submitted without being asked once it holds this many dispatches, or at its
+ * first dispatch after being open this many milliseconds: the device then starts on the
+ * work while JavaScript records the rest (a training step's backward pass, say), instead
+ * of idling until a read or the 64th dispatch. Each submission costs tens of microseconds.
+ */
 const maxDispatchesPerBatch = 64;
+const batchOpenMs = 2;
 
 export class WebGPUDevice {
   readonly type = 'webgpu';
@@ -52,6 +65,8 @@ export class WebGPUDevice {
   /** How pipelines compile: in the background ('async') or when first dispatched ('sync'). */
   readonly compile: CompileMode;
 
+  /** When the current batch's first command was recorded (performance.now()). */
+  #batchStarted = 0;
   #failure: Error | undefined;
   #rejectFailed: (error: Error) => void = () => {};
   readonly #failed: Promise<never>;
@@ -76,6 +91,8 @@ export class WebGPUDevice {
    * compile, run in order as the compiles finish. Empty on the synchronous fast path.
    */
   readonly #waiting: HeldQueue;
+  /** How reads and synchronize wait for the implementation's promises (see Waiter). */
+  readonly #wait: Waiter;
   readonly #submitListeners: (() => void)[] = [];
   /**
    * The adapter and the implementation's instance object. Dawn frees its instance once
@@ -91,8 +108,10 @@ export class WebGPUDevice {
     adapter: AdapterDescription,
     keepAlive?: unknown,
     compile: CompileMode = 'sync',
+    wait: Waiter = (work) => work,
   ) {
     this.gpu = gpu;
+    this.#wait = wait;
     this.#keepAlive = keepAlive;
     this.compile = compile;
     this.#pipelines = new PipelineCache(
@@ -262,7 +281,11 @@ export class WebGPUDevice {
       }
       this.#held.push({ program, cached, metaOffset, workgroups: [x, y, z] });
     }
-    if (this.#batchLabels.length >= maxDispatchesPerBatch) this.flush();
+    if (
+      this.#batchLabels.length >= maxDispatchesPerBatch ||
+      performance.now() - this.#batchStarted >= batchOpenMs
+    )
+      this.flush();
   }
 
   /**
@@ -373,7 +396,7 @@ export class WebGPUDevice {
       if (first) throw first;
     });
     try {
-      const [result] = await Promise.race([Promise.all([work, checked]), this.#failed]);
+      const [result] = await this.#wait(Promise.race([Promise.all([work, checked]), this.#failed]));
       return result;
     } catch (error) {
       // A map or wait aborted by device loss rejects on its own, sometimes before `lost`
@@ -442,6 +465,7 @@ export class WebGPUDevice {
     if (!this.#encoder) {
       this.#pushScopes();
       this.#encoder = this.gpu.createCommandEncoder({ label: 'dl batch' });
+      this.#batchStarted = performance.now();
     }
     return this.#encoder;
   }

@@ -2,7 +2,7 @@
 // WebGPUDevice: picks the adapter, asks for the limits and features dl's kernels use,
 // and explains what to do when there is no adapter.
 
-import { type AdapterDescription, WebGPUDevice } from './device.js';
+import { type AdapterDescription, type Waiter, WebGPUDevice } from './device.js';
 import { WebGPUUnavailableError } from './errors.js';
 import type { ElementwiseOrder } from './kernels/elementwise.js';
 import type { CompileMode } from './pipelines.js';
@@ -62,6 +62,7 @@ export async function openDevice(
   gpu: GPU,
   options: WebGPUOptions,
   noAdapterHint: string,
+  wait?: Waiter,
 ): Promise<WebGPUDevice> {
   const compile = options.compile ?? 'sync';
   if (compile !== 'async' && compile !== 'sync') {
@@ -94,5 +95,5 @@ export async function openDevice(
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
     ),
   };
-  return new WebGPUDevice(device, description, [gpu, adapter], compile);
+  return new WebGPUDevice(device, description, [gpu, adapter], compile, wait);
 }

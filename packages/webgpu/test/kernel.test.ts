@@ -82,4 +82,37 @@ describe.skipIf(!device)(`WebGPU kernels in ${runtime}`, () => {
     });
     expect(got).toEqual(expected);
   });
+
+  it('submits a batch open for a few milliseconds at its next dispatch, without a read', async () => {
+    const n = 1024;
+    const xs = gpu.upload(
+      Float32Array.from({ length: n }, (_, i) => i),
+      'x',
+    );
+    const ys = gpu.createBuffer(n * 4, 'y');
+    const twice = (label: string) =>
+      gpu.dispatch({
+        label,
+        code: /* wgsl */ `
+          @group(0) @binding(0) var<storage, read_write> y: array<f32>;
+          @compute @workgroup_size(64)
+          fn main(@builtin(global_invocation_id) id: vec3u) { y[id.x] = y[id.x] * 2.0 + 1.0; }`,
+        bindings: [ys],
+        workgroups: [n / 64],
+      });
+    gpu.write(ys, new Float32Array(await gpu.read(xs)));
+    twice('compile'); // the pipeline compiles at its first dispatch: milliseconds
+    await gpu.synchronize();
+    twice('first');
+    expect(gpu.hasPendingWork).toBe(true);
+    // JavaScript busy for longer than a batch stays open (2 ms) before the next dispatch.
+    const start = performance.now();
+    while (performance.now() - start < 10) {}
+    twice('second');
+    expect(gpu.hasPendingWork).toBe(false);
+    const y = new Float32Array(await gpu.read(ys));
+    // ((2i + 1) * 2 + 1) * 2 + 1, exact in float32 for i < 1024.
+    expect(Array.from(y.subarray(0, 4))).toEqual([7, 15, 23, 31]);
+    expect(y[n - 1]).toBe(8 * (n - 1) + 7);
+  });
 });
