@@ -72,6 +72,25 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     await assertClose(y, expected, { rtol: 1e-5 });
   });
 
+  it('gives each folded operand its own params when pending results with params meet', async () => {
+    const x = tensor([1, 2, 3, 4], { device: device! });
+    const z = tensor([0.5, -1, 2, 8], { device: device! });
+    const a = x.mul(3).add(0.5); // params 3, 0.5
+    const b = z.sub(7).div(2); // params 7, 2
+    let c = a;
+    // a's params come first and are shared, b's follow, then c's own.
+    expect(await kernelsOf(async () => void (c = a.mul(b).add(100).realize()))).toBe(1);
+    // Chains built on a and b afterwards add their own params after theirs.
+    const d = a.sub(1);
+    const e = b.mul(10);
+    // Exact in float32: (3x + 0.5)(z - 7)/2 + 100.
+    await assertClose(c, [88.625, 74, 76.25, 106.25], { rtol: 0, atol: 0 });
+    await assertClose(d, [2.5, 5.5, 8.5, 11.5], { rtol: 0, atol: 0 });
+    await assertClose(e, [-32.5, -40, -25, 5], { rtol: 0, atol: 0 });
+    await assertClose(a, [3.5, 6.5, 9.5, 12.5], { rtol: 0, atol: 0 });
+    await assertClose(b, [-3.25, -4, -2.5, 0.5], { rtol: 0, atol: 0 });
+  });
+
   it('keeps the values a pending result had when its source is written in place', async () => {
     const x = tensor([1, 2, 3], { device: device!, dtype: 'float32' });
     const doubled = x.mul(2); // pending: reads x

@@ -26,6 +26,31 @@ interface FusedInput {
   readonly offset: number;
 }
 
+/**
+ * A fused kernel's scalar params as a list appended to without copying: a result that folds
+ * a pending input whose params come first (each op of a chain) shares that input's list and
+ * adds its own after it, so a chain costs O(1) per op, not a copy of all params so far.
+ */
+class ParamList {
+  readonly length: number;
+  constructor(
+    readonly before: ParamList | undefined,
+    readonly own: readonly number[],
+  ) {
+    this.length = (before?.length ?? 0) + own.length;
+  }
+
+  values(): number[] {
+    const out = new Array<number>(this.length);
+    let end = this.length;
+    for (let list: ParamList | undefined = this; list; list = list.before) {
+      end -= list.own.length;
+      for (let i = 0; i < list.own.length; i++) out[end + i] = list.own[i]!;
+    }
+    return out;
+  }
+}
+
 /** A pending elementwise result: what it computes, over which inputs, in which shape. */
 class PendingElementwise implements Pending {
   sources: readonly StorageRef[];
@@ -33,7 +58,7 @@ class PendingElementwise implements Pending {
     readonly device: Backend,
     readonly expr: Expr,
     public inputs: readonly FusedInput[],
-    readonly params: readonly number[],
+    readonly params: ParamList,
     readonly shape: Shape,
     readonly dtype: DType,
     readonly nodes: number,
@@ -63,7 +88,7 @@ class PendingElementwise implements Pending {
       strides: contiguousStrides(this.shape),
       offset: 0,
     };
-    this.device.elementwise(this.expr, views, out, this.params);
+    this.device.elementwise(this.expr, views, out, this.params.values());
   }
 }
 
@@ -140,8 +165,11 @@ export function lazyElementwise(
 ): Tensor {
   const fused: FusedInput[] = [];
   // Folded expressions' params come first, so the first one folded keeps its numbering and,
-  // with its inputs first too, is reused as it is: a chain costs O(1) per op, not a copy.
-  const allParams: number[] = [];
+  // with its inputs first too, is reused as it is, params included: a chain costs O(1) per
+  // op, not a copy. Params of later folds and the op's own follow in `extra`.
+  let shared: ParamList | undefined;
+  const extra: number[] = [];
+  const paramCount = () => (shared?.length ?? 0) + extra.length;
   let nodes = countNodes(expr);
   const find = (input: FusedInput): number => {
     for (let k = 0; k < fused.length; k++) {
@@ -164,7 +192,7 @@ export function lazyElementwise(
     if (
       pending &&
       nodes + pending.nodes <= maxNodes &&
-      allParams.length + pending.params.length + params.length <= maxParams
+      paramCount() + pending.params.length + params.length <= maxParams
     ) {
       const mapped = sameShape(pending.shape, shape)
         ? pending.inputs
@@ -175,8 +203,9 @@ export function lazyElementwise(
       const novel = mapped.filter((m) => find(m) < 0).length;
       if (fused.length + novel <= maxInputs) {
         const indices = mapped.map(inputIndex);
-        const paramOffset = allParams.length;
-        allParams.push(...pending.params);
+        const paramOffset = paramCount();
+        if (paramOffset === 0 && shared === undefined) shared = pending.params;
+        else extra.push(...pending.params.values());
         nodes += pending.nodes;
         const identity = paramOffset === 0 && indices.every((index, i) => index === i);
         const body = identity
@@ -193,10 +222,11 @@ export function lazyElementwise(
       inputIndex({ ref: t.storageRef, dtype: t.dtype, strides, offset: t.storageOffset }),
     );
   });
-  const ownParams = allParams.length;
-  allParams.push(...params);
+  const ownParams = paramCount();
+  extra.push(...params);
   const body = substitute(expr, (i) => replacements[i]!, ownParams);
-  const pending = new PendingElementwise(device, body, fused, allParams, shape, dtype, nodes);
+  const list = shared && extra.length === 0 ? shared : new ParamList(shared, extra);
+  const pending = new PendingElementwise(device, body, fused, list, shape, dtype, nodes);
   const ref = new StorageRef(device, dtype, numelOf(shape), pending);
   return new Tensor(ref, shape, contiguousStrides(shape), 0, dtype);
 }
