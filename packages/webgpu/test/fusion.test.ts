@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openTestDevice, runtime } from './device.js';
 
 const device = await openTestDevice();
+/** Values that float32 holds exactly are compared exactly. */
+const exact = { rtol: 0, atol: 0 };
 
 /** Counts the elementwise kernels `f` dispatches (including those computed when reading). */
 async function kernelsOf(f: () => Promise<unknown>): Promise<number> {
@@ -54,7 +56,7 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     ).toBe(0);
     expect(await kernelsOf(async () => void y.realize().realize())).toBe(1);
     expect(await kernelsOf(() => y.data())).toBe(0);
-    await assertClose(y, [3, -3, 7], { rtol: 0, atol: 0 });
+    await assertClose(y, [3, -3, 7], exact);
   });
 
   it('breaks long chains into kernels of bounded size', async () => {
@@ -84,11 +86,11 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     const d = a.sub(1);
     const e = b.mul(10);
     // Exact in float32: (3x + 0.5)(z - 7)/2 + 100.
-    await assertClose(c, [88.625, 74, 76.25, 106.25], { rtol: 0, atol: 0 });
-    await assertClose(d, [2.5, 5.5, 8.5, 11.5], { rtol: 0, atol: 0 });
-    await assertClose(e, [-32.5, -40, -25, 5], { rtol: 0, atol: 0 });
-    await assertClose(a, [3.5, 6.5, 9.5, 12.5], { rtol: 0, atol: 0 });
-    await assertClose(b, [-3.25, -4, -2.5, 0.5], { rtol: 0, atol: 0 });
+    await assertClose(c, [88.625, 74, 76.25, 106.25], exact);
+    await assertClose(d, [2.5, 5.5, 8.5, 11.5], exact);
+    await assertClose(e, [-32.5, -40, -25, 5], exact);
+    await assertClose(a, [3.5, 6.5, 9.5, 12.5], exact);
+    await assertClose(b, [-3.25, -4, -2.5, 0.5], exact);
   });
 
   it('keeps the values a pending result had when its source is written in place', async () => {
@@ -98,9 +100,9 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     noGrad(() => fusedUpdate_([x], [E.mul(E.input(0), 0)], [x]));
     const tripled = x.add(3).mul(3); // pending, from the new x
     x.fill_(-1);
-    await assertClose(doubled, [2, 4, 6], { rtol: 0, atol: 0 });
-    await assertClose(tripled, [9, 9, 9], { rtol: 0, atol: 0 });
-    await assertClose(x, [-1, -1, -1], { rtol: 0, atol: 0 });
+    await assertClose(doubled, [2, 4, 6], exact);
+    await assertClose(tripled, [9, 9, 9], exact);
+    await assertClose(x, [-1, -1, -1], exact);
   });
 
   it('a pending result larger than a source written in place reads a copy of it', async () => {
@@ -133,10 +135,7 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
         [7.5, 7, 11],
         [10.5, 10, 14],
       ],
-      {
-        rtol: 0,
-        atol: 0,
-      },
+      exact,
     );
     await assertClose(
       shiftedTwice,
@@ -146,13 +145,10 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
         [8, 6, 13],
         [11, 9, 16],
       ],
-      {
-        rtol: 0,
-        atol: 0,
-      },
+      exact,
     );
-    await assertClose(sameSize, [1.5, -3, 6], { rtol: 0, atol: 0 });
-    await assertClose(bias, [1, 1, 1], { rtol: 0, atol: 0 });
+    await assertClose(sameSize, [1.5, -3, 6], exact);
+    await assertClose(bias, [1, 1, 1], exact);
   });
 
   it('keeps the values of a pending result made in an earlier task when its source is written', async () => {
@@ -164,7 +160,7 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     await Promise.resolve();
     await new Promise((resolve) => setTimeout(resolve, 0));
     x.fill_(0);
-    await assertClose(doubled, [2, 4, 6, 8], { rtol: 0, atol: 0 });
+    await assertClose(doubled, [2, 4, 6, 8], exact);
     await assertClose(
       big,
       [
@@ -173,9 +169,9 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
         [3, 13],
         [4, 14],
       ],
-      { rtol: 0, atol: 0 },
+      exact,
     );
-    await assertClose(x, [0, 0, 0, 0], { rtol: 0, atol: 0 });
+    await assertClose(x, [0, 0, 0, 0], exact);
   });
 
   it('computes a pending result whose sources were disposed', async () => {
@@ -189,7 +185,7 @@ describe.skipIf(!device)(`elementwise fusion in ${runtime}`, () => {
     const x = tensor([1.7, -2.5, 3.2, 0.4], { device: device! });
     const truncated = x.to('int32').mul(3); // int32: [1, -2, 3, 0] * 3
     const positive = x.gt(0.5).to('float32').add(truncated);
-    await assertClose(positive, [4, -6, 10, 0], { rtol: 0, atol: 0 });
+    await assertClose(positive, [4, -6, 10, 0], exact);
   });
 
   it('fuses through autograd and gives the CPU gradients', async () => {

@@ -204,7 +204,8 @@ export function lazyElementwise(
       if (fused.length + novel <= maxInputs) {
         const indices = mapped.map(inputIndex);
         const paramOffset = paramCount();
-        if (paramOffset === 0 && shared === undefined) shared = pending.params;
+        // First params in: share the list (replacing an empty one, if any), else copy.
+        if (paramOffset === 0) shared = pending.params;
         else extra.push(...pending.params.values());
         nodes += pending.nodes;
         const identity = paramOffset === 0 && indices.every((index, i) => index === i);
