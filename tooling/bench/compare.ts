@@ -37,11 +37,24 @@ function collectGarbage(): void {
   if (typeof gc === 'function') gc();
 }
 
-async function time(work: Work, iterations: number): Promise<number> {
+/**
+ * Milliseconds per run over one sample: the work runs back to back until the sample has
+ * lasted `minMs` (at least once). Timing by the clock, not by a run count fixed from one
+ * warm-up run: that run can be many times slower than the rest (a side's first run after
+ * the others ran wakes the driver's threads), and a count sized from it made samples too
+ * short to average that cost away.
+ */
+async function time(work: Work, minMs: number): Promise<number> {
   collectGarbage();
+  let runs = 0;
   const start = performance.now();
-  for (let i = 0; i < iterations; i++) await work();
-  return (performance.now() - start) / iterations;
+  let elapsed = 0;
+  do {
+    await work();
+    runs++;
+    elapsed = performance.now() - start;
+  } while (elapsed < minMs);
+  return elapsed / runs;
 }
 
 function median(values: readonly number[]): number {
@@ -56,18 +69,11 @@ export async function compareAll(
 ): Promise<MultiResult> {
   const { warmupRuns = 1, samples = 5, minSampleMs = 50 } = options;
   const names = Object.keys(comparison.sides);
-  const iterations: Record<string, number> = {};
-  for (const name of names) {
-    // Without warm-up runs (work that takes seconds, already run once by its caller) each
-    // sample is one run.
-    let lastMs = minSampleMs;
-    for (let run = 0; run < warmupRuns; run++) lastMs = await time(comparison.sides[name]!, 1);
-    iterations[name] = Math.max(1, Math.ceil(minSampleMs / Math.max(lastMs, 1e-3)));
-  }
+  for (const name of names)
+    for (let run = 0; run < warmupRuns; run++) await time(comparison.sides[name]!, 0);
   const taken: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   for (let sample = 0; sample < samples; sample++)
-    for (const name of names)
-      taken[name]!.push(await time(comparison.sides[name]!, iterations[name]!));
+    for (const name of names) taken[name]!.push(await time(comparison.sides[name]!, minSampleMs));
   const timings: Record<string, Timing> = {};
   for (const name of names)
     timings[name] = { medianMs: median(taken[name]!), samplesMs: taken[name]! };
