@@ -8,8 +8,11 @@
 // First every side trains three steps from dl's initial weights on the same fixed batch with
 // dropout off, and the run fails unless their first losses agree and every side's loss goes
 // down. Then fresh sides train with dropout on, warmed up and timed in alternation, sample by
-// sample, so load from elsewhere on the shared machine lands on all of them. The batch is the
-// same every step: data loading is not timed.
+// sample, so load from elsewhere on the shared machine lands on all of them. A sample is
+// steps run back to back for at least two seconds (one step of the slowest sides), as in an
+// epoch: a side's first step after the others ran pays for waking the driver's threads, and
+// one-step samples counted that into every step. The batch is the same every step: data
+// loading is not timed.
 
 import { webgpu } from '@dl/webgpu';
 import * as dawn from 'webgpu';
@@ -35,6 +38,8 @@ const args = process.argv.slice(2);
 const withTfjsCpu = args.includes('--tfjs-cpu');
 const samplesArg = args.find((a) => a !== '--tfjs-cpu');
 const samples = Number(samplesArg ?? 5);
+/** Each sample's length: steps run back to back until it has lasted this long. */
+const sampleMs = 2000;
 if (!Number.isInteger(samples) || samples < 1) {
   throw new Error(`samples must be a positive integer, got ${samplesArg}`);
 }
@@ -156,10 +161,13 @@ async function main(): Promise<void> {
     moves++;
     moveData(...moved);
   };
-  console.log(`\ntiming (dropout on): 1 warm-up step, then ${samples} samples of 1 step per side`);
+  console.log(
+    `\ntiming (dropout on): 1 warm-up step, then ${samples} samples per side of steps run ` +
+      `back to back for at least ${sampleMs / 1000} s`,
+  );
   const result = await compareAll(
     { name: 'train step', sides: work },
-    { warmupRuns: 1, samples, minSampleMs: 1 },
+    { warmupRuns: 1, samples, minSampleMs: sampleMs },
   );
   if (moves > 0) throw new Error(`tfjs moved ${moves} tensors between backends while timing`);
   for (const side of Object.values(sides)) side.dispose();
@@ -175,7 +183,7 @@ async function main(): Promise<void> {
     timings[name] = { ms, samples: 'one step, cross-check', loss: '-' };
   const dlNames = names.filter((n) => n.startsWith('dl '));
   const rows = [
-    ['side', 'ms/step', 'images/s', ...dlNames.map((d) => `${d} vs it`), 'samples (ms)', 'loss'],
+    ['side', 'ms/step', 'images/s', ...dlNames.map((d) => `${d} vs it`), 'samples (ms/step)', 'loss'],
     ...names.map((name) => {
       const { ms, samples: taken, loss } = timings[name]!;
       return [
