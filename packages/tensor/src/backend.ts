@@ -71,6 +71,8 @@ export interface Backend {
    * separate kernels would (WebGPU computes every op in float32 and stores float32 exactly).
    */
   readonly fusesElementwise?: boolean;
+  /** Bytes of freed storage kept for reuse (a buffer pool), for memory(); none by default. */
+  pooledBytes?(): number;
   toString(): string;
 
   /** Storage for `length` elements of `dtype`; contents unspecified. */

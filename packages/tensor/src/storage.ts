@@ -8,6 +8,9 @@ import { E } from './expr.js';
 
 let liveStorages = 0;
 let liveBytes = 0;
+let liveTensors = 0;
+/** Backends that keep freed memory for reuse, for memory().pooled. */
+const pooling = new Set<Backend>();
 
 /**
  * What the garbage collector needs to free a storage nobody disposed: its size for the
@@ -21,12 +24,16 @@ interface Finalizer {
   counted: boolean;
   storage: Storage | undefined;
   sources: readonly StorageRef[];
+  /** Tensors on this storage not yet disposed, counted in memory() until it is freed. */
+  tensors: number;
   done: boolean;
 }
 
 function finish(finalizer: Finalizer): void {
   if (finalizer.done) return;
   finalizer.done = true;
+  liveTensors -= finalizer.tensors;
+  finalizer.tensors = 0;
   if (finalizer.counted) {
     liveStorages--;
     liveBytes -= finalizer.bytes;
@@ -39,6 +46,17 @@ function finish(finalizer: Finalizer): void {
 // The last resort for memory: a storage whose tensors were all garbage-collected without
 // dispose() is freed here.
 const collected = new FinalizationRegistry<Finalizer>(finish);
+
+/** A view's claim on its storage: a user and a live tensor until dropped. */
+export interface TensorShare {
+  readonly ref: WeakRef<StorageRef>;
+  dropped: boolean;
+}
+
+// Views collected without dispose() give their share back here.
+const collectedViews = new FinalizationRegistry<TensorShare>((share) => {
+  share.ref.deref()?.dropTensor(share);
+});
 
 // Storages are registered with the registry at the end of the current task, those not yet
 // released by then: registering costs more than the rest of creating one, and most
@@ -109,7 +127,14 @@ export class StorageRef {
     length?: number,
     pending?: Pending,
   ) {
-    this.#finalizer = { bytes: 0, counted: false, storage: undefined, sources: [], done: false };
+    this.#finalizer = {
+      bytes: 0,
+      counted: false,
+      storage: undefined,
+      sources: [],
+      tensors: 0,
+      done: false,
+    };
     if (pending) {
       this.backend = storageOrBackend as Backend;
       this.dtype = dtype!;
@@ -224,6 +249,38 @@ export class StorageRef {
     this.#users++;
   }
 
+  /**
+   * @internal A tensor now reads this storage: a user, and a live tensor in memory(). The
+   * first tensor of a storage leaves with the storage when the collector frees it; a later
+   * one (a view) gets a share of its own, dropped if the collector finds the view
+   * unreachable before dispose(), so views of a long-lived tensor (a parameter reshaped at
+   * every step) neither pile up in the count nor keep its storage after it is disposed.
+   */
+  retainTensor(tensor: object): TensorShare | undefined {
+    this.retain();
+    if (this.#finalizer.done) return undefined;
+    const shared = this.#finalizer.tensors > 0;
+    this.#finalizer.tensors++;
+    liveTensors++;
+    if (!shared) return undefined;
+    const share: TensorShare = { ref: new WeakRef(this), dropped: false };
+    collectedViews.register(tensor, share);
+    return share;
+  }
+
+  /** @internal A tensor reading this storage was disposed (or collected, with its share). */
+  dropTensor(share?: TensorShare): void {
+    if (share) {
+      if (share.dropped) return;
+      share.dropped = true;
+    }
+    if (!this.#finalizer.done) {
+      this.#finalizer.tensors--;
+      liveTensors--;
+    }
+    this.drop();
+  }
+
   /** Drops one user; frees the storage when none is left. */
   drop(): void {
     if (--this.#users <= 0) this.release();
@@ -245,6 +302,9 @@ export class StorageRef {
     this.#finalizer.bytes = bytes;
     this.#finalizer.counted = true;
     if (storage.backend.releasesMemory) this.#finalizer.storage = storage;
+    if (storage.backend.pooledBytes && !pooling.has(storage.backend)) {
+      pooling.add(storage.backend);
+    }
   }
 
   #addDependent(ref: StorageRef): void {
@@ -276,13 +336,22 @@ export class StorageRef {
 }
 
 export interface MemoryInfo {
+  /**
+   * Tensors not yet disposed (views included). A tensor collected without dispose() leaves
+   * the count when its storage is freed, that is once every tensor sharing it is gone.
+   */
+  tensors: number;
   /** Storages not yet released (views share one). */
   storages: number;
   /** Bytes they hold. */
   bytes: number;
+  /** Bytes of freed memory that backends keep for reuse (the WebGPU buffer pool). */
+  pooled: number;
 }
 
-/** Live storage across all devices. */
+/** Live tensors and storage across all devices, and what their backends keep pooled. */
 export function memory(): MemoryInfo {
-  return { storages: liveStorages, bytes: liveBytes };
+  let pooled = 0;
+  for (const backend of pooling) pooled += backend.pooledBytes?.() ?? 0;
+  return { tensors: liveTensors, storages: liveStorages, bytes: liveBytes, pooled };
 }

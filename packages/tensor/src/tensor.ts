@@ -26,7 +26,7 @@ import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape.js';
 import { asShape } from './ops/shape.js';
 import { isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
-import type { StorageRef } from './storage.js';
+import type { StorageRef, TensorShare } from './storage.js';
 import { transfer, transferAsync } from './transfer.js';
 
 export type NestedArray = number | boolean | NestedArray[];
@@ -71,6 +71,8 @@ export class Tensor implements Variable<Tensor> {
   #gradHooks: GradHook<Tensor>[] = [];
   #disposed = false;
   #isView = false;
+  /** Set when this tensor shares its storage with earlier ones (see StorageRef.retainTensor). */
+  #share: TensorShare | undefined;
 
   /** @internal Tensors are made by ops and creation functions (`tensor`, `zeros`, ...). */
   constructor(
@@ -85,7 +87,7 @@ export class Tensor implements Variable<Tensor> {
     this.#strides = Object.freeze([...strides]);
     this.storageOffset = offset;
     this.dtype = dtype;
-    storage.retain();
+    this.#share = storage.retainTensor(this);
     for (const listener of creationListeners) listener(this);
   }
 
@@ -338,7 +340,7 @@ export class Tensor implements Variable<Tensor> {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.storageRef.drop();
+    this.storageRef.dropTensor(this.#share);
   }
 
   get isDisposed(): boolean {

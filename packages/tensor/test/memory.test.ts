@@ -26,6 +26,23 @@ describe('memory', () => {
     expect(() => x.dataSync()).toThrow('dataSync: the tensor has been disposed');
   });
 
+  it('counts live tensors, views included, until they are disposed', () => {
+    const before = memory();
+    const x = zeros([10, 10]);
+    const v = x.reshape(100);
+    const w = x.transpose(0, 1);
+    expect(memory().tensors).toBe(before.tensors + 3);
+    expect(memory().storages).toBe(before.storages + 1);
+    v.dispose();
+    v.dispose(); // a second dispose changes nothing
+    expect(memory().tensors).toBe(before.tensors + 2);
+    x.dispose();
+    w.dispose();
+    expect(memory().tensors).toBe(before.tensors);
+    expect(memory().storages).toBe(before.storages);
+    expect(memory().pooled).toBe(before.pooled); // the CPU backend pools nothing
+  });
+
   it('tidy disposes intermediates and keeps what fn returns', () => {
     const a = ones([4]);
     const before = memory().storages;
@@ -86,5 +103,6 @@ describe('memory', () => {
     await settle();
     expect(memory().storages).toBe(before.storages);
     expect(memory().bytes).toBe(before.bytes);
+    expect(memory().tensors).toBe(before.tensors);
   });
 });

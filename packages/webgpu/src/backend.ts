@@ -194,6 +194,11 @@ export class WebGPUBackend implements Backend {
     return this.#pool.stats();
   }
 
+  /** Bytes in free buffers the pool keeps for reuse (memory().pooled). */
+  pooledBytes(): number {
+    return this.#pool.stats().pooled;
+  }
+
   /** Submits recorded work now (it is submitted in batches otherwise). */
   flush(): void {
     this.runtime.flush();

@@ -1,14 +1,26 @@
-// A training-shaped loop on WebGPU keeps its GPU memory bounded: 1,000 steps of forward,
+// A training-shaped loop on WebGPU keeps its GPU memory flat: 1,000 steps of forward,
 // backward and an SGD update, with no dispose() or tidy(), the way a PyTorch user writes it.
+// Between collections garbage tensors hold buffers, so bytes in use rise and fall below a
+// bound; what survives a collection is the same at the end as after warm-up.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { manualSeed, memory, noGrad, randn, zeros } from '@dl/tensor';
+import { type MemoryInfo, manualSeed, memory, noGrad, randn, zeros } from '@dl/tensor';
 import { webgpu } from '@dl/webgpu';
 import { describe, expect, it } from 'vitest';
 import { openTestDevice } from './device.js';
 
 const probe = await openTestDevice();
 probe?.destroy();
+
+/** Collects garbage until what was dropped is freed (the registry's callbacks run later). */
+async function settle(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let round = 0; round < 5; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    gc();
+  }
+}
 
 describe.skipIf(!probe)('GPU memory in a training loop', () => {
   it('stays flat after warm-up over 1,000 steps', async () => {
@@ -22,7 +34,14 @@ describe.skipIf(!probe)('GPU memory in a training loop', () => {
     const inUse: number[] = [];
     let first = 0;
     let last = 0;
+    const survivors: MemoryInfo[] = [];
     for (let step = 0; step < 1000; step++) {
+      // What outlives a collection after warm-up: the same before the last step as before
+      // step 100 (tensors, storages and bytes, counted exactly).
+      if (step === 100 || step === 999) {
+        await settle();
+        survivors.push(memory());
+      }
       const loss = x.matmul(w).add(b).relu().sub(y).square().mean();
       w.grad = null;
       b.grad = null;
@@ -38,6 +57,14 @@ describe.skipIf(!probe)('GPU memory in a training loop', () => {
     }
     const stats = device.poolStats();
     device.destroy();
+    const [warm, end] = survivors.map(({ tensors, storages, bytes }) => ({
+      tensors,
+      storages,
+      bytes,
+    }));
+    expect(end).toEqual(warm);
+    expect(warm!.bytes).toBeGreaterThanOrEqual(4 * (32 * 16 + 16 + 64 * 32 + 64 * 16)); // w, b, x, y
+
     expect(last).toBeLessThan(first); // it did train
     const afterWarmUp = Math.max(...inUse.slice(100));
     // Bounded by the collection threshold (twice what survives a collection, at least the
@@ -48,15 +75,7 @@ describe.skipIf(!probe)('GPU memory in a training loop', () => {
   }, 120_000);
 
   it('frees the GPU storage of tensors collected without dispose()', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
     const device = await webgpu();
-    const settle = async () => {
-      for (let round = 0; round < 5; round++) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-        gc();
-      }
-    };
     await settle();
     const before = memory().storages;
     const x = randn([4096], { device });
