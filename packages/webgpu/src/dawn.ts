@@ -60,6 +60,10 @@ export function nodeCollection(floor?: number): CollectionPolicy | undefined {
       }
     }
   }
-  const collect = gc;
+  const run = gc as (options?: { type: 'major'; execution: 'async' }) => void;
+  // A full collection whose marking runs alongside the JavaScript that follows (it is asked
+  // for when a wait for the device begins), not a pause of tens of milliseconds; the
+  // finalizers that free garbage tensors' buffers run when it completes.
+  const collect = () => run({ type: 'major', execution: 'async' });
   return floor === undefined ? { collect: () => collect() } : { collect: () => collect(), floor };
 }

@@ -94,6 +94,7 @@ export class WebGPUDevice {
   /** How reads and synchronize wait for the implementation's promises (see Waiter). */
   readonly #wait: Waiter;
   readonly #submitListeners: (() => void)[] = [];
+  readonly #waitListeners: (() => void)[] = [];
   /**
    * The adapter and the implementation's instance object. Dawn frees its instance once
    * nothing references it, even while a device made from it (lost or not) is still
@@ -226,6 +227,11 @@ export class WebGPUDevice {
    * while work that uses them was only recorded become reusable here (queue writes are
    * ordered after submitted work).
    */
+  /** Calls `listener` before every wait for the device (reads and synchronize). */
+  onWait(listener: () => void): void {
+    this.#waitListeners.push(listener);
+  }
+
   onSubmit(listener: () => void): void {
     this.#submitListeners.push(listener);
   }
@@ -389,6 +395,7 @@ export class WebGPUDevice {
 
   /** Waits for `work`, the error scopes pushed so far, or the device failing, whichever is first. */
   async #settle<T>(work: Promise<T>): Promise<T> {
+    for (const listener of this.#waitListeners) listener();
     const errors = this.#pendingErrors;
     this.#pendingErrors = [];
     const checked = Promise.all(errors).then((found) => {

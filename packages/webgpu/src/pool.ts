@@ -28,10 +28,11 @@ export interface PoolStats {
  * Tensors nobody disposed are freed when the garbage collector finds them, and it does not
  * know how much GPU memory they hold: a loop can pile up garbage buffers long before the
  * JavaScript heap asks for a collection. So the pool asks for one itself (where the
- * runtime allows: Node) once the bytes in use have doubled since the last one settled.
+ * runtime allows: Node) once the bytes in use have doubled since the last one settled,
+ * checked when a buffer must be created and when a wait for the device begins.
  */
 export interface CollectionPolicy {
-  /** Runs a garbage collection now. */
+  /** Starts a garbage collection (it may complete later). */
   collect: () => void;
   /** No collection is asked for below this many bytes in use (default 16 MiB). */
   floor?: number;
@@ -55,6 +56,10 @@ export class BufferPool {
     private readonly cap = 512 * 2 ** 20,
   ) {
     device.onSubmit(() => this.#recycle());
+    // Before a wait (a training step reading its loss) rather than only when a buffer must be
+    // created: the collector's finalizers then hand the step's garbage buffers back while
+    // the device works, and the next step reuses them instead of creating new ones.
+    device.onWait(() => this.#collectIfGrown());
   }
 
   acquire(bytes: number, label: string): GPUBuffer {
@@ -67,11 +72,7 @@ export class BufferPool {
       return reused;
     }
     this.#created++;
-    if (
-      this.#inUseBytes > Math.max(this.policy?.floor ?? 16 * 2 ** 20, 2 * this.#lowSinceCollection)
-    ) {
-      this.#collect();
-    }
+    this.#collectIfGrown();
     return this.device.createBuffer(size, label);
   }
 
@@ -80,6 +81,14 @@ export class BufferPool {
    * fewest bytes in use seen after that sets the next threshold (twice that, at least the
    * floor), so a loop whose live set grows still collects only now and then.
    */
+  #collectIfGrown(): void {
+    if (
+      this.#inUseBytes > Math.max(this.policy?.floor ?? 16 * 2 ** 20, 2 * this.#lowSinceCollection)
+    ) {
+      this.#collect();
+    }
+  }
+
   #collect(): void {
     if (!this.policy || this.#collecting) return;
     this.#collecting = true;

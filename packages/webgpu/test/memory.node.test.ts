@@ -74,6 +74,29 @@ describe.skipIf(!probe)('GPU memory in a training loop', () => {
     expect(stats.pooled + stats.inUse).toBeLessThan(64 * 2 ** 20);
   }, 120_000);
 
+  it('asks for a collection when a wait begins with garbage past the threshold', async () => {
+    const floor = 2 ** 20;
+    const device = await webgpu({ collectAbove: floor });
+    const x = randn([65536], { device }); // 256 KiB
+    // Eight buffers of x's size, freed explicitly into the pool.
+    const kept = Array.from({ length: 8 }, (_, i) => x.mul(i).realize());
+    await device.synchronize();
+    for (const t of kept) t.dispose();
+    await device.synchronize();
+    const before = device.poolStats();
+    // Six results dropped without dispose() reuse those buffers (none is created), so only
+    // the wait can notice 1.75 MiB in use past the 1 MiB threshold.
+    for (let i = 0; i < 6; i++) x.add(i).realize();
+    const during = device.poolStats();
+    expect(during.created).toBe(before.created);
+    expect(during.collections).toBe(before.collections);
+    expect(during.inUse).toBe(before.inUse + 6 * 4 * 65536);
+    await device.synchronize();
+    expect(device.poolStats().collections).toBe(before.collections + 1);
+    x.dispose();
+    device.destroy();
+  });
+
   it('frees the GPU storage of tensors collected without dispose()', async () => {
     const device = await webgpu();
     await settle();
