@@ -183,7 +183,14 @@ async function main(): Promise<void> {
     timings[name] = { ms, samples: 'one step, cross-check', loss: '-' };
   const dlNames = names.filter((n) => n.startsWith('dl '));
   const rows = [
-    ['side', 'ms/step', 'images/s', ...dlNames.map((d) => `${d} vs it`), 'samples (ms/step)', 'loss'],
+    [
+      'side',
+      'ms/step',
+      'images/s',
+      ...dlNames.map((d) => `${d} vs it`),
+      'samples (ms/step)',
+      'loss',
+    ],
     ...names.map((name) => {
       const { ms, samples: taken, loss } = timings[name]!;
       return [
