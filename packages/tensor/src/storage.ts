@@ -302,9 +302,7 @@ export class StorageRef {
     this.#finalizer.bytes = bytes;
     this.#finalizer.counted = true;
     if (storage.backend.releasesMemory) this.#finalizer.storage = storage;
-    if (storage.backend.pooledBytes && !pooling.has(storage.backend)) {
-      pooling.add(storage.backend);
-    }
+    if (storage.backend.pooledBytes) pooling.add(storage.backend);
   }
 
   #addDependent(ref: StorageRef): void {

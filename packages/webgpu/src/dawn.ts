@@ -40,7 +40,10 @@ export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevi
   return openDevice(instance, options, noAdapterHint, pacedWait);
 }
 
-let gc: (() => void) | undefined;
+/** V8's gc(), which takes options when exposed (--expose-gc). */
+type Gc = (options?: { type: 'major'; execution: 'async' }) => void;
+
+let gc: Gc | undefined;
 
 /**
  * Lets the buffer pool run the garbage collector when garbage GPU buffers pile up (see
@@ -49,21 +52,21 @@ let gc: (() => void) | undefined;
  */
 export function nodeCollection(floor?: number): CollectionPolicy | undefined {
   if (!gc) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
+    const exposed = (globalThis as { gc?: Gc }).gc;
     if (exposed) gc = exposed;
     else {
       try {
         setFlagsFromString('--expose-gc');
-        gc = runInNewContext('gc') as () => void;
+        gc = runInNewContext('gc') as Gc;
       } catch {
         return undefined;
       }
     }
   }
-  const run = gc as (options?: { type: 'major'; execution: 'async' }) => void;
+  const run = gc;
   // A full collection whose marking runs alongside the JavaScript that follows (it is asked
   // for when a wait for the device begins), not a pause of tens of milliseconds; the
   // finalizers that free garbage tensors' buffers run when it completes.
   const collect = () => run({ type: 'major', execution: 'async' });
-  return floor === undefined ? { collect: () => collect() } : { collect: () => collect(), floor };
+  return floor === undefined ? { collect } : { collect, floor };
 }

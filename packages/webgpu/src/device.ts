@@ -227,13 +227,13 @@ export class WebGPUDevice {
    * while work that uses them was only recorded become reusable here (queue writes are
    * ordered after submitted work).
    */
+  onSubmit(listener: () => void): void {
+    this.#submitListeners.push(listener);
+  }
+
   /** Calls `listener` before every wait for the device (reads and synchronize). */
   onWait(listener: () => void): void {
     this.#waitListeners.push(listener);
-  }
-
-  onSubmit(listener: () => void): void {
-    this.#submitListeners.push(listener);
   }
 
   /** True while dispatches are recorded but not yet submitted (or wait for a compile). */

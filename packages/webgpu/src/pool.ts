@@ -76,11 +76,7 @@ export class BufferPool {
     return this.device.createBuffer(size, label);
   }
 
-  /**
-   * Asks for a collection. Finalizers release the garbage buffers in later tasks; the
-   * fewest bytes in use seen after that sets the next threshold (twice that, at least the
-   * floor), so a loop whose live set grows still collects only now and then.
-   */
+  /** Collects when the bytes in use passed the threshold (see #collect). */
   #collectIfGrown(): void {
     if (
       this.#inUseBytes > Math.max(this.policy?.floor ?? 16 * 2 ** 20, 2 * this.#lowSinceCollection)
@@ -89,6 +85,11 @@ export class BufferPool {
     }
   }
 
+  /**
+   * Asks for a collection. Finalizers release the garbage buffers in later tasks; the
+   * fewest bytes in use seen after that sets the next threshold (twice that, at least the
+   * floor), so a loop whose live set grows still collects only now and then.
+   */
   #collect(): void {
     if (!this.policy || this.#collecting) return;
     this.#collecting = true;
