@@ -90,11 +90,14 @@ describe('DataLoader order and batching', () => {
   });
 
   it('batches a TensorDataset into row blocks', async () => {
-    const x = tensor([
-      [1, 2],
-      [3, 4],
-      [5, 6],
-    ]);
+    const x = tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { dtype: 'int32' },
+    );
     const y = tensor([0.5, 1.5, 2.5]);
     const [first, second] = await collect(
       new DataLoader(new TensorDataset(x, y), { batchSize: 2 }),

@@ -40,8 +40,24 @@ export function promoteWithScalar(dtype: DType, scalar: number | boolean): DType
   return isFloating(dtype) ? dtype : 'float32';
 }
 
-/** The default dtype a JS value becomes: numbers float32 (ints int32 when all are), booleans bool. */
-export function inferDType(values: ArrayLike<number | boolean>): DType {
+/**
+ * The dtype numbers given as tensor data become: float32, as PyTorch's default dtype
+ * (JavaScript cannot tell `2.0` from `2`, so whole numbers are no exception); bool when
+ * every value is a boolean. int32 only when asked for, or from an Int32Array.
+ */
+export function dataDType(values: ArrayLike<number | boolean>): DType {
+  let allBool = values.length > 0;
+  for (let i = 0; i < values.length && allBool; i++) {
+    if (typeof values[i] !== 'boolean') allBool = false;
+  }
+  return allBool ? 'bool' : 'float32';
+}
+
+/**
+ * The dtype of scalar operands on their own, as Python scalars: bool, int32 when every
+ * number is whole, else float32 (`where(mask, 1, 0)` is int32, `where(mask, 1, 0.5)` float32).
+ */
+export function scalarsDType(values: ArrayLike<number | boolean>): DType {
   let allBool = values.length > 0;
   let allInt = true;
   for (let i = 0; i < values.length; i++) {

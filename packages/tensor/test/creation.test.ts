@@ -24,7 +24,8 @@ describe('tensor()', () => {
       [4, 5, 6],
     ]);
     expect(a.shape).toEqual([2, 3]);
-    expect(a.dtype).toBe('int32');
+    // Numbers are float32, whole or not (PyTorch's default dtype; JavaScript has no 2.0).
+    expect(a.dtype).toBe('float32');
     expect(a.ndim).toBe(2);
     expect(a.numel()).toBe(6);
     expect(a.size(-1)).toBe(3);
@@ -32,7 +33,12 @@ describe('tensor()', () => {
     expect(a.isContiguous()).toBe(true);
     expect(String(a.device)).toBe('cpu');
     expect(tensor([1.5, 2]).dtype).toBe('float32');
+    expect(tensor([2.0]).dtype).toBe('float32');
+    expect(tensor(7).dtype).toBe('float32');
+    expect(tensor([1, 2], { dtype: 'int32' }).dtype).toBe('int32');
+    expect(tensor(Int32Array.from([1, 2])).dtype).toBe('int32');
     expect(tensor([true, false]).dtype).toBe('bool');
+    expect(tensor([true, 1]).dtype).toBe('float32');
     expect(tensor(Float64Array.from([1, 2])).dtype).toBe('float64');
     const s = tensor(3.5);
     expect(s.shape).toEqual([]);
@@ -73,8 +79,13 @@ describe('creation functions', () => {
     expect(zeros([2]).dtype).toBe('float32');
     expect(await ones([3], { dtype: 'int32' }).toArray()).toEqual([1, 1, 1]);
     expect(await full([2], 7).toArray()).toEqual([7, 7]);
-    expect(full([2], 7).dtype).toBe('int32');
+    expect(full([2], 7).dtype).toBe('float32');
+    expect(full([2], 7, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(full([2], true).dtype).toBe('bool');
     expect(full([1], 0.5).dtype).toBe('float32');
+    // Index-producing functions keep integers, as in PyTorch.
+    expect(arange(5).dtype).toBe('int32');
+    expect(arange(0, 1, 0.25).dtype).toBe('float32');
     expect(await arange(5).toArray()).toEqual([0, 1, 2, 3, 4]);
     expect(await arange(2, 8, 3).toArray()).toEqual([2, 5]);
     expect(await arange(0, 1, 0.25).toArray()).toEqual([0, 0.25, 0.5, 0.75]);

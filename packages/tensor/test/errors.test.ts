@@ -34,12 +34,14 @@ describe('error messages', () => {
     expect(() => zeros([2, 3]).select(1, 3)).toThrow(
       'select(): index 3 out of range for tensor of size [2, 3] at dimension 1',
     );
-    expect(() => zeros([3]).gather(0, tensor([0, 5]))).toThrow(
+    expect(() => zeros([3]).gather(0, tensor([0, 5], { dtype: 'int32' }))).toThrow(
       'gather: index 5 is out of bounds for dimension 0 with size 3',
     );
     expect(() => zeros([3]).indexSelect(0, tensor([0.5]))).toThrow(
       'indexSelect(): expected an int32 index tensor, got float32',
     );
+    // Numbers are float32 by default: the message says how to ask for indices.
+    expect(() => zeros([3]).gather(0, tensor([0, 1]))).toThrow("{ dtype: 'int32' }");
   });
 
   it('explains a reshape that cannot hold the elements', () => {

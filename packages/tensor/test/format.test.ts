@@ -37,7 +37,8 @@ describe('toString', () => {
   });
 
   it('prints ints, bools, scalars, empties and 3-d tensors', () => {
-    expect(String(tensor([1, 2, 3]))).toBe('tensor([1, 2, 3])');
+    expect(String(tensor([1, 2, 3], { dtype: 'int32' }))).toBe('tensor([1, 2, 3])');
+    expect(String(tensor([1, 2, 3]))).toBe('tensor([1., 2., 3.])');
     expect(String(tensor([true, false]))).toBe('tensor([ True, False])');
     expect(String(tensor(2.5))).toBe('tensor(2.5000)');
     expect(String(zeros([0]))).toBe('tensor([])');

@@ -99,7 +99,7 @@ export function huberLoss(
 function checkClassTarget(input: Tensor, target: Tensor, ignoreIndex: number, op: string): void {
   if (target.dtype !== 'int32') {
     throw new TypeError(
-      `${op}: expected class indices as an int32 target, got ${target.dtype} (for class probabilities, pass a float target of the input's shape)`,
+      `${op}: expected class indices as an int32 target, got ${target.dtype} (numbers become float32 tensors: write tensor([...], { dtype: 'int32' }); for class probabilities, pass a float target of the input's shape)`,
     );
   }
   const expected = [input.shape[0]!, ...input.shape.slice(2)];
@@ -193,6 +193,12 @@ export function crossEntropy(
   const unbatch = (loss: Tensor) =>
     input.ndim === 1 && reduction === 'none' ? loss.squeeze(0) : loss;
   if (t.dtype !== 'int32') {
+    const indexShape = [x.shape[0]!, ...x.shape.slice(2)];
+    if (t.ndim === indexShape.length && t.shape.every((d, i) => d === indexShape[i])) {
+      throw new TypeError(
+        `${op}: a ${t.dtype} target of shape [${t.shape.join(', ')}] looks like class indices, which must be int32 (numbers become float32 tensors: write tensor([...], { dtype: 'int32' })); class probabilities need the input's shape [${x.shape.join(', ')}]`,
+      );
+    }
     checkSameShape(x, t, `${op} (class probabilities)`);
     let probabilities = t;
     if (smoothing > 0) probabilities = t.mul(1 - smoothing).add(smoothing / classes);

@@ -1,7 +1,7 @@
 // Creating tensors: from JavaScript values, filled, ranges, identity, and random.
 
 import { type DeviceLike, resolveDevice } from '../device.js';
-import { type DType, inferDType, isFloating, type TypedArray, typedArrayOf } from '../dtype.js';
+import { type DType, dataDType, isFloating, type TypedArray, typedArrayOf } from '../dtype.js';
 import { E } from '../expr.js';
 import { emptyTensor, viewDescriptor } from '../internal.js';
 import { type Generator, globalGenerator } from '../random.js';
@@ -47,7 +47,11 @@ function contiguous(shape: Shape): number[] {
   return strides;
 }
 
-/** A tensor from a number, a boolean, a typed array or nested arrays of them (torch.tensor). */
+/**
+ * A tensor from a number, a boolean, a typed array or nested arrays of them (torch.tensor).
+ * Numbers become float32 (PyTorch's default dtype), booleans bool, typed arrays keep their
+ * type (Int32Array gives int32); `{ dtype: 'int32' }` asks for integers.
+ */
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const shape: number[] = [];
   const flat: (number | boolean)[] = [];
@@ -87,7 +91,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     for (const item of items) walk(item as TensorData, depth + 1);
   };
   walk(data, 0);
-  const dtype = options.dtype ?? inferDType(flat);
+  const dtype = options.dtype ?? dataDType(flat);
   const values = new typedArrayOf[dtype](flat.length);
   for (let i = 0; i < flat.length; i++) values[i] = Number(flat[i]);
   return fromValues(values, shape, dtype, options);
@@ -104,12 +108,10 @@ function typedArrayDType(data: ArrayBufferView): DType {
   return 'float32';
 }
 
-/** A tensor filled with `value`, computed on the device (no host copy). */
+/** A tensor filled with `value` (float32 unless a dtype is given, bool for a boolean), computed on the device. */
 export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
   const dims = checkShape(shape, 'full');
-  const dtype =
-    options.dtype ??
-    (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
+  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const out = emptyTensor(dims, dtype, resolveDevice(options.device));
   if (out.numel() > 0) out.device.elementwise(E.param(0), [], viewDescriptor(out), [Number(value)]);
   if (options.requiresGrad) out.requiresGrad_(true);

@@ -1,7 +1,7 @@
 // Elementwise ops: each is an expression (for the kernel), a dtype rule and a derivative
 // written in tensor ops, declared once in the tables below.
 
-import { type DType, inferDType, isFloating, promoteTypes, promoteWithScalar } from '../dtype.js';
+import { type DType, isFloating, promoteTypes, promoteWithScalar, scalarsDType } from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
@@ -448,7 +448,7 @@ function asBoolIfNeeded(def: BinaryDef, outDType: DType, expr: Expr): Expr {
 export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tensor {
   const def: BinaryDef = binaryOps[name];
   if (typeof b === 'number' || typeof b === 'boolean') {
-    def.check?.(a.dtype, inferDType([b]));
+    def.check?.(a.dtype, scalarsDType([b]));
     // A scalar is a kernel parameter, not a tensor: one kernel serves every value. Next to
     // a float32 tensor it is a float32 value, as in PyTorch (x.eq(0.1) holds where x is 0.1).
     const { dtype, value: exact } = scalarOperand(name, a.dtype, b);
@@ -543,7 +543,7 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
   });
   const tensors = operands.slice(1);
   const scalars = branches.filter((v): v is Scalar => typeof v !== 'object');
-  let dtype: DType = tensors.length > 0 ? resultType(tensors) : inferDType(scalars);
+  let dtype: DType = tensors.length > 0 ? resultType(tensors) : scalarsDType(scalars);
   if (tensors.length > 0) for (const s of scalars) dtype = promoteWithScalar(dtype, s);
   if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
   let shape: Shape = condition.shape;

@@ -124,7 +124,9 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
   const onCpu = advanced.index.device !== y.device && advanced.index.device.readSync;
   const idx = onCpu ? advanced.index.to(y.device) : advanced.index;
   if (idx.dtype !== 'int32')
-    throw new TypeError(`index: tensors used as indices must be int32 or bool, got ${idx.dtype}`);
+    throw new TypeError(
+      `index: tensors used as indices must be int32 or bool, got ${idx.dtype}${intHint(idx.dtype)}`,
+    );
   const size = y.shape[advanced.dim]!;
   // Negative indices count from the end, as in Python.
   const wrapped = where(idx.lt(0), idx.add(size), idx);
@@ -165,9 +167,18 @@ function maskPositions(x: Tensor, mask: Tensor, dim: number): { flat: Tensor; po
   };
 }
 
+/** Numbers become float32 tensors; say how to make indices. */
+function intHint(dtype: string): string {
+  return dtype === 'float32' || dtype === 'float64'
+    ? " (numbers become float32 tensors: write tensor([...], { dtype: 'int32' }) or pass an Int32Array)"
+    : '';
+}
+
 function checkIndexTensor(op: string, index: Tensor): void {
   if (index.dtype !== 'int32')
-    throw new TypeError(`${op}(): expected an int32 index tensor, got ${index.dtype}`);
+    throw new TypeError(
+      `${op}(): expected an int32 index tensor, got ${index.dtype}${intHint(index.dtype)}`,
+    );
 }
 
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {

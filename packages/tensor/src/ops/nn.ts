@@ -63,7 +63,9 @@ export function logSoftmaxOf(x: Tensor, dim: number): Tensor {
 /** Rows of `weight` [num, dim] picked by int32 `indices`; paddingIdx's row gets no gradient. */
 export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number | null): Tensor {
   if (indices.dtype !== 'int32')
-    throw new TypeError(`embedding: expected int32 indices, got ${indices.dtype}`);
+    throw new TypeError(
+      `embedding: expected int32 indices, got ${indices.dtype} (numbers become float32 tensors: write tensor([...], { dtype: 'int32' }))`,
+    );
   if (weight.ndim !== 2)
     throw new Error(
       `embedding: weight must be 2-d [num_embeddings, embedding_dim], got ${formatShape(weight.shape)}`,

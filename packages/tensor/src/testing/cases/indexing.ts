@@ -471,7 +471,7 @@ export const indexingCases = defineCases('indexing', {
     if (ints32.dtype !== 'int32') throw new Error(`maskedFill changed int32 to ${ints32.dtype}`);
     await ref(ints32, 'maskedFill int32 with 2.5');
     assertThrows(
-      () => seq(device, [3]).maskedFill(tensor([1, 0, 1], { device }), 0),
+      () => seq(device, [3]).maskedFill(tensor([1, 0, 1], { device, dtype: 'int32' }), 0),
       'only supports boolean masks, but got mask with dtype int32',
     );
   },
