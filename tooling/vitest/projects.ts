@@ -12,7 +12,7 @@ import { playwright } from '@vitest/browser-playwright';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
 
 /** Packages whose tests also run in a browser. */
-const browserTested = new Set(['webgpu']);
+const browserTested = new Set(['autograd', 'webgpu']);
 
 /** Set DL_REQUIRE_WEBGPU=1 to turn a missing WebGPU adapter into a failure, not a skip. */
 const requireWebGPU = process.env['DL_REQUIRE_WEBGPU'] === '1';

@@ -106,10 +106,14 @@ describe('backward', () => {
   });
 
   it('refuses requiresGrad on integer tensors and on non-leaves', () => {
-    expect(() => tensor([1, 2]).requiresGrad_()).toThrow(
+    expect(() => tensor([1, 2], { dtype: 'int32' }).requiresGrad_()).toThrow(
       /only tensors of floating point dtype can require gradients/,
     );
     const x = tensor([1.5], { requiresGrad: true });
+    // torch.tensor([2.0], requires_grad=True), ported as written.
+    const y = tensor([2.0], { requiresGrad: true });
+    y.mul(y).sum().backward();
+    expect(Array.from(y.grad!.dataSync())).toEqual([4]);
     expect(() => x.mul(2).requiresGrad_(false)).toThrow(
       /only change requiresGrad flags of leaf tensors/,
     );
@@ -180,5 +184,31 @@ describe('in-place ops and autograd', () => {
     expect(values(base)).toEqual([6, 0, 0, 6, 5, 5]);
     base.zero_();
     expect(values(base)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('noGrad over an async validation loop', () => {
+  it('records no graph for any batch, across the awaits between them', async () => {
+    // The port of `with torch.no_grad(): for x, y in loader: ...`.
+    const w = tensor([[0.5], [-1]], { requiresGrad: true });
+    async function* batches() {
+      for (let k = 0; k < 3; k++) {
+        await new Promise<void>((resolve) => setTimeout(resolve, 1));
+        yield tensor([[k, 1]]);
+      }
+    }
+    const recorded: boolean[] = [];
+    let total = 0;
+    await noGrad(async () => {
+      for await (const x of batches()) {
+        const y = x.matmul(w);
+        recorded.push(y.requiresGrad || y.gradFn !== null);
+        total += await y.sum().item();
+      }
+    });
+    expect(recorded).toEqual([false, false, false]);
+    expect(total).toBe(-1.5); // (0 + 1 + 2) * 0.5 - 3 * 1
+    // Outside the callback the graph is recorded again.
+    expect(tensor([[1, 1]]).matmul(w).gradFn).not.toBeNull();
   });
 });
