@@ -404,6 +404,12 @@ export class Module {
         problems.push(`value for ${key} is not a Tensor`);
         continue;
       }
+      if (value.isDisposed) {
+        problems.push(
+          `the tensor for ${key} (shape [${value.shape.join(', ')}], ${value.dtype}) was disposed; its memory has been released`,
+        );
+        continue;
+      }
       if (!sameShape(value.shape, target.shape)) {
         problems.push(
           `size mismatch for ${key}: copying a param with shape [${value.shape.join(', ')}] from checkpoint, the shape in current model is [${target.shape.join(', ')}].`,

@@ -184,6 +184,26 @@ describe('forward hooks', () => {
 });
 
 describe('state dicts', () => {
+  it('refuses a state dict holding a disposed tensor and leaves the model as it was', async () => {
+    const a = new Net();
+    const b = new Net();
+    const before = new Map<string, number[]>();
+    for (const [key, value] of b.stateDict()) before.set(key, Array.from(await value.data()));
+    const sd = a.stateDict();
+    const key = [...sd.keys()][0]!;
+    sd.get(key)!.dispose();
+    expect(() => b.loadStateDict(sd)).toThrow(`the tensor for ${key}`);
+    expect(() => b.loadStateDict(sd)).toThrow('was disposed');
+    for (const [k, value] of b.stateDict()) {
+      expect(Array.from(await value.data()), k).toEqual(before.get(k));
+    }
+    const gone = f32([1, 2]);
+    gone.dispose();
+    expect(() => new nn.Parameter(gone)).toThrow(
+      'Parameter: a tensor of shape [2] (float32) was disposed',
+    );
+  });
+
   it('round-trips between two models and copies values, not references', async () => {
     const a = new Net();
     const b = new Net();

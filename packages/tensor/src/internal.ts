@@ -8,6 +8,21 @@ import { contiguousStrides, numelOf, type Shape } from './shape.js';
 import { StorageRef } from './storage.js';
 import { Tensor } from './tensor.js';
 
+/**
+ * Refuses tensors that were disposed: their storage may already hold another tensor's
+ * values (GPU buffers are pooled), so using one must be an error at the op, not a wrong
+ * result later.
+ */
+export function checkAlive(op: string, tensors: readonly Tensor[]): void {
+  for (const t of tensors) {
+    if (t.isDisposed) {
+      throw new Error(
+        `${op}: a tensor of shape [${t.shape.join(', ')}] (${t.dtype}) was disposed: its memory has been released, so it cannot be used any more`,
+      );
+    }
+  }
+}
+
 /** A new contiguous tensor with unspecified contents. */
 export function emptyTensor(shape: Shape, dtype: DType, device: Backend): Tensor {
   const storage = new StorageRef(device.allocate(dtype, numelOf(shape)));
@@ -16,17 +31,21 @@ export function emptyTensor(shape: Shape, dtype: DType, device: Backend): Tensor
 
 /** A view sharing `base`'s storage with another shape, strides and offset. */
 export function viewOf(
+  op: string,
   base: Tensor,
   shape: Shape,
   strides: readonly number[],
   offset: number,
 ): Tensor {
+  checkAlive(op, [base]);
   const view = new Tensor(base.storageRef, shape, strides, offset, base.dtype);
   view.markView();
   return view;
 }
 
-export function viewDescriptor(t: Tensor): View {
+/** The view a kernel reads or writes for `t`, which `op` uses. */
+export function viewDescriptor(t: Tensor, op: string): View {
+  checkAlive(op, [t]);
   return {
     storage: t.storageRef.storage,
     dtype: t.dtype,
@@ -72,8 +91,9 @@ export function record(
   return out;
 }
 
-/** Checks that all tensors share one device and returns it. */
+/** Checks that all tensors are alive and share one device, and returns it. */
 export function commonDevice(op: string, tensors: readonly Tensor[]): Backend {
+  checkAlive(op, tensors);
   const device = tensors[0]!.device;
   for (const t of tensors) {
     if (t.device !== device) {

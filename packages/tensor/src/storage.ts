@@ -5,6 +5,7 @@
 import type { Backend, Storage } from './backend.js';
 import { bytesPerElement, type DType } from './dtype.js';
 import { E } from './expr.js';
+import { noteStorage } from './task.js';
 
 let liveStorages = 0;
 let liveBytes = 0;
@@ -299,6 +300,7 @@ export class StorageRef {
     const bytes = storage.length * bytesPerElement[storage.dtype];
     liveStorages++;
     liveBytes += bytes;
+    noteStorage(bytes);
     this.#finalizer.bytes = bytes;
     this.#finalizer.counted = true;
     if (storage.backend.releasesMemory) this.#finalizer.storage = storage;

@@ -201,6 +201,7 @@ export class Tensor implements Variable<Tensor> {
    * it into their `.grad`. A tensor with more than one element needs `gradient`.
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    this.#checkAlive('backward');
     if (!gradient && this.numel() !== 1) {
       throw new Error(
         `grad can be implicitly created only for scalar outputs (this tensor has shape [${this.shape.join(', ')}]); pass a gradient of the same shape`,
@@ -234,6 +235,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** A tensor sharing this one's data, cut off from the graph. */
   detach(): Tensor {
+    this.#checkAlive('detach');
     return new Tensor(this.storageRef, this.shape, this.#strides, this.storageOffset, this.dtype);
   }
 
@@ -805,7 +807,11 @@ export class Tensor implements Variable<Tensor> {
   }
 
   #checkAlive(op: string): void {
-    if (this.#disposed) throw new Error(`${op}: the tensor has been disposed`);
+    if (this.#disposed) {
+      throw new Error(
+        `${op}: a tensor of shape [${this.shape.join(', ')}] (${this.dtype}) was disposed: its memory has been released, so it cannot be used any more`,
+      );
+    }
   }
 
   #checkItem(): void {

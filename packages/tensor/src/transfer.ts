@@ -3,12 +3,13 @@
 
 import type { Backend } from './backend.js';
 import type { TypedArray } from './dtype.js';
-import { record, viewDescriptor } from './internal.js';
+import { checkAlive, record, viewDescriptor } from './internal.js';
 import { contiguousStrides } from './shape.js';
 import { StorageRef } from './storage.js';
 import { Tensor } from './tensor.js';
 
 export function transfer(x: Tensor, device: Backend): Tensor {
+  checkAlive('to', [x]);
   if (x.device === device) return x;
   const source = x.device;
   if (!source.readSync) {
@@ -16,12 +17,13 @@ export function transfer(x: Tensor, device: Backend): Tensor {
       `to(${device}): reading from ${source} is asynchronous; use \`await x.toAsync(${device.type === 'cpu' ? "'cpu'" : 'device'})\``,
     );
   }
-  return placed(x, source.readSync(viewDescriptor(x)), device);
+  return placed(x, source.readSync(viewDescriptor(x, 'to')), device);
 }
 
 export async function transferAsync(x: Tensor, device: Backend): Promise<Tensor> {
+  checkAlive('to', [x]);
   if (x.device === device || x.device.readSync) return transfer(x, device);
-  return placed(x, await x.device.read(viewDescriptor(x)), device);
+  return placed(x, await x.device.read(viewDescriptor(x, 'to')), device);
 }
 
 /** A tensor on `device` holding x's `values`; its gradient goes back to x's device. */

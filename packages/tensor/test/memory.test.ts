@@ -23,7 +23,9 @@ describe('memory', () => {
     v.dispose();
     expect(memory().storages).toBe(before.storages);
     expect(memory().bytes).toBe(before.bytes);
-    expect(() => x.dataSync()).toThrow('dataSync: the tensor has been disposed');
+    expect(() => x.dataSync()).toThrow(
+      'dataSync: a tensor of shape [10, 10] (float32) was disposed',
+    );
   });
 
   it('counts live tensors, views included, until they are disposed', () => {

@@ -13,6 +13,7 @@ import type {
 import { type DType, type TypedArray, typedArrayOf } from '../dtype.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
+import { yieldIfBusy } from '../task.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
@@ -53,7 +54,11 @@ export class CpuBackend implements Backend {
   }
 
   async read(view: View): Promise<TypedArray> {
-    return this.readSync(view);
+    const data = this.readSync(view);
+    // The loop awaiting this read may create all its tensors within one task otherwise,
+    // and the collector could not free them (see task.ts).
+    await yieldIfBusy();
+    return data;
   }
 
   readSync(view: View): TypedArray {

@@ -30,7 +30,13 @@ function convolve(x: Tensor, w: Tensor, g: ConvGeometry): Tensor {
   const out = emptyTensor([n, weight.shape[0]!, ...g.outSize], input.dtype, input.device);
   if (out.numel() > 0) {
     if (input.numel() === 0 || weight.numel() === 0) out.zero_();
-    else input.device.conv2d(viewDescriptor(input), viewDescriptor(weight), g, viewDescriptor(out));
+    else
+      input.device.conv2d(
+        viewDescriptor(input, 'conv2d'),
+        viewDescriptor(weight, 'conv2d'),
+        g,
+        viewDescriptor(out, 'conv2d'),
+      );
   }
   return record(out, 'Convolution', [x, w], (gy) => [
     x.requiresGrad ? convolveBackwardInput(gy, w, g, [h, wd]) : null,
@@ -53,10 +59,10 @@ function convolveBackwardInput(
     if (grad.numel() === 0 || weight.numel() === 0) out.zero_();
     else
       grad.device.conv2dBackwardInput(
-        viewDescriptor(grad),
-        viewDescriptor(weight),
+        viewDescriptor(grad, 'conv2d (backward)'),
+        viewDescriptor(weight, 'conv2d (backward)'),
         g,
-        viewDescriptor(out),
+        viewDescriptor(out, 'conv2d (backward)'),
       );
   }
   // <g2, dx(gy, w)> = <conv(g2, w), gy> = <dw(g2, gy), w>.
@@ -80,10 +86,10 @@ function convolveBackwardWeight(
     if (input.numel() === 0 || grad.numel() === 0) out.zero_();
     else
       input.device.conv2dBackwardWeight(
-        viewDescriptor(input),
-        viewDescriptor(grad),
+        viewDescriptor(input, 'conv2d (backward)'),
+        viewDescriptor(grad, 'conv2d (backward)'),
         g,
-        viewDescriptor(out),
+        viewDescriptor(out, 'conv2d (backward)'),
       );
   }
   // <g2, dw(x, gy)> = <conv(x, g2), gy> = <dx(gy, g2), x>.

@@ -113,7 +113,8 @@ export function full(shape: Shape, value: number | boolean, options: TensorOptio
   const dims = checkShape(shape, 'full');
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
   const out = emptyTensor(dims, dtype, resolveDevice(options.device));
-  if (out.numel() > 0) out.device.elementwise(E.param(0), [], viewDescriptor(out), [Number(value)]);
+  if (out.numel() > 0)
+    out.device.elementwise(E.param(0), [], viewDescriptor(out, 'full'), [Number(value)]);
   if (options.requiresGrad) out.requiresGrad_(true);
   return out;
 }

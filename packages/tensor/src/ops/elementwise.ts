@@ -389,13 +389,13 @@ export function elementwise(
   }
   const out = emptyTensor(shape, outDType, device);
   const views = inputs.map((t) => {
-    const view = viewDescriptor(t);
+    const view = viewDescriptor(t, name);
     return sameShape(t.shape, shape)
       ? view
       : { ...view, shape, strides: broadcastStrides(t.shape, t.stride(), shape) };
   });
   const expr = build(...inputs.map((_, i) => E.input(i)));
-  device.elementwise(expr, views, viewDescriptor(out), params);
+  device.elementwise(expr, views, viewDescriptor(out, name), params);
   return out;
 }
 
@@ -521,7 +521,7 @@ function reduceGrad(g: Tensor | null, shape: Shape): Tensor | null {
 /** A 0-d tensor holding `value`, on `like`'s device. */
 export function constantLike(like: Tensor, value: number, dtype: DType = like.dtype): Tensor {
   const out = emptyTensor([], dtype, like.device);
-  out.device.elementwise(E.param(0), [], viewDescriptor(out), [value]);
+  out.device.elementwise(E.param(0), [], viewDescriptor(out, 'constantLike'), [value]);
   return out;
 }
 

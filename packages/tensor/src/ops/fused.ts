@@ -55,7 +55,6 @@ export function fusedUpdate_(
   if (exprs.length !== outs.length) {
     throw new Error(`${op}: got ${exprs.length} expressions for ${outs.length} output tensors`);
   }
-  const device = commonDevice(op, [...outs, ...inputs]);
   const shape = outs[0]!.shape;
   for (const [k, out] of outs.entries()) {
     if (out.isDisposed) throw new Error(`${op}: output ${k} has been disposed`);
@@ -97,6 +96,7 @@ export function fusedUpdate_(
       );
     }
   }
+  const device = commonDevice(op, [...outs, ...inputs]);
   for (const [k, expr] of exprs.entries()) {
     const used = reads(expr);
     if (used.input >= inputs.length) {
@@ -114,11 +114,11 @@ export function fusedUpdate_(
   device.elementwiseMulti(
     exprs,
     inputs.map((t) => ({
-      ...viewDescriptor(t),
+      ...viewDescriptor(t, op),
       shape,
       strides: broadcastStrides(t.shape, t.stride(), shape),
     })),
-    outs.map(viewDescriptor),
+    outs.map((out) => viewDescriptor(out, op)),
     params,
   );
   for (const out of outs) out.storageRef.version++;

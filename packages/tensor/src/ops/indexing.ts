@@ -78,13 +78,24 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
     if (item === '...') for (let k = 0; k < x.ndim - consumed; k++) expanded.push(slice());
     else expanded.push(item);
   }
+  // Each item makes a new view of the previous one; only the last is the result. The views
+  // between them are disposed here, so they do not stay counted in memory() until the
+  // collector finds them (their storage lives on in the result, and their backward steps
+  // never read their values).
+  const intermediates: Tensor[] = [];
   let y = x;
+  const step = (next: Tensor) => {
+    if (next === y) return;
+    if (y !== x) intermediates.push(y);
+    y = next;
+  };
   let dim = 0; // the dim of y the next item applies to
   let sourceDim = 0; // the same dim counted in x, for error messages
-  const tensorDims: { dim: number; index: Tensor }[] = [];
+  /** Index tensors, and whether index() made them (a mask's positions). */
+  const tensorDims: { dim: number; index: Tensor; owned: boolean }[] = [];
   for (const item of expanded) {
     if (item === null) {
-      y = y.unsqueeze(dim);
+      step(y.unsqueeze(dim));
       dim++;
     } else if (typeof item === 'number') {
       const size = y.shape[dim]!;
@@ -93,23 +104,23 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
           `index: index ${item} is out of bounds for dimension ${sourceDim} with size ${size}`,
         );
       }
-      y = select(y, dim, item);
+      step(select(y, dim, item));
       sourceDim++;
     } else if (isTensorItem(item)) {
       if (item.dtype === 'bool') {
         const { flat, positions } = maskPositions(y, item, dim);
-        y = flat;
-        tensorDims.push({ dim, index: positions });
+        step(flat);
+        tensorDims.push({ dim, index: positions, owned: true });
         sourceDim += item.ndim;
       } else {
-        tensorDims.push({ dim, index: item });
+        tensorDims.push({ dim, index: item, owned: false });
         sourceDim++;
       }
       dim++;
     } else if (item !== '...') {
-      const step = item.step ?? 1;
-      if (step <= 0) throw new Error(`index: step must be greater than zero, got ${step}`);
-      y = sliceDim(y, dim, item.start ?? 0, item.stop ?? Infinity, step);
+      if ((item.step ?? 1) <= 0)
+        throw new Error(`index: step must be greater than zero, got ${item.step}`);
+      step(sliceDim(y, dim, item.start ?? 0, item.stop ?? Infinity, item.step ?? 1));
       dim++;
       sourceDim++;
     }
@@ -119,7 +130,10 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
       'index: indexing with more than one index tensor is not supported; index one dim at a time',
     );
   const advanced = tensorDims[0];
-  if (!advanced) return y;
+  if (!advanced) {
+    disposeAll(intermediates);
+    return y;
+  }
   // An index tensor on the CPU also indexes a tensor on another device, as in PyTorch.
   const onCpu = advanced.index.device !== y.device && advanced.index.device.readSync;
   const idx = onCpu ? advanced.index.to(y.device) : advanced.index;
@@ -129,13 +143,27 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
     );
   const size = y.shape[advanced.dim]!;
   // Negative indices count from the end, as in Python.
-  const wrapped = where(idx.lt(0), idx.add(size), idx);
-  const picked = indexSelect(y, advanced.dim, wrapped.flatten());
-  return picked.reshape([
+  const negative = idx.lt(0);
+  const shifted = idx.add(size);
+  const wrapped = where(negative, shifted, idx);
+  const flat = wrapped.flatten();
+  const picked = indexSelect(y, advanced.dim, flat);
+  const result = picked.reshape([
     ...y.shape.slice(0, advanced.dim),
     ...idx.shape,
     ...y.shape.slice(advanced.dim + 1),
   ]);
+  // What only computed the result (the gather's backward reads an index view of its own).
+  const temporaries = [negative, shifted, wrapped, flat, ...intermediates];
+  if (result !== picked) temporaries.push(picked);
+  if (y !== x) temporaries.push(y);
+  if (idx !== advanced.index || advanced.owned) temporaries.push(idx);
+  disposeAll(temporaries);
+  return result;
+}
+
+function disposeAll(tensors: readonly Tensor[]): void {
+  for (const t of tensors) t.dispose();
 }
 
 /**
@@ -197,8 +225,13 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = [...x.shape];
   shape[axis] = index.numel();
   // The 1-d index, broadcast over the other dims (stride 0): gather without a copy.
-  const lifted = index.reshape(shape.map((_, d) => (d === axis ? index.numel() : 1))).expand(shape);
-  return gather(x, axis, lifted);
+  const column = index.reshape(shape.map((_, d) => (d === axis ? index.numel() : 1)));
+  const lifted = column.expand(shape);
+  const out = gather(x, axis, lifted);
+  // Views made only for the kernel; the backward step, when recorded, keeps `lifted`.
+  if (column !== index && column !== lifted) column.dispose();
+  if (!out.requiresGrad) lifted.dispose();
+  return out;
 }
 
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
@@ -222,7 +255,12 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   const device = commonDevice('gather', [x, index]);
   const out = emptyTensor(index.shape, x.dtype, device);
   if (out.numel() > 0)
-    device.gather(viewDescriptor(x), axis, viewDescriptor(index), viewDescriptor(out));
+    device.gather(
+      viewDescriptor(x, 'gather'),
+      axis,
+      viewDescriptor(index, 'gather'),
+      viewDescriptor(out, 'gather'),
+    );
   return record(
     out,
     'Gather',
@@ -260,14 +298,14 @@ function scatterInto(
   }
   const device = commonDevice(op, [x, index, src]);
   const out = emptyTensor(x.shape, x.dtype, device);
-  device.elementwise(E.input(0), [viewDescriptor(x)], viewDescriptor(out));
+  device.elementwise(E.input(0), [viewDescriptor(x, op)], viewDescriptor(out, op));
   if (index.numel() > 0)
     device.scatter(
       mode,
-      viewDescriptor(out),
+      viewDescriptor(out, op),
       axis,
-      viewDescriptor(index),
-      viewDescriptor(src.dtype === x.dtype ? src : src.to(x.dtype)),
+      viewDescriptor(index, op),
+      viewDescriptor(src.dtype === x.dtype ? src : src.to(x.dtype), op),
     );
   return out;
 }
@@ -418,7 +456,11 @@ function padConstant(x: Tensor, dim: number, before: number, after: number, valu
   shape[dim] = shape[dim]! + left + right;
   const out = full(shape, value, { dtype: x.dtype, device: x.device });
   const region = (t: Tensor) => sliceDim(t, dim, left, left + cropped.shape[dim]!);
-  x.device.elementwise(E.input(0), [viewDescriptor(cropped)], viewDescriptor(region(out)));
+  x.device.elementwise(
+    E.input(0),
+    [viewDescriptor(cropped, 'pad')],
+    viewDescriptor(region(out), 'pad'),
+  );
   return record(out, 'Pad', [cropped], (g) => [region(g)], []);
 }
 

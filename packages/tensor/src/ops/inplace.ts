@@ -4,7 +4,7 @@
 import { isGradEnabled } from '@dl/autograd';
 import type { DType } from '../dtype.js';
 import { E } from '../expr.js';
-import { record, viewDescriptor, viewOf } from '../internal.js';
+import { checkAlive, record, viewDescriptor, viewOf } from '../internal.js';
 import { broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { transfer } from '../transfer.js';
@@ -18,7 +18,7 @@ function checkLeaf(t: Tensor, op: string): void {
         'Wrap the update in noGrad(() => ...) (as optimizers do), or work on a clone().',
     );
   }
-  if (t.isDisposed) throw new Error(`${op}: the tensor has been disposed`);
+  checkAlive(op, [t]);
 }
 
 /** Writes `source` (broadcast to t's shape, converted to t's dtype) into t's storage. */
@@ -29,7 +29,7 @@ function writeInto(t: Tensor, source: Tensor, op: string): void {
     );
   }
   const from = source.device === t.device ? source : transfer(source.detach(), t.device);
-  const view = viewDescriptor(from);
+  const view = viewDescriptor(from, op);
   const input = {
     ...view,
     shape: t.shape,
@@ -37,7 +37,7 @@ function writeInto(t: Tensor, source: Tensor, op: string): void {
   };
   const expr = from.dtype === t.dtype ? E.input(0) : E.cast(t.dtype, E.input(0));
   t.storageRef.beforeWrite();
-  t.device.elementwise(expr, [input], viewDescriptor(t));
+  t.device.elementwise(expr, [input], viewDescriptor(t, op));
   t.storageRef.version++;
 }
 
@@ -48,7 +48,7 @@ function writeInto(t: Tensor, source: Tensor, op: string): void {
 export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor) => Tensor): T {
   checkLeaf(t, op);
   const recording = isGradEnabled();
-  const self = recording && t.requiresGrad ? alias(t) : t;
+  const self = recording && t.requiresGrad ? alias(t, op) : t;
   const result = compute(self);
   if (recording && result.requiresGrad && t.isView) {
     // Writing through a view would have to rewrite the graph of the tensor it views
@@ -66,13 +66,13 @@ export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor
 export function fill<T extends Tensor>(t: T, op: string, value: number): T {
   checkLeaf(t, op);
   t.storageRef.beforeWrite();
-  t.device.elementwise(E.cast(t.dtype, E.param(0)), [], viewDescriptor(t), [value]);
+  t.device.elementwise(E.cast(t.dtype, E.param(0)), [], viewDescriptor(t, op), [value]);
   t.storageRef.version++;
   if (isGradEnabled() && t.requiresGrad && !t.isLeaf) {
     // The new value does not depend on the old one: its gradient stops here.
-    const previous = alias(t);
+    const previous = alias(t, op);
     const cut = record(
-      viewOf(t, t.shape, t.stride(), t.storageOffset),
+      viewOf(op, t, t.shape, t.stride(), t.storageOffset),
       'Fill',
       [previous],
       (g) => [g.mul(0)],
@@ -105,8 +105,8 @@ export function broadcastTo(source: Tensor, target: Tensor): Tensor {
  * gradFn), so the in-place result can be recorded on top of it while t itself moves on
  * to the result's gradFn. Pointing at t instead would make the graph a cycle.
  */
-function alias(t: Tensor): Tensor {
-  const y = viewOf(t, t.shape, t.stride(), t.storageOffset);
+function alias(t: Tensor, op: string): Tensor {
+  const y = viewOf(op, t, t.shape, t.stride(), t.storageOffset);
   if (t.gradFn) y.attachGradFn(t.gradFn);
   return y;
 }

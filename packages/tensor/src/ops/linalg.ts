@@ -28,18 +28,18 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
   const outShape = [...batch, m, n];
   const out = emptyTensor(outShape, promoteTypes(a.dtype, b.dtype), device);
   const aView = {
-    ...viewDescriptor(a),
+    ...viewDescriptor(a, op),
     shape: [...batch, m, k],
     strides: broadcastStrides(a.shape, a.stride(), [...batch, m, k]),
   };
   const bView = {
-    ...viewDescriptor(b),
+    ...viewDescriptor(b, op),
     shape: [...batch, k, n],
     strides: broadcastStrides(b.shape, b.stride(), [...batch, k, n]),
   };
   if (out.numel() > 0) {
     if (k === 0) out.zero_();
-    else device.matmul(aView, bView, viewDescriptor(out));
+    else device.matmul(aView, bView, viewDescriptor(out, op));
   }
   return record(out, 'Matmul', [a, b], (g) => [
     a.requiresGrad ? sumToShape(batchedMatmul(g, b.transpose(-1, -2), op), a.shape) : null,

@@ -23,7 +23,11 @@ function softmaxValues(x: Tensor, axis: number, log: boolean): Tensor {
       const last = axis === x.ndim - 1 || x.ndim === 0;
       const input = (last ? x : x.movedim(axis, -1)).contiguous();
       const out = emptyTensor(input.shape, input.dtype, input.device);
-      input.device.softmax(viewDescriptor(input), log, viewDescriptor(out));
+      input.device.softmax(
+        viewDescriptor(input, log ? 'logSoftmax' : 'softmax'),
+        log,
+        viewDescriptor(out, log ? 'logSoftmax' : 'softmax'),
+      );
       return last ? out : out.movedim(-1, axis);
     }
     const shifted = x.sub(x.amax(axis, true));

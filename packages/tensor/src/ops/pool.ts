@@ -84,10 +84,10 @@ export function maxPool2dWithIndices(
   const indices = emptyTensor(shape, 'int32', input.device);
   if (values.numel() > 0) {
     input.device.maxPool2d(
-      viewDescriptor(source),
+      viewDescriptor(source, 'maxPool2d'),
       geometry,
-      viewDescriptor(values),
-      viewDescriptor(indices),
+      viewDescriptor(values, 'maxPool2d'),
+      viewDescriptor(indices, 'maxPool2d'),
     );
   }
   const result = {
@@ -119,10 +119,10 @@ function maxPoolBackward(
     if (grad.numel() === 0) out.zero_();
     else
       grad.device.maxPool2dBackward(
-        viewDescriptor(grad),
-        viewDescriptor(indices),
+        viewDescriptor(grad, 'maxPool2d (backward)'),
+        viewDescriptor(indices, 'maxPool2d (backward)'),
         geometry,
-        viewDescriptor(out),
+        viewDescriptor(out, 'maxPool2d (backward)'),
       );
   }
   // The adjoint of adding each gy at its index is reading g2 at those indices.

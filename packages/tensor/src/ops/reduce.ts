@@ -26,7 +26,7 @@ function reduceKernel(
   dtype: DType,
 ): Tensor {
   const out = emptyTensor(reducedShape(x.shape, dims, false), dtype, x.device);
-  x.device.reduce(kind, viewDescriptor(x), dims, viewDescriptor(out));
+  x.device.reduce(kind, viewDescriptor(x, kind), dims, viewDescriptor(out, kind));
   return keepdim ? out.reshape(reducedShape(x.shape, dims, true)) : out;
 }
 
@@ -267,9 +267,13 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   const axis = normalizeDim(dim, x.ndim, 'cumsum');
   const out = emptyTensor(x.shape, sumDType(x.dtype), x.device);
   if (x.ndim === 0) {
-    out.device.elementwise({ kind: 'input', index: 0 }, [viewDescriptor(x)], viewDescriptor(out));
+    out.device.elementwise(
+      { kind: 'input', index: 0 },
+      [viewDescriptor(x, 'cumsum')],
+      viewDescriptor(out, 'cumsum'),
+    );
   } else if (numelOf(x.shape) > 0) {
-    x.device.cumsum(viewDescriptor(x), axis, viewDescriptor(out));
+    x.device.cumsum(viewDescriptor(x, 'cumsum'), axis, viewDescriptor(out, 'cumsum'));
   }
   return record(
     out,

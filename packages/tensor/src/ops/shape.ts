@@ -88,7 +88,7 @@ export function view(x: Tensor, shape: readonly number[]): Tensor {
         `spans across two contiguous subspaces). Use .reshape(...) instead.`,
     );
   }
-  const y = viewOf(x, target, strides, x.storageOffset);
+  const y = viewOf('view', x, target, strides, x.storageOffset);
   return record(y, 'View', [x], (g) => [g.reshape(x.shape)], []);
 }
 
@@ -96,7 +96,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape(shape, x.numel(), 'reshape');
   const strides = viewStrides(x.shape, x.stride(), target);
   if (strides) {
-    const y = viewOf(x, target, strides, x.storageOffset);
+    const y = viewOf('reshape', x, target, strides, x.storageOffset);
     return record(y, 'Reshape', [x], (g) => [g.reshape(x.shape)], []);
   }
   return contiguous(x).view(target);
@@ -110,7 +110,7 @@ export function contiguous(x: Tensor): Tensor {
 /** A copy with its own (contiguous) storage. */
 export function clone(x: Tensor): Tensor {
   const y = emptyTensor(x.shape, x.dtype, x.device);
-  x.device.elementwise(E.input(0), [viewDescriptor(x)], viewDescriptor(y));
+  x.device.elementwise(E.input(0), [viewDescriptor(x, 'clone')], viewDescriptor(y, 'clone'));
   return record(y, 'Clone', [x], (g) => [g], []);
 }
 
@@ -126,6 +126,7 @@ export function permute(x: Tensor, dims: readonly number[]): Tensor {
     throw new Error(`permute: repeated dim in ${formatShape(dims)}`);
   const strides = x.stride();
   const y = viewOf(
+    'permute',
     x,
     order.map((d) => x.shape[d]!),
     order.map((d) => strides[d]!),
@@ -157,6 +158,7 @@ export function squeeze(x: Tensor, dims?: number | readonly number[]): Tensor {
   const keep = x.shape.map((d, i) => !(d === 1 && (axes === undefined || axes.includes(i))));
   const strides = x.stride();
   const y = viewOf(
+    'squeeze',
     x,
     x.shape.filter((_, i) => keep[i]),
     strides.filter((_, i) => keep[i]),
@@ -171,7 +173,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const strides = [...x.stride()];
   shape.splice(axis, 0, 1);
   strides.splice(axis, 0, axis < x.ndim ? x.shape[axis]! * strides[axis]! : 1);
-  const y = viewOf(x, shape, strides, x.storageOffset);
+  const y = viewOf('unsqueeze', x, shape, strides, x.storageOffset);
   return record(y, 'Unsqueeze', [x], (g) => [g.squeeze(axis)], []);
 }
 
@@ -190,7 +192,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   }
   checkShape(target, 'expand');
   const strides = broadcastStrides(x.shape, x.stride(), target);
-  const y = viewOf(x, target, strides, x.storageOffset);
+  const y = viewOf('expand', x, target, strides, x.storageOffset);
   return record(y, 'Expand', [x], (g) => [sumToShape(g, x.shape)], []);
 }
 
@@ -229,7 +231,7 @@ export function slice(x: Tensor, dim: number, start = 0, end = Infinity, step = 
   shape[axis] = length;
   const offset = x.storageOffset + from * strides[axis]!;
   strides[axis] = strides[axis]! * step;
-  const y = viewOf(x, shape, strides, offset);
+  const y = viewOf('slice', x, shape, strides, offset);
   return record(
     y,
     'Slice',
@@ -270,6 +272,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const i = index < 0 ? index + size : index;
   const strides = x.stride();
   const y = viewOf(
+    'select',
     x,
     x.shape.filter((_, d) => d !== axis),
     strides.filter((_, d) => d !== axis),
@@ -284,9 +287,9 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
  */
 export function embed(g: Tensor, shape: Shape, region: (z: Tensor) => Tensor): Tensor {
   const out = emptyTensor(shape, g.dtype, g.device);
-  out.device.elementwise(E.const(0), [], viewDescriptor(out));
+  out.device.elementwise(E.const(0), [], viewDescriptor(out, 'embed'));
   const target = region(out);
-  g.device.elementwise(E.input(0), [viewDescriptor(g)], viewDescriptor(target));
+  g.device.elementwise(E.input(0), [viewDescriptor(g, 'embed')], viewDescriptor(target, 'embed'));
   return record(out, 'Embed', [g], (gg) => [region(gg)], []);
 }
 
@@ -328,7 +331,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   for (const t of parts) {
     const length = t.shape[axis]!;
     const target = slice(out, axis, offset, offset + length);
-    device.elementwise(E.input(0), [viewDescriptor(t)], viewDescriptor(target));
+    device.elementwise(E.input(0), [viewDescriptor(t, 'cat')], viewDescriptor(target, 'cat'));
     offset += length;
   }
   return record(
@@ -422,9 +425,9 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
     if (x.shape[d]! > 0) offset += (x.shape[d]! - 1) * strides[d]!;
     strides[d] = -strides[d]!;
   }
-  const reversed = viewOf(x, x.shape, strides, offset);
+  const reversed = viewOf('flip', x, x.shape, strides, offset);
   const y = emptyTensor(x.shape, x.dtype, x.device);
-  x.device.elementwise(E.input(0), [viewDescriptor(reversed)], viewDescriptor(y));
+  x.device.elementwise(E.input(0), [viewDescriptor(reversed, 'flip')], viewDescriptor(y, 'flip'));
   return record(y, 'Flip', [x], (g) => [g.flip(axes)], []);
 }
 

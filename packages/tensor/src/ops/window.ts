@@ -80,7 +80,8 @@ export function unfold(x: Tensor, geometry: WindowGeometry): Tensor {
     x.dtype,
     x.device,
   );
-  if (out.numel() > 0) x.device.im2col(viewDescriptor(x), geometry, viewDescriptor(out));
+  if (out.numel() > 0)
+    x.device.im2col(viewDescriptor(x, 'unfold'), geometry, viewDescriptor(out, 'unfold'));
   return record(out, 'Unfold', [x], (g) => [fold(g, geometry, [h, w])], []);
 }
 
@@ -94,8 +95,8 @@ export function fold(
   const [n, rows] = columns.shape as [number, number, number];
   const c = rows / (kh * kw);
   const out = emptyTensor([n, c, size[0], size[1]], columns.dtype, columns.device);
-  out.device.elementwise(E.const(0), [], viewDescriptor(out));
+  out.device.elementwise(E.const(0), [], viewDescriptor(out, 'fold'));
   if (columns.numel() > 0)
-    columns.device.col2im(viewDescriptor(columns), geometry, viewDescriptor(out));
+    columns.device.col2im(viewDescriptor(columns, 'fold'), geometry, viewDescriptor(out, 'fold'));
   return record(out, 'Fold', [columns], (g) => [unfold(g, { ...geometry, padValue: 0 })], []);
 }
