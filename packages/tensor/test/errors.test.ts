@@ -1,9 +1,33 @@
 // Bad input gets an error that names the values involved, and leaves inputs and the graph as
 // they were.
-import { cat, conv2d, randn, tensor, zeros } from '@dl/tensor';
+import { cat, conv2d, cpu, memory, ones, randn, tensor, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 
 describe('error messages', () => {
+  it('refuses a CPU tensor past the allocation limit at once, naming its size and the limit', () => {
+    const before = memory();
+    // 16 GiB: refused before any memory is taken (the process would be killed otherwise).
+    expect(() => zeros([65536, 65536])).toThrow(
+      "cpu: a float32 tensor of 4294967296 elements needs 17179869184 bytes (16 GiB), more than the CPU backend's limit of 4 GiB per tensor; set cpu.maxAllocationBytes to allow it",
+    );
+    expect(() => ones([2 ** 30 + 1], { dtype: 'int32' })).toThrow('limit of 4 GiB');
+    expect(memory().storages).toBe(before.storages);
+    const limit = cpu.maxAllocationBytes;
+    try {
+      cpu.maxAllocationBytes = 1024;
+      expect(zeros([256]).numel()).toBe(256); // exactly 1024 bytes
+      expect(() => zeros([257])).toThrow('needs 1028 bytes');
+      expect(() => tensor(new Float32Array(300))).toThrow('needs 1200 bytes');
+      expect(() => {
+        cpu.maxAllocationBytes = -1;
+      }).toThrow('maxAllocationBytes must be a positive number, got -1');
+      expect(cpu.maxAllocationBytes).toBe(1024);
+    } finally {
+      cpu.maxAllocationBytes = limit;
+    }
+    expect(cpu.maxAllocationBytes).toBe(2 ** 32);
+  });
+
   it('names both shapes when a matrix product does not fit', () => {
     const a = zeros([64, 9216]);
     const b = zeros([9200, 128]);

@@ -10,7 +10,7 @@ import type {
   View,
   WindowGeometry,
 } from '../backend.js';
-import { type DType, type TypedArray, typedArrayOf } from '../dtype.js';
+import { bytesPerElement, type DType, type TypedArray, typedArrayOf } from '../dtype.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
 import { yieldIfBusy } from '../task.js';
@@ -35,19 +35,46 @@ export class CpuStorage implements Storage {
   }
 }
 
+/**
+ * The most bytes one CPU tensor may take by default: 4 GiB, what a GPU buffer can hold on
+ * most devices. Beyond it an allocation is refused at once, instead of the process being
+ * killed when the pages are touched.
+ */
+const defaultMaxAllocationBytes = 2 ** 32;
+
+const gib = (bytes: number) => `${Number((bytes / 2 ** 30).toPrecision(4))} GiB`;
+
 export class CpuBackend implements Backend {
   readonly type = 'cpu';
   readonly releasesMemory = false;
+  #maxAllocationBytes = defaultMaxAllocationBytes;
 
   toString(): string {
     return 'cpu';
   }
 
+  /**
+   * The most bytes one tensor's storage may take (4 GiB by default); larger tensors are
+   * refused with an error. Raise it (up to Infinity) on a machine that has the memory.
+   */
+  get maxAllocationBytes(): number {
+    return this.#maxAllocationBytes;
+  }
+
+  set maxAllocationBytes(bytes: number) {
+    if (!(bytes > 0)) {
+      throw new RangeError(`cpu: maxAllocationBytes must be a positive number, got ${bytes}`);
+    }
+    this.#maxAllocationBytes = bytes;
+  }
+
   allocate(dtype: DType, length: number): CpuStorage {
+    this.#checkSize(dtype, length);
     return new CpuStorage(this, dtype, new typedArrayOf[dtype](length));
   }
 
   fromData(dtype: DType, data: TypedArray): CpuStorage {
+    this.#checkSize(dtype, data.length);
     const copy = new typedArrayOf[dtype](data.length);
     copy.set(data);
     return new CpuStorage(this, dtype, copy);
@@ -169,6 +196,15 @@ export class CpuBackend implements Backend {
 
   softmax(input: View, log: boolean, out: View): void {
     runSoftmax(input, this.#data(input), log, out, this.#data(out));
+  }
+
+  #checkSize(dtype: DType, length: number): void {
+    const bytes = length * bytesPerElement[dtype];
+    if (bytes > this.#maxAllocationBytes) {
+      throw new RangeError(
+        `cpu: a ${dtype} tensor of ${length} elements needs ${bytes} bytes (${gib(bytes)}), more than the CPU backend's limit of ${gib(this.#maxAllocationBytes)} per tensor; set cpu.maxAllocationBytes to allow it`,
+      );
+    }
   }
 
   #data(view: View): TypedArray {
