@@ -1,7 +1,7 @@
 // Every loss (function and class) against PyTorch: value and the gradient of
 // sum(loss * projection) with respect to the input, for each reduction, on CPU and WebGPU.
 
-import type { DeviceLike, Tensor } from '@dl/tensor';
+import { type DeviceLike, IndexError, type Tensor } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { devices } from './devices.js';
@@ -78,6 +78,41 @@ describe.each(devices)('losses on %s', (_, device) => {
     await run(loss.fn, name);
     const make = loss.make;
     if (make) await run((i, t, o) => make(o).call(i, t) as Tensor, `${name} (class)`);
+  });
+});
+
+describe.each(devices)('class targets out of range on %s', (_, device) => {
+  // On the CPU the targets are checked before any work; on WebGPU the gather kernel finds
+  // the bad target and the read of the loss raises the same IndexError.
+  const logits = () => fromRecorded(references.losses['crossEntropy/mean']!.input, device);
+  const target = (values: number[]) =>
+    fromRecorded({ shape: [values.length], values }, device, 'int32');
+  const raises = async (make: () => Tensor, message: string) => {
+    let failure: unknown;
+    try {
+      await make().item();
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(IndexError);
+    expect(String(failure)).toContain(message);
+  };
+  it('crossEntropy and nllLoss name the target and the class count', async () => {
+    await raises(
+      () => nn.F.crossEntropy(logits(), target([0, 12, 1, 2])),
+      'crossEntropy: target 12 is out of bounds for 5 classes',
+    );
+    await raises(
+      () => nn.F.nllLoss(logits().logSoftmax(1), target([0, 1, -3, 2])),
+      'nllLoss: target -3 is out of bounds for 5 classes',
+    );
+    await raises(
+      () => new nn.CrossEntropyLoss({ reduction: 'sum' }).call(logits(), target([5, 0, 0, 0])),
+      'crossEntropy: target 5 is out of bounds for 5 classes',
+    );
+    // The ignored index is not out of range; a valid loss still reads after a refused one.
+    const ok = nn.F.crossEntropy(logits(), target([0, -100, 1, 2]));
+    expect(Number.isFinite(await ok.item())).toBe(true);
   });
 });
 

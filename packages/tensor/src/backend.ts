@@ -9,6 +9,7 @@
 // happens before a kernel is called; kernels may assume well-formed arguments.
 
 import type { DType, TypedArray } from './dtype.js';
+import type { OutOfRangeMessage } from './errors.js';
 import type { Expr } from './expr.js';
 import type { Shape } from './shape.js';
 
@@ -113,13 +114,26 @@ export interface Backend {
   reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void;
   /** out[..., m, n] = sum_k a[..., m, k] * b[..., k, n]; batch dims already broadcast. */
   matmul(a: View, b: View, out: View): void;
-  /** out[i][j][k] = input[i][index[i][j][k]][k] for dim 1, and so on (torch.gather). */
-  gather(input: View, dim: number, index: View, out: View): void;
+  /**
+   * out[i][j][k] = input[i][index[i][j][k]][k] for dim 1, and so on (torch.gather). An index
+   * outside [0, input.shape[dim]) raises an IndexError with `outOfRange`'s message: at once,
+   * or, on a device that computes later, at the next read or synchronize (never a value).
+   */
+  gather(input: View, dim: number, index: View, out: View, outOfRange: OutOfRangeMessage): void;
   /**
    * target[i][index[i][j][k]][k] = src[i][j][k] (mode 'assign') or += (mode 'add') for
    * dim 1, over index's shape (torch.scatter_). `target` is contiguous and written in place.
+   * Out-of-range indices raise as in gather; a backend that raises at once leaves `target`
+   * untouched.
    */
-  scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void;
+  scatter(
+    mode: 'assign' | 'add',
+    target: View,
+    dim: number,
+    index: View,
+    src: View,
+    outOfRange: OutOfRangeMessage,
+  ): void;
   /** Inclusive prefix sums of `input` along `dim`, into contiguous `out`. */
   cumsum(input: View, dim: number, out: View): void;
   /**

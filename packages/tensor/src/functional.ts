@@ -37,6 +37,7 @@ export { fusedUpdate_ } from './ops/fused.js';
 export {
   gather,
   type IndexItem,
+  type IndexOptions,
   type IndexSpec,
   indexSelect,
   maskedFill,

@@ -13,6 +13,7 @@ export { CpuBackend, cpu } from './cpu/backend.js';
 export { collapseDims, offsetsOf } from './cpu/layout.js';
 export { type DeviceLike, resolveDevice } from './device.js';
 export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
+export { IndexError, type OutOfRangeMessage } from './errors.js';
 export { type BinaryFn, E, type Expr, exprKey, type UnaryFn } from './expr.js';
 export * from './functional.js';
 export { Generator, globalGenerator, manualSeed } from './random.js';

@@ -16,7 +16,7 @@ import { formatTensor } from './format.js';
 import * as creation from './ops/creation.js';
 import type { Scalar } from './ops/elementwise.js';
 import * as ew from './ops/elementwise.js';
-import type { IndexSpec } from './ops/indexing.js';
+import type { IndexOptions, IndexSpec } from './ops/indexing.js';
 import * as indexing from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
 import * as linalg from './ops/linalg.js';
@@ -680,17 +680,17 @@ export class Tensor implements Variable<Tensor> {
   index(spec: IndexSpec): Tensor {
     return indexing.index(this, spec);
   }
-  indexSelect(dim: number, index: Tensor): Tensor {
-    return indexing.indexSelect(this, dim, index);
+  indexSelect(dim: number, index: Tensor, options?: IndexOptions): Tensor {
+    return indexing.indexSelect(this, dim, index, options);
   }
-  gather(dim: number, index: Tensor): Tensor {
-    return indexing.gather(this, dim, index);
+  gather(dim: number, index: Tensor, options?: IndexOptions): Tensor {
+    return indexing.gather(this, dim, index, options);
   }
-  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor {
-    return indexing.scatter(this, dim, index, src);
+  scatter(dim: number, index: Tensor, src: Tensor | number, options?: IndexOptions): Tensor {
+    return indexing.scatter(this, dim, index, src, options);
   }
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
-    return indexing.scatterAdd(this, dim, index, src);
+  scatterAdd(dim: number, index: Tensor, src: Tensor, options?: IndexOptions): Tensor {
+    return indexing.scatterAdd(this, dim, index, src, options);
   }
   maskedFill(mask: Tensor, value: number): Tensor {
     return indexing.maskedFill(this, mask, value);

@@ -11,8 +11,10 @@ import {
   type DType,
   E,
   type Expr,
+  IndexError,
   isContiguousLayout,
   numelOf,
+  type OutOfRangeMessage,
   type ReduceKind,
   type Storage,
   type TypedArray,
@@ -96,6 +98,8 @@ interface Program {
   workgroups: readonly [number, number?, number?];
   bind?: readonly View[];
   writable?: number;
+  /** The index-check buffer, bound read_write at binding 1 ahead of the views (see indexCheck). */
+  check?: GPUBuffer;
 }
 
 /**
@@ -134,7 +138,10 @@ const splitReduceWorkgroups = 256;
 const fewChannels = 4;
 
 /** What the backend takes of webgpu()'s options. */
-export type BackendOptions = Pick<WebGPUOptions, 'maxBindingSize' | 'elementwiseOrder'>;
+export type BackendOptions = Pick<
+  WebGPUOptions,
+  'maxBindingSize' | 'elementwiseOrder' | 'checkIndices'
+>;
 
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
@@ -152,6 +159,9 @@ export class WebGPUBackend implements Backend {
   /** How elementwise kernels walk their elements. */
   readonly #elementwiseOrder: ElementwiseOrder;
 
+  /** Whether gather and scatter report out-of-range indices (webgpu()'s checkIndices). */
+  readonly checkIndices: boolean;
+
   constructor(runtime: WebGPUDevice, collection?: CollectionPolicy, options: BackendOptions = {}) {
     const { maxBindingSize } = options;
     this.runtime = runtime;
@@ -164,6 +174,7 @@ export class WebGPUBackend implements Backend {
       );
     }
     this.#bindingLimit = Math.min(limit, maxBindingSize ?? limit);
+    this.checkIndices = options.checkIndices ?? true;
     this.#matmulTarget = matmulTarget(runtime);
     this.#pool = new BufferPool(runtime, collection);
   }
@@ -651,9 +662,10 @@ export class WebGPUBackend implements Backend {
     );
   }
 
-  gather(input: View, dim: number, index: View, out: View): void {
-    const shader = this.#shader(`gather|${input.dtype}|${out.dtype}`, () =>
-      gatherShader(input.dtype, out.dtype),
+  gather(input: View, dim: number, index: View, out: View, outOfRange: OutOfRangeMessage): void {
+    const check = this.#indexCheck(outOfRange);
+    const shader = this.#shader(`gather|${input.dtype}|${out.dtype}|${!!check}`, () =>
+      gatherShader(input.dtype, out.dtype, !!check),
     );
     this.#launch(
       `gather along ${dim}`,
@@ -661,23 +673,32 @@ export class WebGPUBackend implements Backend {
       splitIndexed(dim),
       ([o, x, i]) => ({
         shader,
-        meta: indexMeta(i!.shape, dim, input.shape[dim]!, i!, x!, o!),
+        meta: indexMeta(i!.shape, dim, input.shape[dim]!, i!, x!, o!, check?.site),
         workgroups: grid(numelOf(i!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+        ...(check ? { check: check.buffer } : {}),
       }),
       // A strided input spread past the limit: gather from a compact copy instead.
       ([o, x, i]) => {
         if (isContiguousLayout(x!.shape, x!.strides)) return false;
         const copy = this.#compactCopy(x!);
-        this.gather(copy, dim, i!, o!);
+        this.gather(copy, dim, i!, o!, outOfRange);
         this.release(copy.storage);
         return true;
       },
     );
   }
 
-  scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
-    const shader = this.#shader(`scatter|${mode}|${target.dtype}`, () =>
-      scatterShader(mode, target.dtype),
+  scatter(
+    mode: 'assign' | 'add',
+    target: View,
+    dim: number,
+    index: View,
+    src: View,
+    outOfRange: OutOfRangeMessage,
+  ): void {
+    const check = this.#indexCheck(outOfRange);
+    const shader = this.#shader(`scatter|${mode}|${target.dtype}|${!!check}`, () =>
+      scatterShader(mode, target.dtype, !!check),
     );
     this.#launch(
       `scatter (${mode}) along ${dim}`,
@@ -685,10 +706,17 @@ export class WebGPUBackend implements Backend {
       splitIndexed(dim),
       ([t, s, i]) => ({
         shader,
-        meta: indexMeta(i!.shape, dim, target.shape[dim]!, i!, t!, s!),
+        meta: indexMeta(i!.shape, dim, target.shape[dim]!, i!, t!, s!, check?.site),
         workgroups: grid(numelOf(i!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+        ...(check ? { check: check.buffer } : {}),
       }),
     );
+  }
+
+  /** A site for a dispatch that checks its indices, unless checks are off. */
+  #indexCheck(outOfRange: OutOfRangeMessage): { buffer: GPUBuffer; site: number } | undefined {
+    if (!this.checkIndices) return undefined;
+    return this.runtime.indexCheck((index, bound) => new IndexError(outOfRange(index, bound)));
   }
 
   cumsum(input: View, dim: number, out: View): void {
@@ -1032,8 +1060,11 @@ export class WebGPUBackend implements Backend {
         code: program.shader.code,
         key: program.shader.key,
         meta: program.meta,
-        bindings: bind.map((v) => bound.bindings.get(this.#buffer(v))!),
-        writable: program.writable ?? 1,
+        bindings: [
+          ...(program.check ? [program.check] : []),
+          ...bind.map((v) => bound.bindings.get(this.#buffer(v))!),
+        ],
+        writable: (program.writable ?? 1) + (program.check ? 1 : 0),
         workgroups: program.workgroups,
       });
       return;

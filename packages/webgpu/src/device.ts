@@ -5,6 +5,7 @@
 // needs a pipeline still compiling is held back, with all queue work after it, until the
 // pipeline is ready: nothing waits for a compile but a read.
 
+import { IndexError } from '@dl/tensor';
 import { BindGroupCache } from './bind-groups.js';
 import { WebGPUDeviceLostError, WebGPUOperationError } from './errors.js';
 import { BufferUsage, MapMode } from './flags.js';
@@ -42,6 +43,21 @@ interface HeldDispatch {
   metaOffset: number | undefined;
   workgroups: readonly [number, number, number];
 }
+
+/**
+ * Turns an out-of-range index a kernel found into the error to raise: `index` and the size
+ * of the dim it indexed (`bound`).
+ */
+export type IndexReport = (index: number, bound: number) => Error;
+
+/**
+ * The index-check buffer: u32 words [reports, site, index, bound]. A kernel that finds a bad
+ * index adds to `reports`, and the one that found the first writes its site (the dispatch,
+ * see indexCheck), the index and the bound.
+ */
+const checkBytes = 16;
+/** Sites kept for reports at most; older ones fall back to a plain message. */
+const maxCheckSites = 4096;
 
 /** Bytes of metadata one dispatch may bind, and the batch's staging capacity. */
 const metaBindingBytes = 1024;
@@ -93,6 +109,11 @@ export class WebGPUDevice {
   readonly #waiting: HeldQueue;
   /** How reads and synchronize wait for the implementation's promises (see Waiter). */
   readonly #wait: Waiter;
+  /** Where kernels report out-of-range indices (see checkBytes); made on first use. */
+  #checkBuffer: GPUBuffer | undefined;
+  /** The reports of the checked dispatches recorded since the last check, by site id. */
+  #checkSites = new Map<number, IndexReport>();
+  #nextSite = 1;
   readonly #submitListeners: (() => void)[] = [];
   readonly #waitListeners: (() => void)[] = [];
   /**
@@ -241,6 +262,31 @@ export class WebGPUDevice {
     return this.#encoder !== undefined || this.#waiting.pending;
   }
 
+  /**
+   * For a dispatch whose kernel checks its indices: the buffer it reports a bad index into
+   * (bound read_write; see checkBytes) and the site id it writes with it. The next read or
+   * synchronize() raises `report`'s error for the first bad index, instead of returning.
+   */
+  indexCheck(report: IndexReport): { buffer: GPUBuffer; site: number } {
+    this.#checkUsable('index check');
+    // New buffers are zero-filled: no reports yet.
+    this.#checkBuffer ??= this.gpu.createBuffer({
+      label: 'dl index checks',
+      size: checkBytes,
+      usage: BufferUsage.STORAGE | BufferUsage.COPY_SRC | BufferUsage.COPY_DST,
+    });
+    const site = this.#nextSite;
+    this.#nextSite = site >= 0x7fffffff ? 1 : site + 1;
+    if (this.#checkSites.size >= maxCheckSites) {
+      // A loop that never reads: forget the oldest sites (a report from one of them gets a
+      // plain message) rather than grow without bound.
+      const oldest = this.#checkSites.keys().next().value;
+      if (oldest !== undefined) this.#checkSites.delete(oldest);
+    }
+    this.#checkSites.set(site, report);
+    return { buffer: this.#checkBuffer, site };
+  }
+
   /** Records one compute dispatch. Returns at once; the work runs when the batch is submitted. */
   dispatch(program: ComputeProgram): void {
     this.#checkUsable(program.label);
@@ -345,10 +391,14 @@ export class WebGPUDevice {
     this.#checkUsable(label);
     const size = Math.ceil(byteLength / 4) * 4;
     this.flush();
+    // The index reports of the checked dispatches recorded so far come back with the data
+    // (and the buffer is cleared for the next ones), in the same submission.
+    const check = this.#takeCheck();
+    const total = size + (check ? checkBytes : 0);
     const staging = this.#scoped(label, () =>
       this.gpu.createBuffer({
         label: `${label} (staging)`,
-        size: Math.max(4, size),
+        size: Math.max(4, total),
         usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST,
       }),
     );
@@ -356,23 +406,44 @@ export class WebGPUDevice {
       this.#scoped(label, () => {
         const encoder = this.gpu.createCommandEncoder({ label });
         if (size > 0) encoder.copyBufferToBuffer(buffer, byteOffset, staging, 0, size);
+        if (check) {
+          encoder.copyBufferToBuffer(check.buffer, 0, staging, size, checkBytes);
+          encoder.clearBuffer(check.buffer, 0, checkBytes);
+        }
         this.gpu.queue.submit([encoder.finish()]);
       });
     try {
       if (this.#waiting.pending) await this.#afterWaiting(copy);
       else copy();
       await this.#settle(staging.mapAsync(MapMode.READ));
-      const bytes = staging.getMappedRange(0, size).slice(0, byteLength);
+      const mapped = staging.getMappedRange(0, Math.max(4, total));
+      const bytes = mapped.slice(0, byteLength);
+      const report = check && reportedError(new Int32Array(mapped, size, 4), check.sites);
       staging.unmap();
+      // A kernel found a bad index: the values it computed are not to be used.
+      if (report) throw report;
       return bytes;
     } finally {
       if (!this.isLost) staging.destroy();
     }
   }
 
+  /** The check buffer and the sites recorded since the last check, when there are any. */
+  #takeCheck(): { buffer: GPUBuffer; sites: Map<number, IndexReport> } | undefined {
+    if (!this.#checkBuffer || this.#checkSites.size === 0) return undefined;
+    const sites = this.#checkSites;
+    this.#checkSites = new Map();
+    return { buffer: this.#checkBuffer, sites };
+  }
+
   /** Waits until all submitted work has finished, surfacing any error it raised. */
   async synchronize(): Promise<void> {
     this.#checkUsable('synchronize');
+    if (this.#checkBuffer && this.#checkSites.size > 0) {
+      // Reading the index reports waits for all work recorded so far, and raises them.
+      await this.read(this.#checkBuffer, 0, 'synchronize');
+      return;
+    }
     this.flush();
     if (this.#waiting.pending) await this.#afterWaiting(() => {});
     await this.#settle(this.gpu.queue.onSubmittedWorkDone());
@@ -562,6 +633,20 @@ export class WebGPUDevice {
     });
     return this.#metaBuffer;
   }
+}
+
+/** The error for the first bad index in the check words [reports, site, index, bound], if any. */
+function reportedError(
+  words: Int32Array,
+  sites: ReadonlyMap<number, IndexReport>,
+): Error | undefined {
+  const [reports, site, index, bound] = words;
+  if (!reports) return undefined;
+  const report = sites.get(site!);
+  if (report) return report(index!, bound!);
+  return new IndexError(
+    `index ${index} is out of bounds for a dim of size ${bound} (found by an indexing kernel recorded more than ${maxCheckSites} indexing ops before this read)`,
+  );
 }
 
 function padTo4(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -40,6 +40,14 @@ export interface WebGPUOptions {
    * it made the first MNIST training step and the test suite slower (see the README).
    */
   compile?: CompileMode;
+  /**
+   * Whether kernels that index (gather, scatter and the ops built on them: indexSelect,
+   * embedding, nllLoss, crossEntropy, oneHot) check their indices (default true). A bad
+   * index is recorded on the device and the next read or synchronize() raises an
+   * IndexError naming the op, the index and the bound, as the CPU raises at the op. Off,
+   * such an index reads 0 and writes nothing, silently; only for measuring the checks' cost.
+   */
+  checkIndices?: boolean;
 }
 
 /** Limits raised to what the adapter supports, so large tensors and tiles fit. */

@@ -1,7 +1,7 @@
 // Loss functions with PyTorch's names, defaults and reductions ('mean' by default). Each is
 // composed from tensor ops, so its gradient comes from autograd.
 
-import { logSoftmax, type Tensor, where } from '@dl/tensor';
+import { IndexError, logSoftmax, type OutOfRangeMessage, type Tensor, where } from '@dl/tensor';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -95,6 +95,12 @@ export function huberLoss(
   });
 }
 
+/** The error of a class target outside [0, C), on every device. */
+const targetOutOfRange =
+  (op: string): OutOfRangeMessage =>
+  (target, classes) =>
+    `${op}: target ${target} is out of bounds for ${classes} classes`;
+
 /** Checks class-index targets: shape [N, d...] for input [N, C, d...], int32, within [0, C). */
 function checkClassTarget(input: Tensor, target: Tensor, ignoreIndex: number, op: string): void {
   if (target.dtype !== 'int32') {
@@ -113,7 +119,7 @@ function checkClassTarget(input: Tensor, target: Tensor, ignoreIndex: number, op
     const classes = input.shape[1]!;
     for (const t of target.dataSync()) {
       if (t !== ignoreIndex && (t < 0 || t >= classes))
-        throw new RangeError(`${op}: target ${t} is out of bounds for ${classes} classes`);
+        throw new IndexError(targetOutOfRange(op)(t, classes));
     }
   }
 }
@@ -143,12 +149,15 @@ function pickTarget(
   target: Tensor,
   weight: Tensor | null | undefined,
   ignoreIndex: number,
+  op: string,
 ): { loss: Tensor; weights: Tensor } {
   const keep = target.ne(ignoreIndex);
   const safe = where(keep, target, 0);
-  const picked = input.gather(1, safe.unsqueeze(1)).squeeze(1);
+  // Off the CPU the targets were not checked: the kernel reports one out of range.
+  const outOfRange = targetOutOfRange(op);
+  const picked = input.gather(1, safe.unsqueeze(1), { outOfRange }).squeeze(1);
   const classWeight = weight
-    ? weight.indexSelect(0, safe.flatten()).reshape(safe.shape)
+    ? weight.indexSelect(0, safe.flatten(), { outOfRange }).reshape(safe.shape)
     : keep.to(input.dtype);
   const weights = where(keep, classWeight, 0);
   return { loss: picked.mul(weights).neg(), weights };
@@ -163,7 +172,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: WeightedLossOpti
   const [x, t] = batched(input, target, op);
   checkClassTarget(x, t, ignoreIndex, op);
   checkWeight(options.weight, x.shape[1]!, op);
-  const { loss, weights } = pickTarget(x, t, options.weight, ignoreIndex);
+  const { loss, weights } = pickTarget(x, t, options.weight, ignoreIndex, op);
   if (reduction === 'mean') return loss.sum().div(weights.sum());
   if (reduction === 'sum') return loss.sum();
   return input.ndim === 1 ? loss.squeeze(0) : loss;
@@ -209,7 +218,7 @@ export function crossEntropy(
     return unbatch(reduce(loss, reduction));
   }
   checkClassTarget(x, t, ignoreIndex, op);
-  const { loss: nll, weights } = pickTarget(logp, t, options.weight, ignoreIndex);
+  const { loss: nll, weights } = pickTarget(logp, t, options.weight, ignoreIndex, op);
   if (smoothing === 0) {
     if (reduction === 'mean') return nll.sum().div(weights.sum());
     return unbatch(reduce(nll, reduction));

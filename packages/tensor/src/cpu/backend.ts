@@ -11,6 +11,7 @@ import type {
   WindowGeometry,
 } from '../backend.js';
 import { bytesPerElement, type DType, type TypedArray, typedArrayOf } from '../dtype.js';
+import type { OutOfRangeMessage } from '../errors.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
 import { yieldIfBusy } from '../task.js';
@@ -140,21 +141,21 @@ export class CpuBackend implements Backend {
     runMatmul(a, this.#data(a), b, this.#data(b), out, this.#data(out));
   }
 
-  gather(input: View, dim: number, index: View, out: View): void {
-    runGather(input, this.#data(input), dim, index, this.#data(index), out, this.#data(out));
+  gather(input: View, dim: number, index: View, out: View, outOfRange: OutOfRangeMessage): void {
+    const [x, idx, y] = [this.#data(input), this.#data(index), this.#data(out)];
+    runGather(input, x, dim, index, idx, out, y, outOfRange);
   }
 
-  scatter(mode: 'assign' | 'add', target: View, dim: number, index: View, src: View): void {
-    runScatter(
-      mode,
-      target,
-      this.#data(target),
-      dim,
-      index,
-      this.#data(index),
-      src,
-      this.#data(src),
-    );
+  scatter(
+    mode: 'assign' | 'add',
+    target: View,
+    dim: number,
+    index: View,
+    src: View,
+    outOfRange: OutOfRangeMessage,
+  ): void {
+    const [t, idx, s] = [this.#data(target), this.#data(index), this.#data(src)];
+    runScatter(mode, target, t, dim, index, idx, src, s, outOfRange);
   }
 
   cumsum(input: View, dim: number, out: View): void {

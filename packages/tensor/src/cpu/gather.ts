@@ -2,14 +2,11 @@
 
 import type { View } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
+import { IndexError, type OutOfRangeMessage } from '../errors.js';
 import { offsetsOf } from './layout.js';
 
-function checkIndex(value: number, size: number, dim: number, op: string): void {
-  if (value < 0 || value >= size) {
-    throw new RangeError(
-      `${op}: index ${value} is out of bounds for dimension ${dim} with size ${size}`,
-    );
-  }
+function checkIndex(value: number, size: number, outOfRange: OutOfRangeMessage): void {
+  if (value < 0 || value >= size) throw new IndexError(outOfRange(value, size));
 }
 
 /** Offsets into `target` for every position of `index`'s shape, without the dim term. */
@@ -26,6 +23,7 @@ export function runGather(
   idx: TypedArray,
   out: View,
   y: TypedArray,
+  outOfRange: OutOfRangeMessage,
 ): void {
   const bases = targetBases(input, index, dim);
   const indexOffsets = offsetsOf(index.shape, index.strides, index.offset);
@@ -34,7 +32,7 @@ export function runGather(
   const stride = input.strides[dim]!;
   for (let k = 0; k < bases.length; k++) {
     const i = idx[indexOffsets[k]!]!;
-    checkIndex(i, size, dim, 'gather');
+    checkIndex(i, size, outOfRange);
     y[outOffsets[k]!] = x[bases[k]! + i * stride]!;
   }
 }
@@ -48,6 +46,7 @@ export function runScatter(
   idx: TypedArray,
   src: View,
   s: TypedArray,
+  outOfRange: OutOfRangeMessage,
 ): void {
   const bases = targetBases(target, index, dim);
   const indexOffsets = offsetsOf(index.shape, index.strides, index.offset);
@@ -55,7 +54,7 @@ export function runScatter(
   const size = target.shape[dim]!;
   const stride = target.strides[dim]!;
   // Check every index first so a bad one leaves the target untouched.
-  for (let k = 0; k < bases.length; k++) checkIndex(idx[indexOffsets[k]!]!, size, dim, 'scatter');
+  for (let k = 0; k < bases.length; k++) checkIndex(idx[indexOffsets[k]!]!, size, outOfRange);
   for (let k = 0; k < bases.length; k++) {
     const p = bases[k]! + idx[indexOffsets[k]!]! * stride;
     const v = s[srcOffsets[k]!]!;

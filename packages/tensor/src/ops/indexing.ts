@@ -1,6 +1,7 @@
 // Indexing: NumPy-style index(), indexSelect, gather/scatter, masks, triangles, one-hot
 // and padding. Views where PyTorch makes views; gathers otherwise.
 
+import { IndexError, type OutOfRangeMessage } from '../errors.js';
 import { E } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape, normalizeDim, sameShape } from '../shape.js';
@@ -92,7 +93,7 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
   let dim = 0; // the dim of y the next item applies to
   let sourceDim = 0; // the same dim counted in x, for error messages
   /** Index tensors, and whether index() made them (a mask's positions). */
-  const tensorDims: { dim: number; index: Tensor; owned: boolean }[] = [];
+  const tensorDims: { dim: number; index: Tensor; owned: boolean; sourceDim: number }[] = [];
   for (const item of expanded) {
     if (item === null) {
       step(y.unsqueeze(dim));
@@ -100,7 +101,7 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
     } else if (typeof item === 'number') {
       const size = y.shape[dim]!;
       if (!Number.isInteger(item) || item < -size || item >= size) {
-        throw new RangeError(
+        throw new IndexError(
           `index: index ${item} is out of bounds for dimension ${sourceDim} with size ${size}`,
         );
       }
@@ -110,10 +111,10 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
       if (item.dtype === 'bool') {
         const { flat, positions } = maskPositions(y, item, dim);
         step(flat);
-        tensorDims.push({ dim, index: positions, owned: true });
+        tensorDims.push({ dim, index: positions, owned: true, sourceDim });
         sourceDim += item.ndim;
       } else {
-        tensorDims.push({ dim, index: item, owned: false });
+        tensorDims.push({ dim, index: item, owned: false, sourceDim });
         sourceDim++;
       }
       dim++;
@@ -142,12 +143,17 @@ export function index(x: Tensor, spec: IndexSpec): Tensor {
       `index: tensors used as indices must be int32 or bool, got ${idx.dtype}${intHint(idx.dtype)}`,
     );
   const size = y.shape[advanced.dim]!;
+  const advancedSourceDim = advanced.sourceDim;
   // Negative indices count from the end, as in Python.
   const negative = idx.lt(0);
   const shifted = idx.add(size);
   const wrapped = where(negative, shifted, idx);
   const flat = wrapped.flatten();
-  const picked = indexSelect(y, advanced.dim, flat);
+  const picked = indexSelect(y, advanced.dim, flat, {
+    // A negative index was wrapped above: name it as given.
+    outOfRange: (k, n) =>
+      `index: index ${k >= n ? k : k - n} is out of bounds for dimension ${advancedSourceDim} with size ${n}`,
+  });
   const result = picked.reshape([
     ...y.shape.slice(0, advanced.dim),
     ...idx.shape,
@@ -195,6 +201,21 @@ function maskPositions(x: Tensor, mask: Tensor, dim: number): { flat: Tensor; po
   };
 }
 
+/** Options of gather, scatter and the ops built on them. */
+export interface IndexOptions {
+  /**
+   * The message of the IndexError an index outside the indexed dim raises (by default
+   * `gather: index 5 is out of bounds for dimension 1 with size 3`), for ops built on
+   * these to name themselves and their arguments.
+   */
+  outOfRange?: OutOfRangeMessage | undefined;
+}
+
+const outOfBounds =
+  (op: string, dim: number): OutOfRangeMessage =>
+  (index, size) =>
+    `${op}: index ${index} is out of bounds for dimension ${dim} with size ${size}`;
+
 /** Numbers become float32 tensors; say how to make indices. */
 function intHint(dtype: string): string {
   return dtype === 'float32' || dtype === 'float64'
@@ -209,7 +230,12 @@ function checkIndexTensor(op: string, index: Tensor): void {
     );
 }
 
-export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+export function indexSelect(
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  options: IndexOptions = {},
+): Tensor {
   checkIndexTensor('indexSelect', index);
   if (index.ndim > 1)
     throw new Error(`indexSelect(): index should have at most 1 dimension, got ${index.ndim}`);
@@ -220,25 +246,30 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
       throw new Error(
         `indexSelect(): index to a 0-d tensor can have only 1 value, got ${index.numel()}`,
       );
-    return gather(x.reshape([1]), 0, index.reshape([1])).reshape([]);
+    return gather(x.reshape([1]), 0, index.reshape([1]), {
+      outOfRange: options.outOfRange ?? outOfBounds('indexSelect', 0),
+    }).reshape([]);
   }
   const shape = [...x.shape];
   shape[axis] = index.numel();
   // The 1-d index, broadcast over the other dims (stride 0): gather without a copy.
   const column = index.reshape(shape.map((_, d) => (d === axis ? index.numel() : 1)));
   const lifted = column.expand(shape);
-  const out = gather(x, axis, lifted);
+  const out = gather(x, axis, lifted, {
+    outOfRange: options.outOfRange ?? outOfBounds('indexSelect', axis),
+  });
   // Views made only for the kernel; the backward step, when recorded, keeps `lifted`.
   if (column !== index && column !== lifted) column.dispose();
   if (!out.requiresGrad) lifted.dispose();
   return out;
 }
 
-export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+export function gather(x: Tensor, dim: number, index: Tensor, options: IndexOptions = {}): Tensor {
   checkIndexTensor('gather', index);
   const axis = normalizeDim(dim, x.ndim, 'gather');
+  const outOfRange = options.outOfRange ?? outOfBounds('gather', axis);
   if (x.ndim === 0 && index.ndim === 0) {
-    return gather(x.reshape([1]), 0, index.reshape([1])).reshape([]);
+    return gather(x.reshape([1]), 0, index.reshape([1]), { outOfRange }).reshape([]);
   }
   if (index.ndim !== x.ndim) {
     throw new Error(
@@ -260,6 +291,7 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
       axis,
       viewDescriptor(index, 'gather'),
       viewDescriptor(out, 'gather'),
+      outOfRange,
     );
   return record(
     out,
@@ -277,12 +309,14 @@ function scatterInto(
   index: Tensor,
   src: Tensor,
   op: string,
+  options: IndexOptions,
 ): Tensor {
   checkIndexTensor(op, index);
   const axis = normalizeDim(dim, x.ndim, op);
+  const outOfRange = options.outOfRange ?? outOfBounds(op, axis);
   if (x.ndim === 0 && index.ndim === 0 && src.ndim === 0) {
-    const flat = scatterInto(mode, x.reshape([1]), 0, index.reshape([1]), src.reshape([1]), op);
-    return flat.reshape([]);
+    const [flatX, flatIndex, flatSrc] = [x.reshape([1]), index.reshape([1]), src.reshape([1])];
+    return scatterInto(mode, flatX, 0, flatIndex, flatSrc, op, { outOfRange }).reshape([]);
   }
   if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
     throw new Error(
@@ -306,6 +340,7 @@ function scatterInto(
       axis,
       viewDescriptor(index, op),
       viewDescriptor(src.dtype === x.dtype ? src : src.to(x.dtype), op),
+      outOfRange,
     );
   return out;
 }
@@ -324,10 +359,16 @@ function sourceGradient(g: Tensor, axis: number, index: Tensor, source: Tensor):
   );
 }
 
-export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | number): Tensor {
+export function scatter(
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor | number,
+  options: IndexOptions = {},
+): Tensor {
   const source =
     typeof src === 'number' ? full(index.shape, src, { dtype: x.dtype, device: x.device }) : src;
-  const out = scatterInto('assign', x, dim, index, source, 'scatter');
+  const out = scatterInto('assign', x, dim, index, source, 'scatter', options);
   const axis = normalizeDim(dim, x.ndim, 'scatter');
   const inputs = typeof src === 'number' ? [x] : [x, source];
   return record(
@@ -343,8 +384,14 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
   );
 }
 
-export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
-  const out = scatterInto('add', x, dim, index, src, 'scatterAdd');
+export function scatterAdd(
+  x: Tensor,
+  dim: number,
+  index: Tensor,
+  src: Tensor,
+  options: IndexOptions = {},
+): Tensor {
+  const out = scatterInto('add', x, dim, index, src, 'scatterAdd', options);
   const axis = normalizeDim(dim, x.ndim, 'scatterAdd');
   return record(out, 'ScatterAdd', [x, src], (g) => [g, sourceGradient(g, axis, index, src)], []);
 }
@@ -381,8 +428,12 @@ export function triu(x: Tensor, diagonal = 0): Tensor {
 export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   checkIndexTensor('oneHot', indices);
   let classes = numClasses;
+  const outOfRange: OutOfRangeMessage = (value, size) =>
+    value < 0
+      ? `oneHot: Class values must be non-negative (got ${value}).`
+      : `oneHot: Class values must be smaller than num_classes (got ${value} with num_classes ${size}).`;
   // On the CPU the values are at hand: check them (and infer the class count) like PyTorch.
-  // Elsewhere an out-of-range value is the scatter kernel's to report.
+  // Elsewhere an out-of-range value is the scatter kernel's to report, in the same words.
   if (indices.device.readSync) {
     const values = indices.dataSync();
     let low = 0;
@@ -391,21 +442,23 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
       low = Math.min(low, v);
       high = Math.max(high, v);
     }
-    if (low < 0) throw new RangeError('oneHot: Class values must be non-negative.');
+    if (low < 0) throw new IndexError(outOfRange(low, classes));
     if (classes < 0) {
       if (values.length === 0)
         throw new Error('oneHot: Can not infer total number of classes from empty tensor.');
       classes = high + 1;
     } else if (high >= classes) {
-      throw new RangeError(
-        `oneHot: Class values must be smaller than num_classes (got ${high} with num_classes ${classes}).`,
-      );
+      throw new IndexError(outOfRange(high, classes));
     }
   } else if (classes < 0) {
-    throw new Error('oneHot: pass numClasses for tensors off the CPU');
+    // The class count would be the largest index + 1: the output's shape would depend on
+    // values that a device computing asynchronously cannot hand over without a wait.
+    throw new Error(
+      `oneHot: without numClasses the class count comes from the largest index, which a tensor on ${indices.device} cannot give without a wait; pass numClasses (oneHot(t, 10)), or read the largest index first (await t.max().item())`,
+    );
   }
   const out = zeros([...indices.shape, classes], { dtype: 'int32', device: indices.device });
-  return out.scatter(-1, indices.unsqueeze(-1), 1);
+  return out.scatter(-1, indices.unsqueeze(-1), 1, { outOfRange });
 }
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';

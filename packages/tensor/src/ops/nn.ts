@@ -74,7 +74,10 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number |
     throw new Error(
       `embedding: weight must be 2-d [num_embeddings, embedding_dim], got ${formatShape(weight.shape)}`,
     );
-  const rows = indexSelect(weight, 0, indices.flatten());
+  const rows = indexSelect(weight, 0, indices.flatten(), {
+    outOfRange: (index, size) =>
+      `embedding: index ${index} is out of range for ${size} embeddings (num_embeddings)`,
+  });
   let out = rows.reshape([...indices.shape, weight.shape[1]!]);
   if (paddingIdx !== undefined && paddingIdx !== null) {
     const count = weight.shape[0]!;

@@ -119,6 +119,31 @@ export function assertThrows(fn: () => unknown, pattern: RegExp | string, what =
   throw new Error(`${what} did not throw (expected ${String(pattern)})`);
 }
 
+/**
+ * Checks that `fn` raises an error matching `pattern`: at the op, or, on a device that
+ * computes later and checks on the device (WebGPU's index checks), when its result is read.
+ * Returns the error.
+ */
+export async function assertRaises(
+  fn: () => Tensor,
+  pattern: RegExp | string,
+  what = 'call',
+): Promise<Error> {
+  let failure: unknown;
+  try {
+    await fn().data();
+  } catch (error) {
+    failure = error;
+  }
+  if (failure === undefined)
+    throw new Error(`${what} did not raise at the op or at the read (expected ${String(pattern)})`);
+  const message = failure instanceof Error ? failure.message : String(failure);
+  const matches = typeof pattern === 'string' ? message.includes(pattern) : pattern.test(message);
+  if (!matches)
+    throw new Error(`${what} raised "${message}", which does not match ${String(pattern)}`);
+  return failure as Error;
+}
+
 export function isTensor(value: unknown): value is Tensor {
   return typeof value === 'object' && value !== null && 'storageRef' in value && 'shape' in value;
 }

@@ -1,5 +1,6 @@
 // @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
 
+import { boundsCases } from './cases/bounds.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
 import { indexingCases } from './cases/indexing.js';
@@ -12,6 +13,7 @@ import type { ConformanceCase } from './conformance.js';
 
 export {
   assertClose,
+  assertRaises,
   assertThrows,
   compareValues,
   type Expected,
@@ -36,4 +38,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...nnCases,
   ...fusedCases,
   ...lifetimeCases,
+  ...boundsCases,
 ];

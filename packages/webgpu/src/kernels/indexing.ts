@@ -5,9 +5,9 @@ import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
 
 /**
  * Metadata for gather/scatter over index's shape: [count, rank, dim, dimSize, shape[r],
- * indexStrides[r], indexOffset, targetStrides[r], targetOffset, otherStrides[r], otherOffset].
- * `target` is the tensor indexed along dim (gather's input, scatter's target); `other` is
- * gather's output or scatter's source.
+ * indexStrides[r], indexOffset, targetStrides[r], targetOffset, otherStrides[r], otherOffset,
+ * site]. `target` is the tensor indexed along dim (gather's input, scatter's target); `other`
+ * is gather's output or scatter's source; `site` names the dispatch in an index report.
  */
 export function indexMeta(
   shape: readonly number[],
@@ -16,6 +16,7 @@ export function indexMeta(
   index: { strides: readonly number[]; offset: number },
   target: { strides: readonly number[]; offset: number },
   other: { strides: readonly number[]; offset: number },
+  site = 0,
 ): Int32Array {
   const count = shape.reduce((a, b) => a * b, 1);
   return Int32Array.from([
@@ -30,7 +31,28 @@ export function indexMeta(
     target.offset,
     ...other.strides,
     other.offset,
+    site,
   ]);
+}
+
+/**
+ * With index checks: the report buffer at binding 1 (the kernel's own bindings follow from
+ * 2) and dl_report, which records the first out-of-range index with the dispatch's site.
+ */
+function checkBinding(checked: boolean): { decl: string; first: number } {
+  if (!checked) return { decl: '', first: 1 };
+  return {
+    decl: /* wgsl */ `
+@group(0) @binding(1) var<storage, read_write> dl_check: array<atomic<u32>, 4>;
+fn dl_report(index: i32, bound: i32) {
+  if (atomicAdd(&dl_check[0], 1u) == 0u) {
+    atomicStore(&dl_check[1], u32(info[7 + 4 * info[1]]));
+    atomicStore(&dl_check[2], bitcast<u32>(index));
+    atomicStore(&dl_check[3], u32(bound));
+  }
+}`,
+    first: 2,
+  };
 }
 
 const walk = /* wgsl */ `
@@ -53,29 +75,37 @@ const walk = /* wgsl */ `
   let inBounds = k >= 0 && k < info[3];
 `;
 
-export function gatherShader(input: DType, out: DType): string {
+/** gather; `checked` reports out-of-range indices (which read 0 either way). */
+export function gatherShader(input: DType, out: DType, checked: boolean): string {
+  const check = checkBinding(checked);
+  const b = check.first;
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> outp: array<${storageType(out)}>;
-@group(0) @binding(2) var<storage, read> x: array<${storageType(input)}>;
-@group(0) @binding(3) var<storage, read> idx: array<i32>;
+${check.decl}
+@group(0) @binding(${b}) var<storage, read_write> outp: array<${storageType(out)}>;
+@group(0) @binding(${b + 1}) var<storage, read> x: array<${storageType(input)}>;
+@group(0) @binding(${b + 2}) var<storage, read> idx: array<i32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = ${flatIndexWgsl};
   if (i >= u32(info[0])) { return; }
   ${walk}
-  // Out-of-range indices read 0 (the CPU backend raises an error; a GPU kernel cannot).
   var v = 0.0;
-  if (inBounds) { v = f32(x[pt + k * dimStride]); }
+  if (inBounds) { v = f32(x[pt + k * dimStride]); }${checked ? ' else { dl_report(k, info[3]); }' : ''}
   outp[po] = ${storeAs(out, 'v')};
 }
 `;
 }
 
-/** scatter: target[..., index[...], ...] = src (assign) or += src (add, with atomics). */
-export function scatterShader(mode: 'assign' | 'add', target: DType): string {
+/**
+ * scatter: target[..., index[...], ...] = src (assign) or += src (add, with atomics);
+ * `checked` reports out-of-range indices (which write nothing either way).
+ */
+export function scatterShader(mode: 'assign' | 'add', target: DType, checked: boolean): string {
+  const check = checkBinding(checked);
+  const b = check.first;
   const type = storageType(target);
   const atomicAdd = mode === 'add';
   const targetDecl = atomicAdd
@@ -97,16 +127,17 @@ export function scatterShader(mode: 'assign' | 'add', target: DType): string {
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) ${targetDecl}
-@group(0) @binding(2) var<storage, read> src: array<${type}>;
-@group(0) @binding(3) var<storage, read> idx: array<i32>;
+${check.decl}
+@group(0) @binding(${b}) ${targetDecl}
+@group(0) @binding(${b + 1}) var<storage, read> src: array<${type}>;
+@group(0) @binding(${b + 2}) var<storage, read> idx: array<i32>;
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = ${flatIndexWgsl};
   if (i >= u32(info[0])) { return; }
   ${walk}
-  if (!inBounds) { return; }
+  if (!inBounds) {${checked ? ' dl_report(k, info[3]);' : ''} return; }
   let q = pt + k * dimStride;
   let v = f32(src[po]);
   ${update}
