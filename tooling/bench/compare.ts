@@ -1,8 +1,8 @@
 // Times dl against several peers doing the same work in the same process, and prints one
 // table with each side's median time and GFLOP/s and dl's ratio against each peer. It is
 // harness.ts (which compares against one peer) widened to several: all sides
-// are warmed up, then timed in alternation, sample by sample, so load from elsewhere on
-// the shared machine lands on all of them.
+// are warmed up, then timed in alternation, sample by sample, each sample in a shuffled
+// order, so load from elsewhere on the shared machine lands on all of them alike.
 
 import type { Timing, Work } from './harness.ts';
 
@@ -72,8 +72,23 @@ export async function compareAll(
   for (const name of names)
     for (let run = 0; run < warmupRuns; run++) await time(comparison.sides[name]!, 0);
   const taken: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-  for (let sample = 0; sample < samples; sample++)
-    for (const name of names) taken[name]!.push(await time(comparison.sides[name]!, minSampleMs));
+  // Each sample runs the sides in a new order (a seeded shuffle, the same in every run), so
+  // no side always follows the same one: the side that runs right after the slowest peers
+  // pays for waking the driver's threads, which in a fixed order (or a rotation, which
+  // keeps who follows whom) would always be the same side.
+  let seed = 0x2545f491;
+  const random = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let sample = 0; sample < samples; sample++) {
+    const order = [...names];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const name of order) taken[name]!.push(await time(comparison.sides[name]!, minSampleMs));
+  }
   const timings: Record<string, Timing> = {};
   for (const name of names)
     timings[name] = { medianMs: median(taken[name]!), samplesMs: taken[name]! };

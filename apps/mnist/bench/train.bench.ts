@@ -1,7 +1,9 @@
 // Training throughput of the MNIST CNN (batch 64; a step is forward, nll loss, backward,
 // Adam(1e-3) and the loss read back): dl on WebGPU and on the CPU against TensorFlow.js 4.22
 // (WebGPU backend) and jax-js 0.1.25 (WebGPU, jit), all in this process, WebGPU sides on the
-// same Dawn adapter (lavapipe without a GPU). Run with `pnpm bench`; arguments: the number of
+// same Dawn adapter (lavapipe without a GPU), and dl on WebGPU with its device-side index
+// checks off, so that 'dl webgpu vs it' on that row is what the checks cost (below 1: the
+// checked side is slower). Run with `pnpm bench`; arguments: the number of
 // timed samples (5), and --tfjs-cpu to add tfjs's CPU backend, which takes minutes a step and
 // so gets one step, timed in the cross-check, instead of alternated samples.
 //
@@ -58,6 +60,8 @@ await import('@tensorflow/tfjs-backend-cpu');
 const jax = await import('@jax-js/jax');
 
 const gpu = await webgpu();
+/** The same adapter with index checks off, for their cost (the 'dl webgpu vs it' ratio). */
+const uncheckedGpu = await webgpu({ checkIndices: process.env.AA === "1" });
 if (!(await jax.init('webgpu')).includes('webgpu')) {
   throw new Error('jax-js could not start its WebGPU backend');
 }
@@ -65,6 +69,7 @@ jax.defaultDevice('webgpu');
 
 const makers: Record<string, (options: SideOptions) => TrainingSide | Promise<TrainingSide>> = {
   'dl webgpu': (o) => dlSide(gpu, o),
+  'dl webgpu, no index checks': (o) => dlSide(uncheckedGpu, o),
   'dl cpu': (o) => dlSide('cpu', o),
   'tfjs webgpu': (o) => tfjsSide(tf, 'webgpu', o),
   'jax-js webgpu': (o) => jaxSide(jax, o),
@@ -96,7 +101,7 @@ async function crossCheck(options: Omit<SideOptions, 'dropout'>): Promise<Checke
     if (slow.has(name)) checked.slowMs[name] = performance.now() - started;
     side.dispose();
     checked.losses[name] = taken;
-    console.log(`  ${name.padEnd(14)} losses ${taken.map((l) => l.toFixed(6)).join(', ')}`);
+    console.log(`  ${name.padEnd(26)} losses ${taken.map((l) => l.toFixed(6)).join(', ')}`);
   }
   const reference = checked.losses['dl cpu']![0]!;
   for (const name of names) {
@@ -172,6 +177,7 @@ async function main(): Promise<void> {
   if (moves > 0) throw new Error(`tfjs moved ${moves} tensors between backends while timing`);
   for (const side of Object.values(sides)) side.dispose();
   gpu.destroy();
+  uncheckedGpu.destroy();
 
   const timings: Record<string, { ms: number; samples: string; loss: string }> = {};
   for (const name of alternated) {
@@ -181,7 +187,8 @@ async function main(): Promise<void> {
   }
   for (const [name, ms] of Object.entries(checked.slowMs))
     timings[name] = { ms, samples: 'one step, cross-check', loss: '-' };
-  const dlNames = names.filter((n) => n.startsWith('dl '));
+  // Ratios against dl's default sides (the unchecked one only gets its own row).
+  const dlNames = ['dl webgpu', 'dl cpu'];
   const rows = [
     [
       'side',

@@ -2,7 +2,7 @@
 // (cli.ts) stays a thin shell: 0 done, 1 a usage or input error, 130 stopped by Ctrl-C.
 
 import { join } from 'node:path';
-import { Generator } from '@dl/tensor';
+import { Generator, IndexError } from '@dl/tensor';
 import { type EvalOptions, type PredictOptions, parseOptions, UsageError, usage } from './args.js';
 import { loadModel } from './checkpoint.js';
 import { classNames, limited, loader, openDataset, transformFor } from './data.js';
@@ -91,7 +91,9 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
         return 0;
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    // A label past the model's classes: the loss's IndexError (raised by the loss on the
+    // CPU, by the first read after the kernel found it on WebGPU) says which.
+    if (error instanceof UsageError || error instanceof IndexError) {
       io.error(`dl-mnist: ${error.message}`);
       return 1;
     }

@@ -1,6 +1,7 @@
 // @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
 
 import { boundsCases } from './cases/bounds.js';
+import { defaultsCases } from './cases/defaults.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
 import { indexingCases } from './cases/indexing.js';
@@ -39,4 +40,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...fusedCases,
   ...lifetimeCases,
   ...boundsCases,
+  ...defaultsCases,
 ];
