@@ -84,8 +84,14 @@ const optionNames: Record<string, string> = {
   log_target: 'logTarget',
 };
 
+// A loss whose value is NaN (the mean over targets that are all ignored) has no finite
+// differences to compare; losses.test.ts checks its zero gradient against PyTorch's.
+const finiteLosses = Object.keys(references.losses).filter(
+  (name) => !references.losses[name]!.output.values.some(Number.isNaN),
+);
+
 describe('loss gradients by finite differences', () => {
-  it.each(Object.keys(references.losses))('%s', (name) => {
+  it.each(finiteLosses)('%s', (name) => {
     const reference = references.losses[name]!;
     const fn = lossFns[name.split('/')[0]!]!;
     const integer =

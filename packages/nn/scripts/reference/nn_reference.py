@@ -267,6 +267,17 @@ def losses():
         cases[f"nllLoss/weightIgnore/{reduction}"] = loss_case(
             nll, F.log_softmax(logits, 1), labels, reduction=reduction, weight=weight, ignore_index=1
         )
+        # Every target ignored: the mean is 0 / 0 (NaN), yet every gradient is 0.
+        all_ignored = torch.tensor([2, 2, 2, 2], dtype=torch.int32)
+        cases[f"crossEntropy/allIgnored/{reduction}"] = loss_case(
+            ce, logits, all_ignored, reduction=reduction, ignore_index=2
+        )
+        cases[f"crossEntropy/allIgnoredWeightSmoothing/{reduction}"] = loss_case(
+            ce, logits, all_ignored, reduction=reduction, weight=weight, label_smoothing=0.2, ignore_index=2
+        )
+        cases[f"nllLoss/allIgnoredWeight/{reduction}"] = loss_case(
+            nll, F.log_softmax(logits, 1), all_ignored, reduction=reduction, weight=weight, ignore_index=2
+        )
     spatial = wave((2, 3, 2, 2), 0.3, 2.0)
     spatial_labels = torch.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]], dtype=torch.int32)
     cases["crossEntropy/spatial/mean"] = loss_case(ce, spatial, spatial_labels)
