@@ -135,6 +135,12 @@ def layers():
     cases["LayerNorm"] = layer_case(nn.LayerNorm(4), wave((2, 3, 4), 1.6), 22)
     cases["LayerNorm2d"] = layer_case(nn.LayerNorm([3, 4], eps=1e-3), wave((2, 3, 4), 1.7), 23)
     cases["GroupNorm"] = layer_case(nn.GroupNorm(2, 4), wave((2, 4, 3), 1.8), 24)
+    # Empty batches: empty outputs, zero parameter gradients, running statistics untouched
+    # (num_batches_tracked still counts the step).
+    cases["GroupNormEmptyBatch"] = layer_case(nn.GroupNorm(2, 4), wave((0, 4, 3), 1.8), 26)
+    cases["LayerNormEmptyBatch"] = layer_case(nn.LayerNorm(4), wave((0, 3, 4), 1.6), 27)
+    cases["BatchNorm1dTrainEmptyBatch"] = layer_case(nn.BatchNorm1d(3), wave((0, 3), 1.1), 28, train=True)
+    cases["BatchNorm2dEvalEmptyBatch"] = layer_case(nn.BatchNorm2d(2), wave((0, 2, 3, 3), 1.4), 29)
     cases["Embedding"] = layer_case(
         nn.Embedding(5, 3, padding_idx=1), torch.tensor([[0, 1, 4], [1, 2, 3]]), 25
     )
@@ -202,10 +208,10 @@ class MhaMasked(nn.Module):
         return weights if self.weights else out
 
 
-def batchnorm_cumulative():
+def batchnorm_cumulative(first_shape=(2, 2, 2, 2)):
     bn = nn.BatchNorm2d(2, momentum=None)
     bn.train()
-    first = wave((2, 2, 2, 2), 0.1)
+    first = wave(first_shape, 0.1)
     second = wave((3, 2, 2, 2), 0.2, 2.0)
     bn(first)
     out = bn(second)
@@ -462,6 +468,8 @@ def main():
     values = {
         "layers": layers(),
         "batchNormCumulative": batchnorm_cumulative(),
+        # An empty first batch counts (the second is averaged in with factor 1/2) but adds nothing.
+        "batchNormCumulativeAfterEmpty": batchnorm_cumulative((0, 2, 2, 2)),
         "losses": losses(),
         "cnn": cnn(),
         "mlp": mlp_case,

@@ -39,14 +39,18 @@ export interface GradSummary {
   readonly samples: readonly number[];
 }
 
+/** Two training steps of BatchNorm2d(2, momentum=None), and its state after them. */
+export interface CumulativeReference {
+  readonly first: Recorded;
+  readonly second: Recorded;
+  readonly output: Recorded;
+  readonly stateAfter: Readonly<Record<string, Recorded>>;
+}
+
 export interface References {
   readonly layers: Readonly<Record<string, LayerReference>>;
-  readonly batchNormCumulative: {
-    readonly first: Recorded;
-    readonly second: Recorded;
-    readonly output: Recorded;
-    readonly stateAfter: Readonly<Record<string, Recorded>>;
-  };
+  readonly batchNormCumulative: CumulativeReference;
+  readonly batchNormCumulativeAfterEmpty: CumulativeReference;
   readonly losses: Readonly<Record<string, LossReference>>;
   readonly cnn: {
     readonly repr: string;

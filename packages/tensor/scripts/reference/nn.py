@@ -131,6 +131,26 @@ emit('layerNormAffine', F.layer_norm(fixed([2, 3, 4], 1), [4], fixed([4], 2), fi
 emit('layerNormTwoDims', F.layer_norm(fixed([2, 3, 4], 1), [3, 4], eps=1e-2), 'layerNorm(fixed([2, 3, 4], 1), [3, 4], null, null, 1e-2)')
 emit('groupNorm', F.group_norm(fixed([2, 6, 2, 2], 1), 3, fixed([6], 2), fixed([6], 3)), 'groupNorm(fixed([2, 6, 2, 2], 1), 3, fixed([6], 2), fixed([6], 3))')
 
+# Empty batches: an empty result of the input's shape, zero gradients for weight and bias, and
+# running statistics that a training step leaves alone.
+empty = torch.zeros(0, 4, 3)
+for name, size, norm, text in [
+    ('groupNormEmpty', 4, lambda w, b: F.group_norm(empty, 2, w, b), 'groupNorm(zeros([0, 4, 3]), 2, fixed([4], 2), fixed([4], 3))'),
+    ('layerNormEmpty', 3, lambda w, b: F.layer_norm(empty, [3], w, b), 'layerNorm(zeros([0, 4, 3]), [3], fixed([3], 2), fixed([3], 3))'),
+    ('batchNormEvalEmpty', 4, lambda w, b: F.batch_norm(empty, fixed([4], 4), fixed([4], 5).abs() + 0.5, w, b, training=False), 'batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: false })'),
+]:
+    w, b = fixed([size], 2).requires_grad_(), fixed([size], 3).requires_grad_()
+    y = norm(w, b)
+    y.sum().backward()
+    emit(name, y, text)
+    emit(name + 'WeightGrad', w.grad, 'the gradient of its sum with respect to the weight')
+    emit(name + 'BiasGrad', b.grad, 'the gradient of its sum with respect to the bias')
+mean, var = fixed([4], 4), fixed([4], 5).abs() + 0.5
+emit('batchNormTrainingEmpty', F.batch_norm(empty, mean, var, fixed([4], 2), fixed([4], 3), training=True, momentum=0.1),
+     'batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: true })')
+emit('batchNormTrainingEmptyRunningMean', mean, 'its running mean afterwards: fixed([4], 4), untouched')
+emit('batchNormTrainingEmptyRunningVar', var, 'its running variance afterwards: fixed([4], 5).abs() + 0.5, untouched')
+
 # ---- interpolate ----
 xi = fixed([1, 2, 3, 4], 1)
 emit('interpolateNearestSize', F.interpolate(xi, size=(5, 7), mode='nearest'), "interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest' })")

@@ -814,6 +814,48 @@ export const groupNorm: Reference = {
   ],
 };
 
+/** groupNorm(zeros([0, 4, 3]), 2, fixed([4], 2), fixed([4], 3)) */
+export const groupNormEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** the gradient of its sum with respect to the weight */
+export const groupNormEmptyWeightGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** the gradient of its sum with respect to the bias */
+export const groupNormEmptyBiasGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** layerNorm(zeros([0, 4, 3]), [3], fixed([3], 2), fixed([3], 3)) */
+export const layerNormEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** the gradient of its sum with respect to the weight */
+export const layerNormEmptyWeightGrad: Reference = { shape: [3], values: [0, 0, 0] };
+
+/** the gradient of its sum with respect to the bias */
+export const layerNormEmptyBiasGrad: Reference = { shape: [3], values: [0, 0, 0] };
+
+/** batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: false }) */
+export const batchNormEvalEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** the gradient of its sum with respect to the weight */
+export const batchNormEvalEmptyWeightGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** the gradient of its sum with respect to the bias */
+export const batchNormEvalEmptyBiasGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: true }) */
+export const batchNormTrainingEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** its running mean afterwards: fixed([4], 4), untouched */
+export const batchNormTrainingEmptyRunningMean: Reference = {
+  shape: [4],
+  values: [-0.015625, 1.5, -0.90625, 0.609375],
+};
+
+/** its running variance afterwards: fixed([4], 5).abs() + 0.5, untouched */
+export const batchNormTrainingEmptyRunningVar: Reference = {
+  shape: [4],
+  values: [0.96875, 2.4375, 0.921875, 1.59375],
+};
+
 /** interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest' }) */
 export const interpolateNearestSize: Reference = {
   shape: [1, 2, 5, 7],
