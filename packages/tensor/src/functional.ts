@@ -57,6 +57,7 @@ export {
   dropout,
   dropout2d,
   embedding,
+  type InterpolateMode,
   type InterpolateOptions,
   interpolate,
   logSoftmax,

@@ -164,6 +164,12 @@ emit('interpolateBilinearDown', F.interpolate(xi, size=(2, 3), mode='bilinear', 
 emit('interpolateBilinearKeptDim', F.interpolate(fixed([1, 2, 2, 6], 1), scale_factor=(1.3, 1.5), mode='bilinear'), "interpolate(fixed([1, 2, 2, 6], 1), { scaleFactor: [1.3, 1.5], mode: 'bilinear' }): the height stays 2, and is copied")
 emit('interpolateNearestFloat32Scale', F.interpolate(fixed([1, 2, 2, 40], 1), scale_factor=(1, 0.3), mode='nearest'), "interpolate(fixed([1, 2, 2, 40], 1), { scaleFactor: [1, 0.3] }): source indices floor(i * 3.3333333) in float32")
 emit('interpolateLinear', F.interpolate(fixed([1, 2, 5], 1), size=8, mode='linear', align_corners=False), "interpolate(fixed([1, 2, 5], 1), { size: 8, mode: 'linear' })")
+emit('interpolateNearestExactSize', F.interpolate(xi, size=(5, 7), mode='nearest-exact'), "interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest-exact' })")
+emit('interpolateNearestExactScale', F.interpolate(xi, scale_factor=1.5, mode='nearest-exact'), "interpolate(fixed([1, 2, 3, 4], 1), { scaleFactor: 1.5, mode: 'nearest-exact' })")
+emit('interpolateNearestExactDown', F.interpolate(xi, size=(2, 3), mode='nearest-exact'), "interpolate(fixed([1, 2, 3, 4], 1), { size: [2, 3], mode: 'nearest-exact' })")
+emit('interpolateNearestExact1d', F.interpolate(fixed([1, 2, 5], 1), size=8, mode='nearest-exact'), "interpolate(fixed([1, 2, 5], 1), { size: 8, mode: 'nearest-exact' })")
+emit('interpolateNearestExact3d', F.interpolate(fixed([1, 2, 2, 3, 4], 1), scale_factor=(1.5, 2, 0.5), mode='nearest-exact'), "interpolate(fixed([1, 2, 2, 3, 4], 1), { scaleFactor: [1.5, 2, 0.5], mode: 'nearest-exact' })")
+emit('interpolateNearestExactFloat32Scale', F.interpolate(fixed([1, 2, 2, 40], 1), scale_factor=(1, 0.3), mode='nearest-exact'), "interpolate(fixed([1, 2, 2, 40], 1), { scaleFactor: [1, 0.3], mode: 'nearest-exact' }): source indices floor((i + 0.5) * 3.3333333) with the product rounded to float32 (i = 1 reads 5, not 4)")
 
 # ---- scaled dot-product attention (PyTorch 1.13 has no F.scaled_dot_product_attention: its formula) ----
 q, k, v = fixed([2, 3, 4], 1), fixed([2, 5, 4], 2), fixed([2, 5, 2], 3)
