@@ -1,6 +1,7 @@
 // The functional API: every op as a function, PyTorch's torch.* namespace in camelCase.
 
 export { grad } from './grad.js';
+export type { ClampBound } from './ops/clamp.js';
 export {
   type ConvOptions,
   type ConvTransposeOptions,

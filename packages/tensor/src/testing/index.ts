@@ -1,5 +1,6 @@
 // @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
 
+import { elementwiseClampCases } from './cases/clamp.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
 import { indexingCases } from './cases/indexing.js';
@@ -28,6 +29,7 @@ export { type GradcheckOptions, gradcheck } from './gradcheck.js';
 /** Every conformance case, by group. */
 export const conformanceCases: readonly ConformanceCase[] = [
   ...elementwiseCases,
+  ...elementwiseClampCases,
   ...reduceCases,
   ...shapeCases,
   ...indexingCases,
