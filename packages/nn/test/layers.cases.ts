@@ -59,6 +59,7 @@ export const factories: Record<string, () => nn.Module> = {
   AdaptiveAvgPool2d: () => new nn.AdaptiveAvgPool2d([2, 3]),
   AdaptiveAvgPool2dGlobal: () => new nn.AdaptiveAvgPool2d(1),
   AdaptiveMaxPool2d: () => new nn.AdaptiveMaxPool2d(2),
+  AdaptiveMaxPool2dReturnIndices: () => new nn.AdaptiveMaxPool2d([2, 3], { returnIndices: true }),
   BatchNorm1dTrain: () => new nn.BatchNorm1d(3),
   BatchNorm1dEval: () => new nn.BatchNorm1d(3),
   BatchNorm1d3dTrain: () => new nn.BatchNorm1d(2),

@@ -67,6 +67,8 @@ export {
 } from './ops/nn.js';
 export { type BatchNormOptions, batchNorm, groupNorm, layerNorm } from './ops/norm.js';
 export {
+  type AdaptiveMaxPoolOptions,
+  type AdaptiveSize,
   type AvgPoolOptions,
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,

@@ -124,6 +124,10 @@ def layers():
     cases["AdaptiveAvgPool2d"] = layer_case(nn.AdaptiveAvgPool2d((2, 3)), wave((1, 2, 5, 7), 0.9), 13)
     cases["AdaptiveAvgPool2dGlobal"] = layer_case(nn.AdaptiveAvgPool2d(1), x4, 14)
     cases["AdaptiveMaxPool2d"] = layer_case(nn.AdaptiveMaxPool2d(2), wave((1, 2, 5, 5), 1.0), 15)
+    # return_indices: layer_case records the values; the indices come from a second call.
+    indexed = nn.AdaptiveMaxPool2d((2, 3), return_indices=True)
+    cases["AdaptiveMaxPool2dReturnIndices"] = layer_case(indexed, wave((2, 2, 5, 7), 1.05), 66)
+    cases["AdaptiveMaxPool2dReturnIndices"]["indices"] = record(indexed(wave((2, 2, 5, 7), 1.05))[1])
     cases["BatchNorm1dTrain"] = layer_case(nn.BatchNorm1d(3), wave((4, 3), 1.1), 16, train=True)
     cases["BatchNorm1dEval"] = layer_case(nn.BatchNorm1d(3), wave((4, 3), 1.2), 17)
     cases["BatchNorm1d3dTrain"] = layer_case(nn.BatchNorm1d(2), wave((2, 2, 3), 1.25), 18, train=True)

@@ -19,6 +19,8 @@ export interface LayerReference {
   readonly inputGrad?: Recorded;
   /** The state dict after one training-mode forward pass. */
   readonly stateAfter?: Readonly<Record<string, Recorded>>;
+  /** The second output of a layer that returns [values, indices] (return_indices). */
+  readonly indices?: Recorded;
 }
 
 export interface LossReference {

@@ -113,6 +113,29 @@ emit('adaptiveAvgPool2dPair', F.adaptive_avg_pool2d(xd, (2, 4)), 'adaptiveAvgPoo
 emit('adaptiveAvgPool2dNone', F.adaptive_avg_pool2d(xd, (3, None)), 'adaptiveAvgPool2d(fixed([1, 2, 5, 7], 1), [3, null])')
 emit('adaptiveMaxPool2d3', F.adaptive_max_pool2d(xd, 3), 'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), 3)')
 emit('adaptiveMaxPool2dPair', F.adaptive_max_pool2d(xd, (2, 4)), 'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), [2, 4])')
+for name, size, text in [('3', 3, '3'), ('Pair', (2, 4), '[2, 4]'), ('None', (3, None), '[3, null]')]:
+    emit(f'adaptiveMaxPool2d{name}Indices', F.adaptive_max_pool2d(xd, size, return_indices=True)[1], f'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), {text}, {{ returnIndices: true }})[1]')
+values, indices = F.adaptive_max_pool2d(fixed([1, 2, 4, 6], 1), (2, 3), return_indices=True)
+emit('adaptiveMaxPool2dEven', values, 'adaptiveMaxPool2d(fixed([1, 2, 4, 6], 1), [2, 3]): windows of one size')
+emit('adaptiveMaxPool2dEvenIndices', indices, 'its indices')
+# Ties (whole numbers) and NaN: the first of equal values and the last NaN of a window
+# (row-major), and the gradient goes to that one position.
+xt = fixed([1, 2, 5, 7], 1).mul(2).round().requires_grad_()
+values, indices = F.adaptive_max_pool2d(xt, 3, return_indices=True)
+(values * fixed(list(values.shape), 2)).sum().backward()
+emit('adaptiveMaxPool2dTiesIndices', indices, 'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1).mul(2).round(), 3, { returnIndices: true })[1]: windows whose maximum is tied')
+emit('adaptiveMaxPool2dTiesGrad', xt.grad, 'the gradient of (values * fixed(values.shape, 2)).sum() at fixed([1, 2, 5, 7], 1).mul(2).round()')
+xn = fixed([1, 1, 4, 5], 1)
+for r, q in [(0, 0), (1, 1), (0, 3), (2, 2), (3, 2)]:
+    xn[0, 0, r, q] = float('nan')
+values, indices = F.adaptive_max_pool2d(xn, (2, 2), return_indices=True)
+emit('adaptiveMaxPool2dNaN', values, 'adaptiveMaxPool2d(x, [2, 2]) of fixed([1, 1, 4, 5], 1) with NaN at (0, 0), (1, 1), (0, 3), (2, 2) and (3, 2)')
+emit('adaptiveMaxPool2dNaNIndices', indices, 'its indices: the last NaN of each window')
+xo = torch.tensor([[[[0., 5., 0., 0., 1.]]]], requires_grad=True)
+values, indices = F.adaptive_max_pool2d(xo, (1, 3), return_indices=True)
+values.sum().backward()
+emit('adaptiveMaxPool2dOverlapIndices', indices, 'adaptiveMaxPool2d([[[[0, 5, 0, 0, 1]]]], [1, 3], { returnIndices: true })[1]: windows [0, 2), [1, 4), [3, 5)')
+emit('adaptiveMaxPool2dOverlapGrad', xo.grad, 'the gradient of its values.sum(): the 5 is the maximum of two windows')
 
 # ---- normalisation ----
 xb = fixed([4, 3, 2, 2], 1)

@@ -716,6 +716,83 @@ export const adaptiveMaxPool2dPair: Reference = {
   ],
 };
 
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), 3, { returnIndices: true })[1] */
+export const adaptiveMaxPool2d3Indices: Reference = {
+  shape: [1, 2, 3, 3],
+  values: [2, 10, 12, 15, 10, 20, 28, 25, 33, 8, 11, 6, 16, 24, 19, 29, 24, 34],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), [2, 4], { returnIndices: true })[1] */
+export const adaptiveMaxPool2dPairIndices: Reference = {
+  shape: [1, 2, 2, 4],
+  values: [15, 10, 10, 20, 28, 15, 33, 33, 8, 16, 19, 19, 29, 24, 19, 19],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), [3, null], { returnIndices: true })[1] */
+export const adaptiveMaxPool2dNoneIndices: Reference = {
+  shape: [1, 2, 3, 7],
+  values: [
+    7, 1, 2, 10, 4, 12, 6, 7, 15, 9, 10, 25, 12, 20, 28, 22, 30, 24, 25, 33, 27, 0, 8, 2, 3, 11, 5,
+    6, 21, 8, 16, 24, 11, 19, 13, 21, 29, 23, 24, 25, 26, 34,
+  ],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 4, 6], 1), [2, 3]): windows of one size */
+export const adaptiveMaxPool2dEven: Reference = {
+  shape: [1, 2, 2, 3],
+  values: [
+    1.296875, 1.5625, 1.921875, 1.03125, 1.65625, 0.765625, 1.125, 1.484375, 1.75, 0.953125,
+    1.21875, 1.84375,
+  ],
+};
+
+/** its indices */
+export const adaptiveMaxPool2dEvenIndices: Reference = {
+  shape: [1, 2, 2, 3],
+  values: [7, 2, 10, 12, 15, 17, 1, 9, 4, 19, 14, 17],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1).mul(2).round(), 3, { returnIndices: true })[1]: windows whose maximum is tied */
+export const adaptiveMaxPool2dTiesIndices: Reference = {
+  shape: [1, 2, 3, 3],
+  values: [2, 10, 12, 7, 10, 20, 28, 25, 33, 8, 11, 6, 16, 11, 19, 29, 24, 26],
+};
+
+/** the gradient of (values * fixed(values.shape, 2)).sum() at fixed([1, 2, 5, 7], 1).mul(2).round() */
+export const adaptiveMaxPool2dTiesGrad: Reference = {
+  shape: [1, 2, 5, 7],
+  values: [
+    0, 0, -0.984375, 0, 0, 0, 0, -0.359375, 0, 0, 1.6875, 0, -1.875, 0, 0, 0, 0, 0, 0, 0, -1.25, 0,
+    0, 0, 0, 1.78125, 0, 0, 0.265625, 0, 0, 0, 0, -0.625, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.890625, 0, 0,
+    -2.40625, 0, 0, 0, 0, 1.515625, 0, 0, 0.625, 0, 0, 0, 0, -0.265625, 0, 1.25, 0, 0, -1.78125, 0,
+    0, 0, 0, 0,
+  ],
+};
+
+/** adaptiveMaxPool2d(x, [2, 2]) of fixed([1, 1, 4, 5], 1) with NaN at (0, 0), (1, 1), (0, 3), (2, 2) and (3, 2) */
+export const adaptiveMaxPool2dNaN: Reference = {
+  shape: [1, 1, 2, 2],
+  values: [NaN, NaN, NaN, NaN],
+};
+
+/** its indices: the last NaN of each window */
+export const adaptiveMaxPool2dNaNIndices: Reference = {
+  shape: [1, 1, 2, 2],
+  values: [6, 3, 17, 17],
+};
+
+/** adaptiveMaxPool2d([[[[0, 5, 0, 0, 1]]]], [1, 3], { returnIndices: true })[1]: windows [0, 2), [1, 4), [3, 5) */
+export const adaptiveMaxPool2dOverlapIndices: Reference = {
+  shape: [1, 1, 1, 3],
+  values: [1, 1, 4],
+};
+
+/** the gradient of its values.sum(): the 5 is the maximum of two windows */
+export const adaptiveMaxPool2dOverlapGrad: Reference = {
+  shape: [1, 1, 1, 5],
+  values: [0, 2, 0, 0, 1],
+};
+
 /** batchNorm(fixed([4, 3, 2, 2], 1), zeros, ones, { weight: fixed([3], 2), bias: fixed([3], 3), training: true }) */
 export const batchNormTraining: Reference = {
   shape: [4, 3, 2, 2],
