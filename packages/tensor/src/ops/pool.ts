@@ -375,20 +375,15 @@ function unevenMaxPool(input: Tensor, oh: number, ow: number): MaxPoolResult {
   const device = input.device;
   const flat = input.reshape([n, c, h * w]);
   const indices = noGrad(() => {
-    const windowPositions = fromValues(positions, [1, 1, cells, k], 'int32', { device }).expand([
-      n,
-      c,
-      cells,
-      k,
-    ]);
+    const table = fromValues(positions, [1, 1, cells, k], 'int32', { device });
     const windows = flat
-      .gather(2, windowPositions.reshape([n, c, cells * k]))
+      .gather(2, table.reshape([1, 1, cells * k]).expand([n, c, cells * k]))
       .reshape([n, c, cells, k]);
     // argmax finds the first maximum, and the first NaN; PyTorch reports the last NaN.
     const order = arange(k, undefined, 1, { device, dtype: 'int32' });
     const lastNaN = where(windows.isnan(), order, -1).amax(3);
     const chosen = where(lastNaN.ge(0), lastNaN, windows.argmax(3));
-    return windowPositions.gather(3, chosen.unsqueeze(3)).squeeze(3);
+    return table.expand([n, c, cells, k]).gather(3, chosen.unsqueeze(3)).squeeze(3);
   });
   const values = flat.gather(2, indices).reshape([n, c, oh, ow]);
   return { values, indices: indices.reshape([n, c, oh, ow]) };
