@@ -197,15 +197,6 @@ export const einsumBatchDiagonal: Reference = {
   values: [-1.46875, 0.671875, -1.109375, 0.40625, -1.375, 0.765625],
 };
 
-/** einsum('...ij,...jk->...ik', fixed([2, 3, 4], 1), fixed([2, 4, 2], 2)) */
-export const einsumEllipsisBatched: Reference = {
-  shape: [2, 3, 2],
-  values: [
-    2.94042969, -4.25317383, 2.68212891, 3.5637207, 2.42382812, -4.00048828, 2.68774414,
-    -2.15698242, -3.25634766, 1.01586914, 0.236572266, 4.1887207,
-  ],
-};
-
 /** einsum('...ij,...jk->...ik', fixed([2, 1, 3, 4], 1), fixed([5, 4, 2], 2)): ellipsis dims [2, 1] and [5] broadcast to [2, 5] */
 export const einsumEllipsisBroadcast: Reference = {
   shape: [2, 5, 3, 2],
