@@ -7,7 +7,14 @@ import type { DeviceLike } from '../../device.js';
 import type { DType } from '../../dtype.js';
 import { type Tensor, tensor } from '../../index.js';
 import type { ClampBound } from '../../ops/clamp.js';
-import { assertClose, assertThrows, expectDType, expectValues, type Tolerance } from '../assert.js';
+import {
+  assertClose,
+  assertThrows,
+  expectDType,
+  expectValues,
+  isTensor,
+  type Tolerance,
+} from '../assert.js';
 import { type ConformanceCase, checkGradients, defineCases } from '../conformance.js';
 import {
   type Bound,
@@ -33,13 +40,16 @@ function bound(spec: Bound, device: Backend): Tensor | number | null {
   return spec === null || typeof spec === 'number' ? spec : operand(spec, device, true);
 }
 
-function typed(spec: Typed | number | null, device: DeviceLike): ClampBound {
-  if (spec === null || typeof spec === 'number') return spec;
+function typedTensor(spec: Typed, device: DeviceLike): Tensor {
   const on = spec.dtype === 'float64' ? FLOAT64_DEVICE : device;
   const dtype: DType = spec.dtype;
   return typeof spec.values === 'number'
     ? tensor(spec.values, { device: on, dtype })
     : tensor([...spec.values], { device: on, dtype });
+}
+
+function typedBound(spec: Typed | number | null, device: DeviceLike): ClampBound {
+  return spec === null || typeof spec === 'number' ? spec : typedTensor(spec, device);
 }
 
 function referenceCases(): Record<string, (device: Backend) => Promise<void>> {
@@ -60,15 +70,8 @@ function referenceCases(): Record<string, (device: Backend) => Promise<void>> {
         ['min', min, ref.gradMin],
         ['max', max, ref.gradMax],
       ] as const) {
-        if (!grad) continue;
-        const boundTensor = t as Tensor;
-        await expectValues(
-          boundTensor.grad!,
-          boundTensor.shape,
-          grad,
-          EXACT,
-          `${name}: gradient of ${which}`,
-        );
+        if (!grad || !isTensor(t)) continue;
+        await expectValues(t.grad!, t.shape, grad, EXACT, `${name}: gradient of ${which}`);
       }
     };
   }
@@ -78,8 +81,8 @@ function referenceCases(): Record<string, (device: Backend) => Promise<void>> {
     );
     cases[`clamp: ${name}, as PyTorch`] = async (device) => {
       const on = onCpu ? FLOAT64_DEVICE : device;
-      const x = typed(ref.x, on) as Tensor;
-      const y = x.clamp(typed(ref.min, on), typed(ref.max, on));
+      const x = typedTensor(ref.x, on);
+      const y = x.clamp(typedBound(ref.min, on), typedBound(ref.max, on));
       expectDType(y, ref.dtype, name);
       await expectValues(y, x.shape, ref.output, { rtol: 1e-7, atol: 0 }, name);
     };

@@ -136,7 +136,7 @@ export const normCases: Record<string, CaseBody> = {
   'norms of an empty batch [0, 4, 3]: an empty result of its shape, zero gradients, running statistics untouched':
     async (device: Backend) => {
       const empty = () => zeros([0, 4, 3], { device }).requiresGrad_(true);
-      const affine = (size: number) => [
+      const affine = (size: number): [Tensor, Tensor] => [
         fixed([size], 2, device).requiresGrad_(true),
         fixed([size], 3, device).requiresGrad_(true),
       ];
@@ -171,7 +171,7 @@ export const normCases: Record<string, CaseBody> = {
       ];
       for (const { name, size, run, expected } of norms) {
         const x = empty();
-        const [w, b] = affine(size) as [Tensor, Tensor];
+        const [w, b] = affine(size);
         const y = run(x, w, b);
         await expectReference(y, expected[0]!, name);
         y.sum().backward();
