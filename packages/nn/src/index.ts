@@ -38,6 +38,7 @@ export {
 export {
   AdaptiveAvgPool2d,
   AdaptiveMaxPool2d,
+  type AdaptiveMaxPoolOutput,
   AvgPool2d,
   type AvgPool2dOptions,
   MaxPool2d,

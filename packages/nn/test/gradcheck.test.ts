@@ -43,7 +43,8 @@ describe('layer gradients by finite differences', () => {
       const saved = params.map(([owner, field]) => Reflect.get(owner, field));
       for (const [i, [owner, field]] of params.entries()) Reflect.set(owner, field, values[i]);
       try {
-        const out = module.call(x);
+        const output = module.call(x);
+        const out = Array.isArray(output) ? output[0] : output; // [values, indices]: values
         if (!(out instanceof TensorClass)) throw new Error(`${name} did not return a tensor`);
         return out;
       } finally {
@@ -84,8 +85,14 @@ const optionNames: Record<string, string> = {
   log_target: 'logTarget',
 };
 
+// A loss whose value is NaN (the mean over targets that are all ignored) has no finite
+// differences to compare; losses.test.ts checks its zero gradient against PyTorch's.
+const finiteLosses = Object.keys(references.losses).filter(
+  (name) => !references.losses[name]!.output.values.some(Number.isNaN),
+);
+
 describe('loss gradients by finite differences', () => {
-  it.each(Object.keys(references.losses))('%s', (name) => {
+  it.each(finiteLosses)('%s', (name) => {
     const reference = references.losses[name]!;
     const fn = lossFns[name.split('/')[0]!]!;
     const integer =

@@ -126,8 +126,10 @@ describe.each(devices)('utils on %s', (_, device) => {
 });
 
 describe.each(devices)('BatchNorm on %s', (_, device) => {
-  it('momentum null keeps a cumulative average, as PyTorch', async () => {
-    const reference = references.batchNormCumulative;
+  it.each([
+    ['', references.batchNormCumulative],
+    [' (an empty first batch counts, adding nothing)', references.batchNormCumulativeAfterEmpty],
+  ])('momentum null keeps a cumulative average, as PyTorch%s', async (_what, reference) => {
     const bn = new nn.BatchNorm2d(2, { momentum: null }).to(device);
     bn.call(fromRecorded(reference.first, device));
     const out = bn.call(fromRecorded(reference.second, device));

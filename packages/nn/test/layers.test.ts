@@ -2,8 +2,9 @@
 // module, and records the output and the gradients of sum(output * projection) with respect
 // to the input and each parameter. Run on the CPU and on WebGPU.
 
-import { Tensor } from '@dl/tensor';
+import { Tensor, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
+import * as nn from '../src/index.js';
 import { devices } from './devices.js';
 import { expectRecorded, fromRecorded, recordedState } from './helpers.js';
 import { factories } from './layers.cases.js';
@@ -29,9 +30,14 @@ describe.each(devices)('layers on %s', (_, device) => {
     const input = fromRecorded(reference.input, device, integerInput ? 'int32' : 'float32');
     if (!integerInput) input.requiresGrad_(true);
     const output = module.call(input);
-    if (!(output instanceof Tensor)) throw new Error(`${name} did not return a tensor`);
-    const out = output;
+    // A layer with returnIndices gives [values, indices], as PyTorch's.
+    const [out, indices] = Array.isArray(output) ? output : [output];
+    if (!(out instanceof Tensor)) throw new Error(`${name} did not return a tensor`);
     await expectRecorded(out, reference.output, `${name} output`);
+    if (reference.indices) {
+      expect(indices?.dtype, `${name} indices dtype`).toBe('int32');
+      await expectRecorded(indices, reference.indices, `${name} indices`, { rtol: 0, atol: 0 });
+    } else expect(indices, `${name} returns a second output`).toBeUndefined();
     out.mul(fromRecorded(reference.projection, device)).sum().backward();
     if (reference.inputGrad)
       await expectRecorded(input.grad, reference.inputGrad, `${name} input grad`);
@@ -51,5 +57,20 @@ describe.each(devices)('layers on %s', (_, device) => {
 describe('printed forms', () => {
   it.each(names)('%s prints like PyTorch', (name) => {
     expect(factories[name]!().toString()).toBe(references.layers[name]!.repr);
+  });
+});
+
+describe('AdaptiveMaxPool2d returnIndices', () => {
+  it('types forward by the option: [values, indices] with it, values without', () => {
+    const x = zeros([1, 2, 5, 7]);
+    const [values, indices] = new nn.AdaptiveMaxPool2d(3, { returnIndices: true }).call(x);
+    expect([values.shape, indices.shape, indices.dtype]).toEqual([
+      [1, 2, 3, 3],
+      [1, 2, 3, 3],
+      'int32',
+    ]);
+    const plain: Tensor = new nn.AdaptiveMaxPool2d(3).call(x);
+    expect(plain.shape).toEqual([1, 2, 3, 3]);
+    expect(new nn.AdaptiveMaxPool2d(3, { returnIndices: false }).call(x)).toBeInstanceOf(Tensor);
   });
 });

@@ -64,7 +64,17 @@ const cast: MethodExporter = (ctx, self, _args, result) => {
   ctx.set(result, ctx.input(self, result.dtype));
 };
 
+/** clamp: Clip with number bounds; with a tensor bound, Max and Min (Clip takes scalars only). */
 function clip(ctx: TraceContext, self: Tensor, min: unknown, max: unknown, result: Tensor): void {
+  if (min instanceof Tensor || max instanceof Tensor) {
+    let y = ctx.input(self, result.dtype);
+    if (min !== null && min !== undefined)
+      y = ctx.node('Max', [y, operand(ctx, min, result.dtype, 'clamp')])[0]!;
+    if (max !== null && max !== undefined)
+      y = ctx.node('Min', [y, operand(ctx, max, result.dtype, 'clamp')])[0]!;
+    ctx.set(result, y);
+    return;
+  }
   const bound = (v: unknown) => (typeof v === 'number' ? ctx.scalar(v, result.dtype) : '');
   const inputs = [ctx.input(self), bound(min), bound(max)];
   while (inputs.at(-1) === '') inputs.pop();

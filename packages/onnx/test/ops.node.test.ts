@@ -58,6 +58,13 @@ const cases: [string, () => TensorModule, number[], string[]][] = [
     ['LeakyRelu', 'Elu', 'Clip', 'Softplus', 'Sigmoid', 'Tanh', 'Exp', 'Log', 'Sqrt', 'Reciprocal'],
   ],
   [
+    'clamp with tensor bounds',
+    () =>
+      new Fn((x) => x.clamp(x.mean(-1, true), x.amax(1, true).mul(0.5)).add(x.clamp(null, 0.2))),
+    [2, 3, 4, 5],
+    ['Max', 'Min', 'Clip'],
+  ],
+  [
     'reductions',
     () =>
       new Fn((x) =>

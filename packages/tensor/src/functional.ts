@@ -1,6 +1,7 @@
 // The functional API: every op as a function, PyTorch's torch.* namespace in camelCase.
 
 export { grad } from './grad.js';
+export type { ClampBound } from './ops/clamp.js';
 export {
   type ConvOptions,
   type ConvTransposeOptions,
@@ -58,6 +59,7 @@ export {
   dropout,
   dropout2d,
   embedding,
+  type InterpolateMode,
   type InterpolateOptions,
   interpolate,
   logSoftmax,
@@ -66,6 +68,8 @@ export {
 } from './ops/nn.js';
 export { type BatchNormOptions, batchNorm, groupNorm, layerNorm } from './ops/norm.js';
 export {
+  type AdaptiveMaxPoolOptions,
+  type AdaptiveSize,
   type AvgPoolOptions,
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,

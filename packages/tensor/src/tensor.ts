@@ -13,6 +13,8 @@ import type { Backend } from './backend.js';
 import { type DeviceLike, resolveDevice } from './device.js';
 import { type DType, isDType, isFloating, type TypedArray } from './dtype.js';
 import { formatTensor } from './format.js';
+import type { ClampBound } from './ops/clamp.js';
+import * as clampOps from './ops/clamp.js';
 import * as creation from './ops/creation.js';
 import type { Scalar } from './ops/elementwise.js';
 import * as ew from './ops/elementwise.js';
@@ -483,14 +485,14 @@ export class Tensor implements Variable<Tensor> {
   square(): Tensor {
     return ew.unary('square', this);
   }
-  /** Clamps into [min, max]; either bound may be omitted (null or undefined). */
-  clamp(min?: number | null, max?: number | null): Tensor {
-    if ((min === undefined || min === null) && (max === undefined || max === null)) {
-      throw new Error("clamp: at least one of 'min' or 'max' must not be None");
-    }
-    return ew.unary('clamp', this, [min ?? -Infinity, max ?? Infinity]);
+  /**
+   * Clamps into [min, max]: each bound a number or a tensor that broadcasts with this one
+   * (differentiable), and either may be omitted (null or undefined).
+   */
+  clamp(min?: ClampBound, max?: ClampBound): Tensor {
+    return clampOps.clamp(this, min, max);
   }
-  clip(min?: number | null, max?: number | null): Tensor {
+  clip(min?: ClampBound, max?: ClampBound): Tensor {
     return this.clamp(min, max);
   }
   isnan(): Tensor {
@@ -758,8 +760,8 @@ export class Tensor implements Variable<Tensor> {
   sqrt_(): this {
     return inplace.apply(this, 'sqrt_', (self) => self.sqrt());
   }
-  clamp_(min?: number | null, max?: number | null): this {
-    return inplace.apply(this, 'clamp_', (self) => self.clamp(min, max));
+  clamp_(min?: ClampBound, max?: ClampBound): this {
+    return clampOps.clamp_(this, min, max);
   }
   zero_(): this {
     return inplace.fill(this, 'zero_', 0);

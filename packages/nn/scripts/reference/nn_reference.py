@@ -124,6 +124,10 @@ def layers():
     cases["AdaptiveAvgPool2d"] = layer_case(nn.AdaptiveAvgPool2d((2, 3)), wave((1, 2, 5, 7), 0.9), 13)
     cases["AdaptiveAvgPool2dGlobal"] = layer_case(nn.AdaptiveAvgPool2d(1), x4, 14)
     cases["AdaptiveMaxPool2d"] = layer_case(nn.AdaptiveMaxPool2d(2), wave((1, 2, 5, 5), 1.0), 15)
+    # return_indices: layer_case records the values; the indices come from a second call.
+    indexed = nn.AdaptiveMaxPool2d((2, 3), return_indices=True)
+    cases["AdaptiveMaxPool2dReturnIndices"] = layer_case(indexed, wave((2, 2, 5, 7), 1.05), 66)
+    cases["AdaptiveMaxPool2dReturnIndices"]["indices"] = record(indexed(wave((2, 2, 5, 7), 1.05))[1])
     cases["BatchNorm1dTrain"] = layer_case(nn.BatchNorm1d(3), wave((4, 3), 1.1), 16, train=True)
     cases["BatchNorm1dEval"] = layer_case(nn.BatchNorm1d(3), wave((4, 3), 1.2), 17)
     cases["BatchNorm1d3dTrain"] = layer_case(nn.BatchNorm1d(2), wave((2, 2, 3), 1.25), 18, train=True)
@@ -135,6 +139,12 @@ def layers():
     cases["LayerNorm"] = layer_case(nn.LayerNorm(4), wave((2, 3, 4), 1.6), 22)
     cases["LayerNorm2d"] = layer_case(nn.LayerNorm([3, 4], eps=1e-3), wave((2, 3, 4), 1.7), 23)
     cases["GroupNorm"] = layer_case(nn.GroupNorm(2, 4), wave((2, 4, 3), 1.8), 24)
+    # Empty batches: empty outputs, zero parameter gradients, running statistics untouched
+    # (num_batches_tracked still counts the step).
+    cases["GroupNormEmptyBatch"] = layer_case(nn.GroupNorm(2, 4), wave((0, 4, 3), 1.8), 26)
+    cases["LayerNormEmptyBatch"] = layer_case(nn.LayerNorm(4), wave((0, 3, 4), 1.6), 27)
+    cases["BatchNorm1dTrainEmptyBatch"] = layer_case(nn.BatchNorm1d(3), wave((0, 3), 1.1), 28, train=True)
+    cases["BatchNorm2dEvalEmptyBatch"] = layer_case(nn.BatchNorm2d(2), wave((0, 2, 3, 3), 1.4), 29)
     cases["Embedding"] = layer_case(
         nn.Embedding(5, 3, padding_idx=1), torch.tensor([[0, 1, 4], [1, 2, 3]]), 25
     )
@@ -202,10 +212,10 @@ class MhaMasked(nn.Module):
         return weights if self.weights else out
 
 
-def batchnorm_cumulative():
+def batchnorm_cumulative(first_shape=(2, 2, 2, 2)):
     bn = nn.BatchNorm2d(2, momentum=None)
     bn.train()
-    first = wave((2, 2, 2, 2), 0.1)
+    first = wave(first_shape, 0.1)
     second = wave((3, 2, 2, 2), 0.2, 2.0)
     bn(first)
     out = bn(second)
@@ -266,6 +276,17 @@ def losses():
         cases[f"nllLoss/{reduction}"] = loss_case(nll, F.log_softmax(logits, 1), labels, reduction=reduction)
         cases[f"nllLoss/weightIgnore/{reduction}"] = loss_case(
             nll, F.log_softmax(logits, 1), labels, reduction=reduction, weight=weight, ignore_index=1
+        )
+        # Every target ignored: the mean is 0 / 0 (NaN), yet every gradient is 0.
+        all_ignored = torch.tensor([2, 2, 2, 2], dtype=torch.int32)
+        cases[f"crossEntropy/allIgnored/{reduction}"] = loss_case(
+            ce, logits, all_ignored, reduction=reduction, ignore_index=2
+        )
+        cases[f"crossEntropy/allIgnoredWeightSmoothing/{reduction}"] = loss_case(
+            ce, logits, all_ignored, reduction=reduction, weight=weight, label_smoothing=0.2, ignore_index=2
+        )
+        cases[f"nllLoss/allIgnoredWeight/{reduction}"] = loss_case(
+            nll, F.log_softmax(logits, 1), all_ignored, reduction=reduction, weight=weight, ignore_index=2
         )
     spatial = wave((2, 3, 2, 2), 0.3, 2.0)
     spatial_labels = torch.tensor([[[0, 2], [1, 1]], [[2, 0], [0, 1]]], dtype=torch.int32)
@@ -451,6 +472,8 @@ def main():
     values = {
         "layers": layers(),
         "batchNormCumulative": batchnorm_cumulative(),
+        # An empty first batch counts (the second is averaged in with factor 1/2) but adds nothing.
+        "batchNormCumulativeAfterEmpty": batchnorm_cumulative((0, 2, 2, 2)),
         "losses": losses(),
         "cnn": cnn(),
         "mlp": mlp_case,

@@ -160,7 +160,10 @@ function pickTarget(
     ? weight.indexSelect(0, safe.flatten(), { outOfRange }).reshape(safe.shape)
     : keep.to(input.dtype);
   const weights = where(keep, classWeight, 0);
-  return { loss: picked.mul(weights).neg(), weights };
+  // Ignored elements are cut out with where, not multiplied by a zero weight: when every
+  // target is ignored, the mean divides by a total weight of 0 and its gradient is infinite,
+  // and 0 · ∞ would make the input's gradient NaN where PyTorch's is 0.
+  return { loss: where(keep, picked.mul(classWeight).neg(), 0), weights };
 }
 
 /** Negative log-likelihood of log-probabilities [N, C, d...] (or [C]) at int32 targets. */

@@ -50,7 +50,7 @@ export class Embedding extends Module {
   }
 }
 
-/** Resizes [N, C, ...] to `size` or by `scaleFactor` (nearest, linear or bilinear). */
+/** Resizes [N, C, ...] to `size` or by `scaleFactor`, with any mode of interpolate. */
 export class Upsample extends Module {
   readonly options: InterpolateOptions;
 

@@ -94,7 +94,7 @@ abstract class BatchNormBase extends Module {
     // Batch statistics while training, and in eval mode when no running ones are kept.
     const useBatchStats = this.training || runningMean === null;
     const updateStats = this.training && runningMean !== null && runningVar !== null;
-    if (updateStats && x.numel() / x.shape[1]! <= 1) {
+    if (updateStats && x.numel() / x.shape[1]! === 1) {
       throw new Error(
         `${this.constructor.name}: expected more than 1 value per channel when training, got input size [${x.shape.join(', ')}]`,
       );
@@ -107,8 +107,10 @@ abstract class BatchNormBase extends Module {
       eps: this.eps,
     };
     if (updateStats && this.momentum === null) {
-      // A cumulative average: the factor 1 / (batches seen) lives on the device.
+      // A cumulative average: the factor 1 / (batches seen) lives on the device. An empty
+      // batch counts as seen but leaves the averages alone, as in PyTorch.
       const y = batchNorm(x, null, null, options);
+      if (x.numel() === 0) return y;
       noGrad(() => {
         const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
         const factor = counter!.to(runningMean.dtype).reciprocal();

@@ -1,4 +1,4 @@
-// Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d.
+// Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d (with returnIndices).
 
 import {
   adaptiveAvgPool2d,
@@ -170,14 +170,32 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-export class AdaptiveMaxPool2d extends Module {
-  constructor(readonly outputSize: OutputSize) {
+/** What AdaptiveMaxPool2d's forward gives: [values, indices] with returnIndices, else values. */
+export type AdaptiveMaxPoolOutput<ReturnIndices extends boolean> = ReturnIndices extends true
+  ? [Tensor, Tensor]
+  : Tensor;
+
+/**
+ * Max pooling to a fixed output size (null keeps a dim). With `returnIndices: true`, forward
+ * gives [values, indices] as PyTorch's return_indices (int32 flat indices into each input plane).
+ */
+export class AdaptiveMaxPool2d<ReturnIndices extends boolean = false> extends Module {
+  readonly returnIndices: boolean;
+
+  constructor(
+    readonly outputSize: OutputSize,
+    options: { returnIndices?: ReturnIndices } = {},
+  ) {
     super();
     checkOutputSize(outputSize, 'AdaptiveMaxPool2d');
+    this.returnIndices = options.returnIndices ?? false;
   }
 
-  override forward(x: Tensor): Tensor {
-    return adaptiveMaxPool2d(x, this.outputSize);
+  override forward(x: Tensor): AdaptiveMaxPoolOutput<ReturnIndices> {
+    const result = adaptiveMaxPool2d(x, this.outputSize, { returnIndices: this.returnIndices });
+    // TypeScript cannot narrow a conditional type on a class's type parameter: the result is
+    // the pair exactly when returnIndices, which the constructor took from ReturnIndices, is true.
+    return result as AdaptiveMaxPoolOutput<ReturnIndices>;
   }
 
   override extraRepr(): string {

@@ -19,6 +19,8 @@ export interface LayerReference {
   readonly inputGrad?: Recorded;
   /** The state dict after one training-mode forward pass. */
   readonly stateAfter?: Readonly<Record<string, Recorded>>;
+  /** The second output of a layer that returns [values, indices] (return_indices). */
+  readonly indices?: Recorded;
 }
 
 export interface LossReference {
@@ -39,14 +41,18 @@ export interface GradSummary {
   readonly samples: readonly number[];
 }
 
+/** Two training steps of BatchNorm2d(2, momentum=None), and its state after them. */
+export interface CumulativeReference {
+  readonly first: Recorded;
+  readonly second: Recorded;
+  readonly output: Recorded;
+  readonly stateAfter: Readonly<Record<string, Recorded>>;
+}
+
 export interface References {
   readonly layers: Readonly<Record<string, LayerReference>>;
-  readonly batchNormCumulative: {
-    readonly first: Recorded;
-    readonly second: Recorded;
-    readonly output: Recorded;
-    readonly stateAfter: Readonly<Record<string, Recorded>>;
-  };
+  readonly batchNormCumulative: CumulativeReference;
+  readonly batchNormCumulativeAfterEmpty: CumulativeReference;
   readonly losses: Readonly<Record<string, LossReference>>;
   readonly cnn: {
     readonly repr: string;

@@ -48,3 +48,15 @@ emit('einsumBilinear', torch.einsum('bn,anm,bm->ba', fixed([2, 3], 1), fixed([4,
 emit('einsumDiagonal', torch.einsum('ii->i', fixed([4, 4], 1)), "einsum('ii->i', fixed([4, 4], 1))")
 emit('einsumTrace', torch.einsum('ii', fixed([4, 4], 1)), "einsum('ii', fixed([4, 4], 1)): implicit, so the trace")
 emit('einsumBatchDiagonal', torch.einsum('bii->bi', fixed([2, 3, 3], 1)), "einsum('bii->bi', fixed([2, 3, 3], 1))")
+
+# ---- einsum with an ellipsis ----
+# '...ij,...jk->...ik' of fixed([2, 3, 4], 1) and fixed([2, 4, 2], 2) is einsumBatched.
+emit('einsumEllipsisBroadcast', torch.einsum('...ij,...jk->...ik', fixed([2, 1, 3, 4], 1), fixed([5, 4, 2], 2)), "einsum('...ij,...jk->...ik', fixed([2, 1, 3, 4], 1), fixed([5, 4, 2], 2)): ellipsis dims [2, 1] and [5] broadcast to [2, 5]")
+emit('einsumEllipsisSizeOne', torch.einsum('...i,...i->...', fixed([2, 1, 3], 1), fixed([4, 3], 2)), "einsum('...i,...i->...', fixed([2, 1, 3], 1), fixed([4, 3], 2))")
+emit('einsumEllipsisNone', torch.einsum('...ij,jk->...ik', fixed([3, 4], 1), fixed([4, 2], 2)), "einsum('...ij,jk->...ik', fixed([3, 4], 1), fixed([4, 2], 2)): the ellipsis covers no dims")
+emit('einsumEllipsisImplicit', torch.einsum('...ij,...jk', fixed([2, 3, 4], 1), fixed([2, 4, 2], 2)), "einsum('...ij,...jk', fixed([2, 3, 4], 1), fixed([2, 4, 2], 2)): the ellipsis's dims, then i and k")
+emit('einsumEllipsisImplicitAfter', torch.einsum('j...,i...', fixed([2, 3], 1), fixed([4, 3], 2)), "einsum('j...,i...', fixed([2, 3], 1), fixed([4, 3], 2)): the ellipsis's dims first, then i, j")
+emit('einsumEllipsisMiddle', torch.einsum('i...j->ji...', fixed([2, 3, 4, 5], 1)), "einsum('i...j->ji...', fixed([2, 3, 4, 5], 1))")
+emit('einsumEllipsisSummed', torch.einsum('...ij->ij', fixed([2, 3, 4], 1)), "einsum('...ij->ij', fixed([2, 3, 4], 1)): the ellipsis's dims summed")
+emit('einsumEllipsisDiagonal', torch.einsum('...ii->...i', fixed([2, 3, 3], 1)), "einsum('...ii->...i', fixed([2, 3, 3], 1))")
+emit('einsumEllipsisZeroDim', torch.einsum('...,...->...', fixed([], 1), fixed([3], 2)), "einsum('...,...->...', fixed([], 1), fixed([3], 2))")

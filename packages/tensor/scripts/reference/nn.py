@@ -113,6 +113,29 @@ emit('adaptiveAvgPool2dPair', F.adaptive_avg_pool2d(xd, (2, 4)), 'adaptiveAvgPoo
 emit('adaptiveAvgPool2dNone', F.adaptive_avg_pool2d(xd, (3, None)), 'adaptiveAvgPool2d(fixed([1, 2, 5, 7], 1), [3, null])')
 emit('adaptiveMaxPool2d3', F.adaptive_max_pool2d(xd, 3), 'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), 3)')
 emit('adaptiveMaxPool2dPair', F.adaptive_max_pool2d(xd, (2, 4)), 'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), [2, 4])')
+for name, size, text in [('3', 3, '3'), ('Pair', (2, 4), '[2, 4]'), ('None', (3, None), '[3, null]')]:
+    emit(f'adaptiveMaxPool2d{name}Indices', F.adaptive_max_pool2d(xd, size, return_indices=True)[1], f'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), {text}, {{ returnIndices: true }})[1]')
+values, indices = F.adaptive_max_pool2d(fixed([1, 2, 4, 6], 1), (2, 3), return_indices=True)
+emit('adaptiveMaxPool2dEven', values, 'adaptiveMaxPool2d(fixed([1, 2, 4, 6], 1), [2, 3]): windows of one size')
+emit('adaptiveMaxPool2dEvenIndices', indices, 'its indices')
+# Ties (whole numbers) and NaN: the first of equal values and the last NaN of a window
+# (row-major), and the gradient goes to that one position.
+xt = fixed([1, 2, 5, 7], 1).mul(2).round().requires_grad_()
+values, indices = F.adaptive_max_pool2d(xt, 3, return_indices=True)
+(values * fixed(list(values.shape), 2)).sum().backward()
+emit('adaptiveMaxPool2dTiesIndices', indices, 'adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1).mul(2).round(), 3, { returnIndices: true })[1]: windows whose maximum is tied')
+emit('adaptiveMaxPool2dTiesGrad', xt.grad, 'the gradient of (values * fixed(values.shape, 2)).sum() at fixed([1, 2, 5, 7], 1).mul(2).round()')
+xn = fixed([1, 1, 4, 5], 1)
+for r, q in [(0, 0), (1, 1), (0, 3), (2, 2), (3, 2)]:
+    xn[0, 0, r, q] = float('nan')
+values, indices = F.adaptive_max_pool2d(xn, (2, 2), return_indices=True)
+emit('adaptiveMaxPool2dNaN', values, 'adaptiveMaxPool2d(x, [2, 2]) of fixed([1, 1, 4, 5], 1) with NaN at (0, 0), (1, 1), (0, 3), (2, 2) and (3, 2)')
+emit('adaptiveMaxPool2dNaNIndices', indices, 'its indices: the last NaN of each window')
+xo = torch.tensor([[[[0., 5., 0., 0., 1.]]]], requires_grad=True)
+values, indices = F.adaptive_max_pool2d(xo, (1, 3), return_indices=True)
+values.sum().backward()
+emit('adaptiveMaxPool2dOverlapIndices', indices, 'adaptiveMaxPool2d([[[[0, 5, 0, 0, 1]]]], [1, 3], { returnIndices: true })[1]: windows [0, 2), [1, 4), [3, 5)')
+emit('adaptiveMaxPool2dOverlapGrad', xo.grad, 'the gradient of its values.sum(): the 5 is the maximum of two windows')
 
 # ---- normalisation ----
 xb = fixed([4, 3, 2, 2], 1)
@@ -131,6 +154,26 @@ emit('layerNormAffine', F.layer_norm(fixed([2, 3, 4], 1), [4], fixed([4], 2), fi
 emit('layerNormTwoDims', F.layer_norm(fixed([2, 3, 4], 1), [3, 4], eps=1e-2), 'layerNorm(fixed([2, 3, 4], 1), [3, 4], null, null, 1e-2)')
 emit('groupNorm', F.group_norm(fixed([2, 6, 2, 2], 1), 3, fixed([6], 2), fixed([6], 3)), 'groupNorm(fixed([2, 6, 2, 2], 1), 3, fixed([6], 2), fixed([6], 3))')
 
+# Empty batches: an empty result of the input's shape, zero gradients for weight and bias, and
+# running statistics that a training step leaves alone.
+empty = torch.zeros(0, 4, 3)
+for name, size, norm, text in [
+    ('groupNormEmpty', 4, lambda w, b: F.group_norm(empty, 2, w, b), 'groupNorm(zeros([0, 4, 3]), 2, fixed([4], 2), fixed([4], 3))'),
+    ('layerNormEmpty', 3, lambda w, b: F.layer_norm(empty, [3], w, b), 'layerNorm(zeros([0, 4, 3]), [3], fixed([3], 2), fixed([3], 3))'),
+    ('batchNormEvalEmpty', 4, lambda w, b: F.batch_norm(empty, fixed([4], 4), fixed([4], 5).abs() + 0.5, w, b, training=False), 'batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: false })'),
+]:
+    w, b = fixed([size], 2).requires_grad_(), fixed([size], 3).requires_grad_()
+    y = norm(w, b)
+    y.sum().backward()
+    emit(name, y, text)
+    emit(name + 'WeightGrad', w.grad, 'the gradient of its sum with respect to the weight')
+    emit(name + 'BiasGrad', b.grad, 'the gradient of its sum with respect to the bias')
+mean, var = fixed([4], 4), fixed([4], 5).abs() + 0.5
+emit('batchNormTrainingEmpty', F.batch_norm(empty, mean, var, fixed([4], 2), fixed([4], 3), training=True, momentum=0.1),
+     'batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: true })')
+emit('batchNormTrainingEmptyRunningMean', mean, 'its running mean afterwards: fixed([4], 4), untouched')
+emit('batchNormTrainingEmptyRunningVar', var, 'its running variance afterwards: fixed([4], 5).abs() + 0.5, untouched')
+
 # ---- interpolate ----
 xi = fixed([1, 2, 3, 4], 1)
 emit('interpolateNearestSize', F.interpolate(xi, size=(5, 7), mode='nearest'), "interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest' })")
@@ -144,6 +187,12 @@ emit('interpolateBilinearDown', F.interpolate(xi, size=(2, 3), mode='bilinear', 
 emit('interpolateBilinearKeptDim', F.interpolate(fixed([1, 2, 2, 6], 1), scale_factor=(1.3, 1.5), mode='bilinear'), "interpolate(fixed([1, 2, 2, 6], 1), { scaleFactor: [1.3, 1.5], mode: 'bilinear' }): the height stays 2, and is copied")
 emit('interpolateNearestFloat32Scale', F.interpolate(fixed([1, 2, 2, 40], 1), scale_factor=(1, 0.3), mode='nearest'), "interpolate(fixed([1, 2, 2, 40], 1), { scaleFactor: [1, 0.3] }): source indices floor(i * 3.3333333) in float32")
 emit('interpolateLinear', F.interpolate(fixed([1, 2, 5], 1), size=8, mode='linear', align_corners=False), "interpolate(fixed([1, 2, 5], 1), { size: 8, mode: 'linear' })")
+emit('interpolateNearestExactSize', F.interpolate(xi, size=(5, 7), mode='nearest-exact'), "interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest-exact' })")
+emit('interpolateNearestExactScale', F.interpolate(xi, scale_factor=1.5, mode='nearest-exact'), "interpolate(fixed([1, 2, 3, 4], 1), { scaleFactor: 1.5, mode: 'nearest-exact' })")
+emit('interpolateNearestExactDown', F.interpolate(xi, size=(2, 3), mode='nearest-exact'), "interpolate(fixed([1, 2, 3, 4], 1), { size: [2, 3], mode: 'nearest-exact' })")
+emit('interpolateNearestExact1d', F.interpolate(fixed([1, 2, 5], 1), size=8, mode='nearest-exact'), "interpolate(fixed([1, 2, 5], 1), { size: 8, mode: 'nearest-exact' })")
+emit('interpolateNearestExact3d', F.interpolate(fixed([1, 2, 2, 3, 4], 1), scale_factor=(1.5, 2, 0.5), mode='nearest-exact'), "interpolate(fixed([1, 2, 2, 3, 4], 1), { scaleFactor: [1.5, 2, 0.5], mode: 'nearest-exact' })")
+emit('interpolateNearestExactFloat32Scale', F.interpolate(fixed([1, 2, 2, 40], 1), scale_factor=(1, 0.3), mode='nearest-exact'), "interpolate(fixed([1, 2, 2, 40], 1), { scaleFactor: [1, 0.3], mode: 'nearest-exact' }): source indices floor((i + 0.5) * 3.3333333) with the product rounded to float32 (i = 1 reads 5, not 4)")
 
 # ---- scaled dot-product attention (PyTorch 1.13 has no F.scaled_dot_product_attention: its formula) ----
 q, k, v = fixed([2, 3, 4], 1), fixed([2, 5, 4], 2), fixed([2, 5, 2], 3)

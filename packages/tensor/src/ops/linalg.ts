@@ -121,18 +121,62 @@ interface Term {
   readonly letters: string;
 }
 
+/** An ellipsis in parsed subscripts (one character, where the equation has three). */
+const ELLIPSIS = '.';
+
+/**
+ * The subscripts of each operand and of the output (undefined without '->'), with '...' as
+ * ELLIPSIS, checked character by character as torch.einsum checks them.
+ */
+function parseEquation(equation: string): { inputs: string[]; output: string | undefined } {
+  const inputs = [''];
+  let output: string | undefined;
+  for (let i = 0; i < equation.length; i++) {
+    const c = equation[i]!;
+    const side = output === undefined ? `operand ${inputs.length - 1}` : 'output';
+    const subscripts = output ?? inputs[inputs.length - 1]!;
+    let add = c;
+    if (/\s/.test(c)) continue;
+    if (c === ',' && output === undefined) {
+      inputs.push('');
+      continue;
+    }
+    if (c === '-' && equation[i + 1] === '>') {
+      if (output !== undefined)
+        throw new Error(`einsum(): more than one '->' in the equation '${equation}'`);
+      output = '';
+      i++;
+      continue;
+    }
+    if (c === '.') {
+      if (subscripts.includes(ELLIPSIS))
+        throw new Error(
+          `einsum(): found '.' for ${side} for which an ellipsis (...) was already found`,
+        );
+      if (equation.slice(i, i + 3) !== '...')
+        throw new Error(`einsum(): found '.' for ${side} that is not part of any ellipsis (...)`);
+      add = ELLIPSIS;
+      i += 2;
+    } else if (!/[a-zA-Z]/.test(c)) {
+      throw new Error(
+        `einsum(): invalid subscript given at index ${i} in the equation string, subscripts must be in [a-zA-Z]`,
+      );
+    }
+    if (output === undefined) inputs[inputs.length - 1] += add;
+    else output += add;
+  }
+  return { inputs, output };
+}
+
 /**
  * Einstein summation (torch.einsum): 'ij,jk->ik', 'bij,bjk->bik', 'i,i->', 'ii->i' (a
- * diagonal), any number of operands, contracted left to right. Without '->', the output is
- * the letters that appear exactly once, in alphabetical order. Dims of size 1 broadcast.
+ * diagonal), '...ij,...jk->...ik' (an ellipsis stands for the dims no letter names, and those
+ * broadcast across operands, aligned from the right), any number of operands, contracted left
+ * to right. Without '->', the output is the ellipsis's dims, then the letters that appear
+ * exactly once, in alphabetical order. Dims of size 1 broadcast.
  */
 export function einsum(equation: string, ...operands: Tensor[]): Tensor {
-  const spec = equation.replace(/\s+/g, '');
-  const sides = spec.split('->');
-  if (sides.length > 2)
-    throw new Error(`einsum(): more than one '->' in the equation '${equation}'`);
-  const [lhs, explicit] = sides as [string, string | undefined];
-  const inputs = lhs.split(',');
+  const { inputs, output: explicit } = parseEquation(equation);
   if (inputs.length !== operands.length) {
     throw new Error(
       `einsum(): ${inputs.length} operands in the equation '${equation}' but ${operands.length} tensors given`,
@@ -140,19 +184,49 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   }
   if (operands.length === 0) throw new Error('einsum(): must provide at least one operand');
   commonDevice('einsum', operands);
-  const sizes = new Map<string, number>();
-  for (const [i, letters] of inputs.entries()) {
-    const t = operands[i]!;
-    if (!/^[a-zA-Z]*$/.test(letters)) {
-      throw new Error(`einsum(): invalid subscripts '${letters}' (letters only; no ellipsis)`);
-    }
-    if (letters.length !== t.ndim) {
+  // How many dims each operand's ellipsis covers.
+  const covered = inputs.map((subscripts, i) => {
+    const named = subscripts.replace(ELLIPSIS, '').length;
+    const ndim = operands[i]!.ndim;
+    if (!subscripts.includes(ELLIPSIS) && named !== ndim) {
       throw new Error(
-        `einsum(): the number of subscripts in '${letters}' does not match the number of dimensions (${t.ndim}) of operand ${i}`,
+        `einsum(): the number of subscripts in the equation (${named}) does not match the number of dimensions (${ndim}) for operand ${i} and no ellipsis was given`,
       );
     }
+    if (named > ndim) {
+      throw new Error(
+        `einsum(): the number of subscripts in the equation (${named}) is more than the number of dimensions (${ndim}) for operand ${i}`,
+      );
+    }
+    return ndim - named;
+  });
+  // The ellipsis's dims become letters of their own (characters no subscript can be), the
+  // last ones for an operand whose ellipsis covers fewer dims, as broadcasting aligns them.
+  const ellipsisDims = Math.max(0, ...covered);
+  const ellipsisLetters = Array.from({ length: ellipsisDims }, (_, k) =>
+    String.fromCharCode(0xe000 + k),
+  ).join('');
+  const ellipsisSizes = new Array<number>(ellipsisDims).fill(1);
+  const letters = inputs.map((subscripts, i) => {
+    const start = subscripts.indexOf(ELLIPSIS);
+    for (let k = 0; k < covered[i]!; k++) {
+      const size = operands[i]!.shape[start + k]!;
+      const at = ellipsisDims - covered[i]! + k;
+      const seen = ellipsisSizes[at]!;
+      if (size !== seen && size !== 1 && seen !== 1) {
+        throw new Error(
+          `einsum(): dimension ${start + k} of operand ${i}, covered by the ellipsis, has size ${size}, which does not broadcast with the size ${seen} seen before for the same ellipsis dimension`,
+        );
+      }
+      if (size !== 1) ellipsisSizes[at] = size;
+    }
+    return subscripts.replace(ELLIPSIS, ellipsisLetters.slice(ellipsisDims - covered[i]!));
+  });
+  const sizes = new Map<string, number>();
+  for (const [i, subscripts] of letters.entries()) {
+    const t = operands[i]!;
     const own = new Map<string, number>();
-    for (const [d, c] of [...letters].entries()) {
+    for (const [d, c] of [...subscripts].entries()) {
       const size = t.shape[d]!;
       const repeated = own.get(c);
       if (repeated !== undefined && repeated !== size) {
@@ -170,20 +244,21 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
       sizes.set(c, known === undefined || known === 1 ? size : known);
     }
   }
-  const all = inputs.join('');
+  const named = inputs.join('').replaceAll(ELLIPSIS, '');
   const output =
-    explicit ??
-    [...new Set(all)]
-      .filter((c) => all.split(c).length === 2)
-      .sort()
-      .join('');
+    explicit?.replace(ELLIPSIS, ellipsisLetters) ??
+    ellipsisLetters +
+      [...new Set(named)]
+        .filter((c) => named.split(c).length === 2)
+        .sort()
+        .join('');
   for (const [i, c] of [...output].entries()) {
     if (!sizes.has(c))
       throw new Error(`einsum(): output subscript '${c}' does not appear in the inputs`);
     if (output.indexOf(c) !== i)
       throw new Error(`einsum(): output subscript '${c}' appears more than once in the output`);
   }
-  const terms = operands.map((t, i) => diagonals({ t, letters: inputs[i]! }));
+  const terms = operands.map((t, i) => diagonals({ t, letters: letters[i]! }));
   let result = terms[0]!;
   for (let i = 1; i < terms.length; i++) {
     const later =

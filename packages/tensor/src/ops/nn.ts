@@ -138,43 +138,102 @@ export function dropout2d(x: Tensor, p = 0.5, options: DropoutOptions = {}): Ten
   return x.mul(keepMask(channelShape, p, x, options));
 }
 
+/** How interpolate maps output positions to input positions. */
+export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear';
+
 export interface InterpolateOptions {
   size?: number | readonly number[];
   scaleFactor?: number | readonly number[];
-  mode?: 'nearest' | 'bilinear' | 'linear';
+  /**
+   * 'nearest' (the default: PyTorch's source index floor(i · scale)), 'nearest-exact' (the
+   * input pixel whose centre is nearest: floor((i + 0.5) · scale)), 'linear' (for [N, C, W])
+   * or 'bilinear' (for [N, C, H, W]).
+   */
+  mode?: InterpolateMode;
+  /** Linear modes only: map the corner pixels' centres onto each other (default false). */
   alignCorners?: boolean;
+}
+
+/** The spatial dims each mode takes (null: any number). */
+const modeSpatialDims: Record<InterpolateMode, number | null> = {
+  nearest: null,
+  'nearest-exact': null,
+  linear: 1,
+  bilinear: 2,
+};
+
+/** Every option of interpolate: any other key (a typo, or PyTorch's antialias) is refused. */
+const interpolateOptionNames: Record<keyof InterpolateOptions, true> = {
+  size: true,
+  scaleFactor: true,
+  mode: true,
+  alignCorners: true,
+};
+
+function isMode(mode: string): mode is InterpolateMode {
+  return Object.hasOwn(modeSpatialDims, mode);
 }
 
 /** Resizes the spatial dims of [N, C, ...] by nearest-neighbour or (bi)linear interpolation. */
 export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(interpolateOptionNames, key)) {
+      throw new TypeError(
+        `interpolate: unknown option '${key}' (options: ${Object.keys(interpolateOptionNames).join(', ')})`,
+      );
+    }
+  }
   const spatial = x.ndim - 2;
   if (spatial < 1)
     throw new Error(`interpolate: expected [N, C, ...] input, got ${formatShape(x.shape)}`);
-  const mode = options.mode ?? 'nearest';
+  const mode: string = options.mode ?? 'nearest';
+  if (!isMode(mode)) {
+    throw new Error(
+      `interpolate: unknown mode '${mode}' (modes: ${Object.keys(modeSpatialDims)
+        .map((m) => `'${m}'`)
+        .join(', ')})`,
+    );
+  }
   const inSizes = x.shape.slice(2);
   const expand = (v: number | readonly number[]) =>
     typeof v === 'number' ? inSizes.map(() => v) : [...v];
   if (options.size !== undefined && options.scaleFactor !== undefined) {
     throw new Error('interpolate: only one of size or scaleFactor should be defined');
   }
-  if (mode === 'nearest' && options.alignCorners !== undefined) {
+  const linear = modeSpatialDims[mode] !== null;
+  if (!linear && options.alignCorners !== undefined) {
     throw new Error(
       'interpolate: the alignCorners option can only be set with the interpolating modes: linear | bilinear',
     );
   }
   let outSizes: number[];
   let scales: number[] | undefined;
-  if (options.size !== undefined) outSizes = expand(options.size);
-  else if (options.scaleFactor !== undefined) {
+  if (options.size !== undefined) {
+    outSizes = expand(options.size);
+    if (outSizes.length !== spatial)
+      throw new Error(
+        `interpolate: expected ${spatial} output sizes for input ${formatShape(x.shape)}, got ${outSizes.length}`,
+      );
+  } else if (options.scaleFactor !== undefined) {
     scales = expand(options.scaleFactor);
+    if (scales.length !== spatial)
+      throw new Error(
+        `interpolate: expected ${spatial} scale factors for input ${formatShape(x.shape)}, got ${scales.length}`,
+      );
+    if (scales.some((f) => !(Number.isFinite(f) && f > 0)))
+      throw new RangeError(
+        `interpolate: scale factors must be positive and finite, got [${scales.join(', ')}]`,
+      );
     outSizes = inSizes.map((d, i) => Math.floor(d * scales![i]!));
   } else throw new Error('interpolate: either size or scaleFactor should be defined');
-  if (outSizes.length !== spatial)
-    throw new Error(`interpolate: expected ${spatial} output sizes, got ${outSizes.length}`);
-  if ((mode === 'bilinear' && spatial !== 2) || (mode === 'linear' && spatial !== 1)) {
-    throw new Error(
-      `interpolate: mode '${mode}' expects ${mode === 'bilinear' ? 4 : 3}-d input, got ${x.ndim}-d`,
+  if (outSizes.some((d) => !Number.isInteger(d) || d <= 0) || inSizes.some((d) => d <= 0)) {
+    throw new RangeError(
+      `interpolate: input and output sizes should be positive integers, but got input ${formatShape(inSizes)} and output [${outSizes.join(', ')}]`,
     );
+  }
+  const dims = modeSpatialDims[mode];
+  if (dims !== null && spatial !== dims) {
+    throw new Error(`interpolate: mode '${mode}' expects ${dims + 2}-d input, got ${x.ndim}-d`);
   }
   let y = x;
   for (let i = 0; i < spatial; i++) {
@@ -183,7 +242,7 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
     const outSize = outSizes[i]!;
     // PyTorch uses the given scale factor (not the size ratio) to map coordinates.
     const scale = scales ? 1 / scales[i]! : inSize / outSize;
-    if (mode === 'nearest') y = nearestAlong(y, dim, inSize, outSize, scale);
+    if (!linear) y = nearestAlong(y, dim, inSize, outSize, scale, mode === 'nearest-exact');
     // PyTorch's linear kernels copy a dim whose size does not change, whatever the scale factor.
     else if (inSize !== outSize)
       y = linearAlong(y, dim, inSize, outSize, scale, options.alignCorners ?? false);
@@ -192,8 +251,10 @@ export function interpolate(x: Tensor, options: InterpolateOptions): Tensor {
 }
 
 /**
- * PyTorch's nearest source index: floor(i * scale) in float32 arithmetic, where the rounding
- * decides the index (1 / 0.3 is 3.3333333 in float32, and 3 times that is 10.0).
+ * PyTorch's nearest source index, floor(i · scale) ('nearest') or floor((i + 0.5) · scale)
+ * ('nearest-exact'), with the product rounded to float32 before the floor as PyTorch's
+ * floorf does: the rounding decides the index (1 / 0.3 is 3.3333333 in float32, and 3 times
+ * that is 10.0).
  */
 function nearestAlong(
   x: Tensor,
@@ -201,11 +262,13 @@ function nearestAlong(
   inSize: number,
   outSize: number,
   scale: number,
+  exact: boolean,
 ): Tensor {
   const positions = new Int32Array(outSize);
   const scale32 = Math.fround(scale);
+  const offset = exact ? 0.5 : 0;
   for (let i = 0; i < outSize; i++)
-    positions[i] = Math.min(inSize - 1, Math.floor(Math.fround(i * scale32)));
+    positions[i] = Math.min(inSize - 1, Math.floor(Math.fround((i + offset) * scale32)));
   return indexSelect(x, dim, fromValues(positions, [outSize], 'int32', { device: x.device }));
 }
 

@@ -1,7 +1,7 @@
 // Normalisation: batch, layer and group norm, composed from reductions and elementwise ops.
 
 import { noGrad } from '@dl/autograd';
-import { formatShape } from '../shape.js';
+import { formatShape, numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
 export interface BatchNormOptions {
@@ -47,14 +47,16 @@ export function batchNorm(
   let variance: Tensor;
   if (options.training ?? true) {
     const count = x.numel() / c;
-    if (count <= 1) {
+    // PyTorch refuses exactly one value per channel; an empty batch gives an empty result.
+    if (count === 1) {
       throw new Error(
         `batchNorm: expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`,
       );
     }
     mean = x.mean(dims, true);
     variance = x.sub(mean).square().mean(dims, true);
-    if (runningMean && runningVar) {
+    // An empty batch has no statistics (its mean is NaN): the running ones stay as they are.
+    if (runningMean && runningVar && count > 0) {
       noGrad(() => {
         runningMean.mul_(1 - momentum).add_(mean.detach().reshape([c]).mul(momentum));
         runningVar.mul_(1 - momentum).add_(
@@ -139,7 +141,9 @@ export function groupNorm(
       );
     }
   }
-  const grouped = x.reshape([n, numGroups, -1]);
+  // The group size spelled out: -1 cannot be inferred from an empty batch.
+  const groupSize = (c / numGroups) * numelOf(x.shape.slice(2));
+  const grouped = x.reshape([n, numGroups, groupSize]);
   const mean = grouped.mean(2, true);
   const variance = grouped.sub(mean).square().mean(2, true);
   let y = grouped.sub(mean).mul(variance.add(eps).rsqrt()).reshape(x.shape);

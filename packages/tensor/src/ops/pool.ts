@@ -2,6 +2,7 @@
 // the indices), average pooling as a reduction over each window, and adaptive pooling to a
 // fixed output size.
 
+import { noGrad } from '@dl/autograd';
 import type { WindowGeometry } from '../backend.js';
 import { isFloating } from '../dtype.js';
 import { emptyTensor, record, viewDescriptor } from '../internal.js';
@@ -9,7 +10,6 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { arange, fromValues } from './creation.js';
 import { where } from './elementwise.js';
-import { stack } from './shape.js';
 import { geometryFor, type Pair, pair, unfold } from './window.js';
 
 export interface PoolOptions {
@@ -274,11 +274,10 @@ function adaptiveMatrix(inSize: number, outSize: number, like: Tensor): Tensor {
   return fromValues(values, [outSize, inSize], dtype, { device: like.device });
 }
 
-function outputSize(
-  x: Tensor,
-  size: Pair | readonly [number | null, number | null],
-  op: string,
-): [number, number] {
+/** An adaptive pooling output size: one for both dims, or a pair (null keeps that dim). */
+export type AdaptiveSize = Pair | readonly [number | null, number | null];
+
+function outputSize(x: Tensor, size: AdaptiveSize, op: string): [number, number] {
   const [h, w] = [x.shape[x.ndim - 2]!, x.shape[x.ndim - 1]!];
   const [oh, ow] = typeof size === 'number' ? [size, size] : size;
   const result: [number, number] = [oh ?? h, ow ?? w];
@@ -288,10 +287,7 @@ function outputSize(
 }
 
 /** Average pooling to a fixed output size: P_h · x · P_wᵀ with averaging matrices. */
-export function adaptiveAvgPool2d(
-  x: Tensor,
-  size: Pair | readonly [number | null, number | null],
-): Tensor {
+export function adaptiveAvgPool2d(x: Tensor, size: AdaptiveSize): Tensor {
   const input = batchedInput(x, 'adaptiveAvgPool2d');
   const [oh, ow] = outputSize(input, size, 'adaptiveAvgPool2d');
   const [h, w] = [input.shape[2]!, input.shape[3]!];
@@ -301,34 +297,94 @@ export function adaptiveAvgPool2d(
   return x.ndim === 4 ? out : out.squeeze(0);
 }
 
+export interface AdaptiveMaxPoolOptions {
+  /**
+   * Also return, for each maximum, its flat index in its input plane (h * W + w, int32), as
+   * PyTorch's return_indices: the result is then [values, indices].
+   */
+  returnIndices?: boolean;
+}
+
+/** Max pooling to a fixed output size (null keeps that dim), with PyTorch's window bounds. */
 export function adaptiveMaxPool2d(
   x: Tensor,
-  size: Pair | readonly [number | null, number | null],
-): Tensor {
-  const input = batchedInput(x, 'adaptiveMaxPool2d');
-  const [oh, ow] = outputSize(input, size, 'adaptiveMaxPool2d');
-  const [h, w] = [input.shape[2]!, input.shape[3]!];
-  if (h % oh === 0 && w % ow === 0) {
-    const out = maxPool2d(input, [h / oh, w / ow]);
-    return x.ndim === 4 ? out : out.squeeze(0);
+  size: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions & { returnIndices?: false },
+): Tensor;
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  size: AdaptiveSize,
+  options: AdaptiveMaxPoolOptions & { returnIndices: true },
+): [Tensor, Tensor];
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  size: AdaptiveSize,
+  options?: AdaptiveMaxPoolOptions,
+): Tensor | [Tensor, Tensor];
+export function adaptiveMaxPool2d(
+  x: Tensor,
+  size: AdaptiveSize,
+  options: AdaptiveMaxPoolOptions = {},
+): Tensor | [Tensor, Tensor] {
+  const op = 'adaptiveMaxPool2d';
+  const input = batchedInput(x, op);
+  const [oh, ow] = outputSize(input, size, op);
+  const [, c, h, w] = input.shape as [number, number, number, number];
+  if (c === 0 || h === 0 || w === 0) {
+    throw new Error(
+      `${op}: expected input to have non-zero size for non-batch dimensions, but input has sizes ${formatShape(x.shape)}`,
+    );
   }
-  const rows: Tensor[] = [];
+  let { values, indices } =
+    h % oh === 0 && w % ow === 0
+      ? maxPool2dWithIndices(input, [h / oh, w / ow])
+      : unevenMaxPool(input, oh, ow);
+  if (x.ndim === 3) [values, indices] = [values.squeeze(0), indices.squeeze(0)];
+  return options.returnIndices ? [values, indices] : values;
+}
+
+/**
+ * Adaptive max pooling whose windows differ in size. Each output gathers the positions of its
+ * window in row-major order, a shorter window padded by repeating its last position (which
+ * changes neither the maximum nor where PyTorch finds it: the first of equal values, the last
+ * NaN). The values are then gathered at the chosen positions, so the gradient of each output
+ * goes to its one position, as in PyTorch.
+ */
+function unevenMaxPool(input: Tensor, oh: number, ow: number): MaxPoolResult {
+  const [n, c, h, w] = input.shape as [number, number, number, number];
+  // Window i of `out` along a dim of `size`: [floor(i size / out), ceil((i + 1) size / out)).
+  const bounds = (i: number, size: number, out: number): [number, number] => [
+    Math.floor((i * size) / out),
+    Math.ceil(((i + 1) * size) / out),
+  ];
+  const longest = (size: number, out: number) =>
+    Math.max(...Array.from({ length: out }, (_, i) => bounds(i, size, out)).map(([a, b]) => b - a));
+  const k = longest(h, oh) * longest(w, ow);
+  const positions = new Int32Array(oh * ow * k);
   for (let i = 0; i < oh; i++) {
-    const r0 = Math.floor((i * h) / oh);
-    const r1 = Math.ceil(((i + 1) * h) / oh);
-    const cells: Tensor[] = [];
+    const [r0, r1] = bounds(i, h, oh);
     for (let j = 0; j < ow; j++) {
-      const c0 = Math.floor((j * w) / ow);
-      const c1 = Math.ceil(((j + 1) * w) / ow);
-      cells.push(
-        input
-          .narrow(2, r0, r1 - r0)
-          .narrow(3, c0, c1 - c0)
-          .amax([2, 3]),
-      );
+      const [c0, c1] = bounds(j, w, ow);
+      let at = (i * ow + j) * k;
+      const end = at + k;
+      for (let r = r0; r < r1; r++) for (let q = c0; q < c1; q++) positions[at++] = r * w + q;
+      positions.fill(positions[at - 1]!, at, end);
     }
-    rows.push(stack(cells, -1)); // [N, C, ow]
   }
-  const out = stack(rows, -2); // [N, C, oh, ow]
-  return x.ndim === 4 ? out : out.squeeze(0);
+  const cells = oh * ow;
+  const device = input.device;
+  const flat = input.reshape([n, c, h * w]);
+  const indices = noGrad(() => {
+    const table = fromValues(positions, [1, 1, cells, k], 'int32', { device });
+    const windows = flat
+      .gather(2, table.reshape([1, 1, cells * k]).expand([n, c, cells * k]))
+      .reshape([n, c, cells, k]);
+    // argmax finds the first maximum, and the first NaN; PyTorch reports the last NaN.
+    const order = arange(k, undefined, 1, { device, dtype: 'int32' });
+    const lastNaN = where(windows.isnan(), order, -1).amax(3);
+    const chosen = where(lastNaN.ge(0), lastNaN, windows.argmax(3));
+    return table.expand([n, c, cells, k]).gather(3, chosen.unsqueeze(3)).squeeze(3);
+  });
+  const values = flat.gather(2, indices).reshape([n, c, oh, ow]);
+  return { values, indices: indices.reshape([n, c, oh, ow]) };
 }

@@ -1,6 +1,7 @@
 // @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
 
 import { boundsCases } from './cases/bounds.js';
+import { elementwiseClampCases } from './cases/clamp.js';
 import { defaultsCases } from './cases/defaults.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
@@ -32,6 +33,7 @@ export { type GradcheckOptions, gradcheck } from './gradcheck.js';
 /** Every conformance case, by group. */
 export const conformanceCases: readonly ConformanceCase[] = [
   ...elementwiseCases,
+  ...elementwiseClampCases,
   ...reduceCases,
   ...shapeCases,
   ...indexingCases,

@@ -1,7 +1,14 @@
-// Conformance cases (nn): interpolate, nearest and (bi)linear, by size or scale factor.
+// Conformance cases (nn): interpolate, nearest, nearest-exact and (bi)linear, by size or scale
+// factor, and its refusals of unknown modes, options and sizes.
 
 import type { Backend } from '../../../backend.js';
-import { interpolate, tensor, zeros } from '../../../index.js';
+import {
+  type InterpolateMode,
+  type InterpolateOptions,
+  interpolate,
+  tensor,
+  zeros,
+} from '../../../index.js';
 import { assertClose, assertThrows } from '../../assert.js';
 import { checkGradients } from '../../conformance.js';
 import { type CaseBody, expectReference, fixed, spec } from '../fixed-inputs.js';
@@ -92,6 +99,95 @@ export const interpolateCases: Record<string, CaseBody> = {
       ref.interpolateNearestFloat32Scale,
       'nearest scaleFactor 0.3 (float32 index rounding)',
     );
+  },
+
+  'interpolate nearest-exact: 1-d, 2-d and 3-d, size and scaleFactor': async (device: Backend) => {
+    const x = fixed([1, 2, 3, 4], 1, device);
+    const mode = 'nearest-exact';
+    await expectReference(
+      interpolate(x, { size: [5, 7], mode }),
+      ref.interpolateNearestExactSize,
+      'nearest-exact to 5x7',
+    );
+    await expectReference(
+      interpolate(x, { scaleFactor: 1.5, mode }),
+      ref.interpolateNearestExactScale,
+      'nearest-exact scaleFactor 1.5',
+    );
+    await expectReference(
+      interpolate(x, { size: [2, 3], mode }),
+      ref.interpolateNearestExactDown,
+      'nearest-exact to 2x3',
+    );
+    await expectReference(
+      interpolate(fixed([1, 2, 5], 1, device), { size: 8, mode }),
+      ref.interpolateNearestExact1d,
+      'nearest-exact 1-d',
+    );
+    await expectReference(
+      interpolate(fixed([1, 2, 2, 3, 4], 1, device), { scaleFactor: [1.5, 2, 0.5], mode }),
+      ref.interpolateNearestExact3d,
+      'nearest-exact 3-d',
+    );
+    await expectReference(
+      interpolate(fixed([1, 2, 2, 40], 1, device), { scaleFactor: [1, 0.3], mode }),
+      ref.interpolateNearestExactFloat32Scale,
+      'nearest-exact scaleFactor 0.3 (float32 index rounding)',
+    );
+    const input = [spec([1, 1, 3, 4], 1)];
+    await checkGradients(device, (t) => interpolate(t!, { size: [5, 7], mode }), input);
+    await checkGradients(device, (t) => interpolate(t!, { scaleFactor: 0.6, mode }), input);
+  },
+
+  'interpolate refuses unknown modes and options, and sizes it cannot give': (device: Backend) => {
+    const x = zeros([1, 1, 3, 4], { device });
+    assertThrows(
+      () => interpolate(x, { size: [5, 7], mode: 'bogus' as InterpolateMode }),
+      "interpolate: unknown mode 'bogus' (modes: 'nearest', 'nearest-exact', 'linear', 'bilinear')",
+      "mode 'bogus'",
+    );
+    assertThrows(
+      () => interpolate(x, { size: [5, 7], mode: 'bicubic' as InterpolateMode }),
+      "unknown mode 'bicubic'",
+      "mode 'bicubic'",
+    );
+    assertThrows(
+      () => interpolate(x, { scaleFactor: 2, antialias: true } as InterpolateOptions),
+      "interpolate: unknown option 'antialias' (options: size, scaleFactor, mode, alignCorners)",
+      'antialias',
+    );
+    assertThrows(
+      () => interpolate(x, { size: 5, mode: 'nearest-exact', alignCorners: false }),
+      'alignCorners option can only be set with the interpolating modes',
+      'nearest-exact with alignCorners',
+    );
+    assertThrows(
+      () => interpolate(x, { scaleFactor: [2] }),
+      'expected 2 scale factors for input [1, 1, 3, 4], got 1',
+      'one scale factor for two dims',
+    );
+    assertThrows(
+      () => interpolate(x, { size: [5, 6, 7] }),
+      'expected 2 output sizes for input [1, 1, 3, 4], got 3',
+      'three sizes for two dims',
+    );
+    assertThrows(
+      () => interpolate(x, { size: [0, 7] }),
+      'input and output sizes should be positive integers, but got input [3, 4] and output [0, 7]',
+      'size 0',
+    );
+    assertThrows(() => interpolate(x, { size: [2.5, 7] }), 'output [2.5, 7]', 'size 2.5');
+    assertThrows(
+      () => interpolate(x, { scaleFactor: 0.1 }),
+      'but got input [3, 4] and output [0, 0]',
+      'scaleFactor 0.1',
+    );
+    for (const scaleFactor of [0, -2, Number.NaN, Infinity])
+      assertThrows(
+        () => interpolate(x, { scaleFactor }),
+        'scale factors must be positive and finite',
+        `scaleFactor ${scaleFactor}`,
+      );
   },
 
   'interpolate gradients and errors': async (device: Backend) => {

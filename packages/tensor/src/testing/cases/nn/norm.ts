@@ -2,10 +2,25 @@
 // group norm.
 
 import type { Backend } from '../../../backend.js';
-import { batchNorm, groupNorm, layerNorm, ones, tensor, zeros } from '../../../index.js';
+import {
+  batchNorm,
+  groupNorm,
+  layerNorm,
+  ones,
+  type Tensor,
+  tensor,
+  zeros,
+} from '../../../index.js';
 import { assertClose, assertThrows } from '../../assert.js';
 import { checkGradients } from '../../conformance.js';
-import { type CaseBody, expectReference, fixed, fixedValues, spec } from '../fixed-inputs.js';
+import {
+  type CaseBody,
+  expectReference,
+  expectShape,
+  fixed,
+  fixedValues,
+  spec,
+} from '../fixed-inputs.js';
 import * as ref from '../reference/nn.js';
 
 export const normCases: Record<string, CaseBody> = {
@@ -117,6 +132,64 @@ export const normCases: Record<string, CaseBody> = {
       spec([4], 3),
     ]);
   },
+
+  'norms of an empty batch [0, 4, 3]: an empty result of its shape, zero gradients, running statistics untouched':
+    async (device: Backend) => {
+      const empty = () => zeros([0, 4, 3], { device }).requiresGrad_(true);
+      const affine = (size: number): [Tensor, Tensor] => [
+        fixed([size], 2, device).requiresGrad_(true),
+        fixed([size], 3, device).requiresGrad_(true),
+      ];
+      const norms = [
+        {
+          name: 'groupNorm',
+          size: 4,
+          run: (x: Tensor, w: Tensor, b: Tensor) => groupNorm(x, 2, w, b),
+          expected: [ref.groupNormEmpty, ref.groupNormEmptyWeightGrad, ref.groupNormEmptyBiasGrad],
+        },
+        {
+          name: 'layerNorm',
+          size: 3,
+          run: (x: Tensor, w: Tensor, b: Tensor) => layerNorm(x, [3], w, b),
+          expected: [ref.layerNormEmpty, ref.layerNormEmptyWeightGrad, ref.layerNormEmptyBiasGrad],
+        },
+        {
+          name: 'batchNorm (eval)',
+          size: 4,
+          run: (x: Tensor, w: Tensor, b: Tensor) =>
+            batchNorm(x, fixed([4], 4, device), fixed([4], 5, device).abs().add(0.5), {
+              weight: w,
+              bias: b,
+              training: false,
+            }),
+          expected: [
+            ref.batchNormEvalEmpty,
+            ref.batchNormEvalEmptyWeightGrad,
+            ref.batchNormEvalEmptyBiasGrad,
+          ],
+        },
+      ];
+      for (const { name, size, run, expected } of norms) {
+        const x = empty();
+        const [w, b] = affine(size);
+        const y = run(x, w, b);
+        await expectReference(y, expected[0]!, name);
+        y.sum().backward();
+        expectShape(x.grad!, [0, 4, 3], `${name} input gradient`);
+        await expectReference(w.grad!, expected[1]!, `${name} weight gradient`);
+        await expectReference(b.grad!, expected[2]!, `${name} bias gradient`);
+      }
+      const runningMean = fixed([4], 4, device);
+      const runningVar = fixed([4], 5, device).abs().add(0.5);
+      const y = batchNorm(empty(), runningMean, runningVar, {
+        weight: fixed([4], 2, device),
+        bias: fixed([4], 3, device),
+        training: true,
+      });
+      await expectReference(y, ref.batchNormTrainingEmpty, 'batchNorm (training)');
+      await expectReference(runningMean, ref.batchNormTrainingEmptyRunningMean, 'running mean');
+      await expectReference(runningVar, ref.batchNormTrainingEmptyRunningVar, 'running variance');
+    },
 
   'normalisation errors': (device: Backend) => {
     assertThrows(

@@ -8,6 +8,7 @@ import {
   avgPool2d,
   maxPool2d,
   maxPool2dWithIndices,
+  type Tensor,
   tensor,
   zeros,
 } from '../../../index.js';
@@ -16,9 +17,11 @@ import { checkGradients } from '../../conformance.js';
 import {
   type CaseBody,
   expectReference,
+  expectShape,
   firstSample,
   fixed,
   fixedValues,
+  type Reference,
   spec,
 } from '../fixed-inputs.js';
 import * as ref from '../reference/nn.js';
@@ -259,10 +262,98 @@ export const poolCases: Record<string, CaseBody> = {
     await assertClose(adaptiveMaxPool2d(x, 1), x.amax([2, 3], true), {}, 'adaptiveMaxPool2d 1');
   },
 
+  'adaptiveMaxPool2d with returnIndices: [values, indices], int32 indices into each input plane, as PyTorch':
+    async (device: Backend) => {
+      const expectIndices = async (indices: Tensor, expected: Reference, what: string) => {
+        if (indices.dtype !== 'int32')
+          throw new Error(`${what}: indices should be int32, got ${indices.dtype}`);
+        await expectReference(indices, expected, what, { rtol: 0, atol: 0 });
+      };
+      const x = fixed([1, 2, 5, 7], 1, device);
+      for (const [size, values, indices, what] of [
+        [3, ref.adaptiveMaxPool2d3, ref.adaptiveMaxPool2d3Indices, '3'],
+        [[2, 4], ref.adaptiveMaxPool2dPair, ref.adaptiveMaxPool2dPairIndices, '[2, 4]'],
+        [[3, null], undefined, ref.adaptiveMaxPool2dNoneIndices, '[3, null]'],
+      ] as const) {
+        const [v, i] = adaptiveMaxPool2d(x, size, { returnIndices: true });
+        if (values) await expectReference(v, values, `adaptiveMaxPool2d ${what} values`);
+        await expectIndices(i, indices, `adaptiveMaxPool2d ${what} indices`);
+      }
+      const [even, evenIndices] = adaptiveMaxPool2d(fixed([1, 2, 4, 6], 1, device), [2, 3], {
+        returnIndices: true,
+      });
+      await expectReference(even, ref.adaptiveMaxPool2dEven, 'windows of one size');
+      await expectIndices(evenIndices, ref.adaptiveMaxPool2dEvenIndices, 'windows of one size');
+      const [unbatched, unbatchedIndices] = adaptiveMaxPool2d(fixed([2, 5, 7], 1, device), 3, {
+        returnIndices: true,
+      });
+      await expectReference(unbatched, firstSample(ref.adaptiveMaxPool2d3), 'unbatched values');
+      await expectIndices(
+        unbatchedIndices,
+        firstSample(ref.adaptiveMaxPool2d3Indices),
+        'unbatched indices',
+      );
+      const nanInput = fixedValues(20, 1);
+      for (const [r, q] of [
+        [0, 0],
+        [1, 1],
+        [0, 3],
+        [2, 2],
+        [3, 2],
+      ])
+        nanInput[r! * 5 + q!] = Number.NaN;
+      const [nan, nanIndices] = adaptiveMaxPool2d(
+        tensor(Float32Array.from(nanInput), { device }).reshape([1, 1, 4, 5]),
+        [2, 2],
+        { returnIndices: true },
+      );
+      await expectReference(nan, ref.adaptiveMaxPool2dNaN, 'NaN windows');
+      await expectIndices(nanIndices, ref.adaptiveMaxPool2dNaNIndices, 'NaN windows: the last NaN');
+      const [empty, emptyIndices] = adaptiveMaxPool2d(zeros([0, 2, 5, 7], { device }), 3, {
+        returnIndices: true,
+      });
+      expectShape(empty, [0, 2, 3, 3], 'an empty batch');
+      expectShape(emptyIndices, [0, 2, 3, 3], 'the indices of an empty batch');
+      assertThrows(
+        () => adaptiveMaxPool2d(zeros([1, 2, 0, 7], { device }), 3),
+        'expected input to have non-zero size for non-batch dimensions, but input has sizes [1, 2, 0, 7]',
+        'an empty plane',
+      );
+    },
+
+  'adaptiveMaxPool2d gradients go to the one position of each maximum (ties, overlapping windows)':
+    async (device: Backend) => {
+      const x = fixed([1, 2, 5, 7], 1, device).mul(2).round().requiresGrad_(true);
+      const values = adaptiveMaxPool2d(x, 3);
+      values
+        .mul(fixed(values.shape, 2, device))
+        .sum()
+        .backward();
+      await expectReference(x.grad!, ref.adaptiveMaxPool2dTiesGrad, 'gradient with ties');
+      await expectReference(
+        adaptiveMaxPool2d(x, 3, { returnIndices: true })[1],
+        ref.adaptiveMaxPool2dTiesIndices,
+        'tied maxima: the first',
+        { rtol: 0, atol: 0 },
+      );
+      const row = tensor([[[[0, 5, 0, 0, 1]]]], { device, dtype: 'float32', requiresGrad: true });
+      adaptiveMaxPool2d(row, [1, 3]).sum().backward();
+      await expectReference(row.grad!, ref.adaptiveMaxPool2dOverlapGrad, 'overlapping windows');
+      await expectReference(
+        adaptiveMaxPool2d(row, [1, 3], { returnIndices: true })[1],
+        ref.adaptiveMaxPool2dOverlapIndices,
+        'overlapping windows: indices',
+        { rtol: 0, atol: 0 },
+      );
+    },
+
   'adaptive pooling gradients': async (device: Backend) => {
     await checkGradients(device, (x) => adaptiveAvgPool2d(x!, 3), [spec([1, 2, 5, 7], 1)]);
     await checkGradients(device, (x) => adaptiveMaxPool2d(x!, 3), [spec([1, 2, 5, 7], 1)]);
     await checkGradients(device, (x) => adaptiveMaxPool2d(x!, [2, 2]), [spec([1, 1, 4, 6], 1)]);
+    await checkGradients(device, (x) => adaptiveMaxPool2d(x!, [3, 4], { returnIndices: true })[0], [
+      spec([2, 1, 5, 7], 1),
+    ]);
   },
 
   'pooling errors': (device: Backend) => {

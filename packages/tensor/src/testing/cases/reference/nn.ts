@@ -716,6 +716,83 @@ export const adaptiveMaxPool2dPair: Reference = {
   ],
 };
 
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), 3, { returnIndices: true })[1] */
+export const adaptiveMaxPool2d3Indices: Reference = {
+  shape: [1, 2, 3, 3],
+  values: [2, 10, 12, 15, 10, 20, 28, 25, 33, 8, 11, 6, 16, 24, 19, 29, 24, 34],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), [2, 4], { returnIndices: true })[1] */
+export const adaptiveMaxPool2dPairIndices: Reference = {
+  shape: [1, 2, 2, 4],
+  values: [15, 10, 10, 20, 28, 15, 33, 33, 8, 16, 19, 19, 29, 24, 19, 19],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1), [3, null], { returnIndices: true })[1] */
+export const adaptiveMaxPool2dNoneIndices: Reference = {
+  shape: [1, 2, 3, 7],
+  values: [
+    7, 1, 2, 10, 4, 12, 6, 7, 15, 9, 10, 25, 12, 20, 28, 22, 30, 24, 25, 33, 27, 0, 8, 2, 3, 11, 5,
+    6, 21, 8, 16, 24, 11, 19, 13, 21, 29, 23, 24, 25, 26, 34,
+  ],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 4, 6], 1), [2, 3]): windows of one size */
+export const adaptiveMaxPool2dEven: Reference = {
+  shape: [1, 2, 2, 3],
+  values: [
+    1.296875, 1.5625, 1.921875, 1.03125, 1.65625, 0.765625, 1.125, 1.484375, 1.75, 0.953125,
+    1.21875, 1.84375,
+  ],
+};
+
+/** its indices */
+export const adaptiveMaxPool2dEvenIndices: Reference = {
+  shape: [1, 2, 2, 3],
+  values: [7, 2, 10, 12, 15, 17, 1, 9, 4, 19, 14, 17],
+};
+
+/** adaptiveMaxPool2d(fixed([1, 2, 5, 7], 1).mul(2).round(), 3, { returnIndices: true })[1]: windows whose maximum is tied */
+export const adaptiveMaxPool2dTiesIndices: Reference = {
+  shape: [1, 2, 3, 3],
+  values: [2, 10, 12, 7, 10, 20, 28, 25, 33, 8, 11, 6, 16, 11, 19, 29, 24, 26],
+};
+
+/** the gradient of (values * fixed(values.shape, 2)).sum() at fixed([1, 2, 5, 7], 1).mul(2).round() */
+export const adaptiveMaxPool2dTiesGrad: Reference = {
+  shape: [1, 2, 5, 7],
+  values: [
+    0, 0, -0.984375, 0, 0, 0, 0, -0.359375, 0, 0, 1.6875, 0, -1.875, 0, 0, 0, 0, 0, 0, 0, -1.25, 0,
+    0, 0, 0, 1.78125, 0, 0, 0.265625, 0, 0, 0, 0, -0.625, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.890625, 0, 0,
+    -2.40625, 0, 0, 0, 0, 1.515625, 0, 0, 0.625, 0, 0, 0, 0, -0.265625, 0, 1.25, 0, 0, -1.78125, 0,
+    0, 0, 0, 0,
+  ],
+};
+
+/** adaptiveMaxPool2d(x, [2, 2]) of fixed([1, 1, 4, 5], 1) with NaN at (0, 0), (1, 1), (0, 3), (2, 2) and (3, 2) */
+export const adaptiveMaxPool2dNaN: Reference = {
+  shape: [1, 1, 2, 2],
+  values: [NaN, NaN, NaN, NaN],
+};
+
+/** its indices: the last NaN of each window */
+export const adaptiveMaxPool2dNaNIndices: Reference = {
+  shape: [1, 1, 2, 2],
+  values: [6, 3, 17, 17],
+};
+
+/** adaptiveMaxPool2d([[[[0, 5, 0, 0, 1]]]], [1, 3], { returnIndices: true })[1]: windows [0, 2), [1, 4), [3, 5) */
+export const adaptiveMaxPool2dOverlapIndices: Reference = {
+  shape: [1, 1, 1, 3],
+  values: [1, 1, 4],
+};
+
+/** the gradient of its values.sum(): the 5 is the maximum of two windows */
+export const adaptiveMaxPool2dOverlapGrad: Reference = {
+  shape: [1, 1, 1, 5],
+  values: [0, 2, 0, 0, 1],
+};
+
 /** batchNorm(fixed([4, 3, 2, 2], 1), zeros, ones, { weight: fixed([3], 2), bias: fixed([3], 3), training: true }) */
 export const batchNormTraining: Reference = {
   shape: [4, 3, 2, 2],
@@ -812,6 +889,48 @@ export const groupNorm: Reference = {
     -2.61325039, 0.681629517, 0.183423629, -0.31478226, 0.47618379, 1.73357803, 3.33650132,
     0.791654029, 2.39457732, 1.17047767, -0.562412379, -2.29530243, 0.455883835,
   ],
+};
+
+/** groupNorm(zeros([0, 4, 3]), 2, fixed([4], 2), fixed([4], 3)) */
+export const groupNormEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** the gradient of its sum with respect to the weight */
+export const groupNormEmptyWeightGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** the gradient of its sum with respect to the bias */
+export const groupNormEmptyBiasGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** layerNorm(zeros([0, 4, 3]), [3], fixed([3], 2), fixed([3], 3)) */
+export const layerNormEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** the gradient of its sum with respect to the weight */
+export const layerNormEmptyWeightGrad: Reference = { shape: [3], values: [0, 0, 0] };
+
+/** the gradient of its sum with respect to the bias */
+export const layerNormEmptyBiasGrad: Reference = { shape: [3], values: [0, 0, 0] };
+
+/** batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: false }) */
+export const batchNormEvalEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** the gradient of its sum with respect to the weight */
+export const batchNormEvalEmptyWeightGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** the gradient of its sum with respect to the bias */
+export const batchNormEvalEmptyBiasGrad: Reference = { shape: [4], values: [0, 0, 0, 0] };
+
+/** batchNorm(zeros([0, 4, 3]), fixed([4], 4), fixed([4], 5).abs() + 0.5, { weight: fixed([4], 2), bias: fixed([4], 3), training: true }) */
+export const batchNormTrainingEmpty: Reference = { shape: [0, 4, 3], values: [] };
+
+/** its running mean afterwards: fixed([4], 4), untouched */
+export const batchNormTrainingEmptyRunningMean: Reference = {
+  shape: [4],
+  values: [-0.015625, 1.5, -0.90625, 0.609375],
+};
+
+/** its running variance afterwards: fixed([4], 5).abs() + 0.5, untouched */
+export const batchNormTrainingEmptyRunningVar: Reference = {
+  shape: [4],
+  values: [0.96875, 2.4375, 0.921875, 1.59375],
 };
 
 /** interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest' }) */
@@ -959,6 +1078,78 @@ export const interpolateLinear: Reference = {
     -1.46875, -0.805664062, 0.141601562, 1.08886719, 0.810546875, -0.693359375, 0.0087890625,
     0.671875, -1.734375, -1.07128906, -0.124023438, 0.823242188, 0.544921875, -0.958984375,
     -0.256835938, 0.40625,
+  ],
+};
+
+/** interpolate(fixed([1, 2, 3, 4], 1), { size: [5, 7], mode: 'nearest-exact' }) */
+export const interpolateNearestExactSize: Reference = {
+  shape: [1, 2, 5, 7],
+  values: [
+    -1.46875, -1.46875, 0.046875, 1.5625, 1.5625, -0.84375, -0.84375, -1.46875, -1.46875, 0.046875,
+    1.5625, 1.5625, -0.84375, -0.84375, 0.671875, 0.671875, -1.734375, -0.21875, -0.21875, 1.296875,
+    1.296875, -1.109375, -1.109375, 0.40625, 1.921875, 1.921875, -0.484375, -0.484375, -1.109375,
+    -1.109375, 0.40625, 1.921875, 1.921875, -0.484375, -0.484375, 1.03125, 1.03125, -1.375,
+    0.140625, 0.140625, 1.65625, 1.65625, 1.03125, 1.03125, -1.375, 0.140625, 0.140625, 1.65625,
+    1.65625, -0.75, -0.75, 0.765625, -1.640625, -1.640625, -0.125, -0.125, 1.390625, 1.390625,
+    -1.015625, 0.5, 0.5, -1.90625, -1.90625, 1.390625, 1.390625, -1.015625, 0.5, 0.5, -1.90625,
+    -1.90625,
+  ],
+};
+
+/** interpolate(fixed([1, 2, 3, 4], 1), { scaleFactor: 1.5, mode: 'nearest-exact' }) */
+export const interpolateNearestExactScale: Reference = {
+  shape: [1, 2, 4, 6],
+  values: [
+    -1.46875, 0.046875, 0.046875, 1.5625, -0.84375, -0.84375, 0.671875, -1.734375, -1.734375,
+    -0.21875, 1.296875, 1.296875, 0.671875, -1.734375, -1.734375, -0.21875, 1.296875, 1.296875,
+    -1.109375, 0.40625, 0.40625, 1.921875, -0.484375, -0.484375, 1.03125, -1.375, -1.375, 0.140625,
+    1.65625, 1.65625, -0.75, 0.765625, 0.765625, -1.640625, -0.125, -0.125, -0.75, 0.765625,
+    0.765625, -1.640625, -0.125, -0.125, 1.390625, -1.015625, -1.015625, 0.5, -1.90625, -1.90625,
+  ],
+};
+
+/** interpolate(fixed([1, 2, 3, 4], 1), { size: [2, 3], mode: 'nearest-exact' }) */
+export const interpolateNearestExactDown: Reference = {
+  shape: [1, 2, 2, 3],
+  values: [
+    -1.46875, 1.5625, -0.84375, -1.109375, 1.921875, -0.484375, 1.03125, 0.140625, 1.65625,
+    1.390625, 0.5, -1.90625,
+  ],
+};
+
+/** interpolate(fixed([1, 2, 5], 1), { size: 8, mode: 'nearest-exact' }) */
+export const interpolateNearestExact1d: Reference = {
+  shape: [1, 2, 8],
+  values: [
+    -1.46875, -1.46875, 0.046875, 1.5625, 1.5625, -0.84375, 0.671875, 0.671875, -1.734375,
+    -1.734375, -0.21875, 1.296875, 1.296875, -1.109375, 0.40625, 0.40625,
+  ],
+};
+
+/** interpolate(fixed([1, 2, 2, 3, 4], 1), { scaleFactor: [1.5, 2, 0.5], mode: 'nearest-exact' }) */
+export const interpolateNearestExact3d: Reference = {
+  shape: [1, 2, 3, 6, 2],
+  values: [
+    0.046875, -0.84375, 0.046875, -0.84375, -1.734375, 1.296875, -1.734375, 1.296875, 0.40625,
+    -0.484375, 0.40625, -0.484375, -1.375, 1.65625, -1.375, 1.65625, 0.765625, -0.125, 0.765625,
+    -0.125, -1.015625, -1.90625, -1.015625, -1.90625, -1.375, 1.65625, -1.375, 1.65625, 0.765625,
+    -0.125, 0.765625, -0.125, -1.015625, -1.90625, -1.015625, -1.90625, 1.125, 0.234375, 1.125,
+    0.234375, -0.65625, -1.546875, -0.65625, -1.546875, 1.484375, 0.59375, 1.484375, 0.59375,
+    -0.296875, -1.1875, -0.296875, -1.1875, 1.84375, 0.953125, 1.84375, 0.953125, 0.0625, -0.828125,
+    0.0625, -0.828125, -0.296875, -1.1875, -0.296875, -1.1875, 1.84375, 0.953125, 1.84375, 0.953125,
+    0.0625, -0.828125, 0.0625, -0.828125,
+  ],
+};
+
+/** interpolate(fixed([1, 2, 2, 40], 1), { scaleFactor: [1, 0.3], mode: 'nearest-exact' }): source indices floor((i + 0.5) * 3.3333333) with the product rounded to float32 (i = 1 reads 5, not 4) */
+export const interpolateNearestExactFloat32Scale: Reference = {
+  shape: [1, 2, 2, 12],
+  values: [
+    0.046875, -1.734375, -1.109375, -0.484375, 1.65625, -1.640625, -1.015625, 1.125, 1.75,
+    -1.546875, 0.59375, 1.21875, 1.84375, 0.0625, 0.6875, 1.3125, -0.46875, 0.15625, 0.78125, -1,
+    -0.375, 0.25, -1.53125, -0.90625, -0.28125, 1.859375, -1.4375, -0.8125, 1.328125, 1.953125,
+    -1.34375, 0.796875, 1.421875, -1.875, 0.265625, 0.890625, 1.515625, -0.265625, 0.359375,
+    0.984375, -0.796875, -0.171875, 0.453125, -1.328125, -0.703125, -0.078125, -1.859375, -1.234375,
   ],
 };
 
