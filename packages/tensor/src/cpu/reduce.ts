@@ -1,9 +1,28 @@
 // Reductions on the CPU: the input's kept dims and reduced dims are walked separately, the
-// reduced ones as a precomputed list of relative offsets (or one stride when they collapse).
+// reduced ones by one stride when they collapse to one dim, else as a precomputed list of
+// relative offsets. Sums and products of int32 values are int32 arithmetic (`| 0`,
+// Math.imul): a double would lose their low bits past 2^53 before they wrap.
 
 import type { ReduceKind, View } from '../backend.js';
-import type { TypedArray } from '../dtype.js';
-import { offsetsOf } from './layout.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { collapseDims, offsetsOf } from './layout.js';
+
+/**
+ * The reduced elements' offsets relative to an output's base: element r is at
+ * `relative[r]`, or at `r * stride` when the reduced dims collapse to one (no list then, so
+ * a broadcast view of billions of elements needs no memory).
+ */
+function reducedOffsets(
+  shape: readonly number[],
+  strides: readonly number[],
+): { count: number; stride: number; relative: Int32Array | undefined } {
+  const collapsed = collapseDims(shape, [strides]);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (collapsed.shape.length === 1) {
+    return { count, stride: collapsed.strides[0]![0]!, relative: undefined };
+  }
+  return { count, stride: 0, relative: offsetsOf(shape, strides) };
+}
 
 export function runReduce(
   kind: ReduceKind,
@@ -11,6 +30,7 @@ export function runReduce(
   x: TypedArray,
   dims: readonly number[],
   out: TypedArray,
+  outDType: DType,
 ): void {
   const keptShape: number[] = [];
   const keptStrides: number[] = [];
@@ -26,14 +46,16 @@ export function runReduce(
     }
   }
   const bases = offsetsOf(keptShape, keptStrides, input.offset);
-  const relative = offsetsOf(reducedShape, reducedStrides);
-  const n = relative.length;
+  const { count: n, stride, relative } = reducedOffsets(reducedShape, reducedStrides);
+  const at = (r: number) => (relative ? relative[r]! : r * stride);
+  const integer = outDType === 'int32';
   switch (kind) {
     case 'sum':
       for (let o = 0; o < bases.length; o++) {
         const base = bases[o]!;
         let acc = 0;
-        for (let r = 0; r < n; r++) acc += x[base + relative[r]!]!;
+        if (integer) for (let r = 0; r < n; r++) acc = (acc + x[base + at(r)]!) | 0;
+        else for (let r = 0; r < n; r++) acc += x[base + at(r)]!;
         out[o] = acc;
       }
       return;
@@ -41,7 +63,8 @@ export function runReduce(
       for (let o = 0; o < bases.length; o++) {
         const base = bases[o]!;
         let acc = 1;
-        for (let r = 0; r < n; r++) acc *= x[base + relative[r]!]!;
+        if (integer) for (let r = 0; r < n; r++) acc = Math.imul(acc, x[base + at(r)]!);
+        else for (let r = 0; r < n; r++) acc *= x[base + at(r)]!;
         out[o] = acc;
       }
       return;
@@ -52,7 +75,7 @@ export function runReduce(
         const base = bases[o]!;
         let acc = isMax ? -Infinity : Infinity;
         for (let r = 0; r < n; r++) {
-          const v = x[base + relative[r]!]!;
+          const v = x[base + at(r)]!;
           if (Number.isNaN(v)) {
             acc = NaN;
             break;
@@ -69,9 +92,9 @@ export function runReduce(
       for (let o = 0; o < bases.length; o++) {
         const base = bases[o]!;
         let best = 0;
-        let bestValue = n > 0 ? x[base + relative[0]!]! : 0;
+        let bestValue = n > 0 ? x[base + at(0)]! : 0;
         for (let r = 1; r < n && !Number.isNaN(bestValue); r++) {
-          const v = x[base + relative[r]!]!;
+          const v = x[base + at(r)]!;
           if (Number.isNaN(v) || (isMax ? v > bestValue : v < bestValue)) {
             best = r;
             bestValue = v;
@@ -86,7 +109,14 @@ export function runReduce(
   }
 }
 
-export function runCumsum(input: View, x: TypedArray, dim: number, out: TypedArray): void {
+export function runCumsum(
+  input: View,
+  x: TypedArray,
+  dim: number,
+  out: TypedArray,
+  outDType: DType,
+): void {
+  const integer = outDType === 'int32';
   const shape = input.shape;
   const size = shape[dim]!;
   const stride = input.strides[dim]!;
@@ -102,7 +132,7 @@ export function runCumsum(input: View, x: TypedArray, dim: number, out: TypedArr
     const outBase = outer * size * inner + within;
     let acc = 0;
     for (let k = 0; k < size; k++) {
-      acc += x[bases[o]! + k * stride]!;
+      acc = integer ? (acc + x[bases[o]! + k * stride]!) | 0 : acc + x[bases[o]! + k * stride]!;
       out[outBase + k * inner] = acc;
     }
   }
