@@ -1,27 +1,33 @@
 // Reductions on the CPU: the input's kept dims and reduced dims are walked separately, the
-// reduced ones by one stride when they collapse to one dim, else as a precomputed list of
-// relative offsets. Sums and products of int32 values are int32 arithmetic (`| 0`,
+// reduced ones as a precomputed list of relative offsets (per block of a single stride when
+// they collapse to one dim). Sums and products of int32 values are int32 arithmetic (`| 0`,
 // Math.imul): a double would lose their low bits past 2^53 before they wrap.
 
 import type { ReduceKind, View } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { collapseDims, offsetsOf } from './layout.js';
 
+/** Reduced elements listed per block when they collapse to one strided dim. */
+const blockSize = 4096;
+
 /**
- * The reduced elements' offsets relative to an output's base: element r is at
- * `relative[r]`, or at `r * stride` when the reduced dims collapse to one (no list then, so
- * a broadcast view of billions of elements needs no memory).
+ * Where the reduced elements lie relative to an output's base, in blocks: element
+ * b * block + r is at b * blockStep + relative[r]. Offsets that collapse to one stride are
+ * listed for one block only (a broadcast view of billions of elements needs no memory);
+ * others are listed in full, as one block.
  */
-function reducedOffsets(
+function reducedBlocks(
   shape: readonly number[],
   strides: readonly number[],
-): { count: number; stride: number; relative: Int32Array | undefined } {
+): { count: number; block: number; blockStep: number; relative: Int32Array } {
   const collapsed = collapseDims(shape, [strides]);
   const count = shape.reduce((a, b) => a * b, 1);
-  if (collapsed.shape.length === 1) {
-    return { count, stride: collapsed.strides[0]![0]!, relative: undefined };
+  if (collapsed.shape.length === 1 && count > blockSize) {
+    const stride = collapsed.strides[0]![0]!;
+    const relative = Int32Array.from({ length: blockSize }, (_, r) => r * stride);
+    return { count, block: blockSize, blockStep: blockSize * stride, relative };
   }
-  return { count, stride: 0, relative: offsetsOf(shape, strides) };
+  return { count, block: Math.max(count, 1), blockStep: 0, relative: offsetsOf(shape, strides) };
 }
 
 export function runReduce(
@@ -46,66 +52,49 @@ export function runReduce(
     }
   }
   const bases = offsetsOf(keptShape, keptStrides, input.offset);
-  const { count: n, stride, relative } = reducedOffsets(reducedShape, reducedStrides);
-  const at = (r: number) => (relative ? relative[r]! : r * stride);
+  const { count: n, block, blockStep, relative } = reducedBlocks(reducedShape, reducedStrides);
   const integer = outDType === 'int32';
-  switch (kind) {
-    case 'sum':
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let acc = 0;
-        if (integer) for (let r = 0; r < n; r++) acc = (acc + x[base + at(r)]!) | 0;
-        else for (let r = 0; r < n; r++) acc += x[base + at(r)]!;
-        out[o] = acc;
-      }
-      return;
-    case 'prod':
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let acc = 1;
-        if (integer) for (let r = 0; r < n; r++) acc = Math.imul(acc, x[base + at(r)]!);
-        else for (let r = 0; r < n; r++) acc *= x[base + at(r)]!;
-        out[o] = acc;
-      }
-      return;
-    case 'max':
-    case 'min': {
-      const isMax = kind === 'max';
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let acc = isMax ? -Infinity : Infinity;
-        for (let r = 0; r < n; r++) {
-          const v = x[base + at(r)]!;
-          if (Number.isNaN(v)) {
-            acc = NaN;
-            break;
+  for (let o = 0; o < bases.length; o++) {
+    let acc = kind === 'prod' ? 1 : kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0;
+    let best = 0;
+    let bestValue = n > 0 ? x[bases[o]!]! : 0;
+    for (let first = 0; first < n; first += block) {
+      const start = bases[o]! + (first / block) * blockStep;
+      const length = Math.min(block, n - first);
+      switch (kind) {
+        case 'sum':
+          if (integer) for (let r = 0; r < length; r++) acc = (acc + x[start + relative[r]!]!) | 0;
+          else for (let r = 0; r < length; r++) acc += x[start + relative[r]!]!;
+          break;
+        case 'prod':
+          if (integer)
+            for (let r = 0; r < length; r++) acc = Math.imul(acc, x[start + relative[r]!]!);
+          else for (let r = 0; r < length; r++) acc *= x[start + relative[r]!]!;
+          break;
+        case 'max':
+        case 'min':
+          // NaN wins and ends the walk, as in PyTorch.
+          for (let r = 0; r < length && !Number.isNaN(acc); r++) {
+            const v = x[start + relative[r]!]!;
+            if (Number.isNaN(v) || (kind === 'max' ? v > acc : v < acc)) acc = v;
           }
-          if (isMax ? v > acc : v < acc) acc = v;
-        }
-        out[o] = acc;
-      }
-      return;
-    }
-    case 'argmax':
-    case 'argmin': {
-      const isMax = kind === 'argmax';
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let best = 0;
-        let bestValue = n > 0 ? x[base + at(0)]! : 0;
-        for (let r = 1; r < n && !Number.isNaN(bestValue); r++) {
-          const v = x[base + at(r)]!;
-          if (Number.isNaN(v) || (isMax ? v > bestValue : v < bestValue)) {
-            best = r;
-            bestValue = v;
+          break;
+        case 'argmax':
+        case 'argmin':
+          // The first of equal values, or the first NaN.
+          for (let r = 0; r < length && !Number.isNaN(bestValue); r++) {
+            const v = x[start + relative[r]!]!;
+            if (Number.isNaN(v) || (kind === 'argmax' ? v > bestValue : v < bestValue)) {
+              best = first + r;
+              bestValue = v;
+            }
           }
-        }
-        out[o] = best;
+          break;
+        default:
+          kind satisfies never;
       }
-      return;
     }
-    default:
-      kind satisfies never;
+    out[o] = kind === 'argmax' || kind === 'argmin' ? best : acc;
   }
 }
 

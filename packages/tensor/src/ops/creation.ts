@@ -1,7 +1,14 @@
 // Creating tensors: from JavaScript values, filled, ranges, identity, and random.
 
 import { type DeviceLike, resolveDevice } from '../device.js';
-import { type DType, inferDType, isFloating, type TypedArray, typedArrayOf } from '../dtype.js';
+import {
+  checkInt32Scalar,
+  type DType,
+  inferDType,
+  isFloating,
+  type TypedArray,
+  typedArrayOf,
+} from '../dtype.js';
 import { E } from '../expr.js';
 import { emptyTensor, viewDescriptor } from '../internal.js';
 import { type Generator, globalGenerator } from '../random.js';
@@ -110,6 +117,7 @@ export function full(shape: Shape, value: number | boolean, options: TensorOptio
   const dtype =
     options.dtype ??
     (typeof value === 'boolean' ? 'bool' : Number.isInteger(value) ? 'int32' : 'float32');
+  if (dtype === 'int32') checkInt32Scalar('full', Number(value));
   const out = emptyTensor(dims, dtype, resolveDevice(options.device));
   if (out.numel() > 0) out.device.elementwise(E.param(0), [], viewDescriptor(out), [Number(value)]);
   if (options.requiresGrad) out.requiresGrad_(true);

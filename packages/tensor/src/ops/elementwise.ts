@@ -1,7 +1,14 @@
 // Elementwise ops: each is an expression (for the kernel), a dtype rule and a derivative
 // written in tensor ops, declared once in the tables below.
 
-import { type DType, inferDType, isFloating, promoteTypes, promoteWithScalar } from '../dtype.js';
+import {
+  checkInt32Scalar,
+  type DType,
+  inferDType,
+  isFloating,
+  promoteTypes,
+  promoteWithScalar,
+} from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
@@ -408,16 +415,6 @@ function isRule(rule: DTypeRule | DType): rule is DTypeRule {
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-/** Refuses an integer scalar that int32 cannot hold, with PyTorch's words. */
-function checkInt32(op: string, value: number): number {
-  if (!(value >= INT32_MIN && value <= INT32_MAX)) {
-    throw new RangeError(
-      `${op}: value cannot be converted to type int32 without overflow: ${value}`,
-    );
-  }
-  return value;
-}
-
 /**
  * A param of a unary op whose result is an integer, as the kernel takes it: ±Infinity (an
  * absent clamp bound) becomes int32's extreme, which bounds nothing; any other value must
@@ -426,7 +423,7 @@ function checkInt32(op: string, value: number): number {
 function intParam(op: string, value: number): number {
   if (value === Infinity) return INT32_MAX;
   if (value === -Infinity) return INT32_MIN;
-  return checkInt32(op, value);
+  return checkInt32Scalar(op, value);
 }
 
 export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
@@ -591,7 +588,7 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
   let dtype: DType = tensors.length > 0 ? resultType(tensors) : inferDType(scalars);
   if (tensors.length > 0) for (const s of scalars) dtype = promoteWithScalar(dtype, s);
   if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
-  if (dtype === 'int32') for (const p of params) checkInt32('where', p);
+  if (dtype === 'int32') for (const p of params) checkInt32Scalar('where', p);
   // Tensor branches in the result's dtype, as PyTorch converts them (where(c, int32, 0.5)).
   const branchExpr = branchOperand.map(
     (operand): Expr =>

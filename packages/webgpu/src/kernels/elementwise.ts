@@ -30,8 +30,8 @@ import {
  * PyTorch wraps an integer scalar), a float param as its f32 bits.
  */
 export function elementwiseMeta(
-  outs: readonly View[],
-  inputs: readonly View[],
+  outs: readonly Pick<View, 'offset'>[],
+  inputs: readonly Pick<View, 'offset'>[],
   params: readonly number[],
   paramKinds: readonly NumberKind[],
   collapsed: { shape: number[]; strides: number[][] },
