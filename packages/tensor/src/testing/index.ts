@@ -3,6 +3,7 @@
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
 import { indexingCases } from './cases/indexing.js';
+import { int32Cases } from './cases/int32.js';
 import { linalgCases } from './cases/linalg.js';
 import { nnCases } from './cases/nn.js';
 import { reduceCases } from './cases/reduce.js';
@@ -34,4 +35,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...linalgCases,
   ...nnCases,
   ...fusedCases,
+  ...int32Cases,
 ];
