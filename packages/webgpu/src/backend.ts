@@ -12,11 +12,11 @@ import {
   E,
   type Expr,
   isContiguousLayout,
+  type NumberKind,
   numelOf,
   type ReduceKind,
   type Storage,
   type TypedArray,
-  type TypedExprs,
   typeExprs,
   type View,
   type WindowGeometry,
@@ -40,6 +40,7 @@ import {
 } from './kernels/conv-direct.js';
 import {
   type ElementwiseOrder,
+  type ElementwiseSpec,
   elementwiseGrid,
   elementwiseKey,
   elementwiseMeta,
@@ -152,8 +153,8 @@ export class WebGPUBackend implements Backend {
   readonly runtime: WebGPUDevice;
   readonly #pool: BufferPool;
   readonly #shaders = new Map<string, string>();
-  /** Typed elementwise expressions, by dtypes and expression text (see elementwiseMulti). */
-  readonly #typed = new Map<string, TypedExprs>();
+  /** Elementwise shaders and how their params are passed, by elementwiseKey. */
+  readonly #elementwisePrograms = new Map<string, { shader: Shader; params: NumberKind[] }>();
   /** What the matmul planner needs of the device: subgroup size, grid limits. */
   readonly #matmulTarget: MatmulTarget;
 
@@ -309,21 +310,11 @@ export class WebGPUBackend implements Backend {
       outs.length === 1
         ? `elementwise ${first.dtype}${shape}`
         : `fused update of ${outs.length} tensors ${shape}`;
-    const exprText = exprsText(exprs);
-    const outTypes = outs.map((v) => v.dtype);
-    const inputTypes = inputs.map((v) => v.dtype);
-    // The type pass once per expression and dtypes, like the shaders.
-    const typingKey = `${outTypes.join(',')}|${inputTypes.join(',')}|${params.length}|${exprText}`;
-    let typed = this.#typed.get(typingKey);
-    if (!typed) {
-      typed = typeExprs(exprs, inputTypes, outTypes, params.length);
-      this.#typed.set(typingKey, typed);
-    }
     const dtypes = {
-      typed,
-      exprText,
-      outs: outTypes,
-      inputs: inputTypes,
+      exprs,
+      exprText: exprsText(exprs),
+      outs: outs.map((v) => v.dtype),
+      inputs: inputs.map((v) => v.dtype),
       aliases,
       params: params.length,
     };
@@ -344,9 +335,10 @@ export class WebGPUBackend implements Backend {
         ...(vec4 ? { vec4: scalars } : {}),
       };
       const count = numelOf(o[0]!.shape);
+      const program = this.#elementwiseProgram(spec);
       return {
-        shader: this.#shader(elementwiseKey(spec), () => elementwiseShader(spec)),
-        meta: elementwiseMeta(o, i, params, typed.params, collapsed),
+        shader: program.shader,
+        meta: elementwiseMeta(o, i, params, program.params, collapsed),
         workgroups: elementwiseGrid(
           vec4
             ? rows
@@ -1031,6 +1023,21 @@ export class WebGPUBackend implements Backend {
     const copy = this.#temporary(view.dtype, view.shape);
     this.elementwise(E.input(0), [view], copy);
     return copy;
+  }
+
+  /** The shader for `spec`, typed once (see @dl/tensor's typeExprs), and its params' kinds. */
+  #elementwiseProgram(spec: ElementwiseSpec): { shader: Shader; params: NumberKind[] } {
+    const key = elementwiseKey(spec);
+    let program = this.#elementwisePrograms.get(key);
+    if (!program) {
+      const typed = typeExprs(spec.exprs, spec.inputs, spec.outs, spec.params);
+      program = {
+        shader: { key, code: elementwiseShader(spec, typed) },
+        params: [...typed.params],
+      };
+      this.#elementwisePrograms.set(key, program);
+    }
+    return program;
   }
 
   #shader(key: string, build: () => string): Shader {

@@ -56,8 +56,8 @@ export function elementwiseMeta(
  * be bound a second time, read-only, in the same dispatch), or -1 for its own binding.
  */
 export interface ElementwiseSpec {
-  /** The expressions, typed for these dtypes; exprText is their exprKey, joined by ';'. */
-  readonly typed: TypedExprs;
+  readonly exprs: readonly Expr[];
+  /** The expressions' exprKey, joined by ';' (computed once per call). */
   readonly exprText: string;
   readonly outs: readonly DType[];
   readonly inputs: readonly DType[];
@@ -164,9 +164,10 @@ function paramLets(kinds: readonly NumberKind[], at: (k: number) => string): str
     .join('\n  ');
 }
 
-export function elementwiseShader(spec: ElementwiseSpec): string {
-  if (spec.vec4) return vec4Shader(spec, spec.vec4);
-  const { typed, outs, inputs, aliases } = spec;
+/** The kernel's WGSL, from its expressions typed for its dtypes (see @dl/tensor's typeExprs). */
+export function elementwiseShader(spec: ElementwiseSpec, typed: TypedExprs): string {
+  if (spec.vec4) return vec4Shader(spec, typed, spec.vec4);
+  const { outs, inputs, aliases } = spec;
   const m = outs.length;
   const outIds = Array.from({ length: m }, (_, k) => k);
   const inIds = Array.from({ length: inputs.length }, (_, k) => k);
@@ -270,8 +271,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * function of the inputs' values and the params, applied to the four lanes of a vector.
  * Metadata as elementwiseMeta's for rank 1: [count, 1, count, (1, offset) per view, params].
  */
-function vec4Shader(spec: ElementwiseSpec, scalars: readonly boolean[]): string {
-  const { typed, outs, inputs, aliases, params } = spec;
+function vec4Shader(spec: ElementwiseSpec, typed: TypedExprs, scalars: readonly boolean[]): string {
+  const { outs, inputs, aliases, params } = spec;
   const m = outs.length;
   const outIds = Array.from({ length: m }, (_, k) => k);
   const inIds = Array.from({ length: inputs.length }, (_, k) => k);
