@@ -89,9 +89,10 @@ export interface Backend {
 
   /**
    * out[i] = expr(inputs[0][i], inputs[1][i], ...) over out's shape. Inputs are already
-   * broadcast to it (stride 0 where broadcast). Values are computed in the widest type of
-   * the inputs and stored in out's dtype. `params` are the values of the expression's
-   * `param` nodes.
+   * broadcast to it (stride 0 where broadcast). Each node computes on int32 values or on
+   * floats as typeExprs (expr-types.ts) decides, and the result is stored in out's dtype.
+   * `params` are the values of the expression's `param` nodes, in the kind typeExprs gives
+   * them (an integer param is an int32, wrapped past its range).
    */
   elementwise(expr: Expr, inputs: readonly View[], out: View, params?: readonly number[]): void;
   /**

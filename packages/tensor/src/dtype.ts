@@ -69,6 +69,19 @@ export function scalarsDType(values: ArrayLike<number | boolean>): DType {
   return allInt ? 'int32' : 'float32';
 }
 
+/**
+ * A scalar stored into an int32 tensor (a fill value, a clamp bound, a where branch): past
+ * int32's range it is refused, with PyTorch's words, rather than wrapped.
+ */
+export function checkInt32Scalar(op: string, value: number): number {
+  if (!(value >= -2147483648 && value <= 2147483647)) {
+    throw new RangeError(
+      `${op}: value cannot be converted to type int32 without overflow: ${value}`,
+    );
+  }
+  return value;
+}
+
 export function isDType(value: unknown): value is DType {
   return typeof value === 'string' && value in typedArrayOf;
 }

@@ -1,7 +1,8 @@
 // Elementwise computations as expression trees. Each elementwise op of the op table is
 // written once as an Expr over its inputs; a backend turns the tree into a kernel (the CPU
 // backend into a JavaScript loop, WebGPU into WGSL), so chains of them can be fused later
-// without touching their definitions.
+// without touching their definitions. Whether each node computes on integers or floats is
+// decided once for all backends by the type pass (expr-types.ts).
 
 import type { DType } from './dtype.js';
 
@@ -37,6 +38,8 @@ export type BinaryFn =
   | 'min'
   | 'atan2'
   | 'mod' // floor modulo, the sign of the divisor (Python's %)
+  | 'divTrunc' // a / b rounded toward zero (exact integer division on integers)
+  | 'divFloor' // a / b rounded toward -infinity (exact integer division on integers)
   | 'eq'
   | 'ne'
   | 'lt'
@@ -55,7 +58,11 @@ export type Expr =
   | { readonly kind: 'unary'; readonly fn: UnaryFn; readonly x: Expr }
   | { readonly kind: 'binary'; readonly fn: BinaryFn; readonly a: Expr; readonly b: Expr }
   | { readonly kind: 'select'; readonly cond: Expr; readonly a: Expr; readonly b: Expr }
-  /** Converts to `to`'s value set: truncation toward zero for int32, x != 0 for bool. */
+  /**
+   * Converts to `to`'s value set: truncation toward zero for int32 (NaN, infinities and
+   * values past int32's range give -2^31, as PyTorch on x86), x != 0 for bool, rounding to
+   * nearest for float32.
+   */
   | { readonly kind: 'cast'; readonly to: DType; readonly x: Expr };
 
 type Operand = Expr | number;
@@ -109,6 +116,8 @@ export const E = {
   min: binary('min'),
   atan2: binary('atan2'),
   mod: binary('mod'),
+  divTrunc: binary('divTrunc'),
+  divFloor: binary('divFloor'),
   eq: binary('eq'),
   ne: binary('ne'),
   lt: binary('lt'),

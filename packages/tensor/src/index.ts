@@ -15,6 +15,16 @@ export { type DeviceLike, resolveDevice } from './device.js';
 export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
 export { IndexError, type OutOfRangeMessage } from './errors.js';
 export { type BinaryFn, E, type Expr, exprKey, type UnaryFn } from './expr.js';
+export {
+  binaryRule,
+  isTest,
+  kindOf,
+  type NumberKind,
+  type Typed,
+  type TypedExprs,
+  typeExprs,
+  unaryRule,
+} from './expr-types.js';
 export * from './functional.js';
 export { Generator, globalGenerator, manualSeed } from './random.js';
 export { tidy } from './scope.js';

@@ -13,11 +13,13 @@ import {
   type Expr,
   IndexError,
   isContiguousLayout,
+  type NumberKind,
   numelOf,
   type OutOfRangeMessage,
   type ReduceKind,
   type Storage,
   type TypedArray,
+  typeExprs,
   type View,
   type WindowGeometry,
 } from '@dl/tensor';
@@ -40,10 +42,12 @@ import {
 } from './kernels/conv-direct.js';
 import {
   type ElementwiseOrder,
+  type ElementwiseSpec,
   elementwiseGrid,
   elementwiseKey,
   elementwiseMeta,
   elementwiseShader,
+  exprsText,
   rowItems,
   unrolledRank,
   vec4Chunk,
@@ -57,6 +61,8 @@ import {
   scatterShader,
 } from './kernels/indexing.js';
 import { type MatmulTarget, matmulTarget, planMatmul } from './kernels/matmul.js';
+import { intMatmulMeta, intMatmulShader } from './kernels/matmul-int.js';
+import { checkedMeta, MetaRangeError } from './kernels/meta.js';
 import {
   maxPoolBackwardShader,
   maxPoolMeta,
@@ -66,13 +72,14 @@ import {
 } from './kernels/pool.js';
 import {
   argCombineShader,
+  argValueDType,
   type ReduceMode,
   reduceMeta,
   reduceRowsShader,
   reduceShader,
 } from './kernels/reduce.js';
 import { serialSoftmaxLimit, softmaxMeta, softmaxShader } from './kernels/softmax.js';
-import { grid, storageType } from './kernels/wgsl.js';
+import { grid, kindOfStorage, storageType } from './kernels/wgsl.js';
 import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
 import type { WebGPUOptions } from './open.js';
 import { BufferPool, type CollectionPolicy, type PoolStats } from './pool.js';
@@ -115,6 +122,9 @@ const splitIndexed =
 /** For kernels over [N, ...] inputs and outputs: split the batch. */
 const splitBatch: Splitter = (views) => (views[0]!.shape[0]! > 1 ? views.map(() => 0) : undefined);
 
+/** Elements a kernel's 32-bit index arithmetic reaches at most (int32's largest value). */
+const maxKernelElements = 2 ** 31 - 1;
+
 /** Reductions over at most this many elements use one invocation per output. */
 const serialReduceLimit = 256;
 
@@ -150,6 +160,8 @@ export class WebGPUBackend implements Backend {
   readonly runtime: WebGPUDevice;
   readonly #pool: BufferPool;
   readonly #shaders = new Map<string, string>();
+  /** Elementwise shaders and how their params are passed, by elementwiseKey. */
+  readonly #elementwisePrograms = new Map<string, { shader: Shader; params: NumberKind[] }>();
   /** What the matmul planner needs of the device: subgroup size, grid limits. */
   readonly #matmulTarget: MatmulTarget;
 
@@ -311,6 +323,7 @@ export class WebGPUBackend implements Backend {
         : `fused update of ${outs.length} tensors ${shape}`;
     const dtypes = {
       exprs,
+      exprText: exprsText(exprs),
       outs: outs.map((v) => v.dtype),
       inputs: inputs.map((v) => v.dtype),
       aliases,
@@ -333,9 +346,10 @@ export class WebGPUBackend implements Backend {
         ...(vec4 ? { vec4: scalars } : {}),
       };
       const count = numelOf(o[0]!.shape);
+      const program = this.#elementwiseProgram(spec);
       return {
-        shader: this.#shader(elementwiseKey(spec), () => elementwiseShader(spec)),
-        meta: elementwiseMeta(o, i, params, collapsed),
+        shader: program.shader,
+        meta: elementwiseMeta(o, i, params, program.params, collapsed),
         workgroups: elementwiseGrid(
           vec4
             ? rows
@@ -357,6 +371,16 @@ export class WebGPUBackend implements Backend {
     const outCount = numelOf(keptDims.map((d) => input.shape[d]!));
     if (outCount === 0) return;
     const redCount = numelOf(dims.map((d) => input.shape[d]!));
+    // A view past what kernels index (a broadcast one: its storage may be small) is reduced
+    // in halves, each within reach, and the halves combined.
+    if (numelOf(input.shape) > maxKernelElements) {
+      if (!this.#reduceInParts(kind, input, dims, out)) {
+        throw new RangeError(
+          `${kind} over [${input.shape.join(', ')}]: ${numelOf(input.shape)} elements, more than the ${maxKernelElements} (2^31 - 1) WebGPU kernels index with 32-bit integers, and no reduced dim to split`,
+        );
+      }
+      return;
+    }
     if (
       kind !== 'argmax' &&
       kind !== 'argmin' &&
@@ -542,7 +566,7 @@ export class WebGPUBackend implements Backend {
     const chunk = Math.ceil(redCount / groups);
     const isArg = kind === 'argmax' || kind === 'argmin';
     const partShape = [groups, ...out.shape];
-    const values = this.#temporary(isArg ? 'float32' : out.dtype, partShape);
+    const values = this.#temporary(isArg ? argValueDType(input.dtype) : out.dtype, partShape);
     const indices = isArg ? this.#temporary('int32', partShape) : undefined;
     const shader = this.#shader(`reduce|${kind}|${input.dtype}|${out.dtype}|split`, () =>
       reduceShader(kind, input.dtype, out.dtype, 'split'),
@@ -595,7 +619,7 @@ export class WebGPUBackend implements Backend {
     const squeeze = (t: View): View => ({ ...t, shape: out.shape, strides: t.strides.slice(1) });
     const temporaries: View[] = [];
     if (kind === 'argmax' || kind === 'argmin') {
-      const values = temporary('float32');
+      const values = temporary(argValueDType(input.dtype));
       const indices = temporary('int32');
       temporaries.push(values, indices);
       for (const [k, h] of halves.entries()) {
@@ -621,7 +645,8 @@ export class WebGPUBackend implements Backend {
     out: View,
     indexStep: number,
   ): void {
-    const shader = this.#shader(`argCombine|${kind}`, () => argCombineShader(kind));
+    const type = kindOfStorage(values.dtype);
+    const shader = this.#shader(`argCombine|${kind}|${type}`, () => argCombineShader(kind, type));
     const [groups, outCount] = [values.shape[0]!, numelOf(out.shape)];
     this.#launch(
       `${kind} combining ${groups} parts`,
@@ -629,13 +654,14 @@ export class WebGPUBackend implements Backend {
       () => undefined,
       ([o]) => ({
         shader,
-        meta: Int32Array.from([outCount, groups, o!.offset, indexStep]),
+        meta: checkedMeta([outCount, groups, o!.offset, indexStep]),
         workgroups: grid(outCount, this.limits.maxComputeWorkgroupsPerDimension),
       }),
     );
   }
 
   matmul(a: View, b: View, out: View): void {
+    const label = `matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`;
     // Splits a batch dim of size > 1; else the rows of a and out (b read whole) or the
     // columns of b and out (a read whole), whichever operand spans more.
     const splitter: Splitter = ([o, x, y]) => {
@@ -647,19 +673,24 @@ export class WebGPUBackend implements Backend {
       if (columns > 1 && (rows < 2 || span(y!) > span(x!))) return [rank - 1, null, rank - 1];
       return rows > 1 ? [rank - 2, rank - 2, null] : undefined;
     };
-    this.#launch(
-      `matmul [${a.shape.join(', ')}] @ [${b.shape.join(', ')}]`,
-      [out, a, b],
-      splitter,
-      ([o, x, y]) => {
-        const program = planMatmul(x!, y!, o!, this.#matmulTarget);
-        return {
-          shader: this.#shader(program.key, program.shader),
-          meta: program.meta,
-          workgroups: program.workgroups,
-        };
-      },
-    );
+    if (out.dtype === 'int32') {
+      // int32 @ int32: exact, wrapping products and sums (see matmul-int.ts).
+      const shader = this.#shader('matmul|int32', () => intMatmulShader);
+      this.#launch(label, [out, a, b], splitter, ([o, x, y]) => ({
+        shader,
+        meta: intMatmulMeta(x!, y!, o!),
+        workgroups: grid(numelOf(o!.shape), this.limits.maxComputeWorkgroupsPerDimension),
+      }));
+      return;
+    }
+    this.#launch(label, [out, a, b], splitter, ([o, x, y]) => {
+      const program = planMatmul(x!, y!, o!, this.#matmulTarget);
+      return {
+        shader: this.#shader(program.key, program.shader),
+        meta: program.meta,
+        workgroups: program.workgroups,
+      };
+    });
   }
 
   gather(input: View, dim: number, index: View, out: View, outOfRange: OutOfRangeMessage): void {
@@ -1022,6 +1053,21 @@ export class WebGPUBackend implements Backend {
     return copy;
   }
 
+  /** The shader for `spec`, typed once (see @dl/tensor's typeExprs), and its params' kinds. */
+  #elementwiseProgram(spec: ElementwiseSpec): { shader: Shader; params: NumberKind[] } {
+    const key = elementwiseKey(spec);
+    let program = this.#elementwisePrograms.get(key);
+    if (!program) {
+      const typed = typeExprs(spec.exprs, spec.inputs, spec.outs, spec.params);
+      program = {
+        shader: { key, code: elementwiseShader(spec, typed) },
+        params: [...typed.params],
+      };
+      this.#elementwisePrograms.set(key, program);
+    }
+    return program;
+  }
+
   #shader(key: string, build: () => string): Shader {
     let code = this.#shaders.get(key);
     if (code === undefined) {
@@ -1053,7 +1099,22 @@ export class WebGPUBackend implements Backend {
       this.limits.minStorageBufferOffsetAlignment,
     );
     if (bound) {
-      const program = build(bound.views);
+      // Kernels index elements with 32-bit integers: past 2^31 - 1 they would wrap.
+      for (const view of bound.views) {
+        const count = numelOf(view.shape);
+        if (count > maxKernelElements) {
+          throw new RangeError(
+            `${label}: a view of shape [${view.shape.join(', ')}] has ${count} elements, more than the ${maxKernelElements} (2^31 - 1) WebGPU kernels index with 32-bit integers`,
+          );
+        }
+      }
+      let program: Program;
+      try {
+        program = build(bound.views);
+      } catch (error) {
+        if (error instanceof MetaRangeError) throw new RangeError(`${label}: ${error.message}`);
+        throw error;
+      }
       const bind = program.bind ?? bound.views;
       this.runtime.dispatch({
         label,

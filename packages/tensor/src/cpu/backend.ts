@@ -134,7 +134,7 @@ export class CpuBackend implements Backend {
   }
 
   reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {
-    runReduce(kind, input, this.#data(input), dims, this.#data(out));
+    runReduce(kind, input, this.#data(input), dims, this.#data(out), out.dtype);
   }
 
   matmul(a: View, b: View, out: View): void {
@@ -159,7 +159,7 @@ export class CpuBackend implements Backend {
   }
 
   cumsum(input: View, dim: number, out: View): void {
-    runCumsum(input, this.#data(input), dim, this.#data(out));
+    runCumsum(input, this.#data(input), dim, this.#data(out), out.dtype);
   }
 
   im2col(input: View, geometry: WindowGeometry, out: View): void {

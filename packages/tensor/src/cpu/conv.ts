@@ -111,6 +111,6 @@ export function runConv2dBackwardWeight(
   );
   // runReduce writes from index 0 of its output: reduce into a scratch buffer when out is offset.
   const sums = out.offset === 0 ? dw : new typedArrayOf[out.dtype](groups * og * rows);
-  runReduce('sum', viewOf(out, shape), products, [0], sums);
+  runReduce('sum', viewOf(out, shape), products, [0], sums, out.dtype);
   if (sums !== dw) dw.set(sums.subarray(0, groups * og * rows), out.offset);
 }

@@ -5,10 +5,11 @@
 // values are all computed before any output is stored, so an output may also be an input.
 
 import type { View } from '../backend.js';
-import type { TypedArray } from '../dtype.js';
+import type { DType, TypedArray } from '../dtype.js';
 import { type Expr, exprKey } from '../expr.js';
+import { typeExprs } from '../expr-types.js';
 import { collapseDims } from './layout.js';
-import { helpers, renderJs } from './render.js';
+import { helpers, renderStored } from './render.js';
 
 type Kernel = (
   outs: readonly TypedArray[],
@@ -24,16 +25,25 @@ type Kernel = (
 
 const cache = new Map<string, Kernel>();
 
-function generate(exprs: readonly Expr[], arity: number, paramCount: number): Kernel {
-  const ins = Array.from({ length: arity }, (_, k) => k);
+function generate(
+  exprs: readonly Expr[],
+  inputTypes: readonly DType[],
+  outTypes: readonly DType[],
+  paramCount: number,
+): Kernel {
+  const typed = typeExprs(exprs, inputTypes, outTypes, paramCount);
+  const ins = Array.from({ length: inputTypes.length }, (_, k) => k);
   const outs = Array.from({ length: exprs.length }, (_, k) => k);
+  const value = (k: number) => renderStored(typed.exprs[k]!, outTypes[k]!);
   const store =
     exprs.length === 1
-      ? `y0[qo0] = ${renderJs(exprs[0]!)};`
-      : `${outs.map((k) => `const v${k} = ${renderJs(exprs[k]!)};`).join(' ')}
+      ? `y0[qo0] = ${value(0)};`
+      : `${outs.map((k) => `const v${k} = ${value(k)};`).join(' ')}
          ${outs.map((k) => `y${k}[qo${k}] = v${k};`).join(' ')}`;
+  // An integer param is an int32 (wrapped, as the WebGPU backend's metadata wraps it).
+  const param = (k: number) => (typed.params[k] === 'int' ? `params[${k}] | 0` : `params[${k}]`);
   const source = `
-    ${Array.from({ length: paramCount }, (_, k) => `const c${k} = params[${k}];`).join(' ')}
+    ${Array.from({ length: paramCount }, (_, k) => `const c${k} = ${param(k)};`).join(' ')}
     const rank = shape.length;
     const inner = shape[rank - 1];
     let total = 1;
@@ -89,12 +99,16 @@ export function runElementwise(
     ...outs.map((out) => out.view.strides),
     ...inputs.map((input) => input.view.strides),
   ]);
-  const typeNames = (operands: readonly Operand[]) =>
-    operands.map((o) => o.data.constructor.name).join(',');
+  const typeNames = (operands: readonly Operand[]) => operands.map((o) => o.view.dtype).join(',');
   const key = `${params.length}|${typeNames(outs)}|${typeNames(inputs)}|${exprs.map(exprKey).join(';')}`;
   let kernel = cache.get(key);
   if (!kernel) {
-    kernel = generate(exprs, inputs.length, params.length);
+    kernel = generate(
+      exprs,
+      inputs.map((i) => i.view.dtype),
+      outs.map((o) => o.view.dtype),
+      params.length,
+    );
     cache.set(key, kernel);
   }
   kernel(

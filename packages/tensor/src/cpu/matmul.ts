@@ -307,6 +307,10 @@ export function runMatmul(
   out: View,
   outData: TypedArray,
 ): void {
+  if (out.dtype === 'int32') {
+    runIntMatmul(a, aData, b, bData, out, outData);
+    return;
+  }
   const rank = out.shape.length;
   let m = out.shape[rank - 2]!;
   const n = out.shape[rank - 1]!;
@@ -362,5 +366,44 @@ export function runMatmul(
     if (batch === 0 || bBase !== bBases[batch - 1]) packStrips(bData, bBase, n, bCol, k, bRow, bp);
     const c = { data: outData, offset: outBases[batch]!, rowStride: oRow, colStride: oCol };
     multiplyPacked(ap, bp, m, k, n, c, tile);
+  }
+}
+
+/**
+ * int32 @ int32 in int32 arithmetic (Math.imul, sums wrapped by `| 0`), as PyTorch's int32
+ * matmul and the WebGPU backend compute it: the float64 strips above would lose the low bits
+ * of products past 2^53. A plain loop: integer products are rare in deep learning.
+ */
+function runIntMatmul(
+  a: View,
+  aData: TypedArray,
+  b: View,
+  bData: TypedArray,
+  out: View,
+  outData: TypedArray,
+): void {
+  const rank = out.shape.length;
+  const [m, n, k] = [out.shape[rank - 2]!, out.shape[rank - 1]!, a.shape[rank - 1]!];
+  const batchShape = out.shape.slice(0, rank - 2);
+  const aBases = offsetsOf(batchShape, a.strides.slice(0, rank - 2), a.offset);
+  const bBases = offsetsOf(batchShape, b.strides.slice(0, rank - 2), b.offset);
+  const outBases = offsetsOf(batchShape, out.strides.slice(0, rank - 2), out.offset);
+  const [aRow, aCol] = [a.strides[rank - 2]!, a.strides[rank - 1]!];
+  const [bRow, bCol] = [b.strides[rank - 2]!, b.strides[rank - 1]!];
+  const [oRow, oCol] = [out.strides[rank - 2]!, out.strides[rank - 1]!];
+  for (let batch = 0; batch < outBases.length; batch++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let pa = aBases[batch]! + i * aRow;
+        let pb = bBases[batch]! + j * bCol;
+        let acc = 0;
+        for (let p = 0; p < k; p++) {
+          acc = (acc + Math.imul(aData[pa]!, bData[pb]!)) | 0;
+          pa += aCol;
+          pb += bRow;
+        }
+        outData[outBases[batch]! + i * oRow + j * oCol] = acc;
+      }
+    }
   }
 }

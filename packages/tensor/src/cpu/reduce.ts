@@ -1,9 +1,34 @@
 // Reductions on the CPU: the input's kept dims and reduced dims are walked separately, the
-// reduced ones as a precomputed list of relative offsets (or one stride when they collapse).
+// reduced ones as a precomputed list of relative offsets (per block of a single stride when
+// they collapse to one dim). Sums and products of int32 values are int32 arithmetic (`| 0`,
+// Math.imul): a double would lose their low bits past 2^53 before they wrap.
 
 import type { ReduceKind, View } from '../backend.js';
-import type { TypedArray } from '../dtype.js';
-import { offsetsOf } from './layout.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { collapseDims, offsetsOf } from './layout.js';
+
+/** Reduced elements listed per block when they collapse to one strided dim. */
+const blockSize = 4096;
+
+/**
+ * Where the reduced elements lie relative to an output's base, in blocks: element
+ * b * block + r is at b * blockStep + relative[r]. Offsets that collapse to one stride are
+ * listed for one block only (a broadcast view of billions of elements needs no memory);
+ * others are listed in full, as one block.
+ */
+function reducedBlocks(
+  shape: readonly number[],
+  strides: readonly number[],
+): { count: number; block: number; blockStep: number; relative: Int32Array } {
+  const collapsed = collapseDims(shape, [strides]);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (collapsed.shape.length === 1 && count > blockSize) {
+    const stride = collapsed.strides[0]![0]!;
+    const relative = Int32Array.from({ length: blockSize }, (_, r) => r * stride);
+    return { count, block: blockSize, blockStep: blockSize * stride, relative };
+  }
+  return { count, block: Math.max(count, 1), blockStep: 0, relative: offsetsOf(shape, strides) };
+}
 
 export function runReduce(
   kind: ReduceKind,
@@ -11,6 +36,7 @@ export function runReduce(
   x: TypedArray,
   dims: readonly number[],
   out: TypedArray,
+  outDType: DType,
 ): void {
   const keptShape: number[] = [];
   const keptStrides: number[] = [];
@@ -26,67 +52,60 @@ export function runReduce(
     }
   }
   const bases = offsetsOf(keptShape, keptStrides, input.offset);
-  const relative = offsetsOf(reducedShape, reducedStrides);
-  const n = relative.length;
-  switch (kind) {
-    case 'sum':
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let acc = 0;
-        for (let r = 0; r < n; r++) acc += x[base + relative[r]!]!;
-        out[o] = acc;
-      }
-      return;
-    case 'prod':
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let acc = 1;
-        for (let r = 0; r < n; r++) acc *= x[base + relative[r]!]!;
-        out[o] = acc;
-      }
-      return;
-    case 'max':
-    case 'min': {
-      const isMax = kind === 'max';
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let acc = isMax ? -Infinity : Infinity;
-        for (let r = 0; r < n; r++) {
-          const v = x[base + relative[r]!]!;
-          if (Number.isNaN(v)) {
-            acc = NaN;
-            break;
+  const { count: n, block, blockStep, relative } = reducedBlocks(reducedShape, reducedStrides);
+  const integer = outDType === 'int32';
+  for (let o = 0; o < bases.length; o++) {
+    let acc = kind === 'prod' ? 1 : kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0;
+    let best = 0;
+    let bestValue = n > 0 ? x[bases[o]!]! : 0;
+    for (let first = 0; first < n; first += block) {
+      const start = bases[o]! + (first / block) * blockStep;
+      const length = Math.min(block, n - first);
+      switch (kind) {
+        case 'sum':
+          if (integer) for (let r = 0; r < length; r++) acc = (acc + x[start + relative[r]!]!) | 0;
+          else for (let r = 0; r < length; r++) acc += x[start + relative[r]!]!;
+          break;
+        case 'prod':
+          if (integer)
+            for (let r = 0; r < length; r++) acc = Math.imul(acc, x[start + relative[r]!]!);
+          else for (let r = 0; r < length; r++) acc *= x[start + relative[r]!]!;
+          break;
+        case 'max':
+        case 'min':
+          // NaN wins and ends the walk, as in PyTorch.
+          for (let r = 0; r < length && !Number.isNaN(acc); r++) {
+            const v = x[start + relative[r]!]!;
+            if (Number.isNaN(v) || (kind === 'max' ? v > acc : v < acc)) acc = v;
           }
-          if (isMax ? v > acc : v < acc) acc = v;
-        }
-        out[o] = acc;
-      }
-      return;
-    }
-    case 'argmax':
-    case 'argmin': {
-      const isMax = kind === 'argmax';
-      for (let o = 0; o < bases.length; o++) {
-        const base = bases[o]!;
-        let best = 0;
-        let bestValue = n > 0 ? x[base + relative[0]!]! : 0;
-        for (let r = 1; r < n && !Number.isNaN(bestValue); r++) {
-          const v = x[base + relative[r]!]!;
-          if (Number.isNaN(v) || (isMax ? v > bestValue : v < bestValue)) {
-            best = r;
-            bestValue = v;
+          break;
+        case 'argmax':
+        case 'argmin':
+          // The first of equal values, or the first NaN.
+          for (let r = 0; r < length && !Number.isNaN(bestValue); r++) {
+            const v = x[start + relative[r]!]!;
+            if (Number.isNaN(v) || (kind === 'argmax' ? v > bestValue : v < bestValue)) {
+              best = first + r;
+              bestValue = v;
+            }
           }
-        }
-        out[o] = best;
+          break;
+        default:
+          kind satisfies never;
       }
-      return;
     }
-    default:
-      kind satisfies never;
+    out[o] = kind === 'argmax' || kind === 'argmin' ? best : acc;
   }
 }
 
-export function runCumsum(input: View, x: TypedArray, dim: number, out: TypedArray): void {
+export function runCumsum(
+  input: View,
+  x: TypedArray,
+  dim: number,
+  out: TypedArray,
+  outDType: DType,
+): void {
+  const integer = outDType === 'int32';
   const shape = input.shape;
   const size = shape[dim]!;
   const stride = input.strides[dim]!;
@@ -102,7 +121,7 @@ export function runCumsum(input: View, x: TypedArray, dim: number, out: TypedArr
     const outBase = outer * size * inner + within;
     let acc = 0;
     for (let k = 0; k < size; k++) {
-      acc += x[bases[o]! + k * stride]!;
+      acc = integer ? (acc + x[bases[o]! + k * stride]!) | 0 : acc + x[bases[o]! + k * stride]!;
       out[outBase + k * inner] = acc;
     }
   }

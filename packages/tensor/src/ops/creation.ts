@@ -1,7 +1,14 @@
 // Creating tensors: from JavaScript values, filled, ranges, identity, and random.
 
 import { type DeviceLike, resolveDevice } from '../device.js';
-import { type DType, dataDType, isFloating, type TypedArray, typedArrayOf } from '../dtype.js';
+import {
+  checkInt32Scalar,
+  type DType,
+  dataDType,
+  isFloating,
+  type TypedArray,
+  typedArrayOf,
+} from '../dtype.js';
 import { E } from '../expr.js';
 import { emptyTensor, viewDescriptor } from '../internal.js';
 import { type Generator, globalGenerator } from '../random.js';
@@ -112,6 +119,7 @@ function typedArrayDType(data: ArrayBufferView): DType {
 export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
   const dims = checkShape(shape, 'full');
   const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  if (dtype === 'int32') checkInt32Scalar('full', Number(value));
   const out = emptyTensor(dims, dtype, resolveDevice(options.device));
   if (out.numel() > 0)
     out.device.elementwise(E.param(0), [], viewDescriptor(out, 'full'), [Number(value)]);

@@ -1,7 +1,14 @@
 // Elementwise ops: each is an expression (for the kernel), a dtype rule and a derivative
 // written in tensor ops, declared once in the tables below.
 
-import { type DType, isFloating, promoteTypes, promoteWithScalar, scalarsDType } from '../dtype.js';
+import {
+  checkInt32Scalar,
+  type DType,
+  isFloating,
+  promoteTypes,
+  promoteWithScalar,
+  scalarsDType,
+} from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
@@ -270,13 +277,13 @@ export const binaryOps = {
     grad: (g, a, b) => [g.div(b), g.mul(a).div(b.square()).neg()],
   },
   divTrunc: {
-    expr: (a, b) => E.trunc(E.div(a, b)),
+    expr: E.divTrunc,
     dtype: 'same',
     saves: 'none',
     grad: (g) => [g.mul(0), g.mul(0)],
   },
   divFloor: {
-    expr: (a, b) => E.floor(E.div(a, b)),
+    expr: E.divFloor,
     dtype: 'same',
     saves: 'none',
     grad: (g) => [g.mul(0), g.mul(0)],
@@ -344,7 +351,9 @@ function resultDType(rule: DTypeRule, dtype: DType, params: readonly number[] = 
   if (rule === 'float') return isFloating(dtype) ? dtype : 'float32';
   if (rule === 'withParams') {
     // ±Infinity stands for an absent clamp bound, which must not make the result float.
-    return params.filter(Number.isFinite).reduce<DType>((d, p) => promoteWithScalar(d, p), dtype);
+    return params
+      .filter((p) => p !== Infinity && p !== -Infinity)
+      .reduce<DType>((d, p) => promoteWithScalar(d, p), dtype);
   }
   return dtype;
 }
@@ -403,19 +412,39 @@ function isRule(rule: DTypeRule | DType): rule is DTypeRule {
   return rule === 'same' || rule === 'float' || rule === 'bool' || rule === 'withParams';
 }
 
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/**
+ * A param of a unary op whose result is an integer, as the kernel takes it: ±Infinity (an
+ * absent clamp bound) becomes int32's extreme, which bounds nothing; any other value must
+ * fit int32, as PyTorch requires.
+ */
+function intParam(op: string, value: number): number {
+  if (value === Infinity) return INT32_MAX;
+  if (value === -Infinity) return INT32_MIN;
+  return checkInt32Scalar(op, value);
+}
+
 export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
   const def: UnaryDef = unaryOps[name];
   def.check?.(x.dtype, params);
+  const outDType = resultDType(def.dtype, resultType([x]), params);
+  // A float result computes on the input as a float (int32.clamp(0.5) and int32.exp() convert
+  // the integers first, as PyTorch does); an integer result keeps integer arithmetic, with
+  // its params as integers.
+  const float = isFloating(outDType);
+  const kernelParams = float ? params : params.map((p) => intParam(name, p));
   const y = elementwise(
     name,
     [x],
     (v) =>
       def.expr(
-        v,
+        float ? maybeCast(v, x.dtype, outDType) : v,
         params.map((_, i) => E.param(i)),
       ),
-    def.dtype,
-    params,
+    outDType,
+    kernelParams,
   );
   if (def.grad && isFloating(y.dtype)) {
     const grad = def.grad;
@@ -449,15 +478,19 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
   const def: BinaryDef = binaryOps[name];
   if (typeof b === 'number' || typeof b === 'boolean') {
     def.check?.(a.dtype, scalarsDType([b]));
-    // A scalar is a kernel parameter, not a tensor: one kernel serves every value. Next to
-    // a float32 tensor it is a float32 value, as in PyTorch (x.eq(0.1) holds where x is 0.1).
+    // A scalar is a kernel parameter, not a tensor: one kernel serves every value. It takes
+    // the type the op computes in: next to a float32 tensor a float32 value, as in PyTorch
+    // (x.eq(0.1) holds where x is 0.1); next to an int32 tensor an int32 (wrapped past
+    // int32's range, as PyTorch wraps it), unless the op is a float op (int32.div(3)).
     const { dtype, value: exact } = scalarOperand(name, a.dtype, b);
-    const value = dtype === 'float32' ? Math.fround(exact) : exact;
     const outDType = resultDType(def.dtype, dtype);
+    const operandDType = def.dtype === 'float' ? outDType : dtype;
+    const value = operandDType === 'float32' ? Math.fround(exact) : exact;
     const y = elementwise(
       name,
       [a],
-      (v) => asBoolIfNeeded(def, outDType, def.expr(maybeCast(v, a.dtype, dtype), E.param(0))),
+      (v) =>
+        asBoolIfNeeded(def, outDType, def.expr(maybeCast(v, a.dtype, operandDType), E.param(0))),
       outDType,
       [value],
     );
@@ -477,11 +510,20 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
     return y;
   }
   def.check?.(a.dtype, b.dtype);
-  const outDType = resultDType(def.dtype, resultType([a, b]));
+  // Both operands in the type the op computes in, as PyTorch converts them first
+  // (int32 + float32 adds float32 values; int32 / int32 divides float32 values).
+  const common = resultType([a, b]);
+  const outDType = resultDType(def.dtype, common);
+  const operandDType = def.dtype === 'float' ? outDType : common;
   const y = elementwise(
     name,
     [a, b],
-    (p, q) => asBoolIfNeeded(def, outDType, def.expr(p, q)),
+    (p, q) =>
+      asBoolIfNeeded(
+        def,
+        outDType,
+        def.expr(maybeCast(p, a.dtype, operandDType), maybeCast(q, b.dtype, operandDType)),
+      ),
     outDType,
   );
   if (def.grad && isFloating(y.dtype)) {
@@ -532,20 +574,28 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
   const params: number[] = [];
   const tensorBranch: number[] = []; // which branch (0: a, 1: b) each tensor operand is
   // Each branch is an input of the kernel (a tensor) or a parameter (a scalar).
-  const branchExpr: Expr[] = branches.map((value, branch) => {
+  const branchOperand = branches.map((value, branch) => {
     if (typeof value === 'number' || typeof value === 'boolean') {
       params.push(Number(value));
-      return E.param(params.length - 1);
+      return { param: params.length - 1 };
     }
     operands.push(value);
     tensorBranch.push(branch);
-    return E.input(operands.length - 1);
+    return { input: operands.length - 1, dtype: value.dtype };
   });
   const tensors = operands.slice(1);
   const scalars = branches.filter((v): v is Scalar => typeof v !== 'object');
   let dtype: DType = tensors.length > 0 ? resultType(tensors) : scalarsDType(scalars);
   if (tensors.length > 0) for (const s of scalars) dtype = promoteWithScalar(dtype, s);
   if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
+  if (dtype === 'int32') for (const p of params) checkInt32Scalar('where', p);
+  // Tensor branches in the result's dtype, as PyTorch converts them (where(c, int32, 0.5)).
+  const branchExpr = branchOperand.map(
+    (operand): Expr =>
+      'param' in operand
+        ? E.param(operand.param)
+        : maybeCast(E.input(operand.input), operand.dtype, dtype),
+  );
   let shape: Shape = condition.shape;
   for (const t of tensors) shape = broadcastShapes(shape, t.shape, 'where');
   const y = elementwise(

@@ -4,7 +4,7 @@
 
 import { isGradEnabled } from '@dl/autograd';
 import { isFloating } from '../dtype.js';
-import type { Expr } from '../expr.js';
+import { E, type Expr, substitute } from '../expr.js';
 import { commonDevice, viewDescriptor } from '../internal.js';
 import { broadcastStrides, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -41,7 +41,8 @@ function reads(expr: Expr): { input: number; param: number } {
  * and each element's inputs are read before its outputs are written); `E.param(k)` reads
  * `params[k]`, a run-time scalar, so changing a learning rate or a step count reuses the
  * compiled kernel. The outs share one shape, device and floating dtype, are contiguous and
- * distinct. Not recorded by autograd (call it under `noGrad`, as optimizers do); bumps the
+ * distinct; the expressions compute in that dtype (an int32 or bool input is converted to
+ * it first, so a float param next to it is not taken as an integer). Not recorded by autograd (call it under `noGrad`, as optimizers do); bumps the
  * outs' versions like any in-place op.
  */
 export function fusedUpdate_(
@@ -110,9 +111,16 @@ export function fusedUpdate_(
       );
     }
   }
+  const dtype = outs[0]!.dtype;
+  const asFloat = inputs.map((t, j) =>
+    isFloating(t.dtype) ? E.input(j) : E.cast(dtype, E.input(j)),
+  );
+  const floatExprs = asFloat.every((e) => e.kind === 'input')
+    ? exprs
+    : exprs.map((expr) => substitute(expr, asFloat));
   for (const out of outs) out.storageRef.beforeWrite();
   device.elementwiseMulti(
-    exprs,
+    floatExprs,
     inputs.map((t) => ({
       ...viewDescriptor(t, op),
       shape,

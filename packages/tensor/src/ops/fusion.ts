@@ -212,8 +212,11 @@ export function lazyElementwise(
         const body = identity
           ? pending.expr
           : substitute(pending.expr, (i) => E.input(indices[i]!), paramOffset);
-        // Unfused, the result would be stored in its dtype and read back as a number.
-        return pending.dtype === 'float32' ? body : E.cast(pending.dtype, body);
+        // Unfused, the result would be stored in its dtype and read back as such: the cast
+        // does that (int32 truncation, bool 0/1, float32 rounding) and, for every dtype, fixes
+        // the kind the folded expression computes in (see expr-types.ts), so a param it holds
+        // is typed as it was in its own kernel.
+        return E.cast(pending.dtype, body);
       }
     }
     const strides = sameShape(t.shape, shape)

@@ -2,7 +2,7 @@
 // into the tensor's own storage and bump its version so autograd notices the change.
 
 import { isGradEnabled } from '@dl/autograd';
-import type { DType } from '../dtype.js';
+import { checkInt32Scalar, type DType } from '../dtype.js';
 import { E } from '../expr.js';
 import { checkAlive, record, viewDescriptor, viewOf } from '../internal.js';
 import { broadcastStrides } from '../shape.js';
@@ -65,6 +65,7 @@ export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor
 /** Fills `t` with `value`. */
 export function fill<T extends Tensor>(t: T, op: string, value: number): T {
   checkLeaf(t, op);
+  if (t.dtype === 'int32') checkInt32Scalar(op, value);
   t.storageRef.beforeWrite();
   t.device.elementwise(E.cast(t.dtype, E.param(0)), [], viewDescriptor(t, op), [value]);
   t.storageRef.version++;

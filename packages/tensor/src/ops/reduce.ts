@@ -141,6 +141,13 @@ function argExtreme(
   dim: number | undefined,
   keepdim: boolean,
 ): Tensor {
+  // The result is an int32 index (WebGPU has no 64-bit integers): refuse what it cannot hold.
+  const count = dim === undefined ? x.numel() : (x.shape[normalizeDim(dim, x.ndim, kind)] ?? 1);
+  if (count > 2 ** 31 - 1) {
+    throw new RangeError(
+      `${kind}(): an index among ${count} elements (input shape ${formatShape(x.shape)}) does not fit the int32 result (at most 2147483647)`,
+    );
+  }
   if (dim === undefined) {
     const flat = x.reshape([-1]);
     const y = argExtreme(kind, flat, 0, false);

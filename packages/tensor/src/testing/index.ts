@@ -6,6 +6,7 @@ import { defaultsCases } from './cases/defaults.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
 import { indexingCases } from './cases/indexing.js';
+import { int32Cases } from './cases/int32.js';
 import { lifetimeCases } from './cases/lifetime.js';
 import { linalgCases } from './cases/linalg.js';
 import { nnCases } from './cases/nn.js';
@@ -43,4 +44,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...lifetimeCases,
   ...boundsCases,
   ...defaultsCases,
+  ...int32Cases,
 ];

@@ -3,6 +3,7 @@
 // held in registers and every tap unrolled. The implicit GEMM's tiles cost more to set up
 // than such a short inner product is worth.
 
+import { checkedMeta } from './meta.js';
 import { flatIndexWgsl, workgroupSize } from './wgsl.js';
 
 /** Forward convolutions with at most this many taps per output run directly. */
@@ -23,7 +24,7 @@ export function directConvMeta(values: {
   offsets: readonly number[];
 }): Int32Array {
   const v = values;
-  return Int32Array.from([
+  return checkedMeta([
     ...v.input,
     v.outChannels,
     ...v.outSize,

@@ -3,41 +3,50 @@
 // buffer, so one pipeline serves every shape; strided and broadcast inputs are read in
 // place (stride 0 for broadcast dims), and the output may itself be a strided view.
 
-import { type DType, type Expr, exprKey, type View } from '@dl/tensor';
+import {
+  type DType,
+  type Expr,
+  exprKey,
+  type NumberKind,
+  type TypedExprs,
+  type View,
+} from '@dl/tensor';
+import { checkedMeta } from './meta.js';
 import {
   flatIndexWgsl,
   grid,
   helpersWgsl,
-  renderWgsl,
+  kindOfStorage,
+  loadAs,
+  renderStored,
   storageType,
-  storeAs,
+  valueType,
   workgroupSize,
 } from './wgsl.js';
 
 /**
  * Metadata layout: [count, rank, shape[r], (strides[r], offset) per output, (strides[r],
- * offset) per input, params as f32 bits].
+ * offset) per input, params]: an int param as an int32 (wrapped past int32's range, as
+ * PyTorch wraps an integer scalar), a float param as its f32 bits.
  */
 export function elementwiseMeta(
-  outs: readonly View[],
-  inputs: readonly View[],
+  outs: readonly Pick<View, 'offset'>[],
+  inputs: readonly Pick<View, 'offset'>[],
   params: readonly number[],
+  paramKinds: readonly NumberKind[],
   collapsed: { shape: number[]; strides: number[][] },
 ): Int32Array {
   const rank = collapsed.shape.length;
   const count = collapsed.shape.reduce((a, b) => a * b, 1);
   const views = [...outs, ...inputs];
-  const meta = new Int32Array(2 + rank + views.length * (rank + 1) + params.length);
-  let k = 0;
-  meta[k++] = count;
-  meta[k++] = rank;
-  for (const d of collapsed.shape) meta[k++] = d;
-  for (const [i, view] of views.entries()) {
-    for (const s of collapsed.strides[i]!) meta[k++] = s;
-    meta[k++] = view.offset;
+  const layout: number[] = [count, rank, ...collapsed.shape];
+  for (const [i, view] of views.entries()) layout.push(...collapsed.strides[i]!, view.offset);
+  const meta = checkedMeta(layout, params.length);
+  const bits = new Float32Array(meta.buffer, layout.length * 4, params.length);
+  for (const [i, p] of params.entries()) {
+    if (paramKinds[i] === 'int') meta[layout.length + i] = p;
+    else bits[i] = p;
   }
-  const bits = new Float32Array(meta.buffer, k * 4, params.length);
-  for (const [i, p] of params.entries()) bits[i] = p;
   return meta;
 }
 
@@ -48,6 +57,8 @@ export function elementwiseMeta(
  */
 export interface ElementwiseSpec {
   readonly exprs: readonly Expr[];
+  /** The expressions' exprKey, joined by ';' (computed once per call). */
+  readonly exprText: string;
   readonly outs: readonly DType[];
   readonly inputs: readonly DType[];
   readonly aliases: readonly number[];
@@ -136,12 +147,27 @@ export const unrolledRank = 6;
 
 export function elementwiseKey(spec: ElementwiseSpec): string {
   const vec4 = spec.vec4 ? `v4${spec.vec4.map((scalar) => (scalar ? 's' : 'v')).join('')}` : '';
-  return `ew|r${spec.rank}${spec.rows ? 'rows' : ''}${vec4}|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprs.map(exprKey).join(';')}`;
+  return `ew|r${spec.rank}${spec.rows ? 'rows' : ''}${vec4}|${spec.outs.join(',')}|${spec.inputs.join(',')}|${spec.aliases.join(',')}|${spec.params}|${spec.exprText}`;
 }
 
-export function elementwiseShader(spec: ElementwiseSpec): string {
-  if (spec.vec4) return vec4Shader(spec, spec.vec4);
-  const { exprs, outs, inputs, aliases, params } = spec;
+/** The text of `exprs` for kernel keys. */
+export function exprsText(exprs: readonly Expr[]): string {
+  return exprs.map(exprKey).join(';');
+}
+
+/** `let p0 = ...;` for each param: an int32 as it is, a float from its bits. */
+function paramLets(kinds: readonly NumberKind[], at: (k: number) => string): string {
+  return kinds
+    .map((kind, k) =>
+      kind === 'int' ? `let p${k} = info[${at(k)}];` : `let p${k} = bitcast<f32>(info[${at(k)}]);`,
+    )
+    .join('\n  ');
+}
+
+/** The kernel's WGSL, from its expressions typed for its dtypes (see @dl/tensor's typeExprs). */
+export function elementwiseShader(spec: ElementwiseSpec, typed: TypedExprs): string {
+  if (spec.vec4) return vec4Shader(spec, typed, spec.vec4);
+  const { outs, inputs, aliases } = spec;
   const m = outs.length;
   const outIds = Array.from({ length: m }, (_, k) => k);
   const inIds = Array.from({ length: inputs.length }, (_, k) => k);
@@ -152,7 +178,7 @@ export function elementwiseShader(spec: ElementwiseSpec): string {
   // Each output's expression, after the statements its deep parts were cut into.
   const rendered = outIds.map((k) => {
     const lines: string[] = [];
-    const value = storeAs(outs[k]!, renderWgsl(exprs[k]!, lines, `e${k}_`));
+    const value = renderStored(typed.exprs[k]!, outs[k]!, lines, `e${k}_`);
     return { lines, value };
   });
   const values =
@@ -221,7 +247,7 @@ ${bound.map((k, b) => `@group(0) @binding(${m + 1 + b}) var<storage, read> in${k
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let count = u32(info[0]);
   let rank = info[1];
-  ${Array.from({ length: params }, (_, k) => `let p${k} = bitcast<f32>(info[${at(m + inputs.length)} + ${k}]);`).join('\n  ')}
+  ${paramLets(typed.params, (k) => `${at(m + inputs.length)} + ${k}`)}
   ${
     spec.rows
       ? `let inner = info[${2 + spec.rank - 1}];
@@ -233,7 +259,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let threads = nwg.x * nwg.y * ${workgroupSize}u;
   for (var i = ${flatIndexWgsl}; i < items; i += threads) {
   ${positions}
-  ${inIds.map((k) => `let a${k} = f32(${source(k)}[q${k}]);`).join('\n  ')}
+  ${inIds.map((k) => `let a${k} = ${loadAs(inputs[k]!, `${source(k)}[q${k}]`)};`).join('\n  ')}
   ${values}
   }${spec.rows ? '\n  }' : ''}
 }
@@ -245,8 +271,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * function of the inputs' values and the params, applied to the four lanes of a vector.
  * Metadata as elementwiseMeta's for rank 1: [count, 1, count, (1, offset) per view, params].
  */
-function vec4Shader(spec: ElementwiseSpec, scalars: readonly boolean[]): string {
-  const { exprs, outs, inputs, aliases, params } = spec;
+function vec4Shader(spec: ElementwiseSpec, typed: TypedExprs, scalars: readonly boolean[]): string {
+  const { outs, inputs, aliases, params } = spec;
   const m = outs.length;
   const outIds = Array.from({ length: m }, (_, k) => k);
   const inIds = Array.from({ length: inputs.length }, (_, k) => k);
@@ -254,12 +280,12 @@ function vec4Shader(spec: ElementwiseSpec, scalars: readonly boolean[]): string 
   const offset = (v: number) => `info[${4 + 2 * v}]`;
   const source = (k: number) => (aliases[k]! >= 0 ? `out${aliases[k]}` : `in${k}`);
   const args = [
-    ...inIds.map((k) => `a${k}: f32`),
-    ...Array.from({ length: params }, (_, k) => `p${k}: f32`),
+    ...inIds.map((k) => `a${k}: ${valueType(kindOfStorage(inputs[k]!))}`),
+    ...typed.params.map((kind, k) => `p${k}: ${valueType(kind)}`),
   ].join(', ');
   const values = outIds.map((k) => {
     const lines: string[] = [];
-    const value = storeAs(outs[k]!, renderWgsl(exprs[k]!, lines));
+    const value = renderStored(typed.exprs[k]!, outs[k]!, lines, 'e');
     return `fn value${k}(${args}) -> ${storageType(outs[k]!)} {
   ${[...lines, `return ${value};`].join('\n  ')}
 }`;
@@ -267,7 +293,7 @@ function vec4Shader(spec: ElementwiseSpec, scalars: readonly boolean[]): string 
   const lanes = ['x', 'y', 'z', 'w'];
   const call = (k: number, lane: string) =>
     `value${k}(${[
-      ...inIds.map((i) => (scalars[i] ? `s${i}` : `f32(v${i}.${lane})`)),
+      ...inIds.map((i) => (scalars[i] ? `s${i}` : loadAs(inputs[i]!, `v${i}.${lane}`))),
       ...Array.from({ length: params }, (_, p) => `p${p}`),
     ].join(', ')})`;
   const body = [
@@ -297,10 +323,10 @@ ${values.join('\n')}
 @compute @workgroup_size(${workgroupSize})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let vectors = u32(info[0]) / 4u;
-  ${Array.from({ length: params }, (_, k) => `let p${k} = bitcast<f32>(info[${3 + 2 * (m + inputs.length)} + ${k}]);`).join('\n  ')}
+  ${paramLets(typed.params, (k) => `${3 + 2 * (m + inputs.length)} + ${k}`)}
   ${inIds
     .filter((k) => scalars[k])
-    .map((k) => `let s${k} = f32(${source(k)}[${offset(m + k)}]);`)
+    .map((k) => `let s${k} = ${loadAs(inputs[k]!, `${source(k)}[${offset(m + k)}]`)};`)
     .join('\n  ')}
   // Offsets read once: the compiler cannot tell that the writes below leave them alone.
   ${outIds.map((k) => `let o${k} = u32(${offset(k)} / 4);`).join('\n  ')}

@@ -1,7 +1,17 @@
-// gather, scatter and cumsum on WebGPU.
+// gather, scatter and cumsum on WebGPU. Values move as their own type (int32 ones as i32,
+// never through an f32, which would round them past 2^24); cumsum of integers wraps.
 
 import type { DType } from '@dl/tensor';
-import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
+import { checkedMeta } from './meta.js';
+import {
+  flatIndexWgsl,
+  helpersWgsl,
+  kindOfStorage,
+  loadAs,
+  storageType,
+  storeAs,
+  valueType,
+} from './wgsl.js';
 
 /**
  * Metadata for gather/scatter over index's shape: [count, rank, dim, dimSize, shape[r],
@@ -19,7 +29,7 @@ export function indexMeta(
   site = 0,
 ): Int32Array {
   const count = shape.reduce((a, b) => a * b, 1);
-  return Int32Array.from([
+  return checkedMeta([
     count,
     shape.length,
     dim,
@@ -79,6 +89,7 @@ const walk = /* wgsl */ `
 export function gatherShader(input: DType, out: DType, checked: boolean): string {
   const check = checkBinding(checked);
   const b = check.first;
+  const type = kindOfStorage(input);
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -92,9 +103,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let i = ${flatIndexWgsl};
   if (i >= u32(info[0])) { return; }
   ${walk}
-  var v = 0.0;
-  if (inBounds) { v = f32(x[pt + k * dimStride]); }${checked ? ' else { dl_report(k, info[3]); }' : ''}
-  outp[po] = ${storeAs(out, 'v')};
+  var v: ${valueType(type)} = 0;
+  if (inBounds) { v = ${loadAs(input, 'x[pt + k * dimStride]')}; }${checked ? ' else { dl_report(k, info[3]); }' : ''}
+  outp[po] = ${storeAs(out, 'v', type)};
 }
 `;
 }
@@ -107,12 +118,13 @@ export function scatterShader(mode: 'assign' | 'add', target: DType, checked: bo
   const check = checkBinding(checked);
   const b = check.first;
   const type = storageType(target);
+  const kind = kindOfStorage(target);
   const atomicAdd = mode === 'add';
   const targetDecl = atomicAdd
     ? `var<storage, read_write> tgt: array<atomic<${type === 'f32' ? 'u32' : type}>>;`
     : `var<storage, read_write> tgt: array<${type}>;`;
   let update: string;
-  if (!atomicAdd) update = `tgt[q] = ${storeAs(target, 'v')};`;
+  if (!atomicAdd) update = `tgt[q] = ${storeAs(target, 'v', kind)};`;
   else if (type === 'f32') {
     // Float atomic add by compare-and-swap on the bits.
     update = /* wgsl */ `
@@ -123,7 +135,7 @@ export function scatterShader(mode: 'assign' | 'add', target: DType, checked: bo
       if (result.exchanged) { break; }
       old = result.old_value;
     }`;
-  } else update = `atomicAdd(&tgt[q], ${type}(v));`;
+  } else update = `atomicAdd(&tgt[q], ${type}(v));`; // i32 adds wrap, as int32 sums do
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -139,7 +151,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   ${walk}
   if (!inBounds) {${checked ? ' dl_report(k, info[3]);' : ''} return; }
   let q = pt + k * dimStride;
-  let v = f32(src[po]);
+  let v = ${loadAs(target, 'src[po]')};
   ${update}
 }
 `;
@@ -157,7 +169,7 @@ export function cumsumMeta(
   let inner = 1;
   for (let d = dim + 1; d < shape.length; d++) inner *= shape[d]!;
   const rows = shape.reduce((a, b) => a * b, 1) / Math.max(size, 1);
-  return Int32Array.from([
+  return checkedMeta([
     rows,
     size,
     inner,
@@ -171,6 +183,7 @@ export function cumsumMeta(
 }
 
 export function cumsumShader(input: DType, out: DType): string {
+  const type = kindOfStorage(out);
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -196,10 +209,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   }
   let stride = info[4 + r + dim];
   let outBase = info[6 + 2 * r] + (row / inner) * size * inner + row % inner;
-  var acc = 0.0;
+  var acc: ${valueType(type)} = 0;
   for (var k = 0; k < size; k++) {
-    acc = acc + f32(x[p + k * stride]);
-    outp[outBase + k * inner] = ${storeAs(out, 'acc')};
+    acc = acc + ${loadAs(input, 'x[p + k * stride]')};
+    outp[outBase + k * inner] = ${storeAs(out, 'acc', type)};
   }
 }
 `;

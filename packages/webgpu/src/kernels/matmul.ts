@@ -14,6 +14,7 @@ import {
   matmulVariantShader,
   type SharedLoad,
 } from './matmul-wgsl.js';
+import { checkedMeta } from './meta.js';
 import { spreadGrid } from './wgsl.js';
 
 export type { LaneLoad, MatmulVariant, SharedLoad } from './matmul-wgsl.js';
@@ -260,7 +261,7 @@ function matmulMetaOf(
   tilesY: number,
 ): Int32Array {
   const tiles = tilesX * tilesY * batch.reduce((p, d) => p * d, 1);
-  return Int32Array.from([
+  return checkedMeta([
     o.rows,
     o.cols,
     k,

@@ -2,6 +2,7 @@
 // input gradient gathered from the windows that can hold each input position.
 
 import type { WindowGeometry } from '@dl/tensor';
+import { checkedMeta } from './meta.js';
 import { flatIndexWgsl, helpersWgsl, workgroupSize } from './wgsl.js';
 
 /**
@@ -14,7 +15,7 @@ export function maxPoolMeta(
   offsets: readonly number[],
 ): Int32Array {
   const [n, c, h, w] = image as [number, number, number, number];
-  return Int32Array.from([
+  return checkedMeta([
     n * c,
     h,
     w,

@@ -3,9 +3,20 @@
 // the walk and combines in workgroup memory ('workgroup'); or, for few outputs over many
 // elements, several workgroups per output each reduce a chunk into partial results that a
 // second pass combines ('split'), so a sum over a million elements uses every core.
+// int32 and bool inputs are reduced in i32 arithmetic (sums and products wrap as
+// two's complement, as PyTorch's int32 ones do), floats in f32.
 
-import type { DType, ReduceKind } from '@dl/tensor';
-import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
+import type { DType, NumberKind, ReduceKind } from '@dl/tensor';
+import { checkedMeta } from './meta.js';
+import {
+  flatIndexWgsl,
+  helpersWgsl,
+  kindOfStorage,
+  loadAs,
+  storageType,
+  storeAs,
+  valueType,
+} from './wgsl.js';
 
 /** Metadata: [outCount, redCount, keptRank, keptShape, keptStrides, offset, redRank, redShape, redStrides, outOffset, chunk]. */
 export function reduceMeta(
@@ -19,7 +30,7 @@ export function reduceMeta(
 ): Int32Array {
   const outCount = keptShape.reduce((a, b) => a * b, 1);
   const redCount = reducedShape.reduce((a, b) => a * b, 1);
-  return Int32Array.from([
+  return checkedMeta([
     outCount,
     redCount,
     keptShape.length,
@@ -43,33 +54,64 @@ const keptBaseWgsl = /* wgsl */ `var base = info[3 + 2 * keptRank];
     rem = rem / size;
   }`;
 
-const init: Record<ReduceKind, string> = {
-  sum: '0.0',
-  prod: '1.0',
-  max: '-dl_inf()',
-  min: 'dl_inf()',
-  argmax: '0.0',
-  argmin: '0.0',
+const init: Record<ReduceKind, Record<NumberKind, string>> = {
+  sum: { float: '0.0', int: '0i' },
+  prod: { float: '1.0', int: '1i' },
+  max: { float: '-dl_inf()', int: 'i32(-2147483648)' },
+  min: { float: 'dl_inf()', int: '2147483647i' },
+  argmax: { float: '0.0', int: '0i' },
+  argmin: { float: '0.0', int: '0i' },
 };
 
-/** Combines accumulator (acc, accIndex) with (v, index); NaN wins for max/min and their args. */
-function combine(kind: ReduceKind): string {
+/**
+ * Combines accumulator (acc, accIndex) with (v, index); on floats NaN wins for max/min and
+ * their args. Integers have no NaN, and their sums and products wrap.
+ */
+function combine(kind: ReduceKind, type: NumberKind): string {
+  const float = type === 'float';
   switch (kind) {
     case 'sum':
       return 'acc = acc + v;';
     case 'prod':
       return 'acc = acc * v;';
     case 'max':
-      return 'if (!dl_isnan(acc) && (dl_isnan(v) || v > acc)) { acc = v; }';
+      return float
+        ? 'if (!dl_isnan(acc) && (dl_isnan(v) || v > acc)) { acc = v; }'
+        : 'acc = max(acc, v);';
     case 'min':
-      return 'if (!dl_isnan(acc) && (dl_isnan(v) || v < acc)) { acc = v; }';
+      return float
+        ? 'if (!dl_isnan(acc) && (dl_isnan(v) || v < acc)) { acc = v; }'
+        : 'acc = min(acc, v);';
     case 'argmax':
-      return 'if (!started || (!dl_isnan(acc) && (dl_isnan(v) || v > acc || (v == acc && idx < accIndex)))) { acc = v; accIndex = idx; started = true; }';
-    case 'argmin':
-      return 'if (!started || (!dl_isnan(acc) && (dl_isnan(v) || v < acc || (v == acc && idx < accIndex)))) { acc = v; accIndex = idx; started = true; }';
+    case 'argmin': {
+      const better = kind === 'argmax' ? 'v > acc' : 'v < acc';
+      return float
+        ? `if (!started || (!dl_isnan(acc) && (dl_isnan(v) || ${better} || (v == acc && idx < accIndex)))) { acc = v; accIndex = idx; started = true; }`
+        : `if (!started || ${better} || (v == acc && idx < accIndex)) { acc = v; accIndex = idx; started = true; }`;
+    }
     default:
       return kind satisfies never;
   }
+}
+
+/**
+ * The kind a reduction computes in: its input's values for argmax/argmin, else its output's
+ * (a sum of bools counts in int32).
+ */
+export function reduceKind(kind: ReduceKind, input: DType, out: DType): NumberKind {
+  return kindOfStorage(kind === 'argmax' || kind === 'argmin' ? input : out);
+}
+
+/** The dtype of a split argmax/argmin's partial values: its input's, with bools as int32. */
+export function argValueDType(input: DType): DType {
+  return kindOfStorage(input) === 'int' ? 'int32' : 'float32';
+}
+
+/** An element of `input` loaded as a value of `type`. */
+function load(input: DType, type: NumberKind, element: string): string {
+  const value = loadAs(input, element);
+  if (kindOfStorage(input) === type) return value;
+  return type === 'float' ? `f32(${value})` : `dl_f2i(${value})`;
 }
 
 export const reduceWorkgroup = 64;
@@ -82,18 +124,21 @@ export type ReduceMode = 'serial' | 'workgroup' | 'split';
  */
 export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: ReduceMode): string {
   const isArg = kind === 'argmax' || kind === 'argmin';
-  // argmax/argmin store the index itself: through f32 it would round past 2^24.
+  const type = reduceKind(kind, input, out);
+  const accType = valueType(type);
+  // argmax/argmin store the index itself: through f32 it would round past 2^24. A split
+  // one stores its partial values in their own type too (see argValueDType).
   const split = mode === 'split';
-  const valueType = split && isArg ? 'f32' : storageType(out);
+  const outType = split && isArg ? accType : storageType(out);
   const store = (value: string, index: string) =>
-    isArg && !split ? index : storeAs(split && isArg ? 'float32' : out, value);
+    isArg ? (split ? value : index) : storeAs(out, value, type);
   const walk = /* wgsl */ `
   let keptRank = info[2];
   ${keptBaseWgsl}
   let r0 = 4 + 2 * keptRank;
   let redRank = info[r0];
   let outOffset = info[r0 + 1 + 2 * redRank];
-  var acc: f32 = ${init[kind]};
+  var acc: ${accType} = ${init[kind][type]};
   var accIndex: i32 = 0;
   var started = false;
   if (redRank == 1) {
@@ -101,8 +146,8 @@ export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: R
     // and the stride read once, not on every element.
     let stride = info[r0 + 2];
     for (var idx = START; idx < END; idx += STEP) {
-      let v = f32(x[base + idx * stride]);
-      ${combine(kind)}
+      let v = ${load(input, type, 'x[base + idx * stride]')};
+      ${combine(kind, type)}
     }
   } else if (redRank == 2) {
     // Two reduced dims: their coordinates follow idx, divided out again only when the inner
@@ -113,8 +158,8 @@ export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: R
     var c1 = (START) % size1;
     var c0 = (START) / size1;
     for (var idx = START; idx < END; idx += STEP) {
-      let v = f32(x[base + c0 * stride0 + c1 * stride1]);
-      ${combine(kind)}
+      let v = ${load(input, type, 'x[base + c0 * stride0 + c1 * stride1]')};
+      ${combine(kind, type)}
       c1 += STEP;
       if (c1 >= size1) {
         let carry = c1 / size1;
@@ -131,14 +176,14 @@ export function reduceShader(kind: ReduceKind, input: DType, out: DType, mode: R
         p += (rr % size) * info[r0 + 1 + redRank + d];
         rr = rr / size;
       }
-      let v = f32(x[p]);
-      ${combine(kind)}
+      let v = ${load(input, type, 'x[p]')};
+      ${combine(kind, type)}
     }
   }`;
   const header = /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
-@group(0) @binding(1) var<storage, read_write> out: array<${valueType}>;
+@group(0) @binding(1) var<storage, read_write> out: array<${outType}>;
 ${split && isArg ? '@group(0) @binding(2) var<storage, read_write> outIndex: array<i32>;' : ''}
 @group(0) @binding(${split && isArg ? 3 : 2}) var<storage, read> x: array<${storageType(input)}>;
 `;
@@ -156,16 +201,20 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   // Lane 0 folds the workgroup's partial results in order, after one barrier: on CPU-backed
   // WebGPU every barrier is costly, so this beats a tree of log2(64) barriers.
   const better = kind === 'argmax' ? 'v > r' : 'v < r';
+  const argBetter =
+    type === 'float'
+      ? `(!rs || (!dl_isnan(r) && (dl_isnan(v) || ${better} || (v == r && partialIndex[k] < ri))) || (dl_isnan(r) && dl_isnan(v) && partialIndex[k] < ri))`
+      : `(!rs || ${better} || (v == r && partialIndex[k] < ri))`;
   const merge = isArg
     ? `let v = partial[k];
-      if (partialStarted[k] && (!rs || (!dl_isnan(r) && (dl_isnan(v) || ${better} || (v == r && partialIndex[k] < ri))) || (dl_isnan(r) && dl_isnan(v) && partialIndex[k] < ri))) {
+      if (partialStarted[k] && ${argBetter}) {
         r = v; ri = partialIndex[k]; rs = true;
       }`
     : kind === 'sum'
       ? 'r = r + partial[k];'
       : kind === 'prod'
         ? 'r = r * partial[k];'
-        : `let v = partial[k]; ${combine(kind).replaceAll('acc', 'r')}`;
+        : `let v = partial[k]; ${combine(kind, type).replaceAll('acc', 'r')}`;
   // 'workgroup': workgroup w reduces all of output w. 'split': workgroup w reduces chunk
   // g = w / outCount of output o = w % outCount.
   const range = split
@@ -187,7 +236,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
       ? `out[${target}] = r; outIndex[${target}] = ri;`
       : `out[${target}] = ${store('r', 'ri')};`;
   return /* wgsl */ `${header}
-var<workgroup> partial: array<f32, ${reduceWorkgroup}>;
+var<workgroup> partial: array<${accType}, ${reduceWorkgroup}>;
 var<workgroup> partialIndex: array<i32, ${reduceWorkgroup}>;
 var<workgroup> partialStarted: array<bool, ${reduceWorkgroup}>;
 
@@ -230,16 +279,18 @@ export function reduceRowsShader(
   vec4: boolean,
 ): string {
   const together = kind === 'sum' || kind === 'prod';
+  const type = reduceKind(kind, input, out);
+  if (vec4 && input !== 'float32') throw new Error(`reduceRows: vec4 reads float32, not ${input}`);
   // Sums and products keep four running results (one per lane of the vector) and combine
   // them at the end; max and min take the four elements in order, so NaN and ties behave as
   // in a walk one by one.
   // The element (or vector) at index `at + k` of x.
   const accumulate = !vec4
-    ? `let v = f32(x[at + k]);\n        ${combine(kind)}`
+    ? `let v = ${load(input, type, 'x[at + k]')};\n        ${combine(kind, type)}`
     : together
       ? `acc4 = acc4 ${kind === 'sum' ? '+' : '*'} x[at + k];`
       : `let v4 = x[at + k];
-        ${['x', 'y', 'z', 'w'].map((c) => `{ let v = v4.${c}; ${combine(kind)} }`).join('\n        ')}`;
+        ${['x', 'y', 'z', 'w'].map((c) => `{ let v = v4.${c}; ${combine(kind, type)} }`).join('\n        ')}`;
   const finish =
     vec4 && together
       ? `acc = ${kind === 'sum' ? 'acc4.x + acc4.y + acc4.z + acc4.w' : 'acc4.x * acc4.y * acc4.z * acc4.w'};`
@@ -270,8 +321,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let end = min(redCount, begin + chunk);
   var row = begin / length;
   var col = begin - row * length;
-  var acc: f32 = ${init[kind]};
-  ${vec4 && together ? `var acc4 = vec4f(${init[kind]});` : ''}
+  var acc: ${valueType(type)} = ${init[kind][type]};
+  ${vec4 && together ? `var acc4 = vec4f(${init[kind].float});` : ''}
   // Row by row, each row's part a plain loop over consecutive addresses.
   var i = begin;
   while (i < end) {
@@ -285,7 +336,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     col = 0;
   }
   ${finish}
-  out[u32(info[r0 + 1 + 2 * redRank]) + p * outCount + o] = ${storeAs(out, 'acc')};
+  out[u32(info[r0 + 1 + 2 * redRank]) + p * outCount + o] = ${storeAs(out, 'acc', type)};
 }`;
 }
 
@@ -296,12 +347,13 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * g * indexStep (0 when they are already absolute).
  * Metadata: [outCount, groups, outOffset, indexStep].
  */
-export function argCombineShader(kind: 'argmax' | 'argmin'): string {
+export function argCombineShader(kind: 'argmax' | 'argmin', type: NumberKind): string {
+  const better = `v ${kind === 'argmax' ? '>' : '<'} best`;
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
 @group(0) @binding(1) var<storage, read_write> out: array<i32>;
-@group(0) @binding(2) var<storage, read> values: array<f32>;
+@group(0) @binding(2) var<storage, read> values: array<${valueType(type)}>;
 @group(0) @binding(3) var<storage, read> indices: array<i32>;
 
 @compute @workgroup_size(256)
@@ -313,7 +365,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var bestIndex = indices[o];
   for (var g = 1u; g < u32(info[1]); g++) {
     let v = values[g * outCount + o];
-    if (!dl_isnan(best) && (dl_isnan(v) || v ${kind === 'argmax' ? '>' : '<'} best)) {
+    if (${type === 'float' ? `!dl_isnan(best) && (dl_isnan(v) || ${better})` : better}) {
       best = v;
       bestIndex = indices[g * outCount + o] + i32(g) * info[3];
     }

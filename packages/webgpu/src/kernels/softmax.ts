@@ -2,6 +2,7 @@
 // of exp(x - max), then each element. Short rows take one invocation each ('serial'); longer
 // ones a workgroup each, which combines its lanes' max and sum in workgroup memory.
 
+import { checkedMeta } from './meta.js';
 import { flatIndexWgsl, helpersWgsl } from './wgsl.js';
 
 /** Rows up to this length take one invocation each. */
@@ -12,7 +13,7 @@ export const softmaxWorkgroup = 64;
 
 /** Metadata: [rows, n, inputOffset, outOffset]. */
 export function softmaxMeta(rows: number, n: number, inputAt: number, outAt: number): Int32Array {
-  return Int32Array.from([rows, n, inputAt, outAt]);
+  return checkedMeta([rows, n, inputAt, outAt]);
 }
 
 const bindings = /* wgsl */ `

@@ -1,8 +1,18 @@
 // WGSL building blocks shared by the kernels: element types, the expression renderer for
 // elementwise ops, and scalar helpers with PyTorch's semantics where WGSL's differ (NaN
-// propagation in max/min, pow of negative bases, log1p/expm1 accuracy, erf).
+// propagation in max/min, pow of negative bases, log1p/expm1 accuracy, erf, integer
+// division and powers, float to int conversion).
 
-import type { BinaryFn, DType, Expr, UnaryFn } from '@dl/tensor';
+import {
+  type BinaryFn,
+  binaryRule,
+  type DType,
+  type Expr,
+  isTest,
+  type NumberKind,
+  type Typed,
+  type UnaryFn,
+} from '@dl/tensor';
 
 /** The WGSL element type a dtype is stored as (bool as u32 0/1: WGSL has no 8-bit storage). */
 export function storageType(dtype: DType): 'f32' | 'i32' | 'u32' {
@@ -22,15 +32,30 @@ export function storageType(dtype: DType): 'f32' | 'i32' | 'u32' {
   }
 }
 
-/** Converts an f32 computation result into the storage type of `dtype`. */
-export function storeAs(dtype: DType, value: string): string {
+/** The WGSL type of a computed value of `kind`. */
+export function valueType(kind: NumberKind): 'f32' | 'i32' {
+  return kind === 'int' ? 'i32' : 'f32';
+}
+
+/** The kind a kernel computes on a dtype's values in: i32 for int32 and bool, else f32. */
+export function kindOfStorage(dtype: DType): NumberKind {
+  return storageType(dtype) === 'f32' ? 'float' : 'int';
+}
+
+/** An element of `dtype` loaded from storage, as a value of its kind (bool's u32 as i32). */
+export function loadAs(dtype: DType, element: string): string {
+  return storageType(dtype) === 'u32' ? `i32(${element})` : element;
+}
+
+/** Converts a computed value of `kind` (default f32) into the storage type of `dtype`. */
+export function storeAs(dtype: DType, value: string, kind: NumberKind = 'float'): string {
   switch (storageType(dtype)) {
     case 'f32':
-      return value;
+      return kind === 'float' ? value : `f32(${value})`;
     case 'i32':
-      return `i32(trunc(${value}))`;
+      return kind === 'int' ? value : `dl_f2i(${value})`;
     case 'u32':
-      return `select(0u, 1u, dl_truthy(${value}))`;
+      return `select(0u, 1u, ${kind === 'int' ? `${value} != 0i` : `dl_truthy(${value})`})`;
   }
 }
 
@@ -124,53 +149,119 @@ fn dl_erf(x: f32) -> f32 {
   return select(-e, e, x >= 0.0);
 }
 fn dl_bool(x: f32) -> f32 { return select(0.0, 1.0, dl_truthy(x)); }
+// Float to int32, truncating toward zero; NaN, infinities and values outside int32's range
+// give -2^31, PyTorch's result on x86 (WGSL's i32() would clamp), as the CPU backend does.
+fn dl_f2i(x: f32) -> i32 {
+  if (!dl_isnan(x) && x >= -2147483648.0 && x < 2147483648.0) { return i32(x); }
+  return i32(-2147483648);
+}
+// Integer arithmetic wraps as two's complement (WGSL's i32 does at run time). Dividing by
+// zero gives 0, the CPU backend's result (PyTorch raises, which a kernel cannot); -2^31 / -1
+// wraps to -2^31 and its remainder is 0, without the overflow the division would be.
+fn dl_idiv(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  if (b == -1) { return -a; }
+  return a / b;
+}
+fn dl_ifloordiv(a: i32, b: i32) -> i32 {
+  if (b == 0) { return 0; }
+  if (b == -1) { return -a; }
+  let q = a / b;
+  return select(q, q - 1, a % b != 0 && ((a < 0) != (b < 0)));
+}
+fn dl_imod(a: i32, b: i32) -> i32 {
+  if (b == 0 || b == -1) { return 0; }
+  let r = a % b;
+  return select(r, r + b, r != 0 && ((r < 0) != (b < 0)));
+}
+// PyTorch's integer pow: repeated squaring; a negative exponent gives 1 / a^-b truncated.
+fn dl_ipow(a: i32, b: i32) -> i32 {
+  if (b < 0) {
+    if (a == 1) { return 1; }
+    if (a == -1) { return select(1, -1, (b & 1) != 0); }
+    return 0;
+  }
+  var result = 1;
+  var base = a;
+  for (var e = b; e != 0; e = e >> 1u) {
+    if ((e & 1) != 0) { result = result * base; }
+    base = base * base;
+  }
+  return result;
+}
 `;
 
-const unaryWgsl: Record<UnaryFn, (x: string) => string> = {
-  neg: (x) => `(-${x})`,
-  abs: (x) => `abs(${x})`,
-  exp: (x) => `exp(${x})`,
-  log: (x) => `dl_log(${x})`,
-  log1p: (x) => `dl_log1p(${x})`,
-  expm1: (x) => `dl_expm1(${x})`,
-  sqrt: (x) => `sqrt(${x})`,
-  sin: (x) => `dl_sin(${x})`,
-  cos: (x) => `dl_cos(${x})`,
-  tan: (x) => `dl_tan(${x})`,
-  tanh: (x) => `dl_tanh(${x})`,
-  erf: (x) => `dl_erf(${x})`,
-  floor: (x) => `floor(${x})`,
-  ceil: (x) => `ceil(${x})`,
-  trunc: (x) => `trunc(${x})`,
-  roundHalfEven: (x) => `round(${x})`, // WGSL's round is half to even
-  sign: (x) => `dl_sign(${x})`,
-  not: (x) => `select(0.0, 1.0, ${x} == 0.0)`,
-  isnan: (x) => `select(0.0, 1.0, dl_isnan(${x}))`,
-  isinf: (x) => `select(0.0, 1.0, dl_isinf(${x}))`,
+type Render1 = (x: string) => string;
+type Render2 = (a: string, b: string) => string;
+
+/**
+ * Each unary fn on f32 values and, where it computes on integers, on i32 values. Tests
+ * (not, isnan, isinf) give a WGSL bool, by their operand's kind.
+ */
+const unaryWgsl: Record<UnaryFn, { float: Render1; int?: Render1 }> = {
+  neg: { float: (x) => `(-${x})`, int: (x) => `(-${x})` },
+  abs: { float: (x) => `abs(${x})`, int: (x) => `abs(${x})` },
+  exp: { float: (x) => `exp(${x})` },
+  log: { float: (x) => `dl_log(${x})` },
+  log1p: { float: (x) => `dl_log1p(${x})` },
+  expm1: { float: (x) => `dl_expm1(${x})` },
+  sqrt: { float: (x) => `sqrt(${x})` },
+  sin: { float: (x) => `dl_sin(${x})` },
+  cos: { float: (x) => `dl_cos(${x})` },
+  tan: { float: (x) => `dl_tan(${x})` },
+  tanh: { float: (x) => `dl_tanh(${x})` },
+  erf: { float: (x) => `dl_erf(${x})` },
+  // Integers are their own floor, ceiling, truncation and rounding.
+  floor: { float: (x) => `floor(${x})`, int: (x) => x },
+  ceil: { float: (x) => `ceil(${x})`, int: (x) => x },
+  trunc: { float: (x) => `trunc(${x})`, int: (x) => x },
+  roundHalfEven: { float: (x) => `round(${x})`, int: (x) => x }, // WGSL's round is half to even
+  sign: { float: (x) => `dl_sign(${x})`, int: (x) => `sign(${x})` },
+  not: { float: (x) => `(${x} == 0.0)`, int: (x) => `(${x} == 0i)` },
+  isnan: { float: (x) => `dl_isnan(${x})`, int: () => 'false' },
+  isinf: { float: (x) => `dl_isinf(${x})`, int: () => 'false' },
 };
 
-const binaryWgsl: Record<BinaryFn, (a: string, b: string) => string> = {
-  add: (a, b) => `(${a} + ${b})`,
-  sub: (a, b) => `(${a} - ${b})`,
-  mul: (a, b) => `(${a} * ${b})`,
-  div: (a, b) => `(${a} / ${b})`,
-  pow: (a, b) => `dl_pow(${a}, ${b})`,
-  max: (a, b) => `dl_max(${a}, ${b})`,
-  min: (a, b) => `dl_min(${a}, ${b})`,
-  atan2: (a, b) => `atan2(${a}, ${b})`,
-  mod: (a, b) => `dl_mod(${a}, ${b})`,
-  eq: (a, b) => `select(0.0, 1.0, ${a} == ${b})`,
-  ne: (a, b) => `select(0.0, 1.0, dl_ne(${a}, ${b}))`,
-  lt: (a, b) => `select(0.0, 1.0, ${a} < ${b})`,
-  le: (a, b) => `select(0.0, 1.0, ${a} <= ${b})`,
-  gt: (a, b) => `select(0.0, 1.0, ${a} > ${b})`,
-  ge: (a, b) => `select(0.0, 1.0, ${a} >= ${b})`,
-  and: (a, b) => `select(0.0, 1.0, dl_truthy(${a}) && dl_truthy(${b}))`,
-  or: (a, b) => `select(0.0, 1.0, dl_truthy(${a}) || dl_truthy(${b}))`,
-  xor: (a, b) => `select(0.0, 1.0, dl_truthy(${a}) != dl_truthy(${b}))`,
+/**
+ * Each binary fn on f32 values and, where it computes on integers, on i32 values.
+ * Comparisons give a WGSL bool, by their operands' kind; logical ops take WGSL bools.
+ */
+const binaryWgsl: Record<BinaryFn, { float: Render2; int?: Render2 }> = {
+  add: { float: (a, b) => `(${a} + ${b})`, int: (a, b) => `(${a} + ${b})` },
+  sub: { float: (a, b) => `(${a} - ${b})`, int: (a, b) => `(${a} - ${b})` },
+  mul: { float: (a, b) => `(${a} * ${b})`, int: (a, b) => `(${a} * ${b})` },
+  div: { float: (a, b) => `(${a} / ${b})` },
+  pow: { float: (a, b) => `dl_pow(${a}, ${b})`, int: (a, b) => `dl_ipow(${a}, ${b})` },
+  max: { float: (a, b) => `dl_max(${a}, ${b})`, int: (a, b) => `max(${a}, ${b})` },
+  min: { float: (a, b) => `dl_min(${a}, ${b})`, int: (a, b) => `min(${a}, ${b})` },
+  atan2: { float: (a, b) => `atan2(${a}, ${b})` },
+  mod: { float: (a, b) => `dl_mod(${a}, ${b})`, int: (a, b) => `dl_imod(${a}, ${b})` },
+  divTrunc: { float: (a, b) => `trunc((${a} / ${b}))`, int: (a, b) => `dl_idiv(${a}, ${b})` },
+  divFloor: {
+    float: (a, b) => `floor((${a} / ${b}))`,
+    int: (a, b) => `dl_ifloordiv(${a}, ${b})`,
+  },
+  eq: { float: (a, b) => `(${a} == ${b})`, int: (a, b) => `(${a} == ${b})` },
+  ne: { float: (a, b) => `dl_ne(${a}, ${b})`, int: (a, b) => `(${a} != ${b})` },
+  lt: { float: (a, b) => `(${a} < ${b})`, int: (a, b) => `(${a} < ${b})` },
+  le: { float: (a, b) => `(${a} <= ${b})`, int: (a, b) => `(${a} <= ${b})` },
+  gt: { float: (a, b) => `(${a} > ${b})`, int: (a, b) => `(${a} > ${b})` },
+  ge: { float: (a, b) => `(${a} >= ${b})`, int: (a, b) => `(${a} >= ${b})` },
+  and: { float: (a, b) => `(${a} && ${b})` },
+  or: { float: (a, b) => `(${a} || ${b})` },
+  xor: { float: (a, b) => `(${a} != ${b})` },
 };
 
-function literal(value: number): string {
+function variant<R>(forms: { float: R; int?: R }, kind: NumberKind, what: string): R {
+  if (kind === 'float') return forms.float;
+  if (!forms.int)
+    throw new Error(`${what} has no integer form (the type pass converts its operands)`);
+  return forms.int;
+}
+
+function literal(value: number, kind: NumberKind): string {
+  // The type pass makes integer constants int32 values; -2^31 has no i32 literal.
+  if (kind === 'int') return value < 0 ? `i32(${value})` : `${value}i`;
   if (Number.isNaN(value)) return 'dl_nan()';
   if (value === Infinity) return 'dl_inf()';
   if (value === -Infinity) return '(-dl_inf())';
@@ -182,51 +273,109 @@ function literal(value: number): string {
 /** Nesting past this depth is cut into `let` statements (WGSL parsers limit recursion). */
 const maxNesting = 32;
 
+interface Rendered {
+  text: string;
+  depth: number;
+}
+
 /**
- * Renders `expr` over f32 values a0, a1, ... and parameters p0, p1, ... as one WGSL
- * expression, after the `let` statements it pushes onto `lines` (named `prefix` + n) for
- * subexpressions nested deeper than maxNesting: a fused chain of hundreds of ops would
- * otherwise exceed the parser's recursion limit.
+ * Renders typed `expr` (see @dl/tensor's typeExprs) over values a0, a1, ... (f32, or i32 for
+ * int32 and bool inputs) and parameters p0, p1, ... as one WGSL expression of its kind's
+ * type, or, with `asBool`, as a WGSL bool (its truth). The `let` statements it pushes onto
+ * `lines` (named `prefix` + n) hold subexpressions nested deeper than maxNesting: a fused
+ * chain of hundreds of ops would otherwise exceed the parser's recursion limit.
  */
-export function renderWgsl(expr: Expr, lines: string[] = [], prefix = 'e'): string {
-  const render = (e: Expr): { text: string; depth: number } => {
-    const node = (text: string, children: { depth: number }[]) => {
-      const depth = 1 + Math.max(0, ...children.map((c) => c.depth));
-      if (depth < maxNesting) return { text, depth };
-      const name = `${prefix}${lines.length}`;
-      lines.push(`let ${name} = ${text};`);
-      return { text: name, depth: 0 };
-    };
+export function renderWgsl(
+  expr: Typed,
+  lines: string[] = [],
+  prefix = 'e',
+  asBool = false,
+): string {
+  const node = (text: string, children: readonly Rendered[]): Rendered => {
+    const depth = 1 + Math.max(0, ...children.map((c) => c.depth));
+    if (depth < maxNesting) return { text, depth };
+    const name = `${prefix}${lines.length}`;
+    lines.push(`let ${name} = ${text};`);
+    return { text: name, depth: 0 };
+  };
+  /** The WGSL bool a 0/1 test computes (see isTest). */
+  const test = (e: Typed): Rendered => {
+    switch (e.kind) {
+      case 'unary': {
+        const x = value(e.x);
+        return node(variant(unaryWgsl[e.fn], e.x.type, e.fn)(x.text), [x]);
+      }
+      case 'binary': {
+        if (binaryRule[e.fn] === 'logical') {
+          const [a, b] = [truth(e.a), truth(e.b)];
+          return node(binaryWgsl[e.fn].float(a.text, b.text), [a, b]);
+        }
+        const [a, b] = [value(e.a), value(e.b)];
+        return node(variant(binaryWgsl[e.fn], e.a.type, e.fn)(a.text, b.text), [a, b]);
+      }
+      case 'cast':
+        return truth(e.x);
+      default:
+        throw new Error(`a ${e.kind} node is not a test`);
+    }
+  };
+  /** The WGSL bool of any value: nonzero, or NaN (which is true, as in PyTorch). */
+  const truth = (e: Typed): Rendered => {
+    if (isTest(e)) return test(e);
+    const x = value(e);
+    return node(e.type === 'int' ? `(${x.text} != 0i)` : `dl_truthy(${x.text})`, [x]);
+  };
+  /** `x` converted to kind `to`: i32 to f32 exactly rounded, f32 to i32 as a cast does. */
+  const convert = (x: Typed, to: NumberKind): Rendered => {
+    if (x.type === to) return value(x);
+    if (to === 'float' && isTest(x)) {
+      const t = test(x);
+      return node(`select(0.0, 1.0, ${t.text})`, [t]);
+    }
+    const v = value(x);
+    return node(to === 'float' ? `f32(${v.text})` : `dl_f2i(${v.text})`, [v]);
+  };
+  const value = (e: Typed): Rendered => {
+    if (isTest(e)) {
+      const t = test(e);
+      return node(`select(0i, 1i, ${t.text})`, [t]);
+    }
     switch (e.kind) {
       case 'input':
         return { text: `a${e.index}`, depth: 0 };
       case 'param':
         return { text: `p${e.index}`, depth: 0 };
       case 'const':
-        return { text: literal(e.value), depth: 0 };
+        return { text: literal(e.value, e.type), depth: 0 };
       case 'unary': {
-        const x = render(e.x);
-        return node(unaryWgsl[e.fn](x.text), [x]);
+        const x = value(e.x);
+        return node(variant(unaryWgsl[e.fn], e.type, e.fn)(x.text), [x]);
       }
       case 'binary': {
-        const [a, b] = [render(e.a), render(e.b)];
-        return node(binaryWgsl[e.fn](a.text, b.text), [a, b]);
+        const [a, b] = [value(e.a), value(e.b)];
+        return node(variant(binaryWgsl[e.fn], e.type, e.fn)(a.text, b.text), [a, b]);
       }
       case 'select': {
-        const [c, a, b] = [render(e.cond), render(e.a), render(e.b)];
-        return node(`select(${b.text}, ${a.text}, dl_truthy(${c.text}))`, [c, a, b]);
+        const [c, a, b] = [truth(e.cond), value(e.a), value(e.b)];
+        return node(`select(${b.text}, ${a.text}, ${c.text})`, [c, a, b]);
       }
-      case 'cast': {
-        const x = render(e.x);
-        if (e.to === 'int32') return node(`trunc(${x.text})`, [x]);
-        if (e.to === 'bool') return node(`dl_bool(${x.text})`, [x]);
-        return x;
-      }
+      case 'cast':
+        // To bool is a test (above); float32 and float64 (refused earlier) are f32 here.
+        return convert(e.x, e.to === 'int32' ? 'int' : 'float');
+      case 'convert':
+        return convert(e.x, e.type);
       default:
         return e satisfies never;
     }
   };
-  return render(expr).text;
+  return (asBool ? truth(expr) : value(expr)).text;
+}
+
+/** Typed `expr` rendered as the value stored into an array of `dtype` (see renderWgsl). */
+export function renderStored(expr: Typed, dtype: DType, lines: string[], prefix: string): string {
+  if (storageType(dtype) === 'u32')
+    return `select(0u, 1u, ${renderWgsl(expr, lines, prefix, true)})`;
+  return storeAs(dtype, renderWgsl(expr, lines, prefix), expr.type);
 }
 
 /** Largest param and input index used, so the kernel declares what it needs. */

@@ -1,28 +1,43 @@
-// im2col and col2im on WebGPU (the sliding windows of convolution and pooling).
+// im2col and col2im on WebGPU (the sliding windows of convolution and pooling), on f32
+// values, or i32 ones for int32 and bool tensors (exact; col2im's sums wrap).
 
 import type { DType, View, WindowGeometry } from '@dl/tensor';
-import { flatIndexWgsl, helpersWgsl, storageType, storeAs } from './wgsl.js';
+import { checkedMeta } from './meta.js';
+import {
+  flatIndexWgsl,
+  helpersWgsl,
+  kindOfStorage,
+  loadAs,
+  storageType,
+  storeAs,
+  valueType,
+} from './wgsl.js';
 
-/** Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue bits, inStrides[4], inOffset, outOffset]. */
+/**
+ * Metadata: [N, C, H, W, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, padValue, inStrides[4],
+ * inOffset, outOffset]; padValue as f32 bits, or as an int32 for an integer image (the op
+ * gives integers an int32 pad value).
+ */
 export function windowMeta(
   image: View,
   g: WindowGeometry,
   imageShape: readonly number[],
   outOffset = 0,
 ): Int32Array {
-  const meta = Int32Array.from([
+  const integer = kindOfStorage(image.dtype) === 'int';
+  const meta = checkedMeta([
     ...imageShape,
     ...g.kernel,
     ...g.stride,
     ...g.padding,
     ...g.dilation,
     ...g.outSize,
-    0,
+    integer ? g.padValue : 0,
     ...image.strides,
     image.offset,
     outOffset,
   ]);
-  new Float32Array(meta.buffer, 14 * 4, 1)[0] = g.padValue;
+  if (!integer) new Float32Array(meta.buffer, 14 * 4, 1)[0] = g.padValue;
   return meta;
 }
 
@@ -35,6 +50,7 @@ const fields = /* wgsl */ `
 
 /** One invocation per element of columns [N, C*kh*kw, oh*ow]; input [N, C, H, W] strided. */
 export function im2colShader(input: DType, out: DType): string {
+  const type = kindOfStorage(input);
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -56,11 +72,11 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let c = rowIndex / (kw * kh);
   let y = (l / ow) * sh - ph + ki * dh;
   let xx = (l % ow) * sw - pw + j * dw;
-  var v = bitcast<f32>(info[14]);
+  var v = ${type === 'int' ? 'info[14]' : 'bitcast<f32>(info[14])'};
   if (y >= 0 && y < H && xx >= 0 && xx < W) {
-    v = f32(x[info[19] + n * info[15] + c * info[16] + y * info[17] + xx * info[18]]);
+    v = ${loadAs(input, 'x[info[19] + n * info[15] + c * info[16] + y * info[17] + xx * info[18]]')};
   }
-  cols[info[20] + i] = ${storeAs(out, 'v')};
+  cols[info[20] + i] = ${storeAs(out, 'v', type)};
 }
 `;
 }
@@ -72,6 +88,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
  * at a time).
  */
 export function col2imShader(input: DType, out: DType): string {
+  const type = kindOfStorage(input);
   return /* wgsl */ `
 ${helpersWgsl}
 @group(0) @binding(0) var<storage, read> info: array<i32>;
@@ -103,7 +120,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let pixelStride = info[17];
   let outRow = info[20] + r * W;
   for (var xx = 0; xx < W; xx++) {
-    var acc = 0.0;
+    var acc: ${valueType(type)} = 0;
     for (var ki = 0; ki < kh; ki++) {
       let oy = windowAt(y + ph - ki * dh, sh, oh);
       if (oy < 0) { continue; }
@@ -111,10 +128,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
         let ox = windowAt(xx + pw - j * dw, sw, ow);
         if (ox < 0) { continue; }
         let row = (c * kh + ki) * kw + j;
-        acc = acc + f32(cols[colsAt + row * rowStride + (oy * ow + ox) * pixelStride]);
+        acc = acc + ${loadAs(input, 'cols[colsAt + row * rowStride + (oy * ow + ox) * pixelStride]')};
       }
     }
-    img[outRow + xx] = ${storeAs(out, 'acc')};
+    img[outRow + xx] = ${storeAs(out, 'acc', type)};
   }
 }
 `;
