@@ -61,7 +61,7 @@ const jax = await import('@jax-js/jax');
 
 const gpu = await webgpu();
 /** The same adapter with index checks off, for their cost (the 'dl webgpu vs it' ratio). */
-const uncheckedGpu = await webgpu({ checkIndices: process.env.AA === "1" });
+const uncheckedGpu = await webgpu({ checkIndices: false });
 if (!(await jax.init('webgpu')).includes('webgpu')) {
   throw new Error('jax-js could not start its WebGPU backend');
 }

@@ -21,7 +21,7 @@ function idxFolder(prefix: string, trainLabels: readonly number[]): string {
     const labelFile = Buffer.alloc(8 + count);
     labelFile.writeUInt32BE(0x801, 0);
     labelFile.writeUInt32BE(count, 4);
-    labels.forEach((label, i) => labelFile.writeUInt8(label, 8 + i));
+    for (const [i, label] of labels.entries()) labelFile.writeUInt8(label, 8 + i);
     writeFileSync(join(dir, `${name}-images-idx3-ubyte`), images);
     writeFileSync(join(dir, `${name}-labels-idx1-ubyte`), labelFile);
   };
@@ -44,7 +44,6 @@ describe('dl-mnist error exits', () => {
       expect(existsSync(join(out, 'best.safetensors'))).toBe(false);
     },
   );
-
 
   it('prints usage for --help and exits 0', async () => {
     const r = await runCli(['--help']);

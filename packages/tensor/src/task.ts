@@ -31,7 +31,8 @@ let schedule: Schedule | undefined;
 /** Runs `callback` in a new task: setImmediate in Node, a MessageChannel in browsers. */
 function scheduler(): Schedule {
   if (schedule) return schedule;
-  const globals = globalThis as TaskGlobals;
+  // Which of these exist depends on the runtime (and on the type libraries compiling this).
+  const globals = globalThis as unknown as TaskGlobals;
   const { setImmediate, MessageChannel } = globals;
   if (setImmediate) {
     schedule = (callback) => {

@@ -63,10 +63,17 @@ function clampByTensors(
   if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
   let shape: Shape = x.shape;
   for (const t of operands.slice(1)) shape = broadcastShapes(shape, t.shape, 'clamp');
+  // Operands of another dtype are converted first, so the kernel computes in the result's
+  // type (an int32 x with a bound of 2.5 compares as float32, as PyTorch does).
+  const asResult = (e: Expr | null): Expr | null => {
+    if (e?.kind !== 'input' || operands[e.index]!.dtype === dtype) return e;
+    return E.cast(dtype, e);
+  };
   const build = () => {
-    let y = E.input(0);
-    if (lo) y = E.max(y, lo);
-    if (hi) y = E.min(y, hi);
+    let y = asResult(E.input(0))!;
+    const [low, high] = [asResult(lo), asResult(hi)];
+    if (low) y = E.max(y, low);
+    if (high) y = E.min(y, high);
     return y;
   };
   const y = elementwise('clamp', operands, build, dtype, params, shape);

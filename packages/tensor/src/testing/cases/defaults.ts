@@ -15,7 +15,17 @@ function expectDType(actual: string, expected: string, what: string): void {
 export const defaultsCases = defineCases('defaults', {
   'numbers become float32 tensors; int32 only when asked': async (device: Backend) => {
     expectDType(tensor([2.0], { device }).dtype, 'float32', 'tensor([2.0])');
-    expectDType(tensor([[1, 2], [3, 4]], { device }).dtype, 'float32', 'whole numbers');
+    expectDType(
+      tensor(
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        { device },
+      ).dtype,
+      'float32',
+      'whole numbers',
+    );
     expectDType(tensor(7, { device }).dtype, 'float32', 'a scalar');
     expectDType(full([2], 3, { device }).dtype, 'float32', 'full([2], 3)');
     expectDType(tensor([1, 2], { device, dtype: 'int32' }).dtype, 'int32', 'dtype int32');
