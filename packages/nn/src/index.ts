@@ -43,6 +43,7 @@ export {
   type AvgPool2dOptions,
   MaxPool2d,
   type MaxPool2dOptions,
+  type MaxPoolOutput,
 } from './layers/pool.js';
 export {
   type AttentionCallOptions,

@@ -2,7 +2,7 @@
 // module, and records the output and the gradients of sum(output * projection) with respect
 // to the input and each parameter. Run on the CPU and on WebGPU.
 
-import { Tensor, zeros } from '@dl/tensor';
+import { Tensor, tensor, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
 import { devices } from './devices.js';
@@ -57,6 +57,61 @@ describe.each(devices)('layers on %s', (_, device) => {
 describe('printed forms', () => {
   it.each(names)('%s prints like PyTorch', (name) => {
     expect(factories[name]!().toString()).toBe(references.layers[name]!.repr);
+  });
+});
+
+describe('MaxPool2d returnIndices', () => {
+  it('gives [values, indices] as PyTorch with it, values without (it was ignored before)', async () => {
+    // arange(16) as 4x4: each 2x2 window's maximum is its bottom-right element.
+    const x = tensor(
+      Array.from({ length: 16 }, (_, i) => i),
+      { dtype: 'float32' },
+    ).reshape([1, 1, 4, 4]);
+    const [values, indices] = new nn.MaxPool2d(2, { returnIndices: true }).call(x);
+    expect(await values.toArray()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
+    expect(indices.dtype).toBe('int32');
+    expect(await indices.toArray()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
+    // Mirrored along W: each window's maximum is now its bottom-left element.
+    const [v2, i2] = nn.F.maxPool2d(x.flip(3), 2, { returnIndices: true });
+    expect(await v2.toArray()).toEqual([
+      [
+        [
+          [7, 5],
+          [15, 13],
+        ],
+      ],
+    ]);
+    expect(await i2.toArray()).toEqual([
+      [
+        [
+          [4, 6],
+          [12, 14],
+        ],
+      ],
+    ]);
+    const plain: Tensor = new nn.MaxPool2d(2).call(x);
+    expect(await plain.toArray()).toEqual([
+      [
+        [
+          [5, 7],
+          [13, 15],
+        ],
+      ],
+    ]);
   });
 });
 

@@ -236,6 +236,14 @@ export class Tracer implements TraceContext {
           this.#depth--;
         }
         const [x] = args;
+        if (x instanceof Tensor && this.isTraced(x) && !(output instanceof Tensor)) {
+          // MaxPool2d and AdaptiveMaxPool2d with returnIndices: PyTorch's indices have no
+          // ONNX counterpart (MaxPool's Indices output counts over the whole tensor).
+          throw this.unsupported(
+            module.constructor.name,
+            'its forward returns more than one tensor (returnIndices); export the layer without it',
+          );
+        }
         if (x instanceof Tensor && output instanceof Tensor && this.isTraced(x))
           exporter(this, module, x, output, path);
         return output;

@@ -49,6 +49,19 @@ describe('exportOnnx errors', () => {
     await expect(exportOnnx(divisor, x())).rejects.toThrow(/'AvgPool2d'.*divisorOverride/);
   });
 
+  it('names a pooling layer that returns its indices', async () => {
+    class Pooled extends nn.Module {
+      pool = new nn.MaxPool2d(2, { returnIndices: true });
+      override forward(input: Tensor): Tensor {
+        const [values] = this.pool.call(input);
+        return values.relu();
+      }
+    }
+    await expect(exportOnnx(new Pooled(), x())).rejects.toThrow(
+      /cannot export op 'MaxPool2d' in module 'pool': its forward returns more than one tensor \(returnIndices\)/,
+    );
+  });
+
   it('refuses a bad opset, names, dynamic axes and an output that ignores the input', async () => {
     const model = new Fn((input, self) => self.conv.call(input));
     await expect(exportOnnx(model, x(), { opset: 12 })).rejects.toThrow(

@@ -74,6 +74,7 @@ export {
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
   avgPool2d,
+  type MaxPoolOptions,
   type MaxPoolResult,
   maxPool2d,
   maxPool2dWithIndices,

@@ -31,16 +31,26 @@ function checkPadding(kernel: Size2, padding: Size2, layer: string): void {
     );
 }
 
-export interface MaxPool2dOptions {
+export interface MaxPool2dOptions<ReturnIndices extends boolean = boolean> {
   /** Defaults to kernelSize. */
   stride?: Size2 | null;
   padding?: Size2;
   dilation?: Size2;
-  returnIndices?: boolean;
+  /** forward gives [values, indices] (int32 flat indices into each input plane). */
+  returnIndices?: ReturnIndices;
   ceilMode?: boolean;
 }
 
-export class MaxPool2d extends Module {
+/** What a max pooling layer's forward gives: [values, indices] with returnIndices, else values. */
+export type MaxPoolOutput<ReturnIndices extends boolean> = ReturnIndices extends true
+  ? [Tensor, Tensor]
+  : Tensor;
+
+/**
+ * 2-d max pooling, as torch.nn.MaxPool2d. With `returnIndices: true`, forward gives
+ * [values, indices] as PyTorch's return_indices (the indices MaxUnpool would take).
+ */
+export class MaxPool2d<ReturnIndices extends boolean = false> extends Module {
   readonly stride: Size2;
   readonly padding: Size2;
   readonly dilation: Size2;
@@ -49,7 +59,7 @@ export class MaxPool2d extends Module {
 
   constructor(
     readonly kernelSize: Size2,
-    options: MaxPool2dOptions = {},
+    options: MaxPool2dOptions<ReturnIndices> = {},
   ) {
     super();
     this.stride = options.stride ?? kernelSize;
@@ -73,8 +83,14 @@ export class MaxPool2d extends Module {
     };
   }
 
-  override forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, this.#options());
+  override forward(x: Tensor): MaxPoolOutput<ReturnIndices> {
+    const result = maxPool2d(x, this.kernelSize, {
+      ...this.#options(),
+      returnIndices: this.returnIndices,
+    });
+    // TypeScript cannot narrow a conditional type on a class's type parameter: the result is
+    // the pair exactly when returnIndices, which the constructor took from ReturnIndices, is true.
+    return result as MaxPoolOutput<ReturnIndices>;
   }
 
   /** The values and the flat input-plane indices of each maximum (returnIndices). */

@@ -205,7 +205,44 @@ function tiledWindows(x: Tensor, kernelSize: Pair, options: PoolOptions): Tensor
   return x.reshape([n, c, h / kh, kh, w / kw, kw]);
 }
 
-export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): Tensor {
+export interface MaxPoolOptions extends PoolOptions {
+  /**
+   * Also return, for each maximum, its flat index in its input plane (h * W + w, int32), as
+   * PyTorch's return_indices: the result is then [values, indices].
+   */
+  returnIndices?: boolean;
+}
+
+/** Max pooling over [N, C, H, W] (or [C, H, W]) windows, as torch.nn.functional.max_pool2d. */
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Pair,
+  options?: MaxPoolOptions & { returnIndices?: false },
+): Tensor;
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Pair,
+  options: MaxPoolOptions & { returnIndices: true },
+): [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Pair,
+  options?: MaxPoolOptions,
+): Tensor | [Tensor, Tensor];
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Pair,
+  options: MaxPoolOptions = {},
+): Tensor | [Tensor, Tensor] {
+  const { returnIndices, ...pool } = options;
+  if (returnIndices) {
+    const { values, indices } = maxPool2dWithIndices(x, kernelSize, pool);
+    return [values, indices];
+  }
+  return maxPool2dValues(x, kernelSize, pool);
+}
+
+function maxPool2dValues(x: Tensor, kernelSize: Pair, options: PoolOptions): Tensor {
   if (isFloating(x.dtype)) return maxPool2dWithIndices(x, kernelSize, options).values;
   const tiled = tiledWindows(x, kernelSize, options);
   if (tiled) return tiled.amax([3, 5]);
