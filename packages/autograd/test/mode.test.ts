@@ -85,12 +85,25 @@ describe('grad modes', () => {
     expect(isGradEnabled()).toBe(true);
   });
 
-  it('setGradEnabled inside a callback changes only that callback in Node', async () => {
-    await noGrad(async () => {
-      await tick();
-      setGradEnabled(true);
-      expect(isGradEnabled()).toBe(true);
+  it('setGradEnabled inside an async callback: that callback only in Node, global in browsers', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
     });
+    let inside: boolean | undefined;
+    const running = enableGrad(async () => {
+      await tick();
+      setGradEnabled(false);
+      inside = isGradEnabled();
+      await gate;
+    });
+    await tick();
+    await tick();
+    const outside = isGradEnabled(); // concurrent code, after the callback's setGradEnabled
+    release();
+    await running;
+    expect(inside).toBe(false);
+    expect(outside).toBe(hasAsyncContext);
     expect(isGradEnabled()).toBe(true);
     const previous = setGradEnabled(false);
     expect(previous).toBe(true);

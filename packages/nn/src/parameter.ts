@@ -6,11 +6,7 @@ import { noGrad, type Tensor, Tensor as TensorClass } from '@dl/tensor';
 export class Parameter extends TensorClass {
   /** Wraps `data` (a leaf, contiguous copy where it is not contiguous) as a trainable tensor. */
   constructor(data: Tensor, requiresGrad = true) {
-    if (data.isDisposed) {
-      throw new Error(
-        `Parameter: a tensor of shape [${data.shape.join(', ')}] (${data.dtype}) was disposed: its memory has been released, so it cannot be used any more`,
-      );
-    }
+    data.assertAlive('Parameter');
     const source = data.isContiguous() ? data : data.contiguous();
     super(source.storageRef, source.shape, source.stride(), source.storageOffset, source.dtype);
     this.requiresGrad_(requiresGrad);
@@ -28,16 +24,8 @@ export class Parameter extends TensorClass {
  * does not offer: it rebinds the tensor's storage fields directly.
  */
 export function replaceData(target: Tensor, source: Tensor): void {
-  for (const [role, t] of [
-    ['target', target],
-    ['source', source],
-  ] as const) {
-    if (t.isDisposed) {
-      throw new Error(
-        `replaceData: the ${role} tensor of shape [${t.shape.join(', ')}] (${t.dtype}) was disposed: its memory has been released, so it cannot be used any more`,
-      );
-    }
-  }
+  target.assertAlive('replaceData');
+  source.assertAlive('replaceData');
   if (
     target.shape.length !== source.shape.length ||
     target.shape.some((d, i) => d !== source.shape[i])

@@ -69,7 +69,8 @@ export interface Backend {
   /**
    * True when an elementwise result may be computed later, folded into the kernel of the
    * elementwise op that consumes it (fusion): backends whose fused kernel gives the values the
-   * separate kernels would (WebGPU computes every op in float32 and stores float32 exactly).
+   * separate kernels would (WebGPU computes float32 ops in f32 and int32 ops in i32, and
+   * stores both exactly).
    */
   readonly fusesElementwise?: boolean;
   /** Bytes of freed storage kept for reuse (a buffer pool), for memory(); none by default. */

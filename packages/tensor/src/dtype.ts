@@ -73,8 +73,22 @@ export function scalarsDType(values: ArrayLike<number | boolean>): DType {
  * A scalar stored into an int32 tensor (a fill value, a clamp bound, a where branch): past
  * int32's range it is refused, with PyTorch's words, rather than wrapped.
  */
+/** int32's range. */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
+
+/**
+ * `value` as an int32 operand of `op`: ±Infinity (an absent bound, max pooling's padding)
+ * becomes int32's extreme, which bounds nothing; any other value must fit int32.
+ */
+export function int32Operand(op: string, value: number): number {
+  if (value === Infinity) return INT32_MAX;
+  if (value === -Infinity) return INT32_MIN;
+  return checkInt32Scalar(op, value);
+}
+
 export function checkInt32Scalar(op: string, value: number): number {
-  if (!(value >= -2147483648 && value <= 2147483647)) {
+  if (!(value >= INT32_MIN && value <= INT32_MAX)) {
     throw new RangeError(
       `${op}: value cannot be converted to type int32 without overflow: ${value}`,
     );

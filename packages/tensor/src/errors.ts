@@ -3,7 +3,7 @@
 /**
  * An index outside the dim it indexes (gather, scatter, indexSelect, embedding, a loss's
  * class target, ...), like PyTorch's IndexError. On the CPU it is raised by the op; on
- * devices that compute later (WebGPU) the kernel records the first bad index and the next
+ * devices that compute later (WebGPU) the kernel records a bad index and the next
  * read or synchronize() raises it, with the same message. A RangeError, as the CPU's index
  * checks always were.
  */

@@ -87,7 +87,7 @@ describe('typeExprs', () => {
     });
   });
 
-  it('selects in the branches kind; integer constants wrap to int32', () => {
+  it("selects in its branches' kind, and a constant takes the kind of its context", () => {
     expect(typed(E.select(E.input(0), E.input(1), 7), ['bool', 'int32'], 'int32').tree).toBe(
       'select:int($0:int,$1:int,7:int)',
     );

@@ -12,7 +12,7 @@
 // same, any other constant is a float. An integer operand of a float computation is
 // converted ('convert' nodes); a param used in both kinds is passed as a float.
 
-import type { DType } from './dtype.js';
+import { type DType, INT32_MAX, INT32_MIN } from './dtype.js';
 import type { BinaryFn, Expr, UnaryFn } from './expr.js';
 
 export type NumberKind = 'int' | 'float';
@@ -87,6 +87,17 @@ export const binaryRule: Record<BinaryFn, 'float' | 'same' | 'compare' | 'logica
   xor: 'logical',
 };
 
+/**
+ * The form of a renderer's table entry for a node's kind: its float form, or its int form,
+ * which every op the type pass keeps in int32 has (it converts the operands of the others).
+ */
+export function variant<R>(forms: { float: R; int?: R }, kind: NumberKind, what: string): R {
+  if (kind === 'float') return forms.float;
+  if (!forms.int)
+    throw new Error(`${what} has no integer form (the type pass converts its operands)`);
+  return forms.int;
+}
+
 export function kindOf(dtype: DType): NumberKind {
   switch (dtype) {
     case 'int32':
@@ -108,9 +119,6 @@ export function kindOf(dtype: DType): NumberKind {
 function kindStoredAs(dtype: DType): NumberKind {
   return dtype === 'int32' ? 'int' : 'float';
 }
-
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
 
 /** Whether `value` can be an integer constant: a whole number within int32's range. */
 function fitsInt32(value: number): boolean {

@@ -24,6 +24,7 @@ export {
   type TypedExprs,
   typeExprs,
   unaryRule,
+  variant,
 } from './expr-types.js';
 export * from './functional.js';
 export { Generator, globalGenerator, manualSeed } from './random.js';

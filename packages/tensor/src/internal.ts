@@ -14,13 +14,7 @@ import { Tensor } from './tensor.js';
  * result later.
  */
 export function checkAlive(op: string, tensors: readonly Tensor[]): void {
-  for (const t of tensors) {
-    if (t.isDisposed) {
-      throw new Error(
-        `${op}: a tensor of shape [${t.shape.join(', ')}] (${t.dtype}) was disposed: its memory has been released, so it cannot be used any more`,
-      );
-    }
-  }
+  for (const t of tensors) t.assertAlive(op);
 }
 
 /** A new contiguous tensor with unspecified contents. */

@@ -203,7 +203,7 @@ export class Tensor implements Variable<Tensor> {
    * it into their `.grad`. A tensor with more than one element needs `gradient`.
    */
   backward(gradient?: Tensor, options: BackwardOptions = {}): void {
-    this.#checkAlive('backward');
+    this.assertAlive('backward');
     if (!gradient && this.numel() !== 1) {
       throw new Error(
         `grad can be implicitly created only for scalar outputs (this tensor has shape [${this.shape.join(', ')}]); pass a gradient of the same shape`,
@@ -237,7 +237,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** A tensor sharing this one's data, cut off from the graph. */
   detach(): Tensor {
-    this.#checkAlive('detach');
+    this.assertAlive('detach');
     return new Tensor(this.storageRef, this.shape, this.#strides, this.storageOffset, this.dtype);
   }
 
@@ -245,7 +245,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** The elements, row-major, in a typed array (Float32Array, Int32Array, Uint8Array for bool). */
   async data(): Promise<TypedArray> {
-    this.#checkAlive('data');
+    this.assertAlive('data');
     return this.device.read(this.#view());
   }
 
@@ -262,7 +262,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** data(), synchronously; only on devices that keep data on the CPU. */
   dataSync(): TypedArray {
-    this.#checkAlive('dataSync');
+    this.assertAlive('dataSync');
     const device = this.device;
     if (!device.readSync) {
       throw new Error(
@@ -335,7 +335,7 @@ export class Tensor implements Variable<Tensor> {
    * does not wait for the device (reading a value does).
    */
   realize(): this {
-    this.#checkAlive('realize');
+    this.assertAlive('realize');
     this.storageRef.materialize();
     return this;
   }
@@ -808,7 +808,8 @@ export class Tensor implements Variable<Tensor> {
     };
   }
 
-  #checkAlive(op: string): void {
+  /** @internal Throws, naming `op`, when this tensor was disposed (every op that uses it calls this). */
+  assertAlive(op: string): void {
     if (this.#disposed) {
       throw new Error(
         `${op}: a tensor of shape [${this.shape.join(', ')}] (${this.dtype}) was disposed: its memory has been released, so it cannot be used any more`,

@@ -1,9 +1,32 @@
 // Bad input gets an error that names the values involved, and leaves inputs and the graph as
 // they were.
-import { cat, conv2d, cpu, memory, ones, randn, tensor, zeros } from '@dl/tensor';
+import { cat, conv2d, cpu, memory, ones, pad, randn, tensor, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 
 describe('error messages', () => {
+  it('refuses an int32 scalar past int32 where wrapping would change the answer, naming the op', () => {
+    const z = zeros([3], { dtype: 'int32' });
+    // PyTorch 1.13 wraps these silently (int32 zeros == 2**32 holds); dl refuses them.
+    expect(() => z.eq(2 ** 32)).toThrow(
+      'eq: value cannot be converted to type int32 without overflow: 4294967296',
+    );
+    expect(() => z.lt(3e9)).toThrow('lt: value cannot be converted to type int32');
+    expect(() => z.clamp(tensor([0, 0, 0], { dtype: 'int32' }), 3e9)).toThrow(
+      'clamp: value cannot be converted to type int32',
+    );
+    expect(() => z.pow(3e9)).toThrow('pow: value cannot be converted to type int32');
+    expect(() => z.scatter(0, tensor([1], { dtype: 'int32' }), 3e9)).toThrow(
+      'scatter: value cannot be converted to type int32',
+    );
+    expect(() => z.maskedFill(tensor([true, false, true]), -3e9)).toThrow(
+      'maskedFill: value cannot be converted to type int32',
+    );
+    expect(() => pad(z, [1, 1], 'constant', 2 ** 31)).toThrow('pad: value cannot be converted');
+    // Arithmetic wraps, as int32 does (and as PyTorch does): (0 + 2^32 + 1) mod 2^32 = 1.
+    expect(Array.from(z.add(2 ** 32 + 1).dataSync())).toEqual([1, 1, 1]);
+    expect(Array.from(z.eq(5).dataSync())).toEqual([0, 0, 0]);
+  });
+
   it('refuses a CPU tensor past the allocation limit at once, naming its size and the limit', () => {
     const before = memory();
     // 16 GiB: refused before any memory is taken (the process would be killed otherwise).

@@ -52,8 +52,8 @@ export type IndexReport = (index: number, bound: number) => Error;
 
 /**
  * The index-check buffer: u32 words [reports, site, index, bound]. A kernel that finds a bad
- * index adds to `reports`, and the one that found the first writes its site (the dispatch,
- * see indexCheck), the index and the bound.
+ * index adds to `reports`; the invocation whose add came first (within a dispatch, whichever
+ * the device ran first) writes its site (the dispatch, see indexCheck), index and bound.
  */
 const checkBytes = 16;
 /** Sites kept for reports at most; older ones fall back to a plain message. */
@@ -113,6 +113,11 @@ export class WebGPUDevice {
   #checkBuffer: GPUBuffer | undefined;
   /** The reports of the checked dispatches recorded since the last check, by site id. */
   #checkSites = new Map<number, IndexReport>();
+  /**
+   * What the last check (carried by a read still in flight) found: reads and synchronize()
+   * calls started meanwhile wait for it too, since their values may depend on the same work.
+   */
+  #checkInFlight: Promise<Error | undefined> | undefined;
   #nextSite = 1;
   readonly #submitListeners: (() => void)[] = [];
   readonly #waitListeners: (() => void)[] = [];
@@ -265,7 +270,8 @@ export class WebGPUDevice {
   /**
    * For a dispatch whose kernel checks its indices: the buffer it reports a bad index into
    * (bound read_write; see checkBytes) and the site id it writes with it. The next read or
-   * synchronize() raises `report`'s error for the first bad index, instead of returning.
+   * synchronize() (and any started while that one is in flight) raises `report`'s error for
+   * the bad index recorded, instead of returning.
    */
   indexCheck(report: IndexReport): { buffer: GPUBuffer; site: number } {
     this.#checkUsable('index check');
@@ -394,6 +400,17 @@ export class WebGPUDevice {
     // The index reports of the checked dispatches recorded so far come back with the data
     // (and the buffer is cleared for the next ones), in the same submission.
     const check = this.#takeCheck();
+    const earlier = this.#checkInFlight;
+    let settleCheck: (report: Error | undefined) => void = () => {};
+    if (check) {
+      const found = new Promise<Error | undefined>((resolve) => {
+        settleCheck = resolve;
+      });
+      this.#checkInFlight = found;
+      void found.then(() => {
+        if (this.#checkInFlight === found) this.#checkInFlight = undefined;
+      });
+    }
     const total = size + (check ? checkBytes : 0);
     const staging = this.#scoped(label, () =>
       this.gpu.createBuffer({
@@ -420,10 +437,14 @@ export class WebGPUDevice {
       const bytes = mapped.slice(0, byteLength);
       const report = check && reportedError(new Int32Array(mapped, size, 4), check.sites);
       staging.unmap();
+      settleCheck(report);
       // A kernel found a bad index: the values it computed are not to be used.
-      if (report) throw report;
+      const found = report ?? (earlier && (await earlier));
+      if (found) throw found;
       return bytes;
     } finally {
+      // A read that failed (an earlier error, a lost device) lost its report with it.
+      settleCheck(undefined);
       if (!this.isLost) staging.destroy();
     }
   }
@@ -444,9 +465,12 @@ export class WebGPUDevice {
       await this.read(this.#checkBuffer, 0, 'synchronize');
       return;
     }
+    const earlier = this.#checkInFlight;
     this.flush();
     if (this.#waiting.pending) await this.#afterWaiting(() => {});
     await this.#settle(this.gpu.queue.onSubmittedWorkDone());
+    const found = earlier && (await earlier);
+    if (found) throw found;
   }
 
   /** Destroys the device. Pending reads reject with a WebGPUDeviceLostError. */
@@ -635,7 +659,7 @@ export class WebGPUDevice {
   }
 }
 
-/** The error for the first bad index in the check words [reports, site, index, bound], if any. */
+/** The error for the bad index in the check words [reports, site, index, bound], if any. */
 function reportedError(
   words: Int32Array,
   sites: ReadonlyMap<number, IndexReport>,

@@ -29,6 +29,27 @@ describe.skipIf(!device || !unchecked)(`index checks on WebGPU in ${runtime}`, (
     await expect(device!.synchronize()).resolves.toBeUndefined();
   });
 
+  it('reads started while the read carrying the report is in flight raise it too', async () => {
+    const x = tensor([1, 2, 3], { device: device! });
+    const bad = x.gather(0, int([0, 5]));
+    // A progress print reading something else first, then the result itself.
+    const first = x.sum().item();
+    const second = bad.data();
+    const synchronized = device!.synchronize();
+    const outcomes = await Promise.allSettled([first, second, synchronized]);
+    for (const outcome of outcomes) {
+      expect(outcome.status).toBe('rejected');
+      if (outcome.status === 'rejected') {
+        expect(outcome.reason).toBeInstanceOf(IndexError);
+        expect(String(outcome.reason)).toContain(
+          'gather: index 5 is out of bounds for dimension 0 with size 3',
+        );
+      }
+    }
+    // Reported to the reads that were in flight; the next ones read normally.
+    expect(Array.from(await x.data())).toEqual([1, 2, 3]);
+  });
+
   it('with checkIndices: false the same gather reads 0 without a word (what the checks prevent)', async () => {
     expect(unchecked!.checkIndices).toBe(false);
     const x = tensor([7, 8, 9], { device: unchecked! });

@@ -6,7 +6,14 @@
 
 import type { DType } from '../dtype.js';
 import type { BinaryFn, UnaryFn } from '../expr.js';
-import { binaryRule, isTest, type NumberKind, type Typed, unaryRule } from '../expr-types.js';
+import {
+  binaryRule,
+  isTest,
+  type NumberKind,
+  type Typed,
+  unaryRule,
+  variant,
+} from '../expr-types.js';
 
 type Render1 = (x: string) => string;
 type Render2 = (a: string, b: string) => string;
@@ -69,13 +76,6 @@ const binaryJs: Record<BinaryFn, { float: Render2; int?: Render2 }> = {
   or: { float: (a, b) => `(${a} !== 0 || ${b} !== 0 ? 1 : 0)` },
   xor: { float: (a, b) => `((${a} !== 0) !== (${b} !== 0) ? 1 : 0)` },
 };
-
-function variant<R>(forms: { float: R; int?: R }, kind: NumberKind, what: string): R {
-  if (kind === 'float') return forms.float;
-  if (!forms.int)
-    throw new Error(`${what} has no integer form (the type pass converts its operands)`);
-  return forms.int;
-}
 
 function literal(value: number): string {
   if (Number.isNaN(value)) return 'NaN';

@@ -3,7 +3,7 @@
 // for each bound, its choices at ties included.
 
 import { isGradEnabled } from '@dl/autograd';
-import { isFloating, promoteWithScalar } from '../dtype.js';
+import { checkInt32Scalar, isFloating, promoteWithScalar } from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { record } from '../internal.js';
 import { broadcastShapes, type Shape } from '../shape.js';
@@ -61,6 +61,8 @@ function clampByTensors(
   let dtype = resultType(operands);
   for (const p of params) dtype = promoteWithScalar(dtype, p);
   if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
+  // A number bound past int32's range would wrap (as the number-only clamp refuses it too).
+  if (dtype === 'int32') for (const p of params) checkInt32Scalar('clamp', p);
   let shape: Shape = x.shape;
   for (const t of operands.slice(1)) shape = broadcastShapes(shape, t.shape, 'clamp');
   // Operands of another dtype are converted first, so the kernel computes in the result's

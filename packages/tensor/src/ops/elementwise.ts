@@ -4,6 +4,7 @@
 import {
   checkInt32Scalar,
   type DType,
+  int32Operand,
   isFloating,
   promoteTypes,
   promoteWithScalar,
@@ -412,20 +413,6 @@ function isRule(rule: DTypeRule | DType): rule is DTypeRule {
   return rule === 'same' || rule === 'float' || rule === 'bool' || rule === 'withParams';
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
-
-/**
- * A param of a unary op whose result is an integer, as the kernel takes it: ±Infinity (an
- * absent clamp bound) becomes int32's extreme, which bounds nothing; any other value must
- * fit int32, as PyTorch requires.
- */
-function intParam(op: string, value: number): number {
-  if (value === Infinity) return INT32_MAX;
-  if (value === -Infinity) return INT32_MIN;
-  return checkInt32Scalar(op, value);
-}
-
 export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
   const def: UnaryDef = unaryOps[name];
   def.check?.(x.dtype, params);
@@ -434,7 +421,9 @@ export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = 
   // the integers first, as PyTorch does); an integer result keeps integer arithmetic, with
   // its params as integers.
   const float = isFloating(outDType);
-  const kernelParams = float ? params : params.map((p) => intParam(name, p));
+  // Errors name the op as a user calls it (powScalar is x.pow(number)).
+  const op = name === 'powScalar' ? 'pow' : name;
+  const kernelParams = float ? params : params.map((p) => int32Operand(op, p));
   const y = elementwise(
     name,
     [x],
@@ -474,6 +463,18 @@ function asBoolIfNeeded(def: BinaryDef, outDType: DType, expr: Expr): Expr {
   return outDType === 'bool' && def.dtype !== 'bool' ? E.cast('bool', expr) : expr;
 }
 
+/** Ops whose result depends on how the operands order, not only on their bits mod 2^32. */
+const comparesValues: ReadonlySet<BinaryOpName> = new Set([
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'maximum',
+  'minimum',
+]);
+
 export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tensor {
   const def: BinaryDef = binaryOps[name];
   if (typeof b === 'number' || typeof b === 'boolean') {
@@ -481,10 +482,14 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
     // A scalar is a kernel parameter, not a tensor: one kernel serves every value. It takes
     // the type the op computes in: next to a float32 tensor a float32 value, as in PyTorch
     // (x.eq(0.1) holds where x is 0.1); next to an int32 tensor an int32 (wrapped past
-    // int32's range, as PyTorch wraps it), unless the op is a float op (int32.div(3)).
+    // int32's range in arithmetic, as PyTorch wraps it), unless the op is a float op
+    // (int32.div(3)).
     const { dtype, value: exact } = scalarOperand(name, a.dtype, b);
     const outDType = resultDType(def.dtype, dtype);
     const operandDType = def.dtype === 'float' ? outDType : dtype;
+    // A comparison or an extreme with a wrapped value answers another question (PyTorch's
+    // int32 tensor == 2**32 holds for zeros): refuse the value instead.
+    if (operandDType === 'int32' && comparesValues.has(name)) checkInt32Scalar(name, exact);
     const value = operandDType === 'float32' ? Math.fround(exact) : exact;
     const y = elementwise(
       name,

@@ -42,8 +42,9 @@ function reads(expr: Expr): { input: number; param: number } {
  * `params[k]`, a run-time scalar, so changing a learning rate or a step count reuses the
  * compiled kernel. The outs share one shape, device and floating dtype, are contiguous and
  * distinct; the expressions compute in that dtype (an int32 or bool input is converted to
- * it first, so a float param next to it is not taken as an integer). Not recorded by autograd (call it under `noGrad`, as optimizers do); bumps the
- * outs' versions like any in-place op.
+ * it first, so a float param next to it is not taken as an integer). Not recorded by
+ * autograd (call it under `noGrad`, as optimizers do); bumps the outs' versions like any
+ * in-place op.
  */
 export function fusedUpdate_(
   outs: readonly Tensor[],

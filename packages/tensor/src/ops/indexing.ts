@@ -1,9 +1,10 @@
 // Indexing: NumPy-style index(), indexSelect, gather/scatter, masks, triangles, one-hot
 // and padding. Views where PyTorch makes views; gathers otherwise.
 
+import { checkInt32Scalar } from '../dtype.js';
 import { IndexError, type OutOfRangeMessage } from '../errors.js';
 import { E } from '../expr.js';
-import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
+import { checkAlive, commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape, normalizeDim, sameShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { arange, fromValues, full, zeros } from './creation.js';
@@ -67,6 +68,7 @@ function dimsConsumed(item: IndexItem): number {
 }
 
 export function index(x: Tensor, spec: IndexSpec): Tensor {
+  checkAlive('index', [x]);
   const items = typeof spec === 'string' ? parseIndex(spec) : [...spec];
   const ellipses = items.filter((i) => i === '...').length;
   if (ellipses > 1) throw new Error('index: an index can only have a single ellipsis (...)');
@@ -366,6 +368,7 @@ export function scatter(
   src: Tensor | number,
   options: IndexOptions = {},
 ): Tensor {
+  if (typeof src === 'number' && x.dtype === 'int32') checkInt32Scalar('scatter', src);
   const source =
     typeof src === 'number' ? full(index.shape, src, { dtype: x.dtype, device: x.device }) : src;
   const out = scatterInto('assign', x, dim, index, source, 'scatter', options);
@@ -401,6 +404,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
     throw new TypeError(
       `maskedFill only supports boolean masks, but got mask with dtype ${mask.dtype}`,
     );
+  if (x.dtype === 'int32' && Number.isInteger(value)) checkInt32Scalar('maskedFill', value);
   const y = where(mask, value, x);
   return y.dtype === x.dtype ? y : y.to(x.dtype);
 }
@@ -478,6 +482,8 @@ export function pad(
   const padded = pads.length / 2;
   if (padded > x.ndim)
     throw new Error(`pad: padding length ${pads.length} is too large for a ${x.ndim}-d input`);
+  if (x.dtype === 'int32' && mode === 'constant' && Number.isInteger(value))
+    checkInt32Scalar('pad', value);
   let y = x;
   for (let k = 0; k < padded; k++) {
     const dim = x.ndim - 1 - k;

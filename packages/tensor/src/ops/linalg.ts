@@ -2,7 +2,7 @@
 // bmm, outer and einsum are shaped calls of it.
 
 import { promoteTypes } from '../dtype.js';
-import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
+import { checkAlive, commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { eye } from './creation.js';
@@ -49,6 +49,7 @@ function batchedMatmul(a: Tensor, b: Tensor, op: string): Tensor {
 
 /** torch.matmul: every combination of 1-d, 2-d and batched operands. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkAlive('matmul', [a, b]);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new Error(
       `matmul: both arguments need at least 1 dimension, but got ${a.ndim}D and ${b.ndim}D tensors`,

@@ -2,7 +2,7 @@
 // convolution and pooling are built from. Each is the other's derivative.
 
 import type { WindowGeometry } from '../backend.js';
-import { isFloating } from '../dtype.js';
+import { int32Operand, isFloating } from '../dtype.js';
 import { E } from '../expr.js';
 import { emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape } from '../shape.js';
@@ -82,21 +82,14 @@ export function unfold(x: Tensor, geometry: WindowGeometry): Tensor {
     x.device,
   );
   // Integers pad with an integer: -Infinity (max pooling's padding) is int32's least value.
-  const padValue = isFloating(x.dtype) ? geometry.padValue : int32PadValue(geometry.padValue);
+  const padValue = isFloating(x.dtype)
+    ? geometry.padValue
+    : int32Operand('unfold', geometry.padValue);
   if (out.numel() > 0) {
     const [input, output] = [viewDescriptor(x, 'unfold'), viewDescriptor(out, 'unfold')];
     x.device.im2col(input, { ...geometry, padValue }, output);
   }
   return record(out, 'Unfold', [x], (g) => [fold(g, geometry, [h, w])], []);
-}
-
-function int32PadValue(value: number): number {
-  if (value === -Infinity) return -2147483648;
-  if (value === Infinity) return 2147483647;
-  if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
-    throw new RangeError(`unfold: an integer tensor cannot be padded with ${value}`);
-  }
-  return value;
 }
 
 /** The adjoint of unfold: [N, C * kh * kw, L] -> [N, C, H, W], summing overlaps. */

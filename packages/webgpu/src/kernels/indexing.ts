@@ -47,7 +47,8 @@ export function indexMeta(
 
 /**
  * With index checks: the report buffer at binding 1 (the kernel's own bindings follow from
- * 2) and dl_report, which records the first out-of-range index with the dispatch's site.
+ * 2) and dl_report, which records an out-of-range index (the first the device
+ * reported) with the dispatch's site.
  */
 function checkBinding(checked: boolean): { decl: string; first: number } {
   if (!checked) return { decl: '', first: 1 };

@@ -12,6 +12,7 @@ import {
   type NumberKind,
   type Typed,
   type UnaryFn,
+  variant,
 } from '@dl/tensor';
 
 /** The WGSL element type a dtype is stored as (bool as u32 0/1: WGSL has no 8-bit storage). */
@@ -251,13 +252,6 @@ const binaryWgsl: Record<BinaryFn, { float: Render2; int?: Render2 }> = {
   or: { float: (a, b) => `(${a} || ${b})` },
   xor: { float: (a, b) => `(${a} != ${b})` },
 };
-
-function variant<R>(forms: { float: R; int?: R }, kind: NumberKind, what: string): R {
-  if (kind === 'float') return forms.float;
-  if (!forms.int)
-    throw new Error(`${what} has no integer form (the type pass converts its operands)`);
-  return forms.int;
-}
 
 function literal(value: number, kind: NumberKind): string {
   // The type pass makes integer constants int32 values; -2^31 has no i32 literal.

@@ -1,6 +1,6 @@
 // Conformance cases: out-of-range indices. What the CPU refuses at the op, every device
-// refuses, in the same words: a device that computes later (WebGPU) records the first bad
-// index in its kernel and raises at the next read, naming the op, the index and the bound,
+// refuses, in the same words: a device that computes later (WebGPU) records a bad index
+// in its kernel and raises at the next read, naming the op, the index and the bound,
 // instead of returning values computed from it.
 
 import type { Backend } from '../../index.js';
@@ -91,7 +91,7 @@ export const boundsCases = defineCases('bounds', {
     );
   },
 
-  'a bad index is raised by the next read even of another tensor, with the first one named': async (
+  'a bad index is raised by the next read even of another tensor, naming one of them': async (
     device,
   ) => {
     const x = tensor([1, 2, 3], { device });
@@ -115,7 +115,7 @@ export const boundsCases = defineCases('bounds', {
     if (!(failure instanceof IndexError)) {
       throw new Error(`expected an IndexError at the next read, got ${String(failure)}`);
     }
-    // The first bad index is either of the two; both name the op and the bound.
+    // Which of the two the device recorded depends on which invocation ran first.
     if (!/gather: index (4|9) is out of bounds for dimension 0 with size 3/.test(failure.message))
       throw new Error(`unexpected message: ${failure.message}`);
     await assertClose(other, [2, 4, 6], { atol: 0, rtol: 0 }, 'a later read');

@@ -30,14 +30,23 @@ export const lifetimeCases = defineCases('lifetime', {
     assertThrows(() => x.reshape([3, 1]), disposedMessage('reshape'));
     assertThrows(() => x.unsqueeze(0), disposedMessage('unsqueeze'));
     assertThrows(() => x.expand([2, 3]), disposedMessage('expand'));
-    assertThrows(() => x.index([1]), disposedMessage('select'));
+    assertThrows(() => x.index([1]), disposedMessage('index'));
     assertThrows(() => x.detach(), disposedMessage('detach'));
     assertThrows(() => x.to('cpu'), disposedMessage('to'));
-    assertThrows(() => x.reshape([1, 3]).matmul(ones([3, 1], { device })), 'reshape');
-    assertThrows(() => ones([1, 3], { device }).matmul(x.reshape([3, 1])), 'reshape');
+    assertThrows(() => x.matmul(ones([3, 1], { device })), disposedMessage('matmul'));
+    assertThrows(() => ones([2, 3], { device }).matmul(x), disposedMessage('matmul'));
+    // Disposed after they were made: a matrix, and an index.
+    const matrix = ones([3, 2], { device });
+    matrix.dispose();
     assertThrows(
-      () => ones([2, 3], { device }).gather(1, tensor([[0]], { device, dtype: 'int32' }).add(x)),
-      'add',
+      () => ones([2, 3], { device }).matmul(matrix),
+      'matmul: a tensor of shape [3, 2] (float32) was disposed',
+    );
+    const indices = tensor([[0], [2]], { device, dtype: 'int32' });
+    indices.dispose();
+    assertThrows(
+      () => ones([2, 3], { device }).gather(1, indices),
+      'gather: a tensor of shape [2, 1] (int32) was disposed',
     );
     let threw = false;
     try {
