@@ -121,7 +121,7 @@ export function checkLicenses(packed: readonly Packed[]): string {
     assert(field === 'MIT', `${short}: package.json says license ${field}`);
   }
   const [title, , copyright] = license.split('\n');
-  return `LICENSE (${title}, ${copyright}) in all ${packed.length}`;
+  return `the root's (${title}, ${copyright}) in all ${packed.length}, package.json says MIT`;
 }
 
 /** Every file of a folder, as paths relative to it. */
