@@ -10,29 +10,15 @@ import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { playwright } from '@vitest/browser-playwright';
 import type { TestProjectInlineConfiguration } from 'vitest/config';
+import { chromiumArgs, chromiumPath } from './chromium.ts';
+
+export { chromiumArgs, chromiumPath };
 
 /** Packages whose tests also run in a browser. */
 const browserTested = new Set(['autograd', 'webgpu']);
 
 /** Set DL_REQUIRE_WEBGPU=1 to turn a missing WebGPU adapter into a failure, not a skip. */
 const requireWebGPU = process.env['DL_REQUIRE_WEBGPU'] === '1';
-
-/** Chromium flags for WebGPU on SwiftShader without a GPU or network (see DESIGN.md). */
-export const chromiumArgs = [
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  // globalThis.gc, for tests that check what the collector can free mid-loop.
-  '--js-flags=--expose-gc',
-];
-
-export const chromiumPath = process.env['DL_CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export function nodeProject(packageDir: string): TestProjectInlineConfiguration {
   const name = basename(packageDir);

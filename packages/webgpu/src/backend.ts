@@ -2,6 +2,9 @@
 // GPU buffer; every kernel is a WGSL shader generated per (op, dtypes) and fed shapes,
 // strides and scalars through a small metadata buffer, so one pipeline serves all shapes.
 // Ops return at once; reading a tensor is the only wait.
+// The declarations name Symbol.dispose (for `using`): the reference brings its type to
+// users' compilers whatever their lib.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 import {
   type Backend,

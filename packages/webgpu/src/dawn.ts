@@ -1,4 +1,6 @@
 // Dawn in Node, through the `webgpu` package. Node-only: imported by index.node.ts alone.
+// The package is an optional peer dependency, so that browser installs never download
+// Dawn's binaries: Node users install it themselves, and its absence says how.
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -11,6 +13,9 @@ import type { CollectionPolicy } from './pool.js';
 interface DawnModule {
   create(flags: string[]): GPU;
 }
+
+/** The `webgpu` version dl is tested with (its devDependency; the peer range starts there). */
+export const dawnVersion = '0.6.2';
 
 const noAdapterHint =
   'Dawn needs a Vulkan driver: on a machine without a GPU install Mesa 25 lavapipe ' +
@@ -26,11 +31,7 @@ export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevi
     // A dynamic import keeps this optional dependency out of module loading until asked.
     dawn = (await import('webgpu')) as DawnModule;
   } catch (error) {
-    throw new WebGPUUnavailableError(
-      "the optional 'webgpu' package (Dawn for Node) could not be loaded: " +
-        `${(error as Error).message}. Install it (pnpm add webgpu) on a platform it ` +
-        "ships for (linux-x64, linux-arm64, darwin, win32), or use the 'cpu' device.",
-    );
+    throw dawnLoadError(error);
   }
   const backend =
     process.env['DL_WEBGPU_BACKEND'] ?? (process.platform === 'linux' ? 'vulkan' : '');
@@ -38,6 +39,23 @@ export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevi
   // does not keep Node's event loop alive by itself once no work is pending.
   const instance = dawn.create(backend ? [`backend=${backend}`] : []);
   return openDevice(instance, options, noAdapterHint, pacedWait);
+}
+
+/** The error webgpu() raises in Node when importing the `webgpu` package failed. */
+export function dawnLoadError(error: unknown): WebGPUUnavailableError {
+  const install = `npm install webgpu@${dawnVersion}`;
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  if (code === 'ERR_MODULE_NOT_FOUND') {
+    return new WebGPUUnavailableError(
+      `WebGPU in Node needs Dawn, the 'webgpu' package, which is not installed: ${install} ` +
+        "(or use the 'cpu' device).",
+    );
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new WebGPUUnavailableError(
+    `the 'webgpu' package (Dawn) could not be loaded: ${message}. It ships for linux-x64, ` +
+      `linux-arm64, darwin and win32; reinstall it (${install}) or use the 'cpu' device.`,
+  );
 }
 
 /** V8's gc(), which takes options when exposed (--expose-gc). */

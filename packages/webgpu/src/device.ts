@@ -4,6 +4,9 @@
 // the work involved, never as console noise or a promise that never settles. A batch that
 // needs a pipeline still compiling is held back, with all queue work after it, until the
 // pipeline is ready: nothing waits for a compile but a read.
+// The declarations name Symbol.dispose (for `using`): the reference brings its type to
+// users' compilers whatever their lib.
+/// <reference lib="esnext.disposable" preserve="true" />
 
 import { IndexError } from '@dl/tensor';
 import { BindGroupCache } from './bind-groups.js';

@@ -1,5 +1,9 @@
-// @dl/webgpu in Node: the device comes from Dawn (the optional `webgpu` package) on its
-// Vulkan backend. The browser entry (index.ts) exports the same names.
+// @dl/webgpu in Node: the device comes from Dawn (the `webgpu` package, an optional peer
+// dependency) on its Vulkan backend. The browser entry (index.ts) exports the same names.
+// The declarations name WebGPU's types (GPUBuffer, GPUDevice): these references bring them
+// to a user's compiler with no set-up, with the DOM library @webgpu/types builds on.
+/// <reference types="@webgpu/types" preserve="true" />
+/// <reference lib="dom" preserve="true" />
 
 import { WebGPUBackend } from './backend.js';
 import { nodeCollection, openDawnDevice } from './dawn.js';

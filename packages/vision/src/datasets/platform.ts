@@ -18,6 +18,8 @@ export interface Platform {
   join(...parts: string[]): string;
   /** Folders where the dataset may already be installed, tried when no root is given. */
   defaultRoots(spec: IdxDatasetSpec): string[];
+  /** How to install the dataset where defaultRoots looks, for the missing-files error. */
+  installHint(spec: IdxDatasetSpec): string | undefined;
   /** Where downloads go when no root is given. */
   defaultDownloadRoot(): string | undefined;
 }
@@ -41,5 +43,6 @@ export const browserPlatform: Platform = {
   gunzip,
   join: (...parts) => parts.join('/'),
   defaultRoots: () => [],
+  installHint: () => undefined,
   defaultDownloadRoot: () => undefined,
 };

