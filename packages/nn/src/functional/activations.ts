@@ -1,7 +1,7 @@
 // Activation functions and linear maps as functions, with PyTorch's names and defaults;
 // each is one Tensor op or a short composition.
 
-import { matmul, type Tensor } from '@dl/tensor';
+import { checkTensor, matmul, type Tensor } from '@dl/tensor';
 
 export function relu(x: Tensor): Tensor {
   return x.relu();
@@ -53,6 +53,8 @@ export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
 
 /** x · Wᵀ + b over the last dim of x; W is [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor('linear', x, 'input');
+  checkTensor('linear', weight, 'weight');
   if (weight.ndim !== 2)
     throw new Error(`linear: weight must be 2-d [out, in], got [${weight.shape.join(', ')}]`);
   const last = x.shape[x.ndim - 1];
