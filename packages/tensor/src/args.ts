@@ -40,7 +40,10 @@ export function isOptionsObject(value: unknown): value is Record<string, unknown
 export function checkOptionKeys(op: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      const hint = key.includes('_') ? ` (dl spells PyTorch's names in camelCase)` : '';
+      const camel = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+      const hint = known.includes(camel)
+        ? ` (did you mean '${camel}'? dl spells PyTorch's names in camelCase)`
+        : '';
       throw new TypeError(
         `${op}: unknown option '${key}'${hint}; the options are ${known.join(', ')}`,
       );
@@ -80,10 +83,11 @@ export function shapeArgs<O extends object>(op: string, args: readonly unknown[]
 /** Sizes given to a method (`x.reshape(2, 3)` or `x.reshape([2, 3])`). */
 export function sizesArgs(op: string, args: readonly unknown[]): number[] {
   const first = args[0];
-  if (args.length === 1 && (Array.isArray(first) || ArrayBuffer.isView(first))) {
-    return Array.from(first as ArrayLike<number>);
-  }
-  if (args.every((size) => typeof size === 'number')) return args as number[];
+  const sizes: readonly unknown[] =
+    args.length === 1 && (Array.isArray(first) || ArrayBuffer.isView(first))
+      ? Array.from(first as ArrayLike<unknown>)
+      : args;
+  if (sizes.every((size) => typeof size === 'number')) return sizes as number[];
   throw new TypeError(
     `${op}: expected sizes (x.${op}(2, 3)) or one array of them (x.${op}([2, 3])), got ` +
       `(${args.map((a) => describeValue(a)).join(', ')})`,
@@ -184,18 +188,18 @@ export function dimArg(op: string, value: number | { dim: number }): number {
  * refuse or wrap, so the choice is left to the caller.
  */
 const pytorchDTypes: Readonly<Record<string, string>> = {
-  int64: "dl's integers are int32 (WebGPU has no 64-bit integers): use 'int32'",
-  long: "dl's integers are int32 (WebGPU has no 64-bit integers): use 'int32'",
+  int64: "dl's integers are int32 (WebGPU has no 64-bit integers), so use 'int32'",
+  long: "dl's integers are int32 (WebGPU has no 64-bit integers), so use 'int32'",
   int: "use 'int32'",
-  int16: "dl's integers are int32: use 'int32'",
-  short: "dl's integers are int32: use 'int32'",
-  int8: "dl's integers are int32: use 'int32'",
-  uint8: "dl's integers are int32 ('bool' is stored in bytes): use 'int32'",
+  int16: "dl's integers are int32, so use 'int32'",
+  short: "dl's integers are int32, so use 'int32'",
+  int8: "dl's integers are int32, so use 'int32'",
+  uint8: "dl's integers are int32 ('bool' is stored in bytes), so use 'int32'",
   float: "use 'float32'",
   double: "use 'float64'",
-  float16: "dl has no half precision: use 'float32'",
-  half: "dl has no half precision: use 'float32'",
-  bfloat16: "dl has no bfloat16: use 'float32'",
+  float16: "dl has no half precision, so use 'float32'",
+  half: "dl has no half precision, so use 'float32'",
+  bfloat16: "dl has no bfloat16, so use 'float32'",
   boolean: "use 'bool'",
 };
 
@@ -211,8 +215,8 @@ export function checkDType(op: string, value: unknown): DType {
   const hint =
     name !== undefined && Object.hasOwn(pytorchDTypes, name) ? pytorchDTypes[name] : undefined;
   throw new TypeError(
-    `${op}: unknown dtype ${describeValue(value)}; dl's dtypes are 'float32', 'float64', ` +
-      `'int32' and 'bool'${hint ? ` (${hint})` : ''}`,
+    `${op}: unknown dtype ${describeValue(value)}${hint ? `: ${hint}` : ''}; dl's dtypes are ` +
+      `'float32', 'float64', 'int32' and 'bool'`,
   );
 }
 

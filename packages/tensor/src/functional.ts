@@ -4,7 +4,7 @@ export { grad } from './grad.js';
 export * from './methods.js';
 // torch.var: `var` is reserved as a variable name but not as an export name.
 export { variance as var } from './methods.js';
-export type { ClampBound } from './ops/clamp.js';
+export type { ClampArgs, ClampBound } from './ops/clamp.js';
 export {
   type ConvOptions,
   type ConvTransposeOptions,

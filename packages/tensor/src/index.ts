@@ -3,6 +3,7 @@
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from '@dl/autograd';
 export {
   checkDType,
+  checkOptionKeys,
   describeValue,
   type ReduceArgs,
   type ReduceOptions,

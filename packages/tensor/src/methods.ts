@@ -4,7 +4,7 @@
 
 import type { ReduceArgs, VarianceArgs } from './args.js';
 import { checkTensor } from './internal.js';
-import type { ClampBound } from './ops/clamp.js';
+import type { ClampArgs } from './ops/clamp.js';
 import type { Scalar } from './ops/elementwise.js';
 import { type Dims, maxOrMin, type ValuesIndices } from './ops/reduce.js';
 import type { Tensor } from './tensor.js';
@@ -71,10 +71,8 @@ export const logicalOr = (x: Tensor, other: Tensor | Scalar): Tensor =>
   input('logicalOr', x).logicalOr(other);
 export const logicalXor = (x: Tensor, other: Tensor | Scalar): Tensor =>
   input('logicalXor', x).logicalXor(other);
-export const clamp = (x: Tensor, min?: ClampBound, max?: ClampBound): Tensor =>
-  input('clamp', x).clamp(min, max);
-export const clip = (x: Tensor, min?: ClampBound, max?: ClampBound): Tensor =>
-  input('clip', x).clip(min, max);
+export const clamp = (x: Tensor, ...args: ClampArgs): Tensor => input('clamp', x).clamp(...args);
+export const clip = (x: Tensor, ...args: ClampArgs): Tensor => input('clip', x).clip(...args);
 
 // ---- reductions ----
 

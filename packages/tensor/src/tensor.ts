@@ -24,7 +24,7 @@ import { type DeviceLike, resolveDevice, resolveDeviceOrDType } from './device.j
 import { type DType, isFloating, type TypedArray } from './dtype.js';
 import { formatTensor, formatUnread, inspect } from './format.js';
 import { checkTensor } from './internal.js';
-import type { ClampBound } from './ops/clamp.js';
+import type { ClampArgs } from './ops/clamp.js';
 import * as clampOps from './ops/clamp.js';
 import * as creation from './ops/creation.js';
 import type { Scalar } from './ops/elementwise.js';
@@ -547,13 +547,14 @@ export class Tensor implements Variable<Tensor> {
   }
   /**
    * Clamps into [min, max]: each bound a number or a tensor that broadcasts with this one
-   * (differentiable), and either may be omitted (null or undefined).
+   * (differentiable), and either may be omitted (null or undefined): `clamp(0, 1)`,
+   * `clamp(null, 1)`, or as PyTorch's keywords, `clamp({ min: 0 })`.
    */
-  clamp(min?: ClampBound, max?: ClampBound): Tensor {
-    return clampOps.clamp(this, min, max);
+  clamp(...args: ClampArgs): Tensor {
+    return clampOps.clamp(this, ...clampOps.clampBounds('clamp', args));
   }
-  clip(min?: ClampBound, max?: ClampBound): Tensor {
-    return this.clamp(min, max);
+  clip(...args: ClampArgs): Tensor {
+    return clampOps.clamp(this, ...clampOps.clampBounds('clip', args));
   }
   isnan(): Tensor {
     return ew.unary('isnan', this);
@@ -856,8 +857,8 @@ export class Tensor implements Variable<Tensor> {
   sqrt_(): this {
     return inplace.apply(this, 'sqrt_', (self) => self.sqrt());
   }
-  clamp_(min?: ClampBound, max?: ClampBound): this {
-    return clampOps.clamp_(this, min, max);
+  clamp_(...args: ClampArgs): this {
+    return clampOps.clamp_(this, ...clampOps.clampBounds('clamp_', args));
   }
   zero_(): this {
     return inplace.fill(this, 'zero_', 0);

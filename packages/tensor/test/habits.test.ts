@@ -114,12 +114,21 @@ describe('dtypes', () => {
   it("refuses int64 and long, saying that dl's integers are int32", () => {
     for (const name of ['int64', 'long', 'torch.int64']) {
       expect(() => tensor([1, 2], { dtype: name as never })).toThrow(
-        `tensor: unknown dtype '${name}'; dl's dtypes are 'float32', 'float64', 'int32' and 'bool' (dl's integers are int32 (WebGPU has no 64-bit integers): use 'int32')`,
+        `tensor: unknown dtype '${name}': dl's integers are int32 (WebGPU has no 64-bit integers), so use 'int32'; dl's dtypes are 'float32', 'float64', 'int32' and 'bool'`,
       );
     }
-    expect(() => zeros([2], { dtype: 'float' as never })).toThrow("(use 'float32')");
+    expect(() => zeros([2], { dtype: 'float' as never })).toThrow(
+      "zeros: unknown dtype 'float': use 'float32'; dl's dtypes are",
+    );
     expect(() => x.to('int64' as never)).toThrow("to: unknown dtype 'int64'");
     expect(() => x.to('toString' as never)).toThrow("to: unknown device 'toString'");
+  });
+
+  it("refuses PyTorch's snake_case keywords, naming the camelCase one", () => {
+    expect(() => tensor([1, 2], { requires_grad: true } as never)).toThrow(
+      "tensor: unknown option 'requires_grad' (did you mean 'requiresGrad'? dl spells PyTorch's names in camelCase); the options are dtype, device, requiresGrad",
+    );
+    expect(() => zeros(2, { dtpye: 'int32' } as never)).toThrow("zeros: unknown option 'dtpye'");
   });
 
   it('refuses an options object that is not one', () => {
@@ -159,6 +168,15 @@ describe('misuse gets an error naming what is accepted', () => {
     );
     expect(() => stack([x, 1] as never)).toThrow(
       'stack: expected item 1 of the list to be a Tensor, got 1',
+    );
+  });
+
+  it('sizes that are not numbers, and seeds', () => {
+    expect(() => x.reshape([2, '2'] as never)).toThrow(
+      "reshape: expected sizes (x.reshape(2, 3)) or one array of them (x.reshape([2, 3])), got ([2, '2'])",
+    );
+    expect(() => torch.manualSeed('a' as never)).toThrow(
+      "manualSeed: seed must be a finite number, got 'a'",
     );
   });
 

@@ -2,6 +2,7 @@
 
 import {
   checkDType,
+  checkOptionKeys,
   describeValue,
   dtypeOption,
   isOptionsObject,
@@ -122,13 +123,17 @@ function describe(value: unknown): string {
   return Array.isArray(value) ? `an array of length ${value.length}` : describeValue(value);
 }
 
-/** Refuses what is not an options object, and a dtype dl does not have. */
-function checkOptions(op: string, options: unknown): void {
+const tensorOptionKeys = ['dtype', 'device', 'requiresGrad'];
+const randomOptionKeys = [...tensorOptionKeys, 'generator'];
+
+/** Refuses what is not an options object, keys it does not have, and a dtype dl lacks. */
+function checkOptions(op: string, options: unknown, known = tensorOptionKeys): void {
   if (!isOptionsObject(options)) {
     throw new TypeError(
       `${op}: expected an options object such as { dtype: 'int32', device, requiresGrad: true }, got ${describeValue(options)}`,
     );
   }
+  checkOptionKeys(op, options, known);
   if (options['dtype'] !== undefined) checkDType(op, options['dtype']);
 }
 
@@ -313,7 +318,7 @@ function randomValues(
   draw: (g: Generator) => number,
 ): Tensor {
   const dims = checkShape(shape, op);
-  checkOptions(op, options);
+  checkOptions(op, options, randomOptionKeys);
   const dtype = dtypeOption(op, options, 'float32');
   if (!isFloating(dtype))
     throw new TypeError(`${op}: expected a floating point dtype, got ${dtype}`);
@@ -355,7 +360,7 @@ export function randint(...args: RandintArgs): Tensor {
   const dims = checkShape(shape, 'randint');
   if (!(high > low))
     throw new RangeError(`randint: expected low < high, got low=${low}, high=${high}`);
-  checkOptions('randint', options);
+  checkOptions('randint', options, randomOptionKeys);
   const dtype = dtypeOption('randint', options, 'int32');
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](numelOf(dims));
@@ -368,7 +373,7 @@ export function randint(...args: RandintArgs): Tensor {
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0)
     throw new RangeError(`randperm: n must be a non-negative integer, got ${describeValue(n)}`);
-  checkOptions('randperm', options);
+  checkOptions('randperm', options, randomOptionKeys);
   const dtype = dtypeOption('randperm', options, 'int32');
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](n);

@@ -110,6 +110,21 @@ export const habitsCases = defineCases('pytorch habits', {
     assertThrows(() => x.sum('a' as never), "got ('a')", "sum('a')");
   },
 
+  'clamp takes min and max as keywords, index takes one item': async (device) => {
+    const x = matrix(device);
+    await assertClose(x.clamp({ min: 3 }), [
+      [3, 5, 3],
+      [4, 3, 6],
+    ]);
+    await assertClose(x.clip({ max: 2 }).sum(), 11, {}, 'clip({ max })');
+    await assertClose(x.index(1), [4, 2, 6], {}, 'index(1)');
+    assertThrows(
+      () => x.clamp({ low: 0 } as never),
+      "clamp: unknown option 'low'",
+      'clamp({ low })',
+    );
+  },
+
   'torch.* functions of a primer: sigmoid, tanh, flatten, sum, argmax, amax': async (device) => {
     const x = tensor(
       [
