@@ -85,6 +85,16 @@ describe.each(devices)('PyTorch habits on %s', (_, device) => {
 });
 
 describe('misuse gets an error naming what is accepted', () => {
+  it("Dropout takes PyTorch's keyword p as an options object", () => {
+    expect(new nn.Dropout({ p: 0.2 }).p).toBe(0.2);
+    expect(String(new nn.Dropout2d({ p: 0.1, inplace: true }))).toBe(
+      'Dropout2d(p=0.1, inplace=True)',
+    );
+    expect(() => new nn.Dropout({ prob: 0.2 } as never)).toThrow(
+      "Dropout: unknown option 'prob'; the options are p, inplace",
+    );
+  });
+
   it('layer arguments', () => {
     expect(() => new nn.Conv2d(1, 32, undefined as never)).toThrow(
       'Conv2d: kernelSize must be an integer or an array of 2, got undefined',

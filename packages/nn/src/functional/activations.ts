@@ -4,48 +4,59 @@
 import { checkTensor, matmul, type Tensor } from '@dl/tensor';
 
 export function relu(x: Tensor): Tensor {
+  checkTensor('relu', x, 'input');
   return x.relu();
 }
 
 export function relu6(x: Tensor): Tensor {
+  checkTensor('relu6', x, 'input');
   return x.hardtanh(0, 6);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  checkTensor('leakyRelu', x, 'input');
   return x.leakyRelu(negativeSlope);
 }
 
 export function sigmoid(x: Tensor): Tensor {
+  checkTensor('sigmoid', x, 'input');
   return x.sigmoid();
 }
 
 export function tanh(x: Tensor): Tensor {
+  checkTensor('tanh', x, 'input');
   return x.tanh();
 }
 
 /** GELU; `approximate: 'tanh'` uses the tanh formula. */
 export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  checkTensor('gelu', x, 'input');
   return x.gelu(options);
 }
 
 export function silu(x: Tensor): Tensor {
+  checkTensor('silu', x, 'input');
   return x.silu();
 }
 
 export function mish(x: Tensor): Tensor {
+  checkTensor('mish', x, 'input');
   return x.mish();
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
+  checkTensor('elu', x, 'input');
   return x.elu(alpha);
 }
 
 /** log(1 + exp(beta x)) / beta, linear above `threshold` (PyTorch's defaults 1 and 20). */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  checkTensor('softplus', x, 'input');
   return x.softplus({ beta, threshold });
 }
 
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  checkTensor('hardtanh', x, 'input');
   if (!(minVal < maxVal))
     throw new RangeError(`hardtanh: min_val (${minVal}) must be less than max_val (${maxVal})`);
   return x.hardtanh(minVal, maxVal);
