@@ -2,6 +2,10 @@
 // or one array (`zeros(2, 3)`, `zeros([2, 3])`), dims and keepdim positionally or as an
 // options object (`sum(1, true)`, `sum({ dim: 1, keepdim: true })`), dtypes by name. Anything
 // else is refused with a message that names what was passed and what is accepted.
+//
+// These functions read arguments as JavaScript passes them, so they see `unknown`s: each
+// `as` below follows the check that makes it true, or hands a value on to the op's own
+// check (a dim to normalizeDims, a size to checkShape), which names it if it is wrong.
 
 import { type DType, isDType } from './dtype.js';
 import type { Dims, VarianceOptions } from './ops/reduce.js';

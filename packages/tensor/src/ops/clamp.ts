@@ -26,6 +26,7 @@ export function clampBounds(op: string, args: ClampArgs): [ClampBound, ClampBoun
   const [first, second] = args;
   if (isOptionsObject(first) && second === undefined) {
     checkOptionKeys(op, first, ['min', 'max']);
+    // Checked by clamp's checkBound, which names a bound of the wrong kind.
     return [first['min'] as ClampBound, first['max'] as ClampBound];
   }
   return [first as ClampBound, second];
