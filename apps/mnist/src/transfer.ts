@@ -67,7 +67,7 @@ async function train(
   model.train();
   for (let epoch = 0; epoch < epochs; epoch++) {
     for await (const [x, y] of loader) {
-      const loss = nn.F.nllLoss(model.call(x.to(device)) as Tensor, y.to(device));
+      const loss = nn.F.nllLoss(model.call(x.to(device)), y.to(device));
       optimizer.zeroGrad();
       loss.backward();
       optimizer.step();
@@ -83,7 +83,7 @@ async function accuracy(
   model.eval();
   let correct = 0;
   for await (const [x, y] of new DataLoader(data, { batchSize: 500 })) {
-    const predicted = noGrad(() => (model.call(x.to(device)) as Tensor).argmax(1));
+    const predicted = noGrad(() => model.call(x.to(device)).argmax(1));
     correct += await predicted.eq(y.to(device)).sum().item();
   }
   return correct / data.length;

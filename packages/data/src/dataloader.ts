@@ -2,7 +2,7 @@
 // Batches are loaded ahead of the consumer (`prefetch`), each starting in its own
 // macrotask, so reading and decoding samples runs while a training step waits on the GPU.
 
-import type { Generator } from '@dl/tensor';
+import { checkOptionKeys, describeValue, type Generator } from '@dl/tensor';
 import { type Collated, CollateError, defaultCollate } from './collate.js';
 import { type Dataset, type IterableDataset, isMapDataset } from './dataset.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
@@ -24,6 +24,42 @@ export interface DataLoaderOptions<T, B> {
   generator?: Generator;
   /** Batches loaded ahead of the consumer (default 2; 0 loads each batch on demand). */
   prefetch?: number;
+}
+
+const optionKeys = [
+  'batchSize',
+  'shuffle',
+  'sampler',
+  'batchSampler',
+  'dropLast',
+  'collateFn',
+  'generator',
+  'prefetch',
+];
+
+/** The options of `(batchSize, options)` or `(options)`, checked for unknown keys. */
+function loaderOptions<T, B>(
+  batchSizeOrOptions: number | DataLoaderOptions<T, B>,
+  rest: Omit<DataLoaderOptions<T, B>, 'batchSize'> | undefined,
+): DataLoaderOptions<T, B> {
+  if (typeof batchSizeOrOptions === 'number') {
+    const options = rest ?? {};
+    checkOptionKeys('DataLoader', options, optionKeys.slice(1));
+    return { ...options, batchSize: batchSizeOrOptions };
+  }
+  if (typeof batchSizeOrOptions !== 'object' || batchSizeOrOptions === null || rest !== undefined) {
+    throw new TypeError(
+      `DataLoader: expected the batch size (new DataLoader(dataset, 64)) or an options object (new DataLoader(dataset, { batchSize: 64, shuffle: true })), got ${[
+        batchSizeOrOptions,
+        rest,
+      ]
+        .filter((v) => v !== undefined)
+        .map((v) => describeValue(v))
+        .join(' and ')}`,
+    );
+  }
+  checkOptionKeys('DataLoader', batchSizeOrOptions, optionKeys);
+  return batchSizeOrOptions;
 }
 
 /** Schedules a macrotask: setImmediate where it exists (Node), else a MessageChannel or timer. */
@@ -56,14 +92,29 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   readonly collateFn: (samples: T[]) => B;
   readonly generator: Generator | undefined;
 
-  constructor(dataset: Dataset<T> | IterableDataset<T>, options: DataLoaderOptions<T, B> = {}) {
+  /**
+   * `new DataLoader(dataset, { batchSize: 64, shuffle: true })`, or with PyTorch's positional
+   * batch size, `new DataLoader(dataset, 64, { shuffle: true })`.
+   */
+  constructor(dataset: Dataset<T> | IterableDataset<T>, options?: DataLoaderOptions<T, B>);
+  constructor(
+    dataset: Dataset<T> | IterableDataset<T>,
+    batchSize: number,
+    options?: Omit<DataLoaderOptions<T, B>, 'batchSize'>,
+  );
+  constructor(
+    dataset: Dataset<T> | IterableDataset<T>,
+    batchSizeOrOptions: number | DataLoaderOptions<T, B> = {},
+    rest?: Omit<DataLoaderOptions<T, B>, 'batchSize'>,
+  ) {
+    const options = loaderOptions(batchSizeOrOptions, rest);
     const { shuffle = false, dropLast = false, prefetch = 2 } = options;
     if (
       options.batchSize !== undefined &&
       (!Number.isInteger(options.batchSize) || options.batchSize <= 0)
     )
       throw new RangeError(
-        `DataLoader: batchSize should be a positive integer, got ${options.batchSize}`,
+        `DataLoader: batchSize should be a positive integer, got ${describeValue(options.batchSize)}`,
       );
     if (!Number.isInteger(prefetch) || prefetch < 0)
       throw new RangeError(

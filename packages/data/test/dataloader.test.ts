@@ -1,5 +1,6 @@
 // DataLoader: batch order, dropLast, length, default collation, shuffling under manualSeed,
-// prefetching (same batches, loaded ahead while the consumer waits) and error messages.
+// prefetching (same batches, loaded ahead while the consumer waits), PyTorch's positional
+// batch size and error messages.
 
 import { Generator, manualSeed, randperm, type Tensor, tensor } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
@@ -321,6 +322,27 @@ describe('DataLoader errors', () => {
     );
     expect(() => new DataLoader(data, { batchSampler: [[0]], batchSize: 2 })).toThrow(
       'batchSampler option is mutually exclusive with batchSize, shuffle, sampler, and dropLast',
+    );
+  });
+});
+
+describe("PyTorch's DataLoader arguments", () => {
+  it('takes the batch size positionally, as PyTorch does, then options', async () => {
+    const loader = new DataLoader(new Numbers(5), 2, { dropLast: true });
+    expect(loader.batchSize).toBe(2);
+    expect(await epochOrder(loader)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("refuses PyTorch's snake_case keywords and other unknown options, naming the right one", () => {
+    const data = new Numbers(4);
+    expect(() => new DataLoader(data, { batch_size: 2 } as never)).toThrow(
+      "DataLoader: unknown option 'batch_size' (did you mean 'batchSize'? dl spells PyTorch's names in camelCase)",
+    );
+    expect(() => new DataLoader(data, 2, { batchSize: 3 } as never)).toThrow(
+      "DataLoader: unknown option 'batchSize'",
+    );
+    expect(() => new DataLoader(data, '2' as never)).toThrow(
+      "DataLoader: expected the batch size (new DataLoader(dataset, 64)) or an options object (new DataLoader(dataset, { batchSize: 64, shuffle: true })), got '2'",
     );
   });
 });

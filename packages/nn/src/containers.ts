@@ -1,11 +1,18 @@
 // Containers: Sequential (modules run in order), ModuleList and ModuleDict, whose entries
 // are registered under their index or key so state-dict names read `layers.0.weight`.
+// Sequential holds modules from Tensor to Tensor; the list and the dict are typed by the
+// modules they hold (any Tensor module unless given), so `layer.call(x)` is typed too.
 
-import { Tensor } from '@dl/tensor';
+import { describeValue, Tensor } from '@dl/tensor';
 import { Module } from './module.js';
 
 function isModuleRecord(value: unknown): value is Readonly<Record<string, Module>> {
   return typeof value === 'object' && value !== null && !(value instanceof Module);
+}
+
+/** A value in an error message: a module by its class, anything else as @dl/tensor shows it. */
+function describe(value: unknown): string {
+  return value instanceof Module ? `a ${value.constructor.name}` : describeValue(value);
 }
 
 /** Runs its modules in order, each on the previous one's output. */
@@ -21,7 +28,9 @@ export class Sequential extends Module {
     } else {
       for (const module of modules) {
         if (!(module instanceof Module))
-          throw new TypeError(`Sequential: argument ${this.#entries.length} is not a Module`);
+          throw new TypeError(
+            `Sequential: argument ${this.#entries.length} is not a Module: ${describe(module)}`,
+          );
         this.#add(String(this.#entries.length), module);
       }
     }
@@ -56,6 +65,7 @@ export class Sequential extends Module {
     return this.#entries[Symbol.iterator]();
   }
 
+  /** Runs each module on the previous one's output, starting from `input`. */
   override forward(input: Tensor): Tensor {
     let x = input;
     for (const [i, module] of this.#entries.entries()) {
@@ -70,25 +80,29 @@ export class Sequential extends Module {
   }
 }
 
-/** A list of modules, registered as submodules '0', '1', ... (no forward of its own). */
-export class ModuleList extends Module {
-  readonly #entries: Module[] = [];
+/**
+ * A list of modules, registered as submodules '0', '1', ... (no forward of its own). Typed by
+ * its modules (`new ModuleList([a, b])` infers them); `ModuleList<nn.Module<unknown>>` holds
+ * modules that return something else than a Tensor.
+ */
+export class ModuleList<M extends Module<unknown> = Module> extends Module<never> {
+  readonly #entries: M[] = [];
 
-  constructor(modules: Iterable<Module> = []) {
+  constructor(modules: Iterable<M> = []) {
     super();
-    for (const module of modules) this.append(module);
+    for (const module of iterableOf('ModuleList', modules)) this.append(module);
   }
 
-  append(module: Module): this {
+  append(module: M): this {
     if (!(module instanceof Module))
-      throw new TypeError(`ModuleList.append: expected a Module, got ${String(module)}`);
+      throw new TypeError(`ModuleList.append: expected a Module, got ${describe(module)}`);
     this.registerModule(String(this.#entries.length), module);
     this.#entries.push(module);
     return this;
   }
 
-  extend(modules: Iterable<Module>): this {
-    for (const module of modules) this.append(module);
+  extend(modules: Iterable<M>): this {
+    for (const module of iterableOf('ModuleList.extend', modules)) this.append(module);
     return this;
   }
 
@@ -96,7 +110,7 @@ export class ModuleList extends Module {
     return this.#entries.length;
   }
 
-  at(index: number): Module {
+  at(index: number): M {
     const module = this.#entries.at(index);
     if (!module)
       throw new RangeError(
@@ -105,24 +119,29 @@ export class ModuleList extends Module {
     return module;
   }
 
-  [Symbol.iterator](): Iterator<Module> {
+  [Symbol.iterator](): Iterator<M> {
     return this.#entries[Symbol.iterator]();
   }
 }
 
-/** Modules by name, in insertion order (no forward of its own). */
-export class ModuleDict extends Module {
-  readonly #entries = new Map<string, Module>();
+/** Modules by name, in insertion order (no forward of its own); typed like ModuleList. */
+export class ModuleDict<M extends Module<unknown> = Module> extends Module<never> {
+  readonly #entries = new Map<string, M>();
 
-  constructor(modules: Readonly<Record<string, Module>> | Iterable<[string, Module]> = {}) {
+  constructor(modules: Readonly<Record<string, M>> | Iterable<[string, M]> = {}) {
     super();
+    if (typeof modules !== 'object' || modules === null || modules instanceof Module) {
+      throw new TypeError(
+        `ModuleDict: expected an object of modules ({ fc: new Linear(2, 3) }) or [name, module] pairs, got ${describe(modules)}`,
+      );
+    }
     const pairs = Symbol.iterator in modules ? modules : Object.entries(modules);
     for (const [name, module] of pairs) this.set(name, module);
   }
 
-  set(name: string, module: Module): this {
+  set(name: string, module: M): this {
     if (!(module instanceof Module))
-      throw new TypeError(`ModuleDict.set: "${name}" is not a Module`);
+      throw new TypeError(`ModuleDict.set: "${name}" is not a Module: ${describe(module)}`);
     if (this.#entries.has(name))
       throw new Error(`ModuleDict.set: "${name}" already exists (keys must be unique)`);
     this.registerModule(name, module);
@@ -130,7 +149,7 @@ export class ModuleDict extends Module {
     return this;
   }
 
-  get(name: string): Module | undefined {
+  get(name: string): M | undefined {
     return this.#entries.get(name);
   }
 
@@ -142,15 +161,25 @@ export class ModuleDict extends Module {
     return this.#entries.keys();
   }
 
-  values(): IterableIterator<Module> {
+  values(): IterableIterator<M> {
     return this.#entries.values();
   }
 
-  entries(): IterableIterator<[string, Module]> {
+  entries(): IterableIterator<[string, M]> {
     return this.#entries.entries();
   }
 
   get size(): number {
     return this.#entries.size;
   }
+}
+
+/** `modules` when it is iterable (new ModuleList([a, b])), else a TypeError naming `op`. */
+function iterableOf<M>(op: string, modules: Iterable<M>): Iterable<M> {
+  if (typeof modules !== 'object' || modules === null || !(Symbol.iterator in modules)) {
+    throw new TypeError(
+      `${op}: expected an iterable of modules, such as an array ([a, b]), got ${describe(modules)}`,
+    );
+  }
+  return modules;
 }

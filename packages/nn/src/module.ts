@@ -1,14 +1,21 @@
 // Module: the base class of every layer and model, like torch.nn.Module. Submodules and
 // Parameters held in fields are found without registration, in declaration order; buffers
 // and PyTorch-named members are registered explicitly.
+//
+// Module is generic over what forward returns, Tensor by default, so that generic code
+// (`function step(model: nn.Module, x: Tensor)`) gets a Tensor from `model.call(x)`. A module
+// returning something else says so (`extends Module<[Tensor, Tensor]>`); `Module<unknown>`
+// is any module.
 
 import {
   type DeviceLike,
   type DType,
   type HookHandle,
+  inspect,
   isFloating,
   noGrad,
   resolveDevice,
+  resolveDeviceOrDType,
   Tensor,
 } from '@dl/tensor';
 import { Parameter, replaceData } from './parameter.js';
@@ -26,41 +33,38 @@ export interface LoadStateDictResult {
   unexpectedKeys: string[];
 }
 
-export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
-export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown[] | undefined;
+export type ForwardHook = (module: Module<unknown>, inputs: unknown[], output: unknown) => unknown;
+export type ForwardPreHook = (module: Module<unknown>, inputs: unknown[]) => unknown[] | undefined;
 
-const dtypes: readonly string[] = ['float32', 'float64', 'int32', 'bool'];
-
-function isDTypeName(value: DeviceLike | DType): value is DType {
-  return typeof value === 'string' && dtypes.includes(value);
-}
-
-export class Module {
+export class Module<Output = Tensor> {
   #training = true;
   readonly #parameters = new Map<string, Parameter | null>();
   readonly #buffers = new Map<string, Tensor | null>();
   readonly #nonPersistent = new Set<string>();
-  readonly #modules = new Map<string, Module | null>();
+  readonly #modules = new Map<string, Module<unknown> | null>();
   readonly #forwardHooks: ForwardHook[] = [];
   readonly #forwardPreHooks: ForwardPreHook[] = [];
 
   /**
-   * The computation. Subclasses define it with their own signature; `call` runs it with the
-   * forward hooks.
+   * The computation. Subclasses define it with their own signature, returning Output (a
+   * Tensor unless the class says otherwise); `call` runs it with the forward hooks.
    */
-  forward(..._inputs: unknown[]): unknown {
+  forward(..._inputs: unknown[]): Output {
     throw new Error(`Module [${this.constructor.name}] is missing the required "forward" function`);
   }
 
-  /** Runs forward with the registered pre-hooks and hooks (PyTorch's `module(x)`). */
-  call<This extends Module>(
+  /**
+   * Runs forward with the registered pre-hooks and hooks (PyTorch's `module(x)`), typed by the
+   * forward of the module's class: a Tensor for `nn.Module` and `nn.Sequential`.
+   */
+  call<This extends Module<unknown>>(
     this: This,
     ...inputs: Parameters<This['forward']>
   ): ReturnType<This['forward']>;
   call(...inputs: unknown[]): unknown {
     let args = inputs;
     for (const hook of this.#forwardPreHooks) args = hook(this, args) ?? args;
-    let output = this.forward(...args);
+    let output: unknown = this.forward(...args);
     for (const hook of this.#forwardHooks) {
       const replaced = hook(this, args, output);
       if (replaced !== undefined) output = replaced;
@@ -104,14 +108,14 @@ export class Module {
   }
 
   /** Adds a submodule under `name` (containers use '0', '1', ...). */
-  registerModule(name: string, module: Module | null): void {
+  registerModule(name: string, module: Module<unknown> | null): void {
     this.#checkName(name, 'module', this.#modules);
     this.#modules.set(name, module);
   }
 
   /** The submodule at a dotted path (`'block.fc'`; `''` is this module), as PyTorch's get_submodule. */
-  getSubmodule(target: string): Module {
-    let module: Module = this;
+  getSubmodule(target: string): Module<unknown> {
+    let module: Module<unknown> = this;
     if (target === '') return module;
     for (const part of target.split('.')) {
       const next = new Map(module.namedChildren()).get(part);
@@ -148,7 +152,7 @@ export class Module {
     this.#buffers.set(name, tensor);
   }
 
-  #ownerOf(target: string): [Module, string] {
+  #ownerOf(target: string): [Module<unknown>, string] {
     const dot = target.lastIndexOf('.');
     return dot < 0
       ? [this, target]
@@ -188,8 +192,8 @@ export class Module {
   }
 
   /** Direct submodules with their names: fields holding a Module, then registered ones. */
-  *namedChildren(): Generator<[string, Module]> {
-    const registered = new Set<Module>();
+  *namedChildren(): Generator<[string, Module<unknown>]> {
+    const registered = new Set<Module<unknown>>();
     for (const m of this.#modules.values()) if (m) registered.add(m);
     for (const [name, value] of Object.entries(this)) {
       if (value instanceof Module && !registered.has(value) && !this.#modules.has(name))
@@ -198,14 +202,14 @@ export class Module {
     for (const [name, m] of this.#modules) if (m) yield [name, m];
   }
 
-  *children(): Generator<Module> {
+  *children(): Generator<Module<unknown>> {
     for (const [, m] of this.namedChildren()) yield m;
   }
 
   /** This module and every submodule, depth first, each once, with dotted names ('' for this one). */
-  *namedModules(prefix = ''): Generator<[string, Module]> {
-    const seen = new Set<Module>();
-    function* walk(module: Module, path: string): Generator<[string, Module]> {
+  *namedModules(prefix = ''): Generator<[string, Module<unknown>]> {
+    const seen = new Set<Module<unknown>>();
+    function* walk(module: Module<unknown>, path: string): Generator<[string, Module<unknown>]> {
       if (seen.has(module)) return;
       seen.add(module);
       yield [path, module];
@@ -215,14 +219,14 @@ export class Module {
     yield* walk(this, prefix);
   }
 
-  *modules(): Generator<Module> {
+  *modules(): Generator<Module<unknown>> {
     for (const [, m] of this.namedModules()) yield m;
   }
 
   /** Every parameter (each once, even if shared), with its dotted name. */
   *namedParameters(options: { recurse?: boolean } = {}): Generator<[string, Parameter]> {
     const seen = new Set<Parameter>();
-    const modules: Iterable<[string, Module]> =
+    const modules: Iterable<[string, Module<unknown>]> =
       (options.recurse ?? true) ? this.namedModules() : [['', this]];
     for (const [path, module] of modules) {
       for (const [name, p] of module.#ownParameters()) {
@@ -239,7 +243,7 @@ export class Module {
 
   *namedBuffers(options: { recurse?: boolean } = {}): Generator<[string, Tensor]> {
     const seen = new Set<Tensor>();
-    const modules: Iterable<[string, Module]> =
+    const modules: Iterable<[string, Module<unknown>]> =
       (options.recurse ?? true) ? this.namedModules() : [['', this]];
     for (const [path, module] of modules) {
       for (const [name, b] of module.#ownBuffers()) {
@@ -279,7 +283,7 @@ export class Module {
   }
 
   /** Calls fn on every submodule (children first, recursively) and then on this module. */
-  apply(fn: (module: Module) => void): this {
+  apply(fn: (module: Module<unknown>) => void): this {
     for (const child of this.children()) child.apply(fn);
     fn(this);
     return this;
@@ -307,9 +311,10 @@ export class Module {
    * Moving off a GPU needs `await toAsync('cpu')`.
    */
   to(target: DeviceLike | DType): this {
+    const resolved = resolveDeviceOrDType(target, 'Module.to');
     const convert = (t: Tensor): Tensor | undefined => {
-      if (isDTypeName(target)) return isFloating(t.dtype) ? t.to(target) : undefined;
-      return t.device === resolveDevice(target) ? undefined : t.to(target);
+      if (typeof resolved === 'string') return isFloating(t.dtype) ? t.to(resolved) : undefined;
+      return t.device === resolved ? undefined : t.to(resolved);
     };
     const moves: [Tensor, Tensor][] = [];
     const grads: [Tensor, Tensor][] = [];
@@ -329,7 +334,7 @@ export class Module {
 
   /** to(device) for any pair of devices, including reading back from a GPU. */
   async toAsync(target: DeviceLike): Promise<this> {
-    const device = resolveDevice(target);
+    const device = resolveDevice(target, 'Module.toAsync');
     const moves: [Tensor, Tensor][] = [];
     const grads: [Tensor, Tensor][] = [];
     for (const t of this.#stateTensors()) {
@@ -363,7 +368,7 @@ export class Module {
   /** Parameters and persistent buffers under PyTorch's key names, sharing their storage. */
   stateDict(options: { keepVars?: boolean } = {}): StateDict {
     const out: StateDict = new Map();
-    const visit = (module: Module, prefix: string, seen: Set<Module>) => {
+    const visit = (module: Module<unknown>, prefix: string, seen: Set<Module<unknown>>) => {
       if (seen.has(module)) return;
       seen.add(module);
       for (const [name, p] of module.#ownParameters())
@@ -452,6 +457,11 @@ export class Module {
     if (lines.length === 1 && childLines.length === 0) body = extraLines[0]!;
     else if (lines.length > 0) body = `\n  ${lines.join('\n  ')}\n`;
     return `${this.constructor.name}(${body})`;
+  }
+
+  /** What Node's console.log and util.inspect print: the same as toString(). */
+  [inspect](): string {
+    return this.toString();
   }
 }
 

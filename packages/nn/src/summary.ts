@@ -45,7 +45,7 @@ export interface ModelSummary {
  * `call` run without hooks and so get no row; their parameters still count in the totals.
  */
 export function summary(
-  module: Module,
+  module: Module<unknown>,
   inputShape: readonly number[],
   options: SummaryOptions = {},
 ): ModelSummary {
@@ -58,7 +58,7 @@ export function summary(
     );
   const named = [...module.namedModules()];
   const rows: SummaryRow[] = [];
-  const open = new Map<Module, SummaryRow[]>();
+  const open = new Map<Module<unknown>, SummaryRow[]>();
   const handles = named.flatMap(([path, m]) => {
     const depth = path === '' ? 0 : path.split('.').length;
     if (depth > maxDepth) return [];
@@ -118,7 +118,7 @@ export function summary(
   return result;
 }
 
-function countParameters(module: Module, recurse: boolean): number {
+function countParameters(module: Module<unknown>, recurse: boolean): number {
   let count = 0;
   for (const p of module.parameters({ recurse })) count += p.numel();
   return count;

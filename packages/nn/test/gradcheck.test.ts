@@ -13,8 +13,8 @@ import type { Recorded } from './reference/types.js';
 import { references } from './reference/values.js';
 
 /** The module and field holding each parameter that lives in a field (registered ones have none). */
-function parameterFields(module: nn.Module): Map<string, [nn.Module, string]> {
-  const out = new Map<string, [nn.Module, string]>();
+function parameterFields(module: nn.Module<unknown>): Map<string, [nn.Module<unknown>, string]> {
+  const out = new Map<string, [nn.Module<unknown>, string]>();
   for (const [path, owner] of module.namedModules()) {
     for (const [field, value] of Object.entries(owner)) {
       for (const [name, p] of owner.namedParameters({ recurse: false })) {

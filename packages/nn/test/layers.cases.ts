@@ -35,7 +35,7 @@ class MhaMasked extends nn.Module {
 }
 
 /** The dl module of each reference case, built with the same arguments as the script's. */
-export const factories: Record<string, () => nn.Module> = {
+export const factories: Record<string, () => nn.Module<unknown>> = {
   Linear: () => new nn.Linear(3, 2),
   LinearNoBias: () => new nn.Linear(3, 2, { bias: false }),
   Conv2d: () => new nn.Conv2d(2, 3, 3, { padding: 1 }),

@@ -43,7 +43,7 @@ function irVersionFor(opset: number): number {
  * module's training flags and parameters are left as they were.
  */
 export async function exportOnnx(
-  module: Module,
+  module: Module<unknown>,
   exampleInput: Tensor | readonly Tensor[],
   options: ExportOnnxOptions = {},
 ): Promise<Uint8Array> {

@@ -9,7 +9,7 @@ import { type ExportOnnxOptions, exportOnnx } from './export.js';
 
 /** Exports `module` (see exportOnnx) and writes the model to `path`; returns its bytes. */
 export async function saveOnnx(
-  module: Module,
+  module: Module<unknown>,
   exampleInput: Tensor | readonly Tensor[],
   path: string,
   options: ExportOnnxOptions = {},

@@ -46,7 +46,7 @@ export type MethodExporter = (
 
 export type ModuleExporter = (
   ctx: TraceContext,
-  module: Module,
+  module: Module<unknown>,
   x: Tensor,
   output: Tensor,
   path: string,
@@ -65,7 +65,7 @@ export class Tracer implements TraceContext {
 
   constructor(
     readonly graph: GraphBuilder,
-    model: Module,
+    model: Module<unknown>,
   ) {
     this.#stateNames = new Map();
     for (const [name, p] of model.namedParameters()) this.#stateNames.set(p, name);
@@ -134,7 +134,7 @@ export class Tracer implements TraceContext {
   }
 
   /** Runs `forward` with the wrappers installed; returns its output. */
-  run(model: Module, inputs: readonly Tensor[]): unknown {
+  run(model: Module<unknown>, inputs: readonly Tensor[]): unknown {
     const restore: (() => void)[] = [];
     try {
       restore.push(this.#wrapTensorMethods());
@@ -197,7 +197,11 @@ export class Tracer implements TraceContext {
    * Runs a module with no exporter, tracing through it. For a layer of @dl/nn (ConvTranspose2d,
    * say) an export error from inside it names the layer rather than an op it is made of.
    */
-  #traceThrough(module: Module, original: Module['forward'], args: unknown[]): unknown {
+  #traceThrough(
+    module: Module<unknown>,
+    original: Module<unknown>['forward'],
+    args: unknown[],
+  ): unknown {
     if (!Object.values(nn).some((value) => value === module.constructor))
       return Reflect.apply(original, module, args);
     const why = (inside: string) =>
@@ -218,7 +222,7 @@ export class Tracer implements TraceContext {
     return output;
   }
 
-  #wrapModule(path: string, module: Module): () => void {
+  #wrapModule(path: string, module: Module<unknown>): () => void {
     const hadOwn = Object.hasOwn(module, 'forward');
     const own: unknown = hadOwn ? module.forward : undefined;
     const original = module.forward;
@@ -252,7 +256,7 @@ export class Tracer implements TraceContext {
       }
     };
     return () => {
-      if (hadOwn) module.forward = own as Module['forward'];
+      if (hadOwn) module.forward = own as Module<unknown>['forward'];
       else Reflect.deleteProperty(module, 'forward');
     };
   }

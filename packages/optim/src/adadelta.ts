@@ -2,10 +2,10 @@
 // one kernel per parameter and step.
 
 import { E, type Tensor, zerosLike } from '@dl/tensor';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type OptimizerParams, type ParamGroup } from './optimizer.js';
 import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
-import { checkBoolean, checkClosedUnitInterval, checkNonNegative } from './validate.js';
+import { checkBoolean, checkClosedUnitInterval, checkNonNegative, withLr } from './validate.js';
 
 export interface AdadeltaHyperparameters {
   lr: number;
@@ -32,10 +32,18 @@ const adadeltaExprs = memo((decay: boolean, maximize: boolean) => {
 });
 
 export class Adadelta extends Optimizer<AdadeltaHyperparameters, AdadeltaState> {
+  constructor(params: OptimizerParams<AdadeltaHyperparameters>, options?: AdadeltaOptions);
   constructor(
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdadeltaHyperparameters>>,
-    options: AdadeltaOptions = {},
+    params: OptimizerParams<AdadeltaHyperparameters>,
+    lr: number,
+    options?: Omit<AdadeltaOptions, 'lr'>,
+  );
+  constructor(
+    params: OptimizerParams<AdadeltaHyperparameters>,
+    lrOrOptions: number | AdadeltaOptions = {},
+    rest?: Omit<AdadeltaOptions, 'lr'>,
   ) {
+    const options = withLr('Adadelta', lrOrOptions, rest);
     super(
       'Adadelta',
       params,

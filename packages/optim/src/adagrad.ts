@@ -2,10 +2,10 @@
 // following torch.optim.Adagrad step for step; one kernel per parameter and step.
 
 import { E, fullLike, type Tensor } from '@dl/tensor';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type OptimizerParams, type ParamGroup } from './optimizer.js';
 import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
-import { checkBoolean, checkNonNegative } from './validate.js';
+import { checkBoolean, checkNonNegative, withLr } from './validate.js';
 
 export interface AdagradHyperparameters {
   lr: number;
@@ -30,10 +30,18 @@ const adagradExprs = memo((decay: boolean, maximize: boolean) => {
 });
 
 export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
+  constructor(params: OptimizerParams<AdagradHyperparameters>, options?: AdagradOptions);
   constructor(
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdagradHyperparameters>>,
-    options: AdagradOptions = {},
+    params: OptimizerParams<AdagradHyperparameters>,
+    lr: number,
+    options?: Omit<AdagradOptions, 'lr'>,
+  );
+  constructor(
+    params: OptimizerParams<AdagradHyperparameters>,
+    lrOrOptions: number | AdagradOptions = {},
+    rest?: Omit<AdagradOptions, 'lr'>,
   ) {
+    const options = withLr('Adagrad', lrOrOptions, rest);
     super(
       'Adagrad',
       params,

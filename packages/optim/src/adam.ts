@@ -3,10 +3,10 @@
 // that writes the parameter and its moment estimates together.
 
 import { E, type Tensor, zerosLike } from '@dl/tensor';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type OptimizerParams, type ParamGroup } from './optimizer.js';
 import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
-import { checkBetas, checkBoolean, checkNonNegative } from './validate.js';
+import { checkBetas, checkBoolean, checkNonNegative, withLr } from './validate.js';
 
 export interface AdamHyperparameters {
   lr: number;
@@ -53,7 +53,7 @@ abstract class AdamFamily extends Optimizer<AdamHyperparameters, AdamState> {
 
   protected constructor(
     name: string,
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>,
+    params: OptimizerParams<AdamHyperparameters>,
     options: AdamOptions,
     decoupled: boolean,
   ) {
@@ -123,11 +123,18 @@ abstract class AdamFamily extends Optimizer<AdamHyperparameters, AdamState> {
 
 /** Adam (Kingma and Ba), with PyTorch's defaults: lr 1e-3, betas [0.9, 0.999], eps 1e-8. */
 export class Adam extends AdamFamily {
+  constructor(params: OptimizerParams<AdamHyperparameters>, options?: AdamOptions);
   constructor(
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>,
-    options: AdamOptions = {},
+    params: OptimizerParams<AdamHyperparameters>,
+    lr: number,
+    options?: Omit<AdamOptions, 'lr'>,
+  );
+  constructor(
+    params: OptimizerParams<AdamHyperparameters>,
+    lrOrOptions: number | AdamOptions = {},
+    rest?: Omit<AdamOptions, 'lr'>,
   ) {
-    super('Adam', params, options, false);
+    super('Adam', params, withLr('Adam', lrOrOptions, rest), false);
   }
 }
 
@@ -135,10 +142,17 @@ export type AdamWOptions = Partial<AdamHyperparameters>;
 
 /** Adam with decoupled weight decay (Loshchilov and Hutter); weightDecay defaults to 0.01. */
 export class AdamW extends AdamFamily {
+  constructor(params: OptimizerParams<AdamHyperparameters>, options?: AdamWOptions);
   constructor(
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<AdamHyperparameters>>,
-    options: AdamWOptions = {},
+    params: OptimizerParams<AdamHyperparameters>,
+    lr: number,
+    options?: Omit<AdamWOptions, 'lr'>,
+  );
+  constructor(
+    params: OptimizerParams<AdamHyperparameters>,
+    lrOrOptions: number | AdamWOptions = {},
+    rest?: Omit<AdamWOptions, 'lr'>,
   ) {
-    super('AdamW', params, options, true);
+    super('AdamW', params, withLr('AdamW', lrOrOptions, rest), true);
   }
 }

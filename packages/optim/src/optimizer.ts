@@ -1,7 +1,7 @@
 // The Optimizer base class: parameter groups with their own hyperparameters, per-parameter
 // state created on the first step, zeroGrad/step, and state dicts that resume training exactly.
 
-import { enableGrad, isFloating, noGrad, Tensor } from '@dl/tensor';
+import { describeValue, enableGrad, isFloating, noGrad, Tensor } from '@dl/tensor';
 import { applyUpdate, type Update } from './update.js';
 
 /** Fields the learning-rate schedulers keep in a group (saved with it), as PyTorch does. */
@@ -23,6 +23,9 @@ export type ParamGroup<H> = H & SchedulerFields & { params: Tensor[] };
 
 /** A group as the constructor and addParamGroup take it: some hyperparameters overridden. */
 export type ParamGroupInput<H> = Partial<H> & SchedulerFields & { params: Iterable<Tensor> };
+
+/** What an optimizer updates: tensors (`model.parameters()`) or parameter groups. */
+export type OptimizerParams<H> = Iterable<Tensor> | Iterable<ParamGroupInput<H>>;
 
 /** A parameter's state: tensors (moving averages, buffers) and numbers (step counts). */
 export type ParamState = Record<string, Tensor | number>;
@@ -60,12 +63,7 @@ export abstract class Optimizer<
   readonly #name: string;
 
   /** `options` is what the user passed, checked for keys the optimizer does not know. */
-  protected constructor(
-    name: string,
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<H>>,
-    defaults: H,
-    options: object,
-  ) {
+  protected constructor(name: string, params: OptimizerParams<H>, defaults: H, options: object) {
     this.#name = name;
     checkKnown(name, options, Object.keys(defaults));
     this.checkOptions(defaults);
@@ -75,6 +73,7 @@ export abstract class Optimizer<
         `${name}: params should be an iterable of Tensors or of parameter groups, but got a Tensor; pass [tensor]`,
       );
     }
+    checkIterable(name, params);
     const items: (Tensor | ParamGroupInput<H>)[] = [...params];
     if (items.length === 0) throw new Error(`${name}: optimizer got an empty parameter list`);
     if (items.every((item) => item instanceof Tensor)) {
@@ -85,6 +84,15 @@ export abstract class Optimizer<
       if (item instanceof Tensor) {
         throw new TypeError(
           `${name}: params mixes Tensors and parameter groups (item ${i} is a Tensor); put every tensor in a group`,
+        );
+      }
+      if (typeof item !== 'object' || item === null || !('params' in item)) {
+        const hint =
+          typeof item === 'object' && item !== null && 'parameters' in item
+            ? '; pass model.parameters()'
+            : '';
+        throw new TypeError(
+          `${name}: params should hold Tensors or parameter groups ({ params, lr, ... }), but item ${i} is ${describeValue(item)}${hint}`,
         );
       }
       this.addParamGroup(item);
@@ -317,6 +325,20 @@ export abstract class Optimizer<
 }
 
 /** Throws on an option the optimizer does not have (a typo would otherwise be ignored). */
+/** Refuses params that are not iterable, saying how to pass a module's parameters. */
+function checkIterable(name: string, params: unknown): void {
+  if (typeof params === 'object' && params !== null && Symbol.iterator in params) return;
+  const hint =
+    typeof params === 'function'
+      ? '; call it: model.parameters()'
+      : typeof params === 'object' && params !== null && 'parameters' in params
+        ? '; pass model.parameters()'
+        : '';
+  throw new TypeError(
+    `${name}: params should be an iterable of Tensors or of parameter groups, got ${describeValue(params)}${hint}`,
+  );
+}
+
 function checkKnown(name: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options ?? {})) {
     if (!known.includes(key)) {

@@ -2,10 +2,10 @@
 // torch.optim.RMSprop step for step; one kernel per parameter and step.
 
 import { E, type Expr, type Tensor, zerosLike } from '@dl/tensor';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type OptimizerParams, type ParamGroup } from './optimizer.js';
 import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
-import { checkBoolean, checkNonNegative } from './validate.js';
+import { checkBoolean, checkNonNegative, withLr } from './validate.js';
 
 export interface RMSpropHyperparameters {
   lr: number;
@@ -45,10 +45,18 @@ const rmspropExprs = memo(
 );
 
 export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
+  constructor(params: OptimizerParams<RMSpropHyperparameters>, options?: RMSpropOptions);
   constructor(
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<RMSpropHyperparameters>>,
-    options: RMSpropOptions = {},
+    params: OptimizerParams<RMSpropHyperparameters>,
+    lr: number,
+    options?: Omit<RMSpropOptions, 'lr'>,
+  );
+  constructor(
+    params: OptimizerParams<RMSpropHyperparameters>,
+    lrOrOptions: number | RMSpropOptions = {},
+    rest?: Omit<RMSpropOptions, 'lr'>,
   ) {
+    const options = withLr('RMSprop', lrOrOptions, rest);
     super(
       'RMSprop',
       params,

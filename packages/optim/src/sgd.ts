@@ -2,10 +2,10 @@
 // maximize, following torch.optim.SGD step for step; one kernel per parameter and step.
 
 import { E, type Expr, type Tensor, zerosLike } from '@dl/tensor';
-import { Optimizer, type ParamGroup, type ParamGroupInput } from './optimizer.js';
+import { Optimizer, type OptimizerParams, type ParamGroup } from './optimizer.js';
 import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
-import { checkBoolean, checkNonNegative } from './validate.js';
+import { checkBoolean, checkNonNegative, withLr } from './validate.js';
 
 export interface SGDHyperparameters {
   lr: number;
@@ -32,13 +32,24 @@ const sgdExprs = memo((momentum: boolean, nesterov: boolean, decay: boolean, max
   return [E.sub(param, E.mul(E.param(0), direction)), buffer];
 });
 
+/** SGD: `new SGD(params, 0.01)`, `new SGD(params, 0.01, { momentum: 0.9 })` or `new SGD(params, { lr: 0.01 })`. */
 export class SGD extends Optimizer<SGDHyperparameters, SGDState> {
+  constructor(params: OptimizerParams<SGDHyperparameters>, options: SGDOptions);
   constructor(
-    params: Iterable<Tensor> | Iterable<ParamGroupInput<SGDHyperparameters>>,
-    options: SGDOptions,
+    params: OptimizerParams<SGDHyperparameters>,
+    lr: number,
+    options?: Omit<Partial<SGDHyperparameters>, 'lr'>,
+  );
+  constructor(
+    params: OptimizerParams<SGDHyperparameters>,
+    lrOrOptions: number | SGDOptions,
+    rest?: Omit<Partial<SGDHyperparameters>, 'lr'>,
   ) {
-    if (options?.lr === undefined) {
-      throw new TypeError('SGD: lr is required (new SGD(params, { lr: 0.01 }))');
+    const options = withLr<Partial<SGDHyperparameters>>('SGD', lrOrOptions, rest);
+    if (options.lr === undefined) {
+      throw new TypeError(
+        'SGD: lr is required (new SGD(params, 0.01) or new SGD(params, { lr: 0.01 }))',
+      );
     }
     super(
       'SGD',

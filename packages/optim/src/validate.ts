@@ -1,5 +1,45 @@
 // Hyperparameter checks shared by the optimizers: each names the optimizer, the option and
-// the bad value, as PyTorch's do.
+// the bad value, as PyTorch's do. Also PyTorch's positional learning rate.
+
+import { describeValue } from '@dl/tensor';
+
+/**
+ * An optimizer's options from PyTorch's positional learning rate (`new Adam(params, 0.1)`,
+ * then options without lr) or from one options object (`new Adam(params, { lr: 0.1 })`).
+ * Anything else is refused: JavaScript would otherwise run with the default lr, silently.
+ */
+export function withLr<O extends { lr?: number | undefined }>(
+  optimizer: string,
+  lrOrOptions: number | O,
+  rest: Omit<O, 'lr'> | undefined,
+): O;
+export function withLr(optimizer: string, lrOrOptions: unknown, rest: unknown): object {
+  if (rest !== undefined && !isOptionsObject(rest)) {
+    throw new TypeError(
+      `${optimizer}: expected an options object after the learning rate, got ${describeValue(rest)}`,
+    );
+  }
+  if (typeof lrOrOptions === 'number') {
+    if (rest !== undefined && 'lr' in rest) {
+      throw new TypeError(
+        `${optimizer}: the learning rate is given twice (${lrOrOptions}, and lr: ${describeValue(rest.lr)} in the options)`,
+      );
+    }
+    return { ...rest, lr: lrOrOptions };
+  }
+  if (isOptionsObject(lrOrOptions) && rest === undefined) return lrOrOptions;
+  throw new TypeError(
+    `${optimizer}: expected the learning rate (a number: new ${optimizer}(params, 0.01)) or an ` +
+      `options object (new ${optimizer}(params, { lr: 0.01 })), got ${[lrOrOptions, rest]
+        .filter((v) => v !== undefined)
+        .map((v) => describeValue(v))
+        .join(' and ')}`,
+  );
+}
+
+function isOptionsObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 export function checkNonNegative(optimizer: string, name: string, value: number): void {
   if (!(typeof value === 'number' && value >= 0)) {

@@ -97,5 +97,5 @@ export function checkInt32Scalar(op: string, value: number): number {
 }
 
 export function isDType(value: unknown): value is DType {
-  return typeof value === 'string' && value in typedArrayOf;
+  return typeof value === 'string' && Object.hasOwn(typedArrayOf, value);
 }

@@ -1,6 +1,7 @@
 // Printing tensors the way PyTorch does: `tensor([[1., 2.],\n        [3., 4.]])`, with
 // PyTorch's choice of integer, fixed or scientific notation and summarisation of large
-// tensors, and the autograd state at the end.
+// tensors, and the autograd state at the end. Node's console.log uses the same form, and a
+// browser's DevTools can (registerDevtoolsFormatter).
 
 import type { TypedArray } from './dtype.js';
 import type { Tensor } from './tensor.js';
@@ -96,7 +97,27 @@ export function formatTensor(t: Tensor, values: TypedArray): string {
   if (t.numel() === 0 && t.ndim > 1) suffix.push(`size=[${t.shape.join(', ')}]`);
   if (t.device.type !== 'cpu') suffix.push(`device='${t.device.type}'`);
   if (t.dtype === 'float64') suffix.push('dtype=float64');
-  if (t.gradFn) suffix.push(`gradFn=<${t.gradFn.name}>`);
-  else if (t.requiresGrad) suffix.push('requiresGrad=true');
-  return `tensor(${[body, ...suffix].join(', ')})`;
+  return `tensor(${[body, ...suffix, ...autogradState(t)].join(', ')})`;
 }
+
+/**
+ * The printed form of a tensor whose values cannot be shown (not read yet from a device
+ * that reads asynchronously, or disposed): what is known, as PyTorch prints a tensor on its
+ * 'meta' device: `tensor(<not read yet: await t.format()>, size=[2, 3], dtype=float32, device='webgpu')`.
+ */
+export function formatUnread(t: Tensor, body: string): string {
+  const known = [`size=[${t.shape.join(', ')}]`, `dtype=${t.dtype}`, `device='${t.device.type}'`];
+  return `tensor(${[body, ...known, ...autogradState(t)].join(', ')})`;
+}
+
+function autogradState(t: Tensor): string[] {
+  if (t.gradFn) return [`gradFn=<${t.gradFn.name}>`];
+  return t.requiresGrad ? ['requiresGrad=true'] : [];
+}
+
+/**
+ * Node's util.inspect calls a method under this key to print an object (console.log does):
+ * tensors and modules return their printed form. `Symbol.for` gives the same symbol Node
+ * looks up, without importing anything from Node.
+ */
+export const inspect: unique symbol = Symbol.for('nodejs.util.inspect.custom');

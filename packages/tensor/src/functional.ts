@@ -1,7 +1,10 @@
 // The functional API: every op as a function, PyTorch's torch.* namespace in camelCase.
 
 export { grad } from './grad.js';
-export type { ClampBound } from './ops/clamp.js';
+export * from './methods.js';
+// torch.var: `var` is reserved as a variable name but not as an export name.
+export { variance as var } from './methods.js';
+export type { ClampArgs, ClampBound } from './ops/clamp.js';
 export {
   type ConvOptions,
   type ConvTransposeOptions,

@@ -1,6 +1,15 @@
 // @dl/tensor: tensors with autograd, the op table, the Backend interface and the CPU backend.
 
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from '@dl/autograd';
+export {
+  checkDType,
+  checkOptionKeys,
+  describeValue,
+  type ReduceArgs,
+  type ReduceOptions,
+  type ShapeArgs,
+  type VarianceArgs,
+} from './args.js';
 export type {
   Backend,
   ConvGeometry,
@@ -11,7 +20,15 @@ export type {
 } from './backend.js';
 export { CpuBackend, cpu } from './cpu/backend.js';
 export { collapseDims, offsetsOf } from './cpu/layout.js';
-export { type DeviceLike, resolveDevice } from './device.js';
+export {
+  type DeviceLike,
+  type DeviceName,
+  registerDevice,
+  resolveDevice,
+  resolveDeviceOrDType,
+  unregisterDevice,
+} from './device.js';
+export { registerDevtoolsFormatter } from './devtools.js';
 export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
 export { IndexError, type OutOfRangeMessage } from './errors.js';
 export { type BinaryFn, E, type Expr, exprKey, type UnaryFn } from './expr.js';
@@ -26,7 +43,9 @@ export {
   unaryRule,
   variant,
 } from './expr-types.js';
+export { inspect } from './format.js';
 export * from './functional.js';
+export { checkTensor } from './internal.js';
 export { Generator, globalGenerator, manualSeed } from './random.js';
 export { tidy } from './scope.js';
 export {

@@ -1,7 +1,9 @@
 // How ops build tensors: allocate outputs on a device, make views of existing storage, and
-// record the backward step in the autograd graph. Used by every op; not exported.
+// record the backward step in the autograd graph. Used by every op; not exported (except
+// checkTensor, which other packages' ops use too).
 
 import { isGradEnabled, Node } from '@dl/autograd';
+import { describeValue } from './args.js';
 import type { Backend, View } from './backend.js';
 import type { DType } from './dtype.js';
 import { contiguousStrides, numelOf, type Shape } from './shape.js';
@@ -14,7 +16,28 @@ import { Tensor } from './tensor.js';
  * result later.
  */
 export function checkAlive(op: string, tensors: readonly Tensor[]): void {
-  for (const t of tensors) t.assertAlive(op);
+  for (const t of tensors) {
+    checkTensor(op, t);
+    t.assertAlive(op);
+  }
+}
+
+/**
+ * Throws a TypeError naming `op`, the argument (`name`) and what it got when `value` is not a
+ * Tensor: `mseLoss: expected target to be a Tensor, got [1, 2]; make one with tensor(...)`.
+ */
+export function checkTensor(
+  op: string,
+  value: unknown,
+  name = 'a Tensor argument',
+): asserts value is Tensor {
+  if (value instanceof Tensor) return;
+  const what = name === 'a Tensor argument' ? 'a Tensor' : `${name} to be a Tensor`;
+  const hint =
+    Array.isArray(value) || ArrayBuffer.isView(value) || typeof value === 'number'
+      ? '; make one with tensor(...)'
+      : '';
+  throw new TypeError(`${op}: expected ${what}, got ${describeValue(value)}${hint}`);
 }
 
 /** A new contiguous tensor with unspecified contents. */

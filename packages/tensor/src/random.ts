@@ -2,6 +2,8 @@
 // platform. Random tensors are drawn on the host and copied to their device, so a seed
 // gives the same values on every backend.
 
+import { describeValue } from './args.js';
+
 /** A random number generator with PyTorch's Generator interface. */
 export class Generator {
   #s = new Uint32Array(4);
@@ -16,7 +18,7 @@ export class Generator {
   /** Restarts the stream from `seed` and returns the generator. */
   manualSeed(seed: number): this {
     if (!Number.isFinite(seed))
-      throw new RangeError(`manualSeed: seed must be a finite number, got ${seed}`);
+      throw new RangeError(`manualSeed: seed must be a finite number, got ${describeValue(seed)}`);
     this.#initialSeed = seed;
     // splitmix32 spreads the seed over the state, so nearby seeds give unrelated streams.
     let x = (Math.trunc(seed) ^ Math.trunc(seed / 2 ** 32)) >>> 0;

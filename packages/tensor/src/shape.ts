@@ -1,5 +1,7 @@
 // Shapes and strides: broadcasting, dimension normalisation, contiguous strides.
 
+import { describeValue } from './args.js';
+
 export type Shape = readonly number[];
 
 export function numelOf(shape: Shape): number {
@@ -68,6 +70,9 @@ export function broadcastStrides(
 /** Wraps a possibly negative dim into [0, ndim), or throws like PyTorch. */
 export function normalizeDim(dim: number, ndim: number, op = 'dim'): number {
   const rankForCheck = Math.max(ndim, 1); // a 0-d tensor accepts dims -1 and 0
+  if (typeof dim !== 'number') {
+    throw new TypeError(`${op}: expected dim to be an integer, got ${describeValue(dim)}`);
+  }
   if (!Number.isInteger(dim) || dim < -rankForCheck || dim >= rankForCheck) {
     throw new RangeError(
       `${op}: dimension out of range (expected to be in range of [${-rankForCheck}, ${rankForCheck - 1}], but got ${dim})`,
@@ -83,6 +88,11 @@ export function normalizeDims(
   op: string,
 ): number[] {
   if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) {
+    throw new TypeError(
+      `${op}: expected dim to be an integer or an array of integers, got ${describeValue(dims)}`,
+    );
+  }
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(d, ndim, op));
   if (ndim === 0) return [];
@@ -110,7 +120,7 @@ export function checkShape(shape: readonly number[], op: string): number[] {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new Error(
-        `${op}: invalid shape ${formatShape(shape)}: sizes must be non-negative integers`,
+        `${op}: invalid shape ${describeValue(shape)}: sizes must be non-negative integers`,
       );
     }
   }

@@ -12,11 +12,22 @@ import {
   backward as runBackward,
   type Variable,
 } from '@dl/autograd';
+import {
+  checkOptionKeys,
+  dimArg,
+  isOptionsObject,
+  type ReduceArgs,
+  reduceArgs,
+  sizesArgs,
+  type VarianceArgs,
+  varianceArgs,
+} from './args.js';
 import type { Backend } from './backend.js';
-import { type DeviceLike, resolveDevice } from './device.js';
-import { type DType, isDType, isFloating, type TypedArray } from './dtype.js';
-import { formatTensor } from './format.js';
-import type { ClampBound } from './ops/clamp.js';
+import { type DeviceLike, resolveDevice, resolveDeviceOrDType } from './device.js';
+import { type DType, isFloating, type TypedArray } from './dtype.js';
+import { formatTensor, formatUnread, inspect } from './format.js';
+import { checkTensor } from './internal.js';
+import type { ClampArgs } from './ops/clamp.js';
 import * as clampOps from './ops/clamp.js';
 import * as creation from './ops/creation.js';
 import type { Scalar } from './ops/elementwise.js';
@@ -26,15 +37,25 @@ import * as indexing from './ops/indexing.js';
 import * as inplace from './ops/inplace.js';
 import * as linalg from './ops/linalg.js';
 import * as nnOps from './ops/nn.js';
-import type { Dims, ValuesIndices, VarianceOptions } from './ops/reduce.js';
+import type { Dims, ValuesIndices } from './ops/reduce.js';
 import * as reduce from './ops/reduce.js';
 import * as shapeOps from './ops/shape.js';
-import { asShape } from './ops/shape.js';
 import { isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.js';
 import type { StorageRef, TensorShare } from './storage.js';
 import { transfer, transferAsync } from './transfer.js';
 
 export type NestedArray = number | boolean | NestedArray[];
+
+/** Reads of at most this many elements are kept for printing (PyTorch prints them in full). */
+const printedLimit = 1000;
+
+interface LastRead {
+  /** Weakly: a storage replaced under the tensor (nn's replaceData) is not kept for this. */
+  readonly storageRef: WeakRef<StorageRef>;
+  readonly storageOffset: number;
+  readonly version: number;
+  readonly values: TypedArray;
+}
 
 /** What `registerHook` returns: call `remove()` to unregister the hook. */
 export interface HookHandle {
@@ -76,6 +97,8 @@ export class Tensor implements Variable<Tensor> {
   #gradHooks: GradHook<Tensor>[] = [];
   #disposed = false;
   #isView = false;
+  /** The values of the last data() (small tensors only), for toString on asynchronous devices. */
+  #lastRead: LastRead | undefined;
   /** Set when this tensor shares its storage with earlier ones (see StorageRef.retainTensor). */
   #share: TensorShare | undefined;
 
@@ -249,7 +272,18 @@ export class Tensor implements Variable<Tensor> {
   /** The elements, row-major, in a typed array (Float32Array, Int32Array, Uint8Array for bool). */
   async data(): Promise<TypedArray> {
     this.assertAlive('data');
-    return this.device.read(this.#view());
+    const { storageRef, storageOffset } = this;
+    const version = storageRef.version;
+    const values = await this.device.read(this.#view());
+    // Kept for printing (toString cannot wait for a device), while the storage is unchanged.
+    if (values.length <= printedLimit)
+      this.#lastRead = {
+        storageRef: new WeakRef(storageRef),
+        storageOffset,
+        version,
+        values: values.slice(),
+      };
+    return values;
   }
 
   /** The single value of a one-element tensor (bool as 0 or 1). */
@@ -261,6 +295,11 @@ export class Tensor implements Variable<Tensor> {
   /** The elements as nested arrays, like PyTorch's tolist(). */
   async toArray(): Promise<NestedArray> {
     return nest(await this.data(), this.shape, this.dtype === 'bool');
+  }
+
+  /** PyTorch's name for toArray(): the elements as nested arrays (a number for a 0-d tensor). */
+  async tolist(): Promise<NestedArray> {
+    return this.toArray();
   }
 
   /** data(), synchronously; only on devices that keep data on the CPU. */
@@ -284,12 +323,30 @@ export class Tensor implements Variable<Tensor> {
     return nest(this.dataSync(), this.shape, this.dtype === 'bool');
   }
 
-  /** PyTorch's printed form: `tensor([[1., 2.], [3., 4.]], requiresGrad=true)`. Reads synchronously. */
+  /**
+   * PyTorch's printed form: `tensor([[1., 2.], [3., 4.]], requiresGrad=true)`. Reads
+   * synchronously on the CPU. On a device that reads asynchronously it never waits: it prints
+   * the values of this tensor's last read while they are unchanged, and otherwise what is
+   * known without them: `tensor(<not read yet: await t.format()>, size=[2, 3], dtype=float32,
+   * device='webgpu')`.
+   */
   toString(): string {
-    if (this.#disposed) return 'tensor(<disposed>)';
-    if (!this.device.readSync)
-      return `tensor(<${this.shape.join('x') || 'scalar'} ${this.dtype} on ${this.device}; await t.format()>)`;
-    return formatTensor(this, this.dataSync());
+    if (this.#disposed) return formatUnread(this, '<disposed>');
+    if (this.device.readSync) return formatTensor(this, this.dataSync());
+    const last = this.#lastRead;
+    if (
+      last?.storageRef.deref() === this.storageRef &&
+      last.storageOffset === this.storageOffset &&
+      last.version === this.storageRef.version
+    ) {
+      return formatTensor(this, last.values);
+    }
+    return formatUnread(this, '<not read yet: await t.format()>');
+  }
+
+  /** What Node's console.log and util.inspect print: the same as toString(). */
+  [inspect](): string {
+    return this.toString();
   }
 
   /** The printed form, reading the values from any device. */
@@ -299,10 +356,13 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- devices and dtypes ----
 
-  /** A copy on another device, or converted to another dtype (itself if nothing changes). */
+  /**
+   * A copy on another device (`'cpu'`, `'webgpu'` once `await webgpu()` opened one, or a
+   * device object), or converted to another dtype; itself if nothing changes.
+   */
   to(target: DeviceLike | DType): Tensor {
-    if (isDType(target)) return ew.toDType(this, target);
-    return transfer(this, resolveDevice(target));
+    const resolved = resolveDeviceOrDType(target, 'to');
+    return typeof resolved === 'string' ? ew.toDType(this, resolved) : transfer(this, resolved);
   }
 
   cpu(): Tensor {
@@ -311,7 +371,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** to(device) for any pair of devices, including reading back from a GPU. */
   async toAsync(target: DeviceLike): Promise<Tensor> {
-    return transferAsync(this, resolveDevice(target));
+    return transferAsync(this, resolveDevice(target, 'toAsync'));
   }
 
   float(): Tensor {
@@ -490,13 +550,14 @@ export class Tensor implements Variable<Tensor> {
   }
   /**
    * Clamps into [min, max]: each bound a number or a tensor that broadcasts with this one
-   * (differentiable), and either may be omitted (null or undefined).
+   * (differentiable), and either may be omitted (null or undefined): `clamp(0, 1)`,
+   * `clamp(null, 1)`, or as PyTorch's keywords, `clamp({ min: 0 })`.
    */
-  clamp(min?: ClampBound, max?: ClampBound): Tensor {
-    return clampOps.clamp(this, min, max);
+  clamp(...args: ClampArgs): Tensor {
+    return clampOps.clamp(this, ...clampOps.clampBounds('clamp', args));
   }
-  clip(min?: ClampBound, max?: ClampBound): Tensor {
-    return this.clamp(min, max);
+  clip(...args: ClampArgs): Tensor {
+    return clampOps.clamp(this, ...clampOps.clampBounds('clip', args));
   }
   isnan(): Tensor {
     return ew.unary('isnan', this);
@@ -544,75 +605,109 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- reductions ----
 
-  sum(dim?: Dims, keepdim = false): Tensor {
-    return reduce.sum(this, dim, keepdim);
+  // Each takes PyTorch's positional form (`sum(1, true)`) or its keywords as an options
+  // object (`sum({ dim: 1, keepdim: true })`, `sum(1, { keepdim: true })`); no dim: all dims.
+
+  sum(...args: ReduceArgs): Tensor {
+    return reduce.sum(this, ...reduceArgs<Dims>('sum', args));
   }
-  mean(dim?: Dims, keepdim = false): Tensor {
-    return reduce.mean(this, dim, keepdim);
+  mean(...args: ReduceArgs): Tensor {
+    return reduce.mean(this, ...reduceArgs<Dims>('mean', args));
   }
-  prod(dim?: Dims, keepdim = false): Tensor {
-    return reduce.prod(this, dim, keepdim);
+  prod(...args: ReduceArgs): Tensor {
+    return reduce.prod(this, ...reduceArgs<Dims>('prod', args));
   }
-  /** The maximum of all elements, or `{ values, indices }` along `dim`. */
+  /**
+   * The maximum of all elements; `{ values, indices }` along a dim (`max(1)`,
+   * `max({ dim: 1, keepdim: true })`); or, given a tensor, the elementwise maximum (maximum).
+   */
   max(): Tensor;
+  max(other: Tensor): Tensor;
   max(dim: number, keepdim?: boolean): ValuesIndices;
-  max(dim?: number, keepdim = false): Tensor | ValuesIndices {
-    if (dim === undefined) checkReducible(this, 'max');
-    return dim === undefined ? reduce.amax(this) : reduce.maxAlong(this, dim, keepdim);
+  max(dim: number, options: { keepdim?: boolean }): ValuesIndices;
+  max(options: { dim: number; keepdim?: boolean }): ValuesIndices;
+  max(...args: unknown[]): Tensor | ValuesIndices {
+    return reduce.maxOrMin(this, 'max', args);
   }
+  /** The minimum of all elements, `{ values, indices }` along a dim, or the elementwise minimum. */
   min(): Tensor;
+  min(other: Tensor): Tensor;
   min(dim: number, keepdim?: boolean): ValuesIndices;
-  min(dim?: number, keepdim = false): Tensor | ValuesIndices {
-    if (dim === undefined) checkReducible(this, 'min');
-    return dim === undefined ? reduce.amin(this) : reduce.minAlong(this, dim, keepdim);
+  min(dim: number, options: { keepdim?: boolean }): ValuesIndices;
+  min(options: { dim: number; keepdim?: boolean }): ValuesIndices;
+  min(...args: unknown[]): Tensor | ValuesIndices {
+    return reduce.maxOrMin(this, 'min', args);
   }
-  amax(dim?: Dims, keepdim = false): Tensor {
-    return reduce.amax(this, dim, keepdim);
+  amax(...args: ReduceArgs): Tensor {
+    return reduce.amax(this, ...reduceArgs<Dims>('amax', args));
   }
-  amin(dim?: Dims, keepdim = false): Tensor {
-    return reduce.amin(this, dim, keepdim);
+  amin(...args: ReduceArgs): Tensor {
+    return reduce.amin(this, ...reduceArgs<Dims>('amin', args));
   }
-  argmax(dim?: number, keepdim = false): Tensor {
-    return reduce.argmax(this, dim, keepdim);
+  argmax(...args: ReduceArgs<number>): Tensor {
+    return reduce.argmax(this, ...reduceArgs<number>('argmax', args));
   }
-  argmin(dim?: number, keepdim = false): Tensor {
-    return reduce.argmin(this, dim, keepdim);
+  argmin(...args: ReduceArgs<number>): Tensor {
+    return reduce.argmin(this, ...reduceArgs<number>('argmin', args));
   }
-  var(dim?: Dims, options: VarianceOptions = {}): Tensor {
-    return reduce.variance(this, dim, options);
+  /** Variance over dims: `var(1)`, `var(1, { correction: 0 })`, `var({ dim: 1, keepdim: true })`. */
+  var(...args: VarianceArgs): Tensor {
+    return reduce.variance(this, ...varianceArgs('var', args));
   }
-  std(dim?: Dims, options: VarianceOptions = {}): Tensor {
-    return reduce.std(this, dim, options);
+  /** Standard deviation, with var's arguments. */
+  std(...args: VarianceArgs): Tensor {
+    return reduce.std(this, ...varianceArgs('std', args));
   }
-  logsumexp(dim: Dims, keepdim = false): Tensor {
+  logsumexp(...args: ReduceArgs): Tensor {
+    const [dim, keepdim] = reduceArgs<Dims>('logsumexp', args);
+    if (dim === undefined) throw new TypeError('logsumexp: dim is required (logsumexp(1))');
     return reduce.logsumexp(this, dim, keepdim);
   }
-  /** The p-norm (2 by default; 1, Infinity, or any p > 0) over dims or all elements. */
-  norm(p = 2, dim?: Dims, keepdim = false): Tensor {
+  /**
+   * The p-norm (2 by default; 1, Infinity, or any p > 0) over dims or all elements:
+   * `norm()`, `norm(1, 0)`, `norm({ p: 2, dim: 1, keepdim: true })`.
+   */
+  norm(p?: number, dim?: Dims, keepdim?: boolean): Tensor;
+  norm(options: { p?: number; dim?: Dims; keepdim?: boolean }): Tensor;
+  norm(
+    p: number | { p?: number; dim?: Dims; keepdim?: boolean } = 2,
+    dim?: Dims,
+    keepdim = false,
+  ): Tensor {
+    if (isOptionsObject(p)) {
+      checkOptionKeys('norm', p, ['p', 'dim', 'keepdim']);
+      return reduce.norm(this, p.p ?? 2, p.dim, p.keepdim ?? false);
+    }
     return reduce.norm(this, p, dim, keepdim);
   }
-  cumsum(dim: number): Tensor {
-    return reduce.cumsum(this, dim);
+  /** Cumulative sums along a dim: `cumsum(1)` or `cumsum({ dim: 1 })`. */
+  cumsum(dim: number | { dim: number }): Tensor {
+    return reduce.cumsum(this, dimArg('cumsum', dim));
   }
-  all(dim?: Dims, keepdim = false): Tensor {
-    return reduce.all(this, dim, keepdim);
+  all(...args: ReduceArgs): Tensor {
+    return reduce.all(this, ...reduceArgs<Dims>('all', args));
   }
-  any(dim?: Dims, keepdim = false): Tensor {
-    return reduce.any(this, dim, keepdim);
+  any(...args: ReduceArgs): Tensor {
+    return reduce.any(this, ...reduceArgs<Dims>('any', args));
   }
 
   // ---- shape ----
 
   /** A tensor with this data and another shape (-1 infers one size); a view when possible. */
   reshape(...shape: number[] | [readonly number[]]): Tensor {
-    return shapeOps.reshape(this, asShape(shape));
+    return shapeOps.reshape(this, sizesArgs('reshape', shape));
   }
   /** Like reshape, but always a view; throws when the strides do not allow one. */
   view(...shape: number[] | [readonly number[]]): Tensor {
-    return shapeOps.view(this, asShape(shape));
+    return shapeOps.view(this, sizesArgs('view', shape));
+  }
+  /** view(other.shape): this tensor's data viewed with another tensor's shape. */
+  viewAs(other: Tensor): Tensor {
+    checkTensor('viewAs', other, 'other');
+    return shapeOps.view(this, other.shape);
   }
   permute(...dims: number[] | [readonly number[]]): Tensor {
-    return shapeOps.permute(this, asShape(dims));
+    return shapeOps.permute(this, sizesArgs('permute', dims));
   }
   transpose(dim0: number, dim1: number): Tensor {
     return shapeOps.transpose(this, dim0, dim1);
@@ -631,9 +726,10 @@ export class Tensor implements Variable<Tensor> {
     return shapeOps.unsqueeze(this, dim);
   }
   expand(...shape: number[] | [readonly number[]]): Tensor {
-    return shapeOps.expand(this, asShape(shape));
+    return shapeOps.expand(this, sizesArgs('expand', shape));
   }
   expandAs(other: Tensor): Tensor {
+    checkTensor('expandAs', other, 'other');
     return shapeOps.expand(this, other.shape);
   }
   flatten(startDim = 0, endDim = -1): Tensor {
@@ -670,7 +766,7 @@ export class Tensor implements Variable<Tensor> {
     return shapeOps.roll(this, shifts, dims);
   }
   repeat(...repeats: number[] | [readonly number[]]): Tensor {
-    return shapeOps.repeat(this, asShape(repeats));
+    return shapeOps.repeat(this, sizesArgs('repeat', repeats));
   }
   movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor {
     return shapeOps.movedim(this, source, destination);
@@ -730,11 +826,12 @@ export class Tensor implements Variable<Tensor> {
 
   // ---- neural-network helpers as methods ----
 
-  softmax(dim: number): Tensor {
-    return nnOps.softmaxOf(this, dim);
+  /** Softmax along a dim: `softmax(1)` or `softmax({ dim: 1 })`. */
+  softmax(dim: number | { dim: number }): Tensor {
+    return nnOps.softmaxOf(this, dimArg('softmax', dim));
   }
-  logSoftmax(dim: number): Tensor {
-    return nnOps.logSoftmaxOf(this, dim);
+  logSoftmax(dim: number | { dim: number }): Tensor {
+    return nnOps.logSoftmaxOf(this, dimArg('logSoftmax', dim));
   }
 
   // ---- in place ----
@@ -763,8 +860,8 @@ export class Tensor implements Variable<Tensor> {
   sqrt_(): this {
     return inplace.apply(this, 'sqrt_', (self) => self.sqrt());
   }
-  clamp_(min?: ClampBound, max?: ClampBound): this {
-    return clampOps.clamp_(this, min, max);
+  clamp_(...args: ClampArgs): this {
+    return clampOps.clamp_(this, ...clampOps.clampBounds('clamp_', args));
   }
   zero_(): this {
     return inplace.fill(this, 'zero_', 0);
@@ -826,15 +923,6 @@ export class Tensor implements Variable<Tensor> {
         `a Tensor with ${this.numel()} elements cannot be converted to a scalar (item())`,
       );
     }
-  }
-}
-
-function checkReducible(t: Tensor, op: string): void {
-  if (t.numel() === 0) {
-    throw new Error(
-      `${op}(): expected reduction dim to have a nonzero size, but the input has shape [${t.shape.join(', ')}]; ` +
-        "specify the reduction dim with the 'dim' argument",
-    );
   }
 }
 

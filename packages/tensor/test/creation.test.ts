@@ -102,7 +102,7 @@ describe('creation functions', () => {
 
   it('explains bad arguments', () => {
     expect(() => zeros([2, -1])).toThrow(
-      'full: invalid shape [2, -1]: sizes must be non-negative integers',
+      'zeros: invalid shape [2, -1]: sizes must be non-negative integers',
     );
     expect(() => arange(0, 5, 0)).toThrow('arange: step must be nonzero');
     expect(() => arange(0, 5, -1)).toThrow(

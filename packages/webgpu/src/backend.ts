@@ -23,6 +23,7 @@ import {
   type Storage,
   type TypedArray,
   typeExprs,
+  unregisterDevice,
   type View,
   type WindowGeometry,
 } from '@dl/tensor';
@@ -235,7 +236,9 @@ export class WebGPUBackend implements Backend {
     return this.runtime.synchronize();
   }
 
+  /** Destroys the device; 'webgpu' then names the device opened before it, if one is open. */
   destroy(): void {
+    unregisterDevice(this);
     this.#pool.trim();
     this.runtime.destroy();
   }

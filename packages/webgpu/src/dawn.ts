@@ -23,9 +23,20 @@ const noAdapterHint =
   '`apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1`). ' +
   "Set DL_WEBGPU_BACKEND to try another Dawn backend, or use the 'cpu' device.";
 
-export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevice> {
+/**
+ * Dawn's instance for each backend asked for, made once per process. Dawn enumerates the
+ * adapters of each new instance and prints its notices then (see the README), so devices
+ * opened later reuse it. It does not keep Node's event loop alive once no work is pending.
+ */
+const instances = new Map<string, GPU>();
+
+async function dawnInstance(): Promise<GPU> {
   // Mesa and the Vulkan loader warn on every start without it.
   process.env['XDG_RUNTIME_DIR'] ??= '/tmp';
+  const backend =
+    process.env['DL_WEBGPU_BACKEND'] ?? (process.platform === 'linux' ? 'vulkan' : '');
+  const known = instances.get(backend);
+  if (known) return known;
   let dawn: DawnModule;
   try {
     // A dynamic import keeps this optional dependency out of module loading until asked.
@@ -33,12 +44,23 @@ export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevi
   } catch (error) {
     throw dawnLoadError(error);
   }
-  const backend =
-    process.env['DL_WEBGPU_BACKEND'] ?? (process.platform === 'linux' ? 'vulkan' : '');
-  // The device holds the instance until it is destroyed or lost (see WebGPUDevice); it
-  // does not keep Node's event loop alive by itself once no work is pending.
-  const instance = dawn.create(backend ? [`backend=${backend}`] : []);
-  return openDevice(instance, options, noAdapterHint, pacedWait);
+  // Another call may have made it while the import was pending.
+  const instance = instances.get(backend) ?? dawn.create(backend ? [`backend=${backend}`] : []);
+  instances.set(backend, instance);
+  return instance;
+}
+
+/** The adapter Dawn offers (null when there is none), for isWebGPUAvailable. */
+export async function dawnAdapter(options: WebGPUOptions): Promise<GPUAdapter | null> {
+  const instance = await dawnInstance();
+  return instance.requestAdapter(
+    options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+  );
+}
+
+export async function openDawnDevice(options: WebGPUOptions): Promise<WebGPUDevice> {
+  // The device holds the instance too (see WebGPUDevice).
+  return openDevice(await dawnInstance(), options, noAdapterHint, pacedWait);
 }
 
 /** The error webgpu() raises in Node when importing the `webgpu` package failed. */

@@ -5,8 +5,9 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /// <reference lib="dom" preserve="true" />
 
+import { registerDevice } from '@dl/tensor';
 import { WebGPUBackend } from './backend.js';
-import { nodeCollection, openDawnDevice } from './dawn.js';
+import { dawnAdapter, nodeCollection, openDawnDevice } from './dawn.js';
 import type { WebGPUOptions } from './open.js';
 
 export { GPUStorage, WebGPUBackend } from './backend.js';
@@ -17,11 +18,29 @@ export type { CompileMode } from './pipelines.js';
 export type { PoolStats } from './pool.js';
 
 /**
- * Opens a WebGPU device through Dawn. Rejects with a WebGPUUnavailableError that names
- * the fix when the `webgpu` package or a Vulkan driver is missing.
+ * Whether `await webgpu()` can open a device here: the `webgpu` package loads and Dawn finds
+ * an adapter (PyTorch's `torch.cuda.is_available()`). Never rejects.
+ */
+export async function isWebGPUAvailable(
+  options: Pick<WebGPUOptions, 'powerPreference'> = {},
+): Promise<boolean> {
+  try {
+    return (await dawnAdapter(options)) !== null;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens a WebGPU device through Dawn, which the name 'webgpu' then means (`tensor(data,
+ * { device: 'webgpu' })`, `x.to('webgpu')`) until it is destroyed. Rejects with a
+ * WebGPUUnavailableError that names the fix when the `webgpu` package or a Vulkan driver
+ * is missing.
  */
 export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend> {
   const collection =
     options.collectAbove === Infinity ? undefined : nodeCollection(options.collectAbove);
-  return new WebGPUBackend(await openDawnDevice(options), collection, options);
+  const backend = new WebGPUBackend(await openDawnDevice(options), collection, options);
+  registerDevice(backend);
+  return backend;
 }

@@ -5,6 +5,7 @@
 /// <reference types="@webgpu/types" preserve="true" />
 /// <reference lib="dom" preserve="true" />
 
+import { registerDevice } from '@dl/tensor';
 import { WebGPUBackend } from './backend.js';
 import { WebGPUUnavailableError } from './errors.js';
 import { openDevice, type WebGPUOptions } from './open.js';
@@ -16,13 +17,36 @@ export type { WebGPUOptions } from './open.js';
 export type { CompileMode } from './pipelines.js';
 export type { PoolStats } from './pool.js';
 
+/** `navigator.gpu`, where the browser (or worker) has WebGPU. */
+function browserGPU(): GPU | undefined {
+  // `navigator` is typed by the DOM library; workers and non-browser hosts may lack `gpu`.
+  return (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+}
+
 /**
- * Opens a WebGPU device. Rejects with a WebGPUUnavailableError that says what to do
- * when the browser has no WebGPU or no adapter.
+ * Whether `await webgpu()` can open a device here: the browser has WebGPU and an adapter
+ * (PyTorch's `torch.cuda.is_available()`). Never rejects.
+ */
+export async function isWebGPUAvailable(
+  options: Pick<WebGPUOptions, 'powerPreference'> = {},
+): Promise<boolean> {
+  try {
+    const adapter = await browserGPU()?.requestAdapter(
+      options.powerPreference ? { powerPreference: options.powerPreference } : undefined,
+    );
+    return Boolean(adapter);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens a WebGPU device, which the name 'webgpu' then means (`tensor(data, { device:
+ * 'webgpu' })`, `x.to('webgpu')`) until it is destroyed. Rejects with a
+ * WebGPUUnavailableError that says what to do when the browser has no WebGPU or no adapter.
  */
 export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend> {
-  // `navigator` is typed by the DOM library; workers and non-browser hosts may lack `gpu`.
-  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  const gpu = browserGPU();
   if (!gpu) {
     throw new WebGPUUnavailableError(
       'this browser has no WebGPU (navigator.gpu is undefined). Use a browser with WebGPU ' +
@@ -34,5 +58,7 @@ export async function webgpu(options: WebGPUOptions = {}): Promise<WebGPUBackend
     options,
     "The browser exposes navigator.gpu but found no usable GPU; check chrome://gpu, or use the 'cpu' device.",
   );
-  return new WebGPUBackend(device, undefined, options);
+  const backend = new WebGPUBackend(device, undefined, options);
+  registerDevice(backend);
+  return backend;
 }

@@ -1,51 +1,62 @@
 // Activation functions and linear maps as functions, with PyTorch's names and defaults;
 // each is one Tensor op or a short composition.
 
-import { matmul, type Tensor } from '@dl/tensor';
+import { checkTensor, matmul, type Tensor } from '@dl/tensor';
 
 export function relu(x: Tensor): Tensor {
+  checkTensor('relu', x, 'input');
   return x.relu();
 }
 
 export function relu6(x: Tensor): Tensor {
+  checkTensor('relu6', x, 'input');
   return x.hardtanh(0, 6);
 }
 
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  checkTensor('leakyRelu', x, 'input');
   return x.leakyRelu(negativeSlope);
 }
 
 export function sigmoid(x: Tensor): Tensor {
+  checkTensor('sigmoid', x, 'input');
   return x.sigmoid();
 }
 
 export function tanh(x: Tensor): Tensor {
+  checkTensor('tanh', x, 'input');
   return x.tanh();
 }
 
 /** GELU; `approximate: 'tanh'` uses the tanh formula. */
 export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
+  checkTensor('gelu', x, 'input');
   return x.gelu(options);
 }
 
 export function silu(x: Tensor): Tensor {
+  checkTensor('silu', x, 'input');
   return x.silu();
 }
 
 export function mish(x: Tensor): Tensor {
+  checkTensor('mish', x, 'input');
   return x.mish();
 }
 
 export function elu(x: Tensor, alpha = 1): Tensor {
+  checkTensor('elu', x, 'input');
   return x.elu(alpha);
 }
 
 /** log(1 + exp(beta x)) / beta, linear above `threshold` (PyTorch's defaults 1 and 20). */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  checkTensor('softplus', x, 'input');
   return x.softplus({ beta, threshold });
 }
 
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
+  checkTensor('hardtanh', x, 'input');
   if (!(minVal < maxVal))
     throw new RangeError(`hardtanh: min_val (${minVal}) must be less than max_val (${maxVal})`);
   return x.hardtanh(minVal, maxVal);
@@ -53,6 +64,8 @@ export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
 
 /** x · Wᵀ + b over the last dim of x; W is [out, in]. */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkTensor('linear', x, 'input');
+  checkTensor('linear', weight, 'weight');
   if (weight.ndim !== 2)
     throw new Error(`linear: weight must be 2-d [out, in], got [${weight.shape.join(', ')}]`);
   const last = x.shape[x.ndim - 1];

@@ -1,7 +1,14 @@
 // Loss functions with PyTorch's names, defaults and reductions ('mean' by default). Each is
 // composed from tensor ops, so its gradient comes from autograd.
 
-import { IndexError, logSoftmax, type OutOfRangeMessage, type Tensor, where } from '@dl/tensor';
+import {
+  checkTensor,
+  IndexError,
+  logSoftmax,
+  type OutOfRangeMessage,
+  type Tensor,
+  where,
+} from '@dl/tensor';
 
 export type Reduction = 'none' | 'mean' | 'sum';
 
@@ -38,6 +45,8 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 }
 
 function checkSameShape(input: Tensor, target: Tensor, op: string): void {
+  checkTensor(op, input, 'input');
+  checkTensor(op, target, 'target');
   if (input.ndim !== target.ndim || input.shape.some((d, i) => d !== target.shape[i])) {
     throw new Error(
       `${op}: target size [${target.shape.join(', ')}] must be the same as input size [${input.shape.join(', ')}]`,
@@ -126,6 +135,8 @@ function checkClassTarget(input: Tensor, target: Tensor, ignoreIndex: number, op
 
 /** Batches an unbatched [C] input and scalar target. */
 function batched(input: Tensor, target: Tensor, op: string): [Tensor, Tensor] {
+  checkTensor(op, input, 'input');
+  checkTensor(op, target, 'target');
   if (input.ndim === 0) throw new Error(`${op}: input must have at least one dim (classes)`);
   if (input.ndim === 1)
     return [input.unsqueeze(0), target.ndim === 0 ? target.unsqueeze(0) : target];

@@ -1,7 +1,7 @@
 // Convolution layers: Conv1d, Conv2d and ConvTranspose2d over @dl/tensor's conv ops, with
 // PyTorch's arguments, default initialisation and printed form.
 
-import { conv1d, conv2d, convTranspose2d, pad, type Tensor } from '@dl/tensor';
+import { conv1d, conv2d, convTranspose2d, describeValue, pad, type Tensor } from '@dl/tensor';
 import { Module } from '../module.js';
 import type { Parameter } from '../parameter.js';
 import { pyInts } from '../repr.js';
@@ -29,10 +29,15 @@ function tuple(
   name: string,
   layer: string,
 ): number[] {
+  if (typeof value !== 'number' && !Array.isArray(value)) {
+    throw new TypeError(
+      `${layer}: ${name} must be an integer or an array of ${n}, got ${describeValue(value)}`,
+    );
+  }
   const out = typeof value === 'number' ? new Array<number>(n).fill(value) : [...value];
   if (out.length !== n || out.some((v) => !Number.isInteger(v) || v < 0))
     throw new RangeError(
-      `${layer}: ${name} must be ${n} non-negative integers, got ${String(value)}`,
+      `${layer}: ${name} must be ${n} non-negative integers, got ${describeValue(value)}`,
     );
   return out;
 }

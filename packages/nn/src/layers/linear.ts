@@ -1,6 +1,6 @@
 // Linear and the shape layers: Identity, Flatten, Unflatten.
 
-import { type DeviceLike, type DType, empty, type Tensor } from '@dl/tensor';
+import { type DeviceLike, type DType, describeValue, empty, type Tensor } from '@dl/tensor';
 import { linear } from '../functional/activations.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -15,7 +15,9 @@ export interface FactoryOptions {
 
 export function checkPositiveInt(value: number, name: string, layer: string): void {
   if (!Number.isInteger(value) || value <= 0)
-    throw new RangeError(`${layer}: ${name} must be a positive integer, got ${value}`);
+    throw new RangeError(
+      `${layer}: ${name} must be a positive integer, got ${describeValue(value)}`,
+    );
 }
 
 /** A new uninitialised parameter of `shape` (the layer's resetParameters fills it). */

@@ -50,7 +50,9 @@ export type MaxPoolOutput<ReturnIndices extends boolean> = ReturnIndices extends
  * 2-d max pooling, as torch.nn.MaxPool2d. With `returnIndices: true`, forward gives
  * [values, indices] as PyTorch's return_indices (the indices MaxUnpool would take).
  */
-export class MaxPool2d<ReturnIndices extends boolean = false> extends Module {
+export class MaxPool2d<ReturnIndices extends boolean = false> extends Module<
+  MaxPoolOutput<ReturnIndices>
+> {
   readonly stride: Size2;
   readonly padding: Size2;
   readonly dilation: Size2;
@@ -195,7 +197,9 @@ export type AdaptiveMaxPoolOutput<ReturnIndices extends boolean> = ReturnIndices
  * Max pooling to a fixed output size (null keeps a dim). With `returnIndices: true`, forward
  * gives [values, indices] as PyTorch's return_indices (int32 flat indices into each input plane).
  */
-export class AdaptiveMaxPool2d<ReturnIndices extends boolean = false> extends Module {
+export class AdaptiveMaxPool2d<ReturnIndices extends boolean = false> extends Module<
+  AdaptiveMaxPoolOutput<ReturnIndices>
+> {
   readonly returnIndices: boolean;
 
   constructor(

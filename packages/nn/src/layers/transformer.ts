@@ -31,7 +31,7 @@ export interface AttentionCallOptions {
 }
 
 /** Attention over numHeads heads of size embedDim / numHeads, with input and output projections. */
-export class MultiheadAttention extends Module {
+export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
   readonly dropout: number;
   readonly batchFirst: boolean;
   readonly headDim: number;
@@ -190,7 +190,7 @@ export class TransformerEncoderLayer extends Module {
     this.dropout2 = this.#add('dropout2', new Dropout(p));
   }
 
-  #add<T extends Module>(name: string, module: T): T {
+  #add<T extends Module<unknown>>(name: string, module: T): T {
     this.registerModule(name, module);
     return module;
   }

@@ -3,6 +3,7 @@
 // for each bound, its choices at ties included.
 
 import { isGradEnabled } from '@dl/autograd';
+import { checkOptionKeys, describeValue, isOptionsObject } from '../args.js';
 import { checkInt32Scalar, isFloating, promoteWithScalar } from '../dtype.js';
 import { E, type Expr } from '../expr.js';
 import { record } from '../internal.js';
@@ -15,11 +16,27 @@ import { sumToShape } from './reduce.js';
 /** A bound of clamp: a tensor (broadcast with the input), a number, or none (null or undefined). */
 export type ClampBound = Tensor | number | null | undefined;
 
+/** clamp's arguments: `(min, max)` or PyTorch's keywords, `({ min: 0 })`, `({ min, max })`. */
+export type ClampArgs =
+  | [min?: ClampBound, max?: ClampBound]
+  | [options: { min?: ClampBound; max?: ClampBound }];
+
+/** The [min, max] of ClampArgs. */
+export function clampBounds(op: string, args: ClampArgs): [ClampBound, ClampBound] {
+  const [first, second] = args;
+  if (isOptionsObject(first) && second === undefined) {
+    checkOptionKeys(op, first, ['min', 'max']);
+    // Checked by clamp's checkBound, which names a bound of the wrong kind.
+    return [first['min'] as ClampBound, first['max'] as ClampBound];
+  }
+  return [first as ClampBound, second];
+}
+
 function checkBound(bound: unknown, name: string): void {
   if (bound === null || bound === undefined || typeof bound === 'number') return;
   if (bound instanceof Tensor) return;
   throw new TypeError(
-    `clamp: ${name} must be a number, a tensor, null or undefined, got ${Array.isArray(bound) ? 'an array' : typeof bound}`,
+    `clamp: ${name} must be a number, a tensor, null or undefined, got ${describeValue(bound)}`,
   );
 }
 

@@ -1,5 +1,14 @@
 // Creating tensors: from JavaScript values, filled, ranges, identity, and random.
 
+import {
+  checkDType,
+  checkOptionKeys,
+  describeValue,
+  dtypeOption,
+  isOptionsObject,
+  type ShapeArgs,
+  shapeArgs,
+} from '../args.js';
 import { type DeviceLike, resolveDevice } from '../device.js';
 import {
   checkInt32Scalar,
@@ -62,9 +71,15 @@ function contiguous(shape: Shape): number[] {
 export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
   const shape: number[] = [];
   const flat: (number | boolean)[] = [];
+  checkOptions('tensor', options);
+  if (data instanceof Tensor) {
+    throw new TypeError(
+      'tensor: got a Tensor; copy one with t.clone() (or t.detach().clone() for a new leaf)',
+    );
+  }
   if (ArrayBuffer.isView(data)) {
     shape.push(data.length);
-    const dtype = options.dtype ?? typedArrayDType(data);
+    const dtype = dtypeOption('tensor', options, typedArrayDType(data));
     const values = new typedArrayOf[dtype](data.length);
     values.set(data);
     return fromValues(values, shape, dtype, options);
@@ -80,7 +95,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     if (depth === shape.length) {
       if (typeof value !== 'number' && typeof value !== 'boolean') {
         throw new TypeError(
-          `tensor: expected a number or boolean at depth ${depth}, got ${describe(value)}`,
+          `tensor: expected a number or boolean at depth ${depth}, got ${describeValue(value)}`,
         );
       }
       flat.push(value);
@@ -98,14 +113,28 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     for (const item of items) walk(item as TensorData, depth + 1);
   };
   walk(data, 0);
-  const dtype = options.dtype ?? dataDType(flat);
+  const dtype = dtypeOption('tensor', options, dataDType(flat));
   const values = new typedArrayOf[dtype](flat.length);
   for (let i = 0; i < flat.length; i++) values[i] = Number(flat[i]);
   return fromValues(values, shape, dtype, options);
 }
 
 function describe(value: unknown): string {
-  return Array.isArray(value) ? `an array of length ${value.length}` : typeof value;
+  return Array.isArray(value) ? `an array of length ${value.length}` : describeValue(value);
+}
+
+const tensorOptionKeys = ['dtype', 'device', 'requiresGrad'];
+const randomOptionKeys = [...tensorOptionKeys, 'generator'];
+
+/** Refuses what is not an options object, keys it does not have, and a dtype dl lacks. */
+function checkOptions(op: string, options: unknown, known = tensorOptionKeys): void {
+  if (!isOptionsObject(options)) {
+    throw new TypeError(
+      `${op}: expected an options object such as { dtype: 'int32', device, requiresGrad: true }, got ${describeValue(options)}`,
+    );
+  }
+  checkOptionKeys(op, options, known);
+  if (options['dtype'] !== undefined) checkDType(op, options['dtype']);
 }
 
 function typedArrayDType(data: ArrayBufferView): DType {
@@ -115,10 +144,28 @@ function typedArrayDType(data: ArrayBufferView): DType {
   return 'float32';
 }
 
-/** A tensor filled with `value` (float32 unless a dtype is given, bool for a boolean), computed on the device. */
+/**
+ * A tensor of `shape` (an array, as in PyTorch: `full([2, 3], 7)`) filled with `value`
+ * (float32 unless a dtype is given, bool for a boolean), computed on the device.
+ */
 export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
-  const dims = checkShape(shape, 'full');
-  const dtype = options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  return fill('full', shape, value, options);
+}
+
+function fill(op: string, shape: Shape, value: number | boolean, options: TensorOptions): Tensor {
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
+    throw new TypeError(
+      `${op}: the shape must be an array of sizes, as in ${op}([2, 3], 7), got ${describeValue(shape)}`,
+    );
+  }
+  if (typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new TypeError(
+      `${op}: the fill value must be a number or a boolean, got ${describeValue(value)}`,
+    );
+  }
+  checkOptions(op, options);
+  const dims = checkShape(shape, op);
+  const dtype = dtypeOption(op, options, typeof value === 'boolean' ? 'bool' : 'float32');
   if (dtype === 'int32') checkInt32Scalar('full', Number(value));
   const out = emptyTensor(dims, dtype, resolveDevice(options.device));
   if (out.numel() > 0)
@@ -127,19 +174,25 @@ export function full(shape: Shape, value: number | boolean, options: TensorOptio
   return out;
 }
 
-export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, { ...options, dtype: options.dtype ?? 'float32' });
+/** Zeros of a shape given as sizes or one array: `zeros(2, 3)`, `zeros([2, 3], { dtype: 'int32' })`. */
+export function zeros(...args: ShapeArgs<TensorOptions>): Tensor {
+  const [shape, options] = shapeArgs<TensorOptions>('zeros', args);
+  return fill('zeros', shape, 0, { ...options, dtype: options.dtype ?? 'float32' });
 }
 
-export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, { ...options, dtype: options.dtype ?? 'float32' });
+/** Ones of a shape given as sizes or one array: `ones(2, 3)`, `ones([2, 3])`. */
+export function ones(...args: ShapeArgs<TensorOptions>): Tensor {
+  const [shape, options] = shapeArgs<TensorOptions>('ones', args);
+  return fill('ones', shape, 1, { ...options, dtype: options.dtype ?? 'float32' });
 }
 
-/** A tensor with unspecified contents. */
-export function empty(shape: Shape, options: TensorOptions = {}): Tensor {
+/** A tensor with unspecified contents: `empty(2, 3)`, `empty([2, 3])`. */
+export function empty(...args: ShapeArgs<TensorOptions>): Tensor {
+  const [shape, options] = shapeArgs<TensorOptions>('empty', args);
+  checkOptions('empty', options);
   const out = emptyTensor(
     checkShape(shape, 'empty'),
-    options.dtype ?? 'float32',
+    dtypeOption('empty', options, 'float32'),
     resolveDevice(options.device),
   );
   if (options.requiresGrad) out.requiresGrad_(true);
@@ -147,6 +200,11 @@ export function empty(shape: Shape, options: TensorOptions = {}): Tensor {
 }
 
 function likeOptions(like: Tensor, options: TensorOptions): TensorOptions {
+  if (!(like instanceof Tensor)) {
+    throw new TypeError(
+      `expected a Tensor to take the shape, dtype and device of, got ${describeValue(like)}`,
+    );
+  }
   return {
     dtype: options.dtype ?? like.dtype,
     device: options.device ?? like.device,
@@ -155,26 +213,46 @@ function likeOptions(like: Tensor, options: TensorOptions): TensorOptions {
 }
 
 export function zerosLike(like: Tensor, options: TensorOptions = {}): Tensor {
-  return zeros(like.shape, likeOptions(like, options));
+  return fill('zerosLike', like.shape, 0, likeOptions(like, options));
 }
 
 export function onesLike(like: Tensor, options: TensorOptions = {}): Tensor {
-  return ones(like.shape, likeOptions(like, options));
+  return fill('onesLike', like.shape, 1, likeOptions(like, options));
 }
 
 export function fullLike(like: Tensor, value: number, options: TensorOptions = {}): Tensor {
-  return full(like.shape, value, likeOptions(like, options));
+  return fill('fullLike', like.shape, value, likeOptions(like, options));
 }
 
 export function emptyLike(like: Tensor, options: TensorOptions = {}): Tensor {
   return empty(like.shape, likeOptions(like, options));
 }
 
+/** arange's arguments: up to three numbers, then options (`arange(5, { dtype: 'float32' })`). */
+export type ArangeArgs =
+  | [end: number, options?: TensorOptions]
+  | [start: number, end: number, options?: TensorOptions]
+  | [start: number, end: number | undefined, step: number, options?: TensorOptions];
+
 /**
  * Values from start (inclusive) to end (exclusive) by step: arange(5), arange(2, 5),
  * arange(0, 1, 0.25). int32 when all arguments are integers, else float32.
  */
-export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+export function arange(...args: ArangeArgs): Tensor {
+  const last = args.at(-1);
+  const options: TensorOptions = isOptionsObject(last) ? last : {};
+  const numbers: unknown[] = isOptionsObject(last) || last === undefined ? args.slice(0, -1) : args;
+  if (
+    numbers.length === 0 ||
+    numbers.length > 3 ||
+    numbers.some((n) => n !== undefined && typeof n !== 'number')
+  ) {
+    throw new TypeError(
+      `arange: expected (end), (start, end) or (start, end, step), numbers, then options; got (${args.map((a) => describeValue(a)).join(', ')})`,
+    );
+  }
+  checkOptions('arange', options);
+  const [start, end, step = 1] = numbers as [number, number | undefined, number | undefined];
   const [from, to] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new RangeError('arange: step must be nonzero');
   if (!Number.isFinite(from) || !Number.isFinite(to))
@@ -185,7 +263,11 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
     );
   }
   const length = Math.max(0, Math.ceil((to - from) / step));
-  const dtype = options.dtype ?? ([from, to, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const dtype = dtypeOption(
+    'arange',
+    options,
+    [from, to, step].every(Number.isInteger) ? 'int32' : 'float32',
+  );
   const values = new typedArrayOf[dtype](length);
   for (let i = 0; i < length; i++) values[i] = from + i * step;
   return fromValues(values, [length], dtype, options);
@@ -199,8 +281,11 @@ export function linspace(
   options: TensorOptions = {},
 ): Tensor {
   if (!Number.isInteger(steps) || steps < 0)
-    throw new RangeError(`linspace: number of steps must be non-negative, got ${steps}`);
-  const dtype = options.dtype ?? 'float32';
+    throw new RangeError(
+      `linspace: number of steps must be non-negative, got ${describeValue(steps)}`,
+    );
+  checkOptions('linspace', options);
+  const dtype = dtypeOption('linspace', options, 'float32');
   const values = new typedArrayOf[dtype](steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // Both halves are computed from their own end, as PyTorch does, so the last value is exact.
@@ -210,10 +295,17 @@ export function linspace(
   return fromValues(values, [steps], dtype, options);
 }
 
-/** The identity matrix (n × m, m = n by default). */
-export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+/** The identity matrix (n × m, m = n by default): `eye(3)`, `eye(2, 3)`, `eye(3, { dtype })`. */
+export function eye(
+  n: number,
+  mOrOptions?: number | TensorOptions,
+  options: TensorOptions = {},
+): Tensor {
+  if (typeof mOrOptions === 'object') return eye(n, n, mOrOptions);
+  const m = mOrOptions ?? n;
   checkShape([n, m], 'eye');
-  const dtype = options.dtype ?? 'float32';
+  checkOptions('eye', options);
+  const dtype = dtypeOption('eye', options, 'float32');
   const values = new typedArrayOf[dtype](n * m);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return fromValues(values, [n, m], dtype, options);
@@ -226,7 +318,8 @@ function randomValues(
   draw: (g: Generator) => number,
 ): Tensor {
   const dims = checkShape(shape, op);
-  const dtype = options.dtype ?? 'float32';
+  checkOptions(op, options, randomOptionKeys);
+  const dtype = dtypeOption(op, options, 'float32');
   if (!isFloating(dtype))
     throw new TypeError(`${op}: expected a floating point dtype, got ${dtype}`);
   const generator = options.generator ?? globalGenerator();
@@ -235,27 +328,40 @@ function randomValues(
   return fromValues(values, dims, dtype, options);
 }
 
-/** Uniform on [0, 1). */
-export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+/** Uniform on [0, 1): `rand(2, 3)`, `rand([2, 3], { generator })`. */
+export function rand(...args: ShapeArgs<RandomOptions>): Tensor {
+  const [shape, options] = shapeArgs<RandomOptions>('rand', args);
   return randomValues(shape, 'rand', options, (g) => g.nextFloat());
 }
 
-/** Standard normal. */
-export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+/** Standard normal: `randn(2, 3)`, `randn([2, 3], { generator })`. */
+export function randn(...args: ShapeArgs<RandomOptions>): Tensor {
+  const [shape, options] = shapeArgs<RandomOptions>('randn', args);
   return randomValues(shape, 'randn', options, (g) => g.nextNormal());
 }
 
-/** Integers uniform in [low, high): randint(low, high, shape) (int32). */
-export function randint(
-  low: number,
-  high: number,
-  shape: Shape,
-  options: RandomOptions = {},
-): Tensor {
+/** randint's arguments: `(low, high, shape, options?)` or `(high, shape, options?)`. */
+export type RandintArgs =
+  | [low: number, high: number, shape: Shape, options?: RandomOptions]
+  | [high: number, shape: Shape, options?: RandomOptions];
+
+function hasLow(args: RandintArgs): args is [number, number, Shape, RandomOptions?] {
+  return typeof args[1] === 'number';
+}
+
+/** Integers uniform in [low, high) (low 0 by default), int32: `randint(0, 10, [3])`, `randint(10, [3])`. */
+export function randint(...args: RandintArgs): Tensor {
+  const [low, high, shape, options = {}] = hasLow(args) ? args : [0, ...args];
+  if (typeof low !== 'number' || typeof high !== 'number' || !Array.isArray(shape)) {
+    throw new TypeError(
+      `randint: expected (low, high, shape) or (high, shape), with the shape an array ([3] or [2, 3]); got (${args.map((a) => describeValue(a)).join(', ')})`,
+    );
+  }
   const dims = checkShape(shape, 'randint');
   if (!(high > low))
     throw new RangeError(`randint: expected low < high, got low=${low}, high=${high}`);
-  const dtype = options.dtype ?? 'int32';
+  checkOptions('randint', options, randomOptionKeys);
+  const dtype = dtypeOption('randint', options, 'int32');
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](numelOf(dims));
   for (let i = 0; i < values.length; i++)
@@ -266,8 +372,9 @@ export function randint(
 /** A random permutation of 0..n-1 (int32). */
 export function randperm(n: number, options: RandomOptions = {}): Tensor {
   if (!Number.isInteger(n) || n < 0)
-    throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
-  const dtype = options.dtype ?? 'int32';
+    throw new RangeError(`randperm: n must be a non-negative integer, got ${describeValue(n)}`);
+  checkOptions('randperm', options, randomOptionKeys);
+  const dtype = dtypeOption('randperm', options, 'int32');
   const generator = options.generator ?? globalGenerator();
   const values = new typedArrayOf[dtype](n);
   for (let i = 0; i < n; i++) values[i] = i;
@@ -281,9 +388,11 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
 }
 
 export function randLike(like: Tensor, options: RandomOptions = {}): Tensor {
-  return rand(like.shape, { ...likeOptions(like, options), generator: options.generator });
+  const merged = { ...likeOptions(like, options), generator: options.generator };
+  return randomValues(like.shape, 'randLike', merged, (g) => g.nextFloat());
 }
 
 export function randnLike(like: Tensor, options: RandomOptions = {}): Tensor {
-  return randn(like.shape, { ...likeOptions(like, options), generator: options.generator });
+  const merged = { ...likeOptions(like, options), generator: options.generator };
+  return randomValues(like.shape, 'randnLike', merged, (g) => g.nextNormal());
 }

@@ -1,6 +1,7 @@
 // Elementwise ops: each is an expression (for the kernel), a dtype rule and a derivative
 // written in tensor ops, declared once in the tables below.
 
+import { describeValue } from '../args.js';
 import {
   checkInt32Scalar,
   type DType,
@@ -13,7 +14,7 @@ import {
 import { E, type Expr } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { lazyElementwise } from './fusion.js';
 import { sumToShape } from './reduce.js';
 
@@ -513,6 +514,11 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
       );
     }
     return y;
+  }
+  if (!(b instanceof Tensor)) {
+    throw new TypeError(
+      `${name}: expected the other operand to be a Tensor, a number or a boolean, got ${describeValue(b)}`,
+    );
   }
   def.check?.(a.dtype, b.dtype);
   // Both operands in the type the op computes in, as PyTorch converts them first

@@ -30,8 +30,11 @@ export function slice(
 
 export type IndexItem = number | Slice | null | '...' | Tensor;
 
-/** A list of index items, or the same written as a string: '::2, 1, None, ...'. */
-export type IndexSpec = readonly IndexItem[] | string;
+/**
+ * A list of index items, one item (`x.index(0)` is PyTorch's `x[0]`), or the same written as a
+ * string: '::2, 1, None, ...'.
+ */
+export type IndexSpec = readonly IndexItem[] | IndexItem | string;
 
 function parseIndex(spec: string): IndexItem[] {
   // x.index('') is Python's x[()]: no index at all.
@@ -69,7 +72,8 @@ function dimsConsumed(item: IndexItem): number {
 
 export function index(x: Tensor, spec: IndexSpec): Tensor {
   checkAlive('index', [x]);
-  const items = typeof spec === 'string' ? parseIndex(spec) : [...spec];
+  const items =
+    typeof spec === 'string' ? parseIndex(spec) : Array.isArray(spec) ? [...spec] : [spec];
   const ellipses = items.filter((i) => i === '...').length;
   if (ellipses > 1) throw new Error('index: an index can only have a single ellipsis (...)');
   const consumed = items.reduce<number>((n, i) => n + dimsConsumed(i), 0);

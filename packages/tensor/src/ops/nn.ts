@@ -4,7 +4,7 @@
 
 import { noGrad } from '@dl/autograd';
 import { isFloating } from '../dtype.js';
-import { emptyTensor, record, viewDescriptor } from '../internal.js';
+import { checkTensor, emptyTensor, record, viewDescriptor } from '../internal.js';
 import type { Generator } from '../random.js';
 import { formatShape, normalizeDim } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -41,12 +41,14 @@ function softmaxValues(x: Tensor, axis: number, log: boolean): Tensor {
  * softmax along `dim`. The function calls the Tensor method, so that whatever watches
  * Tensor methods (the ONNX exporter's tracer) sees one softmax.
  */
-export function softmax(x: Tensor, dim: number): Tensor {
+export function softmax(x: Tensor, dim: number | { dim: number }): Tensor {
+  checkTensor('softmax', x, 'input');
   return x.softmax(dim);
 }
 
 /** logSoftmax along `dim`, through the Tensor method as softmax. */
-export function logSoftmax(x: Tensor, dim: number): Tensor {
+export function logSoftmax(x: Tensor, dim: number | { dim: number }): Tensor {
+  checkTensor('logSoftmax', x, 'input');
   return x.logSoftmax(dim);
 }
 

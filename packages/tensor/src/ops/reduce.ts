@@ -1,11 +1,12 @@
 // Reductions: sum, prod, max/min and their arg forms are kernels; mean, var, std,
 // logsumexp and the norms are composed from them (and so differentiate for free).
 
+import { describeValue, reduceArgs } from '../args.js';
 import type { ReduceKind } from '../backend.js';
 import { type DType, isFloating } from '../dtype.js';
 import { emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape, normalizeDim, normalizeDims, numelOf, type Shape } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { where } from './elementwise.js';
 
@@ -187,6 +188,41 @@ function valuesAndIndices(
   return keepdim || x.ndim === 0
     ? { values, indices }
     : { values: values.squeeze(axis), indices: indices.squeeze(axis) };
+}
+
+/**
+ * max and min, the methods and the functions: of all elements, along a dim (values and
+ * indices), or the elementwise extreme with another tensor.
+ */
+export function maxOrMin(
+  x: Tensor,
+  op: 'max' | 'min',
+  args: readonly unknown[],
+): Tensor | ValuesIndices {
+  const [first] = args;
+  if (first instanceof Tensor && args.length === 1) {
+    return op === 'max' ? x.maximum(first) : x.minimum(first);
+  }
+  if (args.length === 0 || (args.length === 1 && first === undefined)) {
+    checkReducible(x, op);
+    return op === 'max' ? amax(x) : amin(x);
+  }
+  const [dim, keepdim] = reduceArgs<number>(op, args);
+  if (typeof dim !== 'number') {
+    throw new TypeError(
+      `${op}: expected (), (other: Tensor), (dim, keepdim) or ({ dim, keepdim }) with dim an integer; got (${args.map((a) => describeValue(a)).join(', ')})`,
+    );
+  }
+  return op === 'max' ? maxAlong(x, dim, keepdim) : minAlong(x, dim, keepdim);
+}
+
+function checkReducible(t: Tensor, op: string): void {
+  if (t.numel() === 0) {
+    throw new Error(
+      `${op}(): expected reduction dim to have a nonzero size, but the input has shape [${t.shape.join(', ')}]; ` +
+        "specify the reduction dim with the 'dim' argument",
+    );
+  }
 }
 
 export interface VarianceOptions {

@@ -2,9 +2,17 @@
 // expand, squeeze, unsqueeze, narrow, select, slicing) share storage through strides; the
 // rest (cat, stack, flip, roll, repeat, contiguous copies) write new tensors.
 
+import { describeValue, dimArg } from '../args.js';
 import { promoteTypes } from '../dtype.js';
 import { E } from '../expr.js';
-import { commonDevice, emptyTensor, record, viewDescriptor, viewOf } from '../internal.js';
+import {
+  checkTensor,
+  commonDevice,
+  emptyTensor,
+  record,
+  viewDescriptor,
+  viewOf,
+} from '../internal.js';
 import {
   broadcastStrides,
   checkShape,
@@ -17,6 +25,16 @@ import {
 } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { sumToShape } from './reduce.js';
+
+/** Refuses anything but an array of tensors (cat(a, b) instead of cat([a, b])). */
+function checkTensorList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors)) {
+    throw new TypeError(
+      `${op}: expected an array of tensors (${op}([a, b], dim)), got ${describeValue(tensors)}`,
+    );
+  }
+  for (const [i, t] of tensors.entries()) checkTensor(op, t, `item ${i} of the list`);
+}
 
 /** Resolves one -1 in a requested shape against `numel`, or throws like PyTorch. */
 export function inferShape(shape: readonly number[], numel: number, op: string): number[] {
@@ -72,12 +90,6 @@ function viewStrides(
   }
   return viewD === -1 ? newStrides : null;
 }
-
-function asShape(args: readonly (number | readonly number[])[]): number[] {
-  return args.length === 1 && typeof args[0] !== 'number' ? [...args[0]!] : (args as number[]);
-}
-
-export { asShape };
 
 export function view(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape(shape, x.numel(), 'view');
@@ -293,8 +305,14 @@ export function embed(g: Tensor, shape: Shape, region: (z: Tensor) => Tensor): T
   return record(out, 'Embed', [g], (gg) => [region(gg)], []);
 }
 
-export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Joins tensors along an existing dim: `cat([a, b], 1)` or `cat([a, b], { dim: 1 })`. */
+export function cat(tensors: readonly Tensor[], dim: number | { dim: number } = 0): Tensor {
+  checkTensorList('cat', tensors);
   if (tensors.length === 0) throw new Error('cat(): expected a non-empty list of tensors');
+  return catAlong(tensors, dimArg('cat', dim));
+}
+
+function catAlong(tensors: readonly Tensor[], dim: number): Tensor {
   // PyTorch skips 1-d empty tensors in cat, for convenience when building lists.
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.numel() === 0));
   if (parts.length === 0) return tensors[0]!.clone();
@@ -352,8 +370,11 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   );
 }
 
-export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+/** Joins tensors along a new dim: `stack([a, b], 1)` or `stack([a, b], { dim: 1 })`. */
+export function stack(tensors: readonly Tensor[], dim: number | { dim: number } = 0): Tensor {
+  checkTensorList('stack', tensors);
   if (tensors.length === 0) throw new Error('stack expects a non-empty TensorList');
+  const stackDim = dimArg('stack', dim);
   const first = tensors[0]!;
   for (const [i, t] of tensors.entries()) {
     if (t.ndim !== first.ndim || t.shape.some((d, k) => d !== first.shape[k])) {
@@ -362,8 +383,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   }
-  const axis = normalizeDim(dim, first.ndim + 1, 'stack');
-  return cat(
+  const axis = normalizeDim(stackDim, first.ndim + 1, 'stack');
+  return catAlong(
     tensors.map((t) => t.unsqueeze(axis)),
     axis,
   );

@@ -5,6 +5,7 @@ import { elementwiseClampCases } from './cases/clamp.js';
 import { defaultsCases } from './cases/defaults.js';
 import { elementwiseCases } from './cases/elementwise.js';
 import { fusedCases } from './cases/fused.js';
+import { habitsCases } from './cases/habits.js';
 import { indexingCases } from './cases/indexing.js';
 import { int32Cases } from './cases/int32.js';
 import { lifetimeCases } from './cases/lifetime.js';
@@ -45,4 +46,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...boundsCases,
   ...defaultsCases,
   ...int32Cases,
+  ...habitsCases,
 ];

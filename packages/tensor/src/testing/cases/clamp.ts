@@ -158,12 +158,12 @@ const clampCases = {
       const x = tensor([1, 2, 3], { device, dtype: 'float32' });
       assertThrows(
         () => x.clamp([0, 1] as unknown as number),
-        'clamp: min must be a number, a tensor, null or undefined, got an array',
+        'clamp: min must be a number, a tensor, null or undefined, got [0, 1]',
         'an array bound',
       );
       assertThrows(
         () => x.clamp(null, '2' as unknown as number),
-        'clamp: max must be a number, a tensor, null or undefined, got string',
+        "clamp: max must be a number, a tensor, null or undefined, got '2'",
         'a string bound',
       );
       assertThrows(() => x.clamp(null, null), "at least one of 'min' or 'max'", 'no bounds');
