@@ -87,7 +87,7 @@ assert.deepEqual(report.support, support);
 const macroF1 = await metrics.f1Score(yTrue3, yPred3, { average: 'macro' });
 const weightedF1 = await metrics.f1Score(yTrue3, yPred3, { average: 'weighted' });
 const microF1 = await metrics.f1Score(yTrue3, yPred3, { average: 'micro' });
-console.log(`F1: macro ${macroF1.toString()}, weighted ${weightedF1}, micro ${microF1}`);
+console.log(`F1: macro ${macroF1}, weighted ${weightedF1}, micro ${microF1}`);
 assertNear(
   await metrics.precision(yTrue3, yPred3, { average: 'macro' }),
   mean(precisionPerClass),
