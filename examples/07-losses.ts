@@ -41,20 +41,13 @@ console.log(`L1Loss: ${(await l1.item()).toFixed(4)}`);
 await assertClose(l1, (0.5 + 0 + 1 + 2) / 4);
 
 // Classification: raw scores (logits) for 3 classes, and the true class of each sample.
-const logits = tensor(
-  [
-    [2, 1, 0.1],
-    [0.5, 2.5, 0.3],
-    [1, 1, 1],
-  ],
-  { device, requiresGrad: true },
-);
-const labels = tensor([0, 1, 2], { dtype: 'int32', device }); // class indices are integers
 const rows = [
   [2, 1, 0.1],
   [0.5, 2.5, 0.3],
   [1, 1, 1],
 ];
+const logits = tensor(rows, { device, requiresGrad: true });
+const labels = tensor([0, 1, 2], { dtype: 'int32', device }); // class indices are integers
 const logSumExp = (row: number[]) => Math.log(row.reduce((sum, v) => sum + Math.exp(v), 0));
 // Cross-entropy of a sample: log(sum(exp(logits))) - logit of the true class.
 const perSample = rows.map((row, i) => logSumExp(row) - row[i]!);
@@ -82,35 +75,26 @@ await assertClose(
 const nll = new nn.NLLLoss().call(nn.F.logSoftmax(logits, 1), labels);
 await assertClose(nll, crossEntropyByHand);
 
-// Class probabilities as targets (soft labels): -sum(p * log softmax) per sample.
-const soft = tensor(
-  [
-    [0.7, 0.2, 0.1],
-    [0, 1, 0],
-    [1 / 3, 1 / 3, 1 / 3],
-  ],
-  { device },
-);
+// Class probabilities as targets (soft labels): the mean of -sum(p * log softmax) per sample.
+const crossEntropyOf = (targets: number[][]) =>
+  targets
+    .map((p, i) => -p.reduce((sum, pj, j) => sum + pj * (rows[i]![j]! - logSumExp(rows[i]!)), 0))
+    .reduce((a, b) => a + b) / targets.length;
 const softRows = [
   [0.7, 0.2, 0.1],
   [0, 1, 0],
   [1 / 3, 1 / 3, 1 / 3],
 ];
-const softByHand =
-  softRows
-    .map((p, i) => -p.reduce((sum, pj, j) => sum + pj * (rows[i]![j]! - logSumExp(rows[i]!)), 0))
-    .reduce((a, b) => a + b) / 3;
-await assertClose(nn.F.crossEntropy(logits, soft), softByHand);
+await assertClose(
+  nn.F.crossEntropy(logits, tensor(softRows, { device })),
+  crossEntropyOf(softRows),
+);
 
 // Label smoothing 0.1 mixes the one-hot target with the uniform distribution.
 const smoothed = rows.map((_, i) => [0, 1, 2].map((j) => (i === j ? 0.9 : 0) + 0.1 / 3));
-const smoothedByHand =
-  smoothed
-    .map((p, i) => -p.reduce((sum, pj, j) => sum + pj * (rows[i]![j]! - logSumExp(rows[i]!)), 0))
-    .reduce((a, b) => a + b) / 3;
 await assertClose(
   new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }).call(logits, labels),
-  smoothedByHand,
+  crossEntropyOf(smoothed),
 );
 
 // Binary classification from logits: BCEWithLogitsLoss = -[y log s(x) + (1 - y) log(1 - s(x))].
