@@ -1,10 +1,10 @@
 // Vitest projects for dl's packages, shared by each package's own vitest.config.ts and by
 // the root config that runs them all at once.
 //
-// Every package (and app) gets a Node project: `src/**/*.test.ts` and `test/**/*.test.ts`, except
-// `*.browser.test.ts`. Packages listed in `browserTested` also get a Chromium project
-// (headless Debian Chromium with WebGPU on SwiftShader) over the same files, except
-// `*.node.test.ts` and tests beside the source, which may use Node APIs.
+// Every package (and app, and the examples folder) gets a Node project: `src/**/*.test.ts`
+// and `test/**/*.test.ts`, except `*.browser.test.ts`. Packages listed in `browserTested`
+// also get a Chromium project (headless Debian Chromium with WebGPU on SwiftShader) over the
+// same files, except `*.node.test.ts` and tests beside the source, which may use Node APIs.
 
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -89,14 +89,16 @@ export function packageProjects(packageDir: string): TestProjectInlineConfigurat
 }
 
 /**
- * The projects of every package under `packagesDir`, and of every app under the `apps`
- * folder beside it (the workspace's other member folder).
+ * The projects of every package under `packagesDir`, of every app under the `apps` folder
+ * beside it, and of the `examples` folder beside it (itself one workspace member, whose
+ * test runs every example on each device).
  */
 export function workspaceProjects(packagesDir: string): TestProjectInlineConfiguration[] {
-  const appsDir = join(packagesDir, '..', 'apps');
-  return [packagesDir, appsDir]
+  const root = join(packagesDir, '..');
+  const members = [packagesDir, join(root, 'apps')]
     .filter((folder) => existsSync(folder))
-    .flatMap((folder) => readdirSync(folder).map((entry) => join(folder, entry)))
+    .flatMap((folder) => readdirSync(folder).map((entry) => join(folder, entry)));
+  return [...members, join(root, 'examples')]
     .filter((dir) => existsSync(join(dir, 'package.json')))
     .flatMap(packageProjects);
 }
