@@ -10,9 +10,16 @@ import type { Packed } from './tarballs.ts';
 
 export const npmFlags = ['--no-audit', '--no-fund', '--no-update-notifier'];
 
+/** The TypeScript blocks of the root README, each a module a user may paste as it is. */
+export function readmeBlocks(): string[] {
+  const text = readFileSync(join(root, 'README.md'), 'utf8');
+  return [...text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]!);
+}
+
 /**
- * Creates `dir` with a package.json that depends on every tarball, and copies the named
- * files of fixtures/ into its src/.
+ * Creates `dir` with a package.json that depends on every tarball, copies the named files
+ * of fixtures/ into its src/, and writes the README's TypeScript blocks there, verbatim, as
+ * readme-1.ts, readme-2.ts, ... (compiled with the rest).
  */
 export function createProject(dir: string, packed: readonly Packed[], files: string[]): void {
   mkdirSync(join(dir, 'src'), { recursive: true });
@@ -26,6 +33,11 @@ export function createProject(dir: string, packed: readonly Packed[], files: str
   );
   for (const file of files) {
     copyFileSync(join(import.meta.dirname, 'fixtures', file), join(dir, 'src', file));
+  }
+  const blocks = readmeBlocks();
+  assert(blocks.length > 0, 'the README has no ```ts blocks to compile');
+  for (const [k, block] of blocks.entries()) {
+    writeFileSync(join(dir, 'src', `readme-${k + 1}.ts`), block);
   }
 }
 
