@@ -74,6 +74,20 @@ fn dl_pow(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (dl_isnan(a) || dl_isnan(b)) { return dl_nan(); }
   if (a == 0.0) { return select(0.0, dl_inf(), b < 0.0); }
+  // Small whole exponents by repeated squaring, exact wherever the result is (5^2 is 25;
+  // exp2(2 * log2(5)) is 24.999998), as C's pow is.
+  if (floor(b) == b && abs(b) <= 64.0) {
+    var result = 1.0;
+    var base = a;
+    var e = u32(abs(b));
+    loop {
+      if ((e & 1u) == 1u) { result = result * base; }
+      e = e >> 1u;
+      if (e == 0u) { break; }
+      base = base * base;
+    }
+    return select(result, 1.0 / result, b < 0.0);
+  }
   let m = exp2(b * log2(abs(a)));
   if (a > 0.0) { return m; }
   if (floor(b) != b) { return dl_nan(); }

@@ -873,4 +873,21 @@ export const elementwiseCases: ConformanceCase[] = defineCases('elementwise', {
   ...whereCases,
   ...promotionCases,
   ...specialValueCases,
+  'pow with whole exponents is exact wherever the result is (5 ** 2 is 25, as C pow)': async (
+    device,
+  ) => {
+    const x = tensor([5, -3, 1.5, 2, 0.5, -2], { device });
+    // Every result below is a float32 value, computed by hand.
+    await assertClose(x.pow(2), [25, 9, 2.25, 4, 0.25, 4], { atol: 0, rtol: 0 }, 'pow 2');
+    await assertClose(x.pow(3), [125, -27, 3.375, 8, 0.125, -8], { atol: 0, rtol: 0 }, 'pow 3');
+    // A negative exponent divides once: within WGSL's 2.5 ulp for division.
+    await assertClose(x.pow(-2), [0.04, 1 / 9, 1 / 2.25, 0.25, 4, 0.25], { atol: 0, rtol: 3e-7 });
+    await assertClose(tensor([1.5], { device }).pow(10), [57.6650390625], { atol: 0, rtol: 0 });
+    await assertClose(
+      x.pow(tensor([2, 3, 2, 10, 1, 5], { device })),
+      [25, -27, 2.25, 1024, 0.5, -32],
+      { atol: 0, rtol: 0 },
+      'pow by a tensor of whole exponents',
+    );
+  },
 });
