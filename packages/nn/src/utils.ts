@@ -1,6 +1,6 @@
 // nn.utils: gradient clipping and flattening parameters into one vector.
 
-import { cat, noGrad, Tensor } from '@dl/tensor';
+import { cat, noGrad, Tensor, where, zeros } from '@dl/tensor';
 
 function gradsOf(parameters: Iterable<Tensor> | Tensor): Tensor[] {
   const list = parameters instanceof Tensor ? [parameters] : [...parameters];
@@ -26,10 +26,17 @@ export function clipGradNorm_(
     const norms = grads.map((g) => g.norm(normType).reshape([1]));
     const all = cat(norms);
     const total = normType === Infinity ? all.amax() : all.norm(normType);
-    if (options.errorIfNonfinite && total.device.readSync && !Number.isFinite(total.itemSync())) {
-      throw new Error(
-        `clipGradNorm_: the total norm of order ${normType} for gradients from parameters is non-finite, so it cannot be clipped`,
-      );
+    if (options.errorIfNonfinite) {
+      const message = `clipGradNorm_: the total norm of order ${normType} for gradients from parameters is non-finite, so it cannot be clipped`;
+      if (total.device.readSync) {
+        if (!Number.isFinite(total.itemSync())) throw new Error(message);
+      } else {
+        // Off the CPU the norm cannot be read without a wait: a gather whose index is 1
+        // (out of range) where the norm is not finite makes the device raise this message
+        // at the next read, as its index checks do.
+        const index = where(total.isfinite(), 0, 1).to('int32').reshape([1]);
+        zeros([1], { device: total.device }).gather(0, index, { outOfRange: () => message });
+      }
     }
     // min(maxNorm / (total + 1e-6), 1), computed on the device so nothing waits.
     const coefficient = total.add(1e-6).reciprocal().mul(maxNorm).clamp(null, 1);

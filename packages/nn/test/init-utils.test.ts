@@ -101,6 +101,27 @@ describe.each(devices)('utils on %s', (_, device) => {
     expect(Array.from(await params[0]!.grad!.data())).toEqual([3, 4]);
   });
 
+  it('clipGradNorm_ with errorIfNonfinite refuses an infinite norm: at the call on the CPU, at the next read elsewhere', async () => {
+    const message =
+      'clipGradNorm_: the total norm of order 2 for gradients from parameters is non-finite';
+    const params = withGrads();
+    params[1]!.grad = tensor([Infinity], { device });
+    let failure: unknown;
+    try {
+      const norm = nn.utils.clipGradNorm_(params, 1, { errorIfNonfinite: true });
+      await norm.item();
+    } catch (error) {
+      failure = error;
+    }
+    expect(String(failure)).toContain(message);
+    // A finite norm passes, and later reads are not affected.
+    const fine = withGrads();
+    expect(await nn.utils.clipGradNorm_(fine, 100, { errorIfNonfinite: true }).item()).toBeCloseTo(
+      13,
+      4,
+    );
+  });
+
   it('clipGradValue_ clamps every gradient', async () => {
     const params = withGrads();
     nn.utils.clipGradValue_(params, 3.5);
