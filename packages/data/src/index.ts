@@ -1,5 +1,9 @@
-// @dl/data: datasets, samplers, randomSplit and DataLoader, shaped like torch.utils.data;
-// classification metrics under `metrics` (also the `@dl/data/metrics` entry point).
+/**
+ * \@dl/data: datasets, samplers, randomSplit and DataLoader, shaped like torch.utils.data;
+ * classification metrics under `metrics` (also the `@dl/data/metrics` entry point).
+ *
+ * @module \@dl/data
+ */
 
 export { type Collated, CollateError, defaultCollate } from './collate.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';

@@ -1,5 +1,9 @@
-// @dl/nn: modules, layers, the functional API F, losses, init, utils and safetensors state
-// dicts, shaped like torch.nn. Node file I/O (save/load) is in '@dl/nn/node'.
+/**
+ * \@dl/nn: modules, layers, the functional API F, losses, init, utils and safetensors state
+ * dicts, shaped like torch.nn. Node file I/O (save/load) is in `@dl/nn/node`.
+ *
+ * @module \@dl/nn
+ */
 
 export { ModuleDict, ModuleList, Sequential } from './containers.js';
 export * as F from './functional/index.js';

@@ -1,5 +1,10 @@
-// @dl/nn/node: saving and loading state dicts as safetensors files in Node. Writes are
-// atomic: a temporary file in the same folder, flushed to disk, then renamed over the target.
+/**
+ * \@dl/nn/node: saving and loading state dicts as safetensors files in Node, with everything
+ * of `@dl/nn`. Writes are atomic: a temporary file in the same folder, flushed to disk, then
+ * renamed over the target.
+ *
+ * @module \@dl/nn/node
+ */
 
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';

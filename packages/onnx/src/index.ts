@@ -1,5 +1,9 @@
-// @dl/onnx: exports dl modules as ONNX models by tracing forward. Node file output
-// (saveOnnx) is in '@dl/onnx/node'.
+/**
+ * \@dl/onnx: exports dl modules as ONNX models by tracing forward. Node file output
+ * (saveOnnx) is in `@dl/onnx/node`.
+ *
+ * @module \@dl/onnx
+ */
 
 export {
   defaultOpset,

@@ -1,5 +1,9 @@
-// Node file output for ONNX models: saveOnnx writes a temporary file beside the target,
-// syncs it and renames it, so a failure part way leaves any previous file intact.
+/**
+ * Node file output for ONNX models: saveOnnx writes a temporary file beside the target,
+ * syncs it and renames it, so a failure part way leaves any previous file intact.
+ *
+ * @module \@dl/onnx/node
+ */
 
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

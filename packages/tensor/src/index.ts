@@ -1,4 +1,8 @@
-// @dl/tensor: tensors with autograd, the op table, the Backend interface and the CPU backend.
+/**
+ * \@dl/tensor: tensors with autograd, the op table, the Backend interface and the CPU backend.
+ *
+ * @module \@dl/tensor
+ */
 
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from '@dl/autograd';
 export {

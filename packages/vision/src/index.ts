@@ -1,6 +1,10 @@
-// @dl/vision: datasets (MNIST, FashionMNIST, KMNIST, any IDX set), transforms, PNG I/O and
-// makeGrid, shaped like torchvision. This is the browser entry point: datasets take bytes
-// or URLs; the Node one (index.node.ts) adds files, default data folders and saveImage.
+/**
+ * \@dl/vision: datasets (MNIST, FashionMNIST, KMNIST, any IDX set), transforms, PNG I/O and
+ * makeGrid, shaped like torchvision. This is the browser entry point: datasets take bytes
+ * or URLs; the Node one (index.node.ts) adds files, default data folders and saveImage.
+ *
+ * @module \@dl/vision
+ */
 
 export {
   FashionMNIST,

@@ -1,5 +1,9 @@
-// Classification metrics with scikit-learn's definitions, on tensors of any device and on
-// plain arrays.
+/**
+ * Classification metrics with scikit-learn's definitions, on tensors of any device and on
+ * plain arrays.
+ *
+ * @module \@dl/data/metrics
+ */
 
 export {
   type Average,

@@ -1,4 +1,8 @@
-// @dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
+/**
+ * \@dl/tensor/testing: assertions, gradcheck and the conformance suite every backend runs.
+ *
+ * @module \@dl/tensor/testing
+ */
 
 import { boundsCases } from './cases/bounds.js';
 import { elementwiseClampCases } from './cases/clamp.js';
