@@ -16,6 +16,7 @@ export interface GradAlgebra<V> {
   checkGrad?(value: V, grad: V, what: string): void;
 }
 
+/** Options of `backward`, like `torch.autograd.backward`'s keyword arguments. */
 export interface BackwardOptions {
   /** Keep the graph's saved values so backward can run through it again. */
   retainGraph?: boolean;
@@ -23,6 +24,7 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
+/** Options of `grad`, like `torch.autograd.grad`'s keyword arguments. */
 export interface GradOptions extends BackwardOptions {
   /** Return null for inputs the outputs do not depend on instead of throwing. */
   allowUnused?: boolean;

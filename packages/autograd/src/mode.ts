@@ -46,6 +46,7 @@ function contextStorage(): ContextStorage | null {
   return storage;
 }
 
+/** Whether operations record the graph here and now, like `torch.is_grad_enabled()`. */
 export function isGradEnabled(): boolean {
   return storage?.getStore()?.enabled ?? enabled;
 }

@@ -22,6 +22,10 @@ export type GradHook<V> = (grad: V) => V | undefined;
 /** The vector-Jacobian product: gradients for each input, null where there is none. */
 export type Backward<V> = (gradOutput: V) => readonly (V | null)[];
 
+/**
+ * One operation of the graph, PyTorch's `grad_fn`: its name (`MulBackward`), the values it
+ * read and its backward function, which runs once unless the graph is retained.
+ */
 export class Node<V extends Variable<V>> {
   /** Hooks run on the gradient of this node's output before backward (tensor hooks). */
   readonly preHooks: GradHook<V>[] = [];
@@ -40,10 +44,15 @@ export class Node<V extends Variable<V>> {
     this.#backward = backward;
   }
 
+  /** Whether backward has run and freed the saved values (see release). */
   get released(): boolean {
     return this.#released;
   }
 
+  /**
+   * Runs the backward function: one gradient per input, null where there is none. Throws
+   * when the node was released by an earlier backward without `retainGraph`.
+   */
   apply(gradOutput: V): readonly (V | null)[] {
     if (!this.#backward) {
       throw new Error(

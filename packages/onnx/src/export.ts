@@ -8,6 +8,7 @@ import { bytesOf, elemTypes, GraphBuilder, typedOf } from './graph.js';
 import { encodeModel, type TensorMessage, type ValueInfoMessage } from './proto.js';
 import { Tracer, tensorsIn } from './trace.js';
 
+/** Options of exportOnnx and saveOnnx, like `torch.onnx.export`'s keyword arguments. */
 export interface ExportOnnxOptions {
   /** The ONNX operator set version (default 17; 13 to 21 are supported). */
   opset?: number;
@@ -24,8 +25,11 @@ export interface ExportOnnxOptions {
   docString?: string;
 }
 
+/** The lowest ONNX opset exportOnnx writes. */
 export const minOpset = 13;
+/** The highest ONNX opset exportOnnx writes. */
 export const maxOpset = 21;
+/** The opset exportOnnx writes when `opset` is not given. */
 export const defaultOpset = 17;
 
 /** The lowest IR version that carries each opset (onnx's helper.VERSION_TABLE). */

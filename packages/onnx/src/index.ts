@@ -12,4 +12,11 @@ export {
   maxOpset,
   minOpset,
 } from './export.js';
-export { decodeModel, type ModelMessage } from './proto.js';
+export {
+  type AttributeMessage,
+  decodeModel,
+  type ModelMessage,
+  type NodeMessage,
+  type TensorMessage,
+  type ValueInfoMessage,
+} from './proto.js';

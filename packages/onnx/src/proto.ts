@@ -9,6 +9,7 @@ export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as
 /** AttributeProto.AttributeType values. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
 
+/** onnx.AttributeProto: one named attribute of a node; `type` says which field holds it. */
 export interface AttributeMessage {
   name: string;
   type: number;
@@ -19,6 +20,7 @@ export interface AttributeMessage {
   ints?: number[];
 }
 
+/** onnx.NodeProto: one operator call, its inputs and outputs named by value. */
 export interface NodeMessage {
   input: string[];
   output: string[];
@@ -27,6 +29,7 @@ export interface NodeMessage {
   attribute: AttributeMessage[];
 }
 
+/** onnx.TensorProto: a constant (an initializer), its elements little-endian in `rawData`. */
 export interface TensorMessage {
   name: string;
   dims: number[];
@@ -34,6 +37,7 @@ export interface TensorMessage {
   rawData: Uint8Array;
 }
 
+/** onnx.ValueInfoProto: a graph input or output, with its element type and shape. */
 export interface ValueInfoMessage {
   name: string;
   type: {
@@ -45,6 +49,10 @@ export interface ValueInfoMessage {
   };
 }
 
+/**
+ * onnx.ModelProto as plain objects, field names in camelCase: what exportOnnx encodes and
+ * decodeModel reads back.
+ */
 export interface ModelMessage {
   irVersion: number;
   opsetImport: { domain: string; version: number }[];

@@ -88,6 +88,10 @@ import { col2imShader, im2colShader, windowMeta } from './kernels/window.js';
 import type { WebGPUOptions } from './open.js';
 import { BufferPool, type CollectionPolicy, type PoolStats } from './pool.js';
 
+/**
+ * A tensor's memory on a WebGPU device: one GPU buffer holding `length` elements of
+ * `dtype`, four bytes each (float32, int32 or bool as u32; float64 is refused).
+ */
 export class GPUStorage implements Storage {
   constructor(
     readonly backend: WebGPUBackend,
@@ -157,6 +161,12 @@ export type BackendOptions = Pick<
   'maxBindingSize' | 'elementwiseOrder' | 'checkIndices'
 >;
 
+/**
+ * The WebGPU device as a dl backend: what `await webgpu()` returns and the name 'webgpu'
+ * means. Ops record compute dispatches and return at once; work is submitted in batches
+ * and reading a value (`await x.item()`) is the only wait. Dispose of it (`using`, or
+ * destroy()) to free the device.
+ */
 export class WebGPUBackend implements Backend {
   readonly type = 'webgpu';
   readonly releasesMemory = true;
@@ -178,6 +188,7 @@ export class WebGPUBackend implements Backend {
   /** Whether gather and scatter report out-of-range indices (webgpu()'s checkIndices). */
   readonly checkIndices: boolean;
 
+  /** @internal webgpu() opens the device and makes the backend. */
   constructor(runtime: WebGPUDevice, collection?: CollectionPolicy, options: BackendOptions = {}) {
     const { maxBindingSize } = options;
     this.runtime = runtime;
@@ -195,6 +206,7 @@ export class WebGPUBackend implements Backend {
     this.#pool = new BufferPool(runtime, collection);
   }
 
+  /** The adapter's vendor, architecture and description. */
   get adapter(): AdapterDescription {
     return this.runtime.adapter;
   }
@@ -204,14 +216,17 @@ export class WebGPUBackend implements Backend {
     return this.#elementwiseOrder;
   }
 
+  /** The limits the device was opened with (raised to what the adapter supports). */
   get limits(): GPUSupportedLimits {
     return this.runtime.limits;
   }
 
+  /** The optional WebGPU features the device has, such as 'shader-f16' and 'subgroups'. */
   get features(): ReadonlySet<string> {
     return this.runtime.features;
   }
 
+  /** A short name for printing: `webgpu (adapter description)`. */
   toString(): string {
     return this.runtime.toString();
   }
@@ -243,6 +258,7 @@ export class WebGPUBackend implements Backend {
     this.runtime.destroy();
   }
 
+  /** Destroys the device (see destroy), for `using device = await webgpu()`. */
   [Symbol.dispose](): void {
     this.destroy();
   }

@@ -75,6 +75,11 @@ const metaCapacityBytes = 64 * 1024;
 const maxDispatchesPerBatch = 64;
 const batchOpenMs = 2;
 
+/**
+ * The WebGPU device under a WebGPUBackend (its `runtime`): buffers, batched compute
+ * dispatches of ComputeProgram, reads and errors. Reach for it to run a WGSL kernel of
+ * your own on the same device and queue as dl's tensors.
+ */
 export class WebGPUDevice {
   readonly type = 'webgpu';
   readonly adapter: AdapterDescription;
@@ -133,6 +138,7 @@ export class WebGPUDevice {
   // biome-ignore lint/correctness/noUnusedPrivateClassMembers: held, never read (see above)
   readonly #keepAlive: unknown;
 
+  /** @internal webgpu() opens the device. */
   constructor(
     gpu: GPUDevice,
     adapter: AdapterDescription,
@@ -487,6 +493,7 @@ export class WebGPUDevice {
     this.gpu.destroy();
   }
 
+  /** Destroys the device (see destroy), for `using`. */
   [Symbol.dispose](): void {
     this.destroy();
   }

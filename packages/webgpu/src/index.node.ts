@@ -11,8 +11,15 @@ import { dawnAdapter, nodeCollection, openDawnDevice } from './dawn.js';
 import type { WebGPUOptions } from './open.js';
 
 export { GPUStorage, WebGPUBackend } from './backend.js';
-export type { AdapterDescription, ComputeProgram, WebGPUDevice } from './device.js';
+export type {
+  AdapterDescription,
+  BufferRange,
+  ComputeProgram,
+  IndexReport,
+  WebGPUDevice,
+} from './device.js';
 export { WebGPUDeviceLostError, WebGPUOperationError, WebGPUUnavailableError } from './errors.js';
+export type { ElementwiseOrder } from './kernels/elementwise.js';
 export type { WebGPUOptions } from './open.js';
 export type { CompileMode } from './pipelines.js';
 export type { PoolStats } from './pool.js';

@@ -7,6 +7,7 @@ import { WebGPUUnavailableError } from './errors.js';
 import type { ElementwiseOrder } from './kernels/elementwise.js';
 import type { CompileMode } from './pipelines.js';
 
+/** Options of `webgpu()` and `isWebGPUAvailable()`; every one has a default. */
 export interface WebGPUOptions {
   /** Passed to `requestAdapter`; WebGPU's default when omitted. */
   powerPreference?: GPUPowerPreference;

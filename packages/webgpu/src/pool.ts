@@ -13,6 +13,7 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
+/** The buffer pool's counters, from `backend.poolStats()`; sizes in bytes. */
 export interface PoolStats {
   /** Bytes in buffers handed out and not yet freed. */
   inUse: number;
