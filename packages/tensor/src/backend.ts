@@ -21,6 +21,10 @@ export interface Storage {
   readonly length: number;
 }
 
+/**
+ * A strided window on a Storage, as a kernel reads or writes it: strides and offset in elements,
+ * stride 0 along broadcast dims.
+ */
 export interface View {
   readonly storage: Storage;
   readonly dtype: DType;
@@ -29,6 +33,10 @@ export interface View {
   readonly offset: number;
 }
 
+/**
+ * The reductions Backend.reduce implements; the others (mean, all, any, ...) are composed from
+ * them.
+ */
 export type ReduceKind = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 
 /** The geometry of a 2-d sliding window over [N, C, H, W] (convolution and pooling). */
@@ -57,6 +65,10 @@ export interface ConvGeometry {
   readonly groups: number;
 }
 
+/**
+ * A device: its storage and the closed set of kernels every tensor op is built from (see the top of
+ * backend.ts). `cpu` and the backend `await webgpu()` returns implement it; `tensor.device` is one.
+ */
 export interface Backend {
   /** 'cpu', 'webgpu', ...: what `tensor.device.type` reports. */
   readonly type: string;
@@ -75,6 +87,7 @@ export interface Backend {
   readonly fusesElementwise?: boolean;
   /** Bytes of freed storage kept for reuse (a buffer pool), for memory(); none by default. */
   pooledBytes?(): number;
+  /** The device's printed name: `cpu`, `webgpu (...)`. */
   toString(): string;
 
   /** Storage for `length` elements of `dtype`; contents unspecified. */
@@ -97,7 +110,7 @@ export interface Backend {
    */
   elementwise(expr: Expr, inputs: readonly View[], out: View, params?: readonly number[]): void;
   /**
-   * outs[k][i] = exprs[k](inputs[0][i], ...) for every k, in one kernel (a fused update such
+   * `outs[k][i] = exprs[k](inputs[0][i], ...)` for every k, in one kernel (a fused update such
    * as an optimizer step). The outs share one shape and live in distinct storages; an input
    * may view an out's storage, and each element's inputs are read before its outputs are
    * written.

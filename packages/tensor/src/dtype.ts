@@ -1,7 +1,12 @@
 // Element types, their typed arrays, and PyTorch's type promotion.
 
+/** The element types: PyTorch's torch.float32, int32, bool and float64. WebGPU has no float64. */
 export type DType = 'float32' | 'int32' | 'bool' | 'float64';
 
+/**
+ * The typed array holding each dtype's values: Float32Array, Int32Array, Uint8Array (bool, as 0 and
+ * 1), Float64Array.
+ */
 export type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 
 export const typedArrayOf = {
@@ -18,6 +23,7 @@ export const bytesPerElement: Record<DType, number> = {
   float64: 8,
 };
 
+/** Whether `dtype` is float32 or float64 (PyTorch's `dtype.is_floating_point`). */
 export function isFloating(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }

@@ -15,6 +15,7 @@
 import { type DType, INT32_MAX, INT32_MIN } from './dtype.js';
 import type { BinaryFn, Expr, UnaryFn } from './expr.js';
 
+/** Whether an expression node computes on int32 values or on floats. */
 export type NumberKind = 'int' | 'float';
 
 /** An Expr node with the kind of value it computes, and its children typed. */
@@ -30,6 +31,7 @@ export type Typed = { readonly type: NumberKind } & (
   | { readonly kind: 'convert'; readonly x: Typed }
 );
 
+/** Expressions after the type pass, as backends compile them: each node with its NumberKind. */
 export interface TypedExprs {
   readonly exprs: readonly Typed[];
   /** The kind each param is passed as (unused ones: float). */
@@ -98,6 +100,9 @@ export function variant<R>(forms: { float: R; int?: R }, kind: NumberKind, what:
   return forms.int;
 }
 
+/**
+ * The kind a dtype's values compute in: 'int' for int32 and bool, 'float' for the floating dtypes.
+ */
 export function kindOf(dtype: DType): NumberKind {
   switch (dtype) {
     case 'int32':

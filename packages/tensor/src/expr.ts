@@ -6,6 +6,7 @@
 
 import type { DType } from './dtype.js';
 
+/** The functions of one operand an Expr may apply. */
 export type UnaryFn =
   | 'neg'
   | 'abs'
@@ -28,6 +29,7 @@ export type UnaryFn =
   | 'isnan'
   | 'isinf';
 
+/** The functions of two operands an Expr may apply. */
 export type BinaryFn =
   | 'add'
   | 'sub'
@@ -50,6 +52,10 @@ export type BinaryFn =
   | 'or'
   | 'xor';
 
+/**
+ * An elementwise computation as a tree over numbered inputs, constants and run-time params: what
+ * Backend.elementwise compiles into one kernel. Build them with E.
+ */
 export type Expr =
   | { readonly kind: 'input'; readonly index: number }
   | { readonly kind: 'const'; readonly value: number }
@@ -65,7 +71,8 @@ export type Expr =
    */
   | { readonly kind: 'cast'; readonly to: DType; readonly x: Expr };
 
-type Operand = Expr | number;
+/** An operand of E's builders: an expression, or a number (a constant). */
+export type Operand = Expr | number;
 
 const lift = (x: Operand): Expr => (typeof x === 'number' ? { kind: 'const', value: x } : x);
 const unary =
@@ -77,55 +84,100 @@ const binary =
 
 /** Builders for expressions; numbers become constants. */
 export const E = {
+  /** Input `index` of the kernel, read at the element being computed. */
   input: (index: number): Expr => ({ kind: 'input', index }),
+  /** A constant. */
   const: (value: number): Expr => ({ kind: 'const', value }),
+  /** Run-time scalar `index` (the kernel's params), so one compiled kernel serves every value. */
   param: (index: number): Expr => ({ kind: 'param', index }),
+  /** `a` where `cond` is nonzero, else `b`. */
   select: (cond: Operand, a: Operand, b: Operand): Expr => ({
     kind: 'select',
     cond: lift(cond),
     a: lift(a),
     b: lift(b),
   }),
+  /** `x` converted to `to`'s values: truncated toward zero for int32, x != 0 for bool. */
   cast: (to: DType, x: Operand): Expr => ({ kind: 'cast', to, x: lift(x) }),
+  /** -x. */
   neg: unary('neg'),
+  /** |x|. */
   abs: unary('abs'),
+  /** e^x. */
   exp: unary('exp'),
+  /** The natural logarithm. */
   log: unary('log'),
+  /** log(1 + x). */
   log1p: unary('log1p'),
+  /** e^x - 1. */
   expm1: unary('expm1'),
+  /** The square root. */
   sqrt: unary('sqrt'),
+  /** The sine (radians). */
   sin: unary('sin'),
+  /** The cosine (radians). */
   cos: unary('cos'),
+  /** The tangent (radians). */
   tan: unary('tan'),
+  /** The hyperbolic tangent. */
   tanh: unary('tanh'),
+  /** The error function. */
   erf: unary('erf'),
+  /** Rounds down. */
   floor: unary('floor'),
+  /** Rounds up. */
   ceil: unary('ceil'),
+  /** Rounds toward zero. */
   trunc: unary('trunc'),
+  /** Rounds to the nearest integer, halves to even. */
   roundHalfEven: unary('roundHalfEven'),
+  /** -1, 0 or 1. */
   sign: unary('sign'),
+  /** 1 where x is 0, else 0. */
   not: unary('not'),
+  /** 1 where x is NaN, else 0. */
   isnan: unary('isnan'),
+  /** 1 where x is infinite, else 0. */
   isinf: unary('isinf'),
+  /** a + b. */
   add: binary('add'),
+  /** a - b. */
   sub: binary('sub'),
+  /** a · b. */
   mul: binary('mul'),
+  /** a / b, as floats. */
   div: binary('div'),
+  /** a raised to b. */
   pow: binary('pow'),
+  /** The larger of a and b (NaN if either is). */
   max: binary('max'),
+  /** The smaller of a and b (NaN if either is). */
   min: binary('min'),
+  /** atan2(a, b), in radians. */
   atan2: binary('atan2'),
+  /** The floor modulo, with the sign of b (Python's %). */
   mod: binary('mod'),
+  /** a / b rounded toward zero (exact on integers). */
   divTrunc: binary('divTrunc'),
+  /** a / b rounded down (exact on integers). */
   divFloor: binary('divFloor'),
+  /** 1 where a == b, else 0. */
   eq: binary('eq'),
+  /** 1 where a != b, else 0. */
   ne: binary('ne'),
+  /** 1 where a < b, else 0. */
   lt: binary('lt'),
+  /** 1 where a <= b, else 0. */
   le: binary('le'),
+  /** 1 where a > b, else 0. */
   gt: binary('gt'),
+  /** 1 where a >= b, else 0. */
   ge: binary('ge'),
+  /** 1 where both are nonzero, else 0. */
   and: binary('and'),
+  /** 1 where either is nonzero, else 0. */
   or: binary('or'),
+  /** 1 where exactly one is nonzero, else 0. */
   xor: binary('xor'),
 };
 

@@ -13,6 +13,7 @@ export {
   convTranspose2d,
 } from './ops/conv.js';
 export {
+  type ArangeArgs,
   arange,
   empty,
   emptyLike,
@@ -23,6 +24,7 @@ export {
   linspace,
   ones,
   onesLike,
+  type RandintArgs,
   type RandomOptions,
   rand,
   randint,
@@ -86,3 +88,4 @@ export {
 export type { Dims, ValuesIndices, VarianceOptions } from './ops/reduce.js';
 export { cat, chunk, split, stack } from './ops/shape.js';
 export { fold, type UnfoldOptions, unfold } from './ops/unfold.js';
+export type { Pair } from './ops/window.js';

@@ -5,6 +5,12 @@ import { grad as engineGrad, type GradOptions } from '@dl/autograd';
 import { onesLike } from './ops/creation.js';
 import type { Tensor } from './tensor.js';
 
+/**
+ * The gradients of `outputs` with respect to `inputs`, returned instead of accumulated into
+ * `.grad`, like torch.autograd.grad. Outputs with more than one element need `gradOutputs`; an
+ * input the outputs do not depend on throws unless `allowUnused` (then null). With `createGraph`,
+ * the gradients are differentiable themselves.
+ */
 export function grad(
   outputs: Tensor | readonly Tensor[],
   inputs: Tensor | readonly Tensor[],

@@ -22,7 +22,7 @@ export type {
   View,
   WindowGeometry,
 } from './backend.js';
-export { CpuBackend, cpu } from './cpu/backend.js';
+export { CpuBackend, type CpuStorage, cpu } from './cpu/backend.js';
 export { collapseDims, offsetsOf } from './cpu/layout.js';
 export {
   type DeviceLike,
@@ -35,7 +35,7 @@ export {
 export { registerDevtoolsFormatter } from './devtools.js';
 export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
 export { IndexError, type OutOfRangeMessage } from './errors.js';
-export { type BinaryFn, E, type Expr, exprKey, type UnaryFn } from './expr.js';
+export { type BinaryFn, E, type Expr, exprKey, type Operand, type UnaryFn } from './expr.js';
 export {
   binaryRule,
   isTest,

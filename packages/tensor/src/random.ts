@@ -34,6 +34,7 @@ export class Generator {
     return this;
   }
 
+  /** The seed the stream last started from (PyTorch's `initial_seed()`). */
   initialSeed(): number {
     return this.#initialSeed;
   }
@@ -43,6 +44,9 @@ export class Generator {
     return [...this.#s, this.#spare ?? Number.NaN];
   }
 
+  /**
+   * Restores a state getState returned, so the stream continues from there; returns the generator.
+   */
   setState(state: readonly number[]): this {
     if (state.length !== 5)
       throw new Error(`Generator.setState: expected 5 numbers, got ${state.length}`);

@@ -2,14 +2,17 @@
 
 import { describeValue } from './args.js';
 
+/** A tensor's sizes, outermost dimension first. */
 export type Shape = readonly number[];
 
+/** The number of elements of a shape (1 for []). */
 export function numelOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
+/** The row-major strides of a shape, in elements: [H·W, W, 1] for [C, H, W]. */
 export function contiguousStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -20,6 +23,7 @@ export function contiguousStrides(shape: Shape): number[] {
   return strides;
 }
 
+/** A shape as error messages print it: `[2, 3]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }

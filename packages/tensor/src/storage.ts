@@ -335,6 +335,7 @@ export class StorageRef {
   }
 }
 
+/** What memory() reports: live tensors and storages and the bytes they hold, on all devices. */
 export interface MemoryInfo {
   /**
    * Tensors not yet disposed (views included). A tensor collected without dispose() leaves

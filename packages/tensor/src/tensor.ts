@@ -44,6 +44,7 @@ import { isContiguousLayout, normalizeDim, numelOf, type Shape } from './shape.j
 import type { StorageRef, TensorShare } from './storage.js';
 import { transfer, transferAsync } from './transfer.js';
 
+/** A tensor's elements as nested arrays (toArray, tolist): numbers, or booleans for bool. */
 export type NestedArray = number | boolean | NestedArray[];
 
 /** Reads of at most this many elements are kept for printing (PyTorch prints them in full). */
@@ -59,6 +60,7 @@ interface LastRead {
 
 /** What `registerHook` returns: call `remove()` to unregister the hook. */
 export interface HookHandle {
+  /** Unregisters the hook; calling it again does nothing. */
   remove(): void;
 }
 
@@ -81,9 +83,17 @@ const gradAlgebra: GradAlgebra<Tensor> = {
   },
 };
 
+/**
+ * An n-dimensional array of one dtype on one device, with autograd: PyTorch's `torch.Tensor`.
+ * Tensors are made by creation functions (`tensor`, `zeros`, `randn`, ...) and ops; ops record the
+ * graph when an input requires grad. Reading values is asynchronous (`await t.data()`, `await
+ * t.item()`); the `Sync` forms work on the CPU only. Memory is freed at garbage collection, or at
+ * once by dispose(), `using` or tidy().
+ */
 export class Tensor implements Variable<Tensor> {
   /** Sizes of each dimension. */
   readonly shape: readonly number[];
+  /** The element type: 'float32', 'int32', 'bool' or 'float64'. */
   readonly dtype: DType;
   /** @internal The storage this tensor (and its views) read. */
   readonly storageRef: StorageRef;
@@ -135,6 +145,7 @@ export class Tensor implements Variable<Tensor> {
     return this.storageRef.backend;
   }
 
+  /** The number of dimensions (0 for a scalar). */
   get ndim(): number {
     return this.shape.length;
   }
@@ -144,6 +155,7 @@ export class Tensor implements Variable<Tensor> {
     return this.shape.length;
   }
 
+  /** The number of elements (the product of the shape). */
   numel(): number {
     return numelOf(this.shape);
   }
@@ -164,12 +176,17 @@ export class Tensor implements Variable<Tensor> {
       : this.#strides[normalizeDim(dim, this.ndim, 'stride')]!;
   }
 
+  /** Whether the elements lie in row-major order with no gaps (no copy needed to flatten). */
   isContiguous(): boolean {
     return isContiguousLayout(this.shape, this.#strides);
   }
 
   // ---- autograd ----
 
+  /**
+   * Whether autograd records operations on this tensor. Settable on leaves of a floating dtype only
+   * (requiresGrad_).
+   */
   get requiresGrad(): boolean {
     return this.#requiresGrad;
   }
@@ -200,10 +217,12 @@ export class Tensor implements Variable<Tensor> {
     return this.#gradFn;
   }
 
+  /** True for a tensor no recorded operation produced (created by the user, or under noGrad). */
   get isLeaf(): boolean {
     return this.#gradFn === null;
   }
 
+  /** The hooks registerHook added to this leaf, run on its gradient before it is accumulated. */
   get gradHooks(): readonly GradHook<Tensor>[] {
     return this.#gradHooks;
   }
@@ -314,11 +333,13 @@ export class Tensor implements Variable<Tensor> {
     return device.readSync(this.#view());
   }
 
+  /** item(), synchronously; only on devices that keep data on the CPU. */
   itemSync(): number {
     this.#checkItem();
     return this.dataSync()[0]!;
   }
 
+  /** toArray(), synchronously; only on devices that keep data on the CPU. */
   toArraySync(): NestedArray {
     return nest(this.dataSync(), this.shape, this.dtype === 'bool');
   }
@@ -365,6 +386,7 @@ export class Tensor implements Variable<Tensor> {
     return typeof resolved === 'string' ? ew.toDType(this, resolved) : transfer(this, resolved);
   }
 
+  /** to('cpu'). From a device that reads asynchronously, use toAsync('cpu'). */
   cpu(): Tensor {
     return this.to('cpu');
   }
@@ -374,18 +396,22 @@ export class Tensor implements Variable<Tensor> {
     return transferAsync(this, resolveDevice(target, 'toAsync'));
   }
 
+  /** A float32 copy (itself if already float32). */
   float(): Tensor {
     return ew.toDType(this, 'float32');
   }
 
+  /** A float64 copy (itself if already float64); the CPU only. */
   double(): Tensor {
     return ew.toDType(this, 'float64');
   }
 
+  /** An int32 copy, truncated toward zero (itself if already int32). */
   int(): Tensor {
     return ew.toDType(this, 'int32');
   }
 
+  /** A bool copy: true where nonzero (itself if already bool). */
   bool(): Tensor {
     return ew.toDType(this, 'bool');
   }
@@ -410,26 +436,31 @@ export class Tensor implements Variable<Tensor> {
     this.storageRef.dropTensor(this.#share);
   }
 
+  /** True once dispose() has released this tensor; using it then throws. */
   get isDisposed(): boolean {
     return this.#disposed;
   }
 
+  /** dispose(), for `using x = ...`. */
   [Symbol.dispose](): void {
     this.dispose();
   }
 
   // ---- arithmetic ----
 
+  /** this + alpha · other, broadcasting (alpha defaults to 1), like torch.add. */
   add(other: Tensor | Scalar, options: { alpha?: number } = {}): Tensor {
     return options.alpha === undefined || options.alpha === 1
       ? ew.binary('add', this, other)
       : ew.binary('add', this, scaled(other, options.alpha));
   }
+  /** this - alpha · other, broadcasting (alpha defaults to 1), like torch.sub. */
   sub(other: Tensor | Scalar, options: { alpha?: number } = {}): Tensor {
     return options.alpha === undefined || options.alpha === 1
       ? ew.binary('sub', this, other)
       : ew.binary('sub', this, scaled(other, options.alpha));
   }
+  /** this · other elementwise, broadcasting. */
   mul(other: Tensor | Scalar): Tensor {
     return ew.binary('mul', this, other);
   }
@@ -442,62 +473,83 @@ export class Tensor implements Variable<Tensor> {
       other,
     );
   }
+  /**
+   * The remainder of floor division, with the sign of the divisor (Python's %, torch.remainder).
+   */
   remainder(other: Tensor | Scalar): Tensor {
     return ew.binary('remainder', this, other);
   }
+  /** this raised to `exponent` elementwise. */
   pow(exponent: Tensor | number): Tensor {
     return typeof exponent === 'number'
       ? ew.unary('powScalar', this, [exponent])
       : ew.binary('pow', this, exponent);
   }
+  /** The larger of the two elementwise, broadcasting; NaN if either is NaN. */
   maximum(other: Tensor): Tensor {
     return ew.binary('maximum', this, other);
   }
+  /** The smaller of the two elementwise, broadcasting; NaN if either is NaN. */
   minimum(other: Tensor): Tensor {
     return ew.binary('minimum', this, other);
   }
+  /** atan2(this, other) elementwise, in radians: the angle of the point (other, this). */
   atan2(other: Tensor): Tensor {
     return ew.binary('atan2', this, other);
   }
+  /** -x elementwise. */
   neg(): Tensor {
     return ew.unary('neg', this);
   }
+  /** |x| elementwise. */
   abs(): Tensor {
     return ew.unary('abs', this);
   }
+  /** e^x elementwise. */
   exp(): Tensor {
     return ew.unary('exp', this);
   }
+  /** The natural logarithm elementwise (-Infinity at 0, NaN below). */
   log(): Tensor {
     return ew.unary('log', this);
   }
+  /** log(1 + x), accurate for small x. */
   log1p(): Tensor {
     return ew.unary('log1p', this);
   }
+  /** e^x - 1, accurate for small x. */
   expm1(): Tensor {
     return ew.unary('expm1', this);
   }
+  /** The square root elementwise (NaN below 0). */
   sqrt(): Tensor {
     return ew.unary('sqrt', this);
   }
+  /** 1 / sqrt(x) elementwise. */
   rsqrt(): Tensor {
     return ew.unary('rsqrt', this);
   }
+  /** The sine elementwise, in radians. */
   sin(): Tensor {
     return ew.unary('sin', this);
   }
+  /** The cosine elementwise, in radians. */
   cos(): Tensor {
     return ew.unary('cos', this);
   }
+  /** The tangent elementwise, in radians. */
   tan(): Tensor {
     return ew.unary('tan', this);
   }
+  /** The hyperbolic tangent elementwise. */
   tanh(): Tensor {
     return ew.unary('tanh', this);
   }
+  /** 1 / (1 + e^-x) elementwise. */
   sigmoid(): Tensor {
     return ew.unary('sigmoid', this);
   }
+  /** max(x, 0) elementwise. */
   relu(): Tensor {
     return ew.unary('relu', this);
   }
@@ -505,33 +557,46 @@ export class Tensor implements Variable<Tensor> {
   gelu(options: { approximate?: 'none' | 'tanh' } = {}): Tensor {
     return ew.unary(options.approximate === 'tanh' ? 'geluTanh' : 'gelu', this);
   }
+  /** x · sigmoid(x) elementwise (SiLU, also called swish). */
   silu(): Tensor {
     return ew.unary('silu', this);
   }
+  /** x · tanh(softplus(x)) elementwise. */
   mish(): Tensor {
     return ew.unary('mish', this);
   }
+  /**
+   * log(1 + e^(beta·x)) / beta elementwise (beta 1), and x itself where beta·x > threshold (20),
+   * like F.softplus.
+   */
   softplus(options: { beta?: number; threshold?: number } = {}): Tensor {
     return ew.unary('softplus', this, [options.beta ?? 1, options.threshold ?? 20]);
   }
+  /** x where x > 0, else negativeSlope · x. */
   leakyRelu(negativeSlope = 0.01): Tensor {
     return ew.unary('leakyRelu', this, [negativeSlope]);
   }
+  /** x where x > 0, else alpha · (e^x - 1). */
   elu(alpha = 1): Tensor {
     return ew.unary('elu', this, [alpha]);
   }
+  /** x clamped into [minVal, maxVal]. */
   hardtanh(minVal = -1, maxVal = 1): Tensor {
     return ew.unary('hardtanh', this, [minVal, maxVal]);
   }
+  /** The error function elementwise. */
   erf(): Tensor {
     return ew.unary('erf', this);
   }
+  /** -1, 0 or 1 by the sign of each element. */
   sign(): Tensor {
     return ew.unary('sign', this);
   }
+  /** Rounds down elementwise. */
   floor(): Tensor {
     return ew.unary('floor', this);
   }
+  /** Rounds up elementwise. */
   ceil(): Tensor {
     return ew.unary('ceil', this);
   }
@@ -539,12 +604,15 @@ export class Tensor implements Variable<Tensor> {
   round(): Tensor {
     return ew.unary('round', this);
   }
+  /** Rounds toward zero elementwise. */
   trunc(): Tensor {
     return ew.unary('trunc', this);
   }
+  /** 1 / x elementwise. */
   reciprocal(): Tensor {
     return ew.unary('reciprocal', this);
   }
+  /** x · x elementwise. */
   square(): Tensor {
     return ew.unary('square', this);
   }
@@ -556,45 +624,59 @@ export class Tensor implements Variable<Tensor> {
   clamp(...args: ClampArgs): Tensor {
     return clampOps.clamp(this, ...clampOps.clampBounds('clamp', args));
   }
+  /** PyTorch's alias of clamp. */
   clip(...args: ClampArgs): Tensor {
     return clampOps.clamp(this, ...clampOps.clampBounds('clip', args));
   }
+  /** A bool tensor: true where the element is NaN. */
   isnan(): Tensor {
     return ew.unary('isnan', this);
   }
+  /** A bool tensor: true where the element is +Infinity or -Infinity. */
   isinf(): Tensor {
     return ew.unary('isinf', this);
   }
+  /** A bool tensor: true where the element is neither NaN nor infinite. */
   isfinite(): Tensor {
     return ew.unary('isfinite', this);
   }
+  /** A bool tensor: true where the element is zero (false). */
   logicalNot(): Tensor {
     return ew.unary('logicalNot', this);
   }
+  /** A bool tensor: true where both are nonzero, broadcasting. */
   logicalAnd(other: Tensor | Scalar): Tensor {
     return ew.binary('logicalAnd', this, other);
   }
+  /** A bool tensor: true where either is nonzero, broadcasting. */
   logicalOr(other: Tensor | Scalar): Tensor {
     return ew.binary('logicalOr', this, other);
   }
+  /** A bool tensor: true where exactly one is nonzero, broadcasting. */
   logicalXor(other: Tensor | Scalar): Tensor {
     return ew.binary('logicalXor', this, other);
   }
+  /** A bool tensor: this == other elementwise, broadcasting (PyTorch's `==`). */
   eq(other: Tensor | Scalar): Tensor {
     return ew.binary('eq', this, other);
   }
+  /** A bool tensor: this != other elementwise, broadcasting. */
   ne(other: Tensor | Scalar): Tensor {
     return ew.binary('ne', this, other);
   }
+  /** A bool tensor: this < other elementwise, broadcasting. */
   lt(other: Tensor | Scalar): Tensor {
     return ew.binary('lt', this, other);
   }
+  /** A bool tensor: this <= other elementwise, broadcasting. */
   le(other: Tensor | Scalar): Tensor {
     return ew.binary('le', this, other);
   }
+  /** A bool tensor: this > other elementwise, broadcasting. */
   gt(other: Tensor | Scalar): Tensor {
     return ew.binary('gt', this, other);
   }
+  /** A bool tensor: this >= other elementwise, broadcasting. */
   ge(other: Tensor | Scalar): Tensor {
     return ew.binary('ge', this, other);
   }
@@ -608,12 +690,18 @@ export class Tensor implements Variable<Tensor> {
   // Each takes PyTorch's positional form (`sum(1, true)`) or its keywords as an options
   // object (`sum({ dim: 1, keepdim: true })`, `sum(1, { keepdim: true })`); no dim: all dims.
 
+  /**
+   * The sum over dims (all when none are given): `sum()`, `sum(1)`, `sum([0, 1], true)`, `sum({
+   * dim: 1, keepdim: true })`. Bool sums to int32.
+   */
   sum(...args: ReduceArgs): Tensor {
     return reduce.sum(this, ...reduceArgs<Dims>('sum', args));
   }
+  /** The mean over dims, with sum's arguments; floating dtypes only. */
   mean(...args: ReduceArgs): Tensor {
     return reduce.mean(this, ...reduceArgs<Dims>('mean', args));
   }
+  /** The product over dims, with sum's arguments. */
   prod(...args: ReduceArgs): Tensor {
     return reduce.prod(this, ...reduceArgs<Dims>('prod', args));
   }
@@ -638,15 +726,22 @@ export class Tensor implements Variable<Tensor> {
   min(...args: unknown[]): Tensor | ValuesIndices {
     return reduce.maxOrMin(this, 'min', args);
   }
+  /** The maximum over dims, with sum's arguments, without indices (torch.amax). */
   amax(...args: ReduceArgs): Tensor {
     return reduce.amax(this, ...reduceArgs<Dims>('amax', args));
   }
+  /** The minimum over dims, with sum's arguments, without indices (torch.amin). */
   amin(...args: ReduceArgs): Tensor {
     return reduce.amin(this, ...reduceArgs<Dims>('amin', args));
   }
+  /**
+   * The int32 index of the maximum along a dim (`argmax(1)`, `argmax({ dim: 1, keepdim: true })`),
+   * or in the flattened tensor when no dim is given.
+   */
   argmax(...args: ReduceArgs<number>): Tensor {
     return reduce.argmax(this, ...reduceArgs<number>('argmax', args));
   }
+  /** The int32 index of the minimum, with argmax's arguments. */
   argmin(...args: ReduceArgs<number>): Tensor {
     return reduce.argmin(this, ...reduceArgs<number>('argmin', args));
   }
@@ -658,6 +753,7 @@ export class Tensor implements Variable<Tensor> {
   std(...args: VarianceArgs): Tensor {
     return reduce.std(this, ...varianceArgs('std', args));
   }
+  /** log(sum(exp(x))) over the given dims, computed without overflow; dim is required. */
   logsumexp(...args: ReduceArgs): Tensor {
     const [dim, keepdim] = reduceArgs<Dims>('logsumexp', args);
     if (dim === undefined) throw new TypeError('logsumexp: dim is required (logsumexp(1))');
@@ -684,9 +780,17 @@ export class Tensor implements Variable<Tensor> {
   cumsum(dim: number | { dim: number }): Tensor {
     return reduce.cumsum(this, dimArg('cumsum', dim));
   }
+  /**
+   * A bool tensor: whether every element is nonzero, over dims (all when none are given); true over
+   * no elements.
+   */
   all(...args: ReduceArgs): Tensor {
     return reduce.all(this, ...reduceArgs<Dims>('all', args));
   }
+  /**
+   * A bool tensor: whether some element is nonzero, over dims (all when none are given); false over
+   * no elements.
+   */
   any(...args: ReduceArgs): Tensor {
     return reduce.any(this, ...reduceArgs<Dims>('any', args));
   }
@@ -706,12 +810,15 @@ export class Tensor implements Variable<Tensor> {
     checkTensor('viewAs', other, 'other');
     return shapeOps.view(this, other.shape);
   }
+  /** A view with the dims reordered: `permute(2, 0, 1)` or `permute([2, 0, 1])`. */
   permute(...dims: number[] | [readonly number[]]): Tensor {
     return shapeOps.permute(this, sizesArgs('permute', dims));
   }
+  /** A view with two dims swapped. */
   transpose(dim0: number, dim1: number): Tensor {
     return shapeOps.transpose(this, dim0, dim1);
   }
+  /** The transpose of a tensor of at most 2 dims (itself below 2); throws above. */
   t(): Tensor {
     return shapeOps.t(this);
   }
@@ -719,55 +826,84 @@ export class Tensor implements Variable<Tensor> {
   get T(): Tensor {
     return this.ndim < 2 ? this : this.permute([...this.shape.keys()].reverse());
   }
+  /** A view without the dims of size 1 (all of them, or those among `dim`). */
   squeeze(dim?: number | readonly number[]): Tensor {
     return shapeOps.squeeze(this, dim);
   }
+  /** A view with a new dim of size 1 at `dim`. */
   unsqueeze(dim: number): Tensor {
     return shapeOps.unsqueeze(this, dim);
   }
+  /**
+   * A view broadcast to a larger shape, without copying: dims of size 1 repeat, -1 keeps a size,
+   * new dims go in front.
+   */
   expand(...shape: number[] | [readonly number[]]): Tensor {
     return shapeOps.expand(this, sizesArgs('expand', shape));
   }
+  /** expand(other.shape). */
   expandAs(other: Tensor): Tensor {
     checkTensor('expandAs', other, 'other');
     return shapeOps.expand(this, other.shape);
   }
+  /** The dims from startDim to endDim merged into one (a view when possible). */
   flatten(startDim = 0, endDim = -1): Tensor {
     return shapeOps.flatten(this, startDim, endDim);
   }
+  /** Dim `dim` split into `sizes` (one may be -1): the inverse of flatten. */
   unflatten(dim: number, sizes: readonly number[]): Tensor {
     return shapeOps.unflatten(this, dim, sizes);
   }
+  /** A row-major copy, or this tensor itself when it already is one. */
   contiguous(): Tensor {
     return shapeOps.contiguous(this);
   }
+  /** A copy with its own memory; gradients flow back to this tensor. */
   clone(): Tensor {
     return shapeOps.clone(this);
   }
+  /** A view of `length` elements along `dim` from `start`. */
   narrow(dim: number, start: number, length: number): Tensor {
     return shapeOps.narrow(this, dim, start, length);
   }
+  /** The view at `index` along `dim`, with that dim removed (PyTorch's `x[:, index]` for dim 1). */
   select(dim: number, index: number): Tensor {
     return shapeOps.select(this, dim, index);
   }
+  /**
+   * Views of pieces along `dim`: of `sizeOrSections` elements each (the last may be smaller), or of
+   * the listed sizes.
+   */
   split(sizeOrSections: number | readonly number[], dim = 0): Tensor[] {
     return shapeOps.split(this, sizeOrSections, dim);
   }
+  /** At most `chunks` views of equal size along `dim` (the last may be smaller). */
   chunk(chunks: number, dim = 0): Tensor[] {
     return shapeOps.chunk(this, chunks, dim);
   }
+  /** The views along `dim`, each with that dim removed. */
   unbind(dim = 0): Tensor[] {
     return shapeOps.unbind(this, dim);
   }
+  /** A copy with the order of elements reversed along `dims`. */
   flip(dims: number | readonly number[]): Tensor {
     return shapeOps.flip(this, dims);
   }
+  /** Elements shifted along `dims` with wraparound; without dims, along the flattened tensor. */
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
     return shapeOps.roll(this, shifts, dims);
   }
+  /**
+   * The tensor tiled `repeats` times along each dim (a copy; new leading dims when repeats is
+   * longer), like torch.Tensor.repeat.
+   */
   repeat(...repeats: number[] | [readonly number[]]): Tensor {
     return shapeOps.repeat(this, sizesArgs('repeat', repeats));
   }
+  /**
+   * A view with the dims in `source` moved to the positions in `destination`, the others keeping
+   * their order.
+   */
   movedim(source: number | readonly number[], destination: number | readonly number[]): Tensor {
     return shapeOps.movedim(this, source, destination);
   }
@@ -781,45 +917,69 @@ export class Tensor implements Variable<Tensor> {
   index(spec: IndexSpec): Tensor {
     return indexing.index(this, spec);
   }
+  /**
+   * The entries at the int32 indices `index` (1-d) along `dim`. Throws an IndexError for an index
+   * out of range (on WebGPU, at the next read).
+   */
   indexSelect(dim: number, index: Tensor, options?: IndexOptions): Tensor {
     return indexing.indexSelect(this, dim, index, options);
   }
+  /**
+   * out[i][j] = this[index[i][j]][j] for dim 0 (and likewise for other dims), like torch.gather;
+   * `index` is int32 and has this tensor's ndim.
+   */
   gather(dim: number, index: Tensor, options?: IndexOptions): Tensor {
     return indexing.gather(this, dim, index, options);
   }
+  /**
+   * A copy with `src` written at `index` along `dim` (the inverse of gather), like torch.scatter.
+   */
   scatter(dim: number, index: Tensor, src: Tensor | number, options?: IndexOptions): Tensor {
     return indexing.scatter(this, dim, index, src, options);
   }
+  /** A copy with `src` added at `index` along `dim`; repeated indices accumulate. */
   scatterAdd(dim: number, index: Tensor, src: Tensor, options?: IndexOptions): Tensor {
     return indexing.scatterAdd(this, dim, index, src, options);
   }
+  /** A copy with `value` where the bool `mask` (broadcast to this shape) is true. */
   maskedFill(mask: Tensor, value: number): Tensor {
     return indexing.maskedFill(this, mask, value);
   }
+  /** The lower triangle of the last two dims (on and below `diagonal`), zeros elsewhere. */
   tril(diagonal = 0): Tensor {
     return indexing.tril(this, diagonal);
   }
+  /** The upper triangle of the last two dims (on and above `diagonal`), zeros elsewhere. */
   triu(diagonal = 0): Tensor {
     return indexing.triu(this, diagonal);
   }
 
   // ---- linear algebra ----
 
+  /**
+   * The matrix product, like torch.matmul: vectors, matrices, and batches whose leading dims
+   * broadcast (PyTorch's `@`).
+   */
   matmul(other: Tensor): Tensor {
     return linalg.matmul(this, other);
   }
+  /** The product of two matrices [n, k] @ [k, m]. */
   mm(other: Tensor): Tensor {
     return linalg.mm(this, other);
   }
+  /** The product of a matrix [n, k] and a vector [k]. */
   mv(vector: Tensor): Tensor {
     return linalg.mv(this, vector);
   }
+  /** The dot product of two 1-d tensors of the same length. */
   dot(other: Tensor): Tensor {
     return linalg.dot(this, other);
   }
+  /** Batched matrix product: [b, n, k] @ [b, k, m]. */
   bmm(other: Tensor): Tensor {
     return linalg.bmm(this, other);
   }
+  /** The outer product of two 1-d tensors: [n] and [m] give [n, m]. */
   outer(other: Tensor): Tensor {
     return linalg.outer(this, other);
   }
@@ -830,42 +990,54 @@ export class Tensor implements Variable<Tensor> {
   softmax(dim: number | { dim: number }): Tensor {
     return nnOps.softmaxOf(this, dimArg('softmax', dim));
   }
+  /** log(softmax(x)) along a dim, computed stably: `logSoftmax(1)` or `logSoftmax({ dim: 1 })`. */
   logSoftmax(dim: number | { dim: number }): Tensor {
     return nnOps.logSoftmaxOf(this, dimArg('logSoftmax', dim));
   }
 
   // ---- in place ----
 
+  /** In place: this += alpha · other. Returns this tensor. */
   add_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
     return inplace.apply(this, 'add_', (self) => self.add(other, options));
   }
+  /** In place: this -= alpha · other. Returns this tensor. */
   sub_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
     return inplace.apply(this, 'sub_', (self) => self.sub(other, options));
   }
+  /** In place: this *= other. Returns this tensor. */
   mul_(other: Tensor | Scalar): this {
     return inplace.apply(this, 'mul_', (self) => self.mul(other));
   }
+  /** In place: this /= other, with div's roundingMode. Returns this tensor. */
   div_(other: Tensor | Scalar, options: { roundingMode?: 'trunc' | 'floor' } = {}): this {
     return inplace.apply(this, 'div_', (self) => self.div(other, options));
   }
+  /** In place: this = this ** exponent. Returns this tensor. */
   pow_(exponent: Tensor | number): this {
     return inplace.apply(this, 'pow_', (self) => self.pow(exponent));
   }
+  /** In place: this = -this. Returns this tensor. */
   neg_(): this {
     return inplace.apply(this, 'neg_', (self) => self.neg());
   }
+  /** In place: relu. Returns this tensor. */
   relu_(): this {
     return inplace.apply(this, 'relu_', (self) => self.relu());
   }
+  /** In place: sqrt. Returns this tensor. */
   sqrt_(): this {
     return inplace.apply(this, 'sqrt_', (self) => self.sqrt());
   }
+  /** In place: clamp, with clamp's arguments. Returns this tensor. */
   clamp_(...args: ClampArgs): this {
     return clampOps.clamp_(this, ...clampOps.clampBounds('clamp_', args));
   }
+  /** In place: fills with zeros. Returns this tensor. */
   zero_(): this {
     return inplace.fill(this, 'zero_', 0);
   }
+  /** In place: fills with `value`. Returns this tensor. */
   fill_(value: number | boolean): this {
     return inplace.fill(this, 'fill_', Number(value));
   }
@@ -892,6 +1064,7 @@ export class Tensor implements Variable<Tensor> {
       creation.randn(this.shape, { dtype: this.dtype, generator }).mul(std).add(mean),
     );
   }
+  /** In place: maskedFill. Returns this tensor. */
   maskedFill_(mask: Tensor, value: number): this {
     return inplace.apply(this, 'maskedFill_', (self) => self.maskedFill(mask, value));
   }

@@ -25,6 +25,7 @@ import { runCumsum, runReduce } from './reduce.js';
 import { runSoftmax } from './softmax.js';
 import { runCol2im, runIm2col } from './window.js';
 
+/** A tensor's memory on the CPU: a typed array of its dtype. */
 export class CpuStorage implements Storage {
   constructor(
     readonly backend: CpuBackend,
@@ -45,11 +46,17 @@ const defaultMaxAllocationBytes = 2 ** 32;
 
 const gib = (bytes: number) => `${Number((bytes / 2 ** 30).toPrecision(4))} GiB`;
 
+/**
+ * The CPU backend, always available as the device `cpu` (the `cpu` export is its one instance).
+ * Kernels are plain JavaScript loops; reads are synchronous as well as asynchronous. It is the
+ * reference every other backend is tested against.
+ */
 export class CpuBackend implements Backend {
   readonly type = 'cpu';
   readonly releasesMemory = false;
   #maxAllocationBytes = defaultMaxAllocationBytes;
 
+  /** Prints as `cpu`. */
   toString(): string {
     return 'cpu';
   }
@@ -62,6 +69,7 @@ export class CpuBackend implements Backend {
     return this.#maxAllocationBytes;
   }
 
+  /** Throws a RangeError unless `bytes` is positive. */
   set maxAllocationBytes(bytes: number) {
     if (!(bytes > 0)) {
       throw new RangeError(`cpu: maxAllocationBytes must be a positive number, got ${bytes}`);

@@ -99,6 +99,10 @@ function convolveBackwardWeight(
   ]);
 }
 
+/**
+ * Options of conv2d and conv1d, as torch.nn.functional.conv2d's: stride 1, padding 0, dilation 1,
+ * groups 1 by default.
+ */
 export interface ConvOptions {
   stride?: Pair;
   /** Zero padding on both sides, or 'valid' (none) or 'same' (output size = input size, stride 1). */
@@ -107,6 +111,11 @@ export interface ConvOptions {
   groups?: number;
 }
 
+/**
+ * 2-d convolution (cross-correlation, as torch.nn.functional.conv2d) of x [N, C, H, W] (or
+ * unbatched [C, H, W]) with weight [O, C / groups, kh, kw], plus bias [O] when given: [N, O, oh,
+ * ow].
+ */
 export function conv2d(
   x: Tensor,
   weight: Tensor,
@@ -167,6 +176,10 @@ export function conv2d(
   return batched ? out : out.squeeze(0);
 }
 
+/**
+ * 1-d convolution, as torch.nn.functional.conv1d, of x [N, C, L] (or [C, L]) with weight [O, C /
+ * groups, k], plus bias [O] when given: [N, O, ol].
+ */
 export function conv1d(
   x: Tensor,
   weight: Tensor,
@@ -197,6 +210,10 @@ export function conv1d(
   return batched ? y : y.squeeze(0);
 }
 
+/**
+ * Options of convTranspose2d, as torch.nn.functional.conv_transpose2d's: stride 1, padding 0,
+ * outputPadding 0, groups 1, dilation 1 by default.
+ */
 export interface ConvTransposeOptions {
   stride?: Pair;
   padding?: Pair;

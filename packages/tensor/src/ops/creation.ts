@@ -25,18 +25,25 @@ import { checkShape, numelOf, type Shape } from '../shape.js';
 import { StorageRef } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
+/**
+ * Where and how a new tensor is made: dtype (float32 by default, or as the data implies), device
+ * ('cpu' by default) and whether it requires grad (false).
+ */
 export interface TensorOptions {
   dtype?: DType | undefined;
   device?: DeviceLike | undefined;
   requiresGrad?: boolean | undefined;
 }
 
+/** A Generator, or undefined for the global one (seeded by manualSeed). */
 export type GeneratorLike = Generator | undefined;
 
+/** TensorOptions of random tensors, with the Generator to draw from (the global one by default). */
 export interface RandomOptions extends TensorOptions {
   generator?: GeneratorLike;
 }
 
+/** What tensor() accepts: a number or boolean, a typed array, or nested arrays of them. */
 export type TensorData = number | boolean | TypedArray | readonly TensorData[];
 
 /** Makes a leaf tensor of `dtype` on `device` holding `values` (already in row-major order). */
@@ -212,18 +219,28 @@ function likeOptions(like: Tensor, options: TensorOptions): TensorOptions {
   };
 }
 
+/** Zeros with the shape of `like`, and its dtype and device unless `options` say otherwise. */
 export function zerosLike(like: Tensor, options: TensorOptions = {}): Tensor {
   return fill('zerosLike', like.shape, 0, likeOptions(like, options));
 }
 
+/** Ones with the shape of `like`, and its dtype and device unless `options` say otherwise. */
 export function onesLike(like: Tensor, options: TensorOptions = {}): Tensor {
   return fill('onesLike', like.shape, 1, likeOptions(like, options));
 }
 
+/**
+ * `value` everywhere, with the shape of `like`, and its dtype and device unless `options` say
+ * otherwise.
+ */
 export function fullLike(like: Tensor, value: number, options: TensorOptions = {}): Tensor {
   return fill('fullLike', like.shape, value, likeOptions(like, options));
 }
 
+/**
+ * A tensor with unspecified contents and the shape of `like`, and its dtype and device unless
+ * `options` say otherwise.
+ */
 export function emptyLike(like: Tensor, options: TensorOptions = {}): Tensor {
   return empty(like.shape, likeOptions(like, options));
 }
@@ -387,11 +404,19 @@ export function randperm(n: number, options: RandomOptions = {}): Tensor {
   return fromValues(values, [n], dtype, options);
 }
 
+/**
+ * Uniform on [0, 1), with the shape of `like`, and its dtype and device unless `options` say
+ * otherwise.
+ */
 export function randLike(like: Tensor, options: RandomOptions = {}): Tensor {
   const merged = { ...likeOptions(like, options), generator: options.generator };
   return randomValues(like.shape, 'randLike', merged, (g) => g.nextFloat());
 }
 
+/**
+ * Standard normal, with the shape of `like`, and its dtype and device unless `options` say
+ * otherwise.
+ */
 export function randnLike(like: Tensor, options: RandomOptions = {}): Tensor {
   const merged = { ...likeOptions(like, options), generator: options.generator };
   return randomValues(like.shape, 'randnLike', merged, (g) => g.nextNormal());

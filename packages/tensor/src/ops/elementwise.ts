@@ -25,6 +25,10 @@ type DTypeRule =
   | 'bool' // comparisons and logical ops
   | 'withParams'; // the input dtype promoted with the finite scalar parameters (int32.pow(0.5) is float32)
 
+/**
+ * A number or boolean operand, broadcast like a 0-d tensor; it raises the result's dtype only in
+ * category (an int32 tensor + 2.5 is float32).
+ */
 export type Scalar = number | boolean;
 
 interface UnaryDef {

@@ -28,6 +28,10 @@ export function slice(
   return { kind: 'slice', start, stop, step };
 }
 
+/**
+ * One item of an index: an integer, a slice, null (a new axis, Python's None), '...' (the remaining
+ * dims) or an int32 or bool index tensor.
+ */
 export type IndexItem = number | Slice | null | '...' | Tensor;
 
 /**
@@ -236,6 +240,7 @@ function checkIndexTensor(op: string, index: Tensor): void {
     );
 }
 
+/** {@inheritDoc Tensor.indexSelect} */
 export function indexSelect(
   x: Tensor,
   dim: number,
@@ -270,6 +275,7 @@ export function indexSelect(
   return out;
 }
 
+/** {@inheritDoc Tensor.gather} */
 export function gather(x: Tensor, dim: number, index: Tensor, options: IndexOptions = {}): Tensor {
   checkIndexTensor('gather', index);
   const axis = normalizeDim(dim, x.ndim, 'gather');
@@ -365,6 +371,7 @@ function sourceGradient(g: Tensor, axis: number, index: Tensor, source: Tensor):
   );
 }
 
+/** {@inheritDoc Tensor.scatter} */
 export function scatter(
   x: Tensor,
   dim: number,
@@ -391,6 +398,7 @@ export function scatter(
   );
 }
 
+/** {@inheritDoc Tensor.scatterAdd} */
 export function scatterAdd(
   x: Tensor,
   dim: number,
@@ -403,6 +411,7 @@ export function scatterAdd(
   return record(out, 'ScatterAdd', [x, src], (g) => [g, sourceGradient(g, axis, index, src)], []);
 }
 
+/** {@inheritDoc Tensor.maskedFill} */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   if (mask.dtype !== 'bool')
     throw new TypeError(
@@ -424,10 +433,12 @@ function triangle(x: Tensor, diagonal: number, lower: boolean, op: string): Tens
   return where(keep, x, 0).to(x.dtype);
 }
 
+/** {@inheritDoc Tensor.tril} */
 export function tril(x: Tensor, diagonal = 0): Tensor {
   return triangle(x, diagonal, true, 'tril');
 }
 
+/** {@inheritDoc Tensor.triu} */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   return triangle(x, diagonal, false, 'triu');
 }
@@ -469,6 +480,10 @@ export function oneHot(indices: Tensor, numClasses = -1): Tensor {
   return out.scatter(-1, indices.unsqueeze(-1), 1, { outOfRange });
 }
 
+/**
+ * How pad fills: with a constant, by reflecting the edge (without repeating it), by repeating the
+ * edge, or by wrapping around.
+ */
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
 /**

@@ -68,6 +68,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return batchedMatmul(a, b, 'matmul');
 }
 
+/** {@inheritDoc Tensor.mm} */
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) {
     throw new Error(
@@ -77,6 +78,7 @@ export function mm(a: Tensor, b: Tensor): Tensor {
   return batchedMatmul(a, b, 'mm');
 }
 
+/** {@inheritDoc Tensor.bmm} */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) {
     throw new Error(`bmm: expected 3-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
@@ -89,6 +91,7 @@ export function bmm(a: Tensor, b: Tensor): Tensor {
   return batchedMatmul(a, b, 'bmm');
 }
 
+/** {@inheritDoc Tensor.mv} */
 export function mv(matrix: Tensor, vector: Tensor): Tensor {
   if (matrix.ndim !== 2 || vector.ndim !== 1) {
     throw new Error(
@@ -98,6 +101,7 @@ export function mv(matrix: Tensor, vector: Tensor): Tensor {
   return batchedMatmul(matrix, vector.unsqueeze(1), 'mv').squeeze(1);
 }
 
+/** {@inheritDoc Tensor.dot} */
 export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1) {
     throw new Error(`dot: 1D tensors expected, but got ${a.ndim}D and ${b.ndim}D tensors`);
@@ -110,6 +114,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   return batchedMatmul(a.unsqueeze(0), b.unsqueeze(1), 'dot').reshape([]);
 }
 
+/** {@inheritDoc Tensor.outer} */
 export function outer(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 1 || b.ndim !== 1)
     throw new Error(`outer: expected 1-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);

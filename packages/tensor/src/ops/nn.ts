@@ -95,6 +95,10 @@ export function embedding(indices: Tensor, weight: Tensor, paddingIdx?: number |
   return out;
 }
 
+/**
+ * Options of dropout and dropout2d: `training` (default true; false returns the input) and the
+ * Generator to draw from.
+ */
 export interface DropoutOptions {
   training?: boolean;
   generator?: Generator;
@@ -143,6 +147,10 @@ export function dropout2d(x: Tensor, p = 0.5, options: DropoutOptions = {}): Ten
 /** How interpolate maps output positions to input positions. */
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear';
 
+/**
+ * Options of interpolate, as torch.nn.functional.interpolate's: the output `size`, or a
+ * `scaleFactor` for each spatial dim (one of the two).
+ */
 export interface InterpolateOptions {
   size?: number | readonly number[];
   scaleFactor?: number | readonly number[];
@@ -307,6 +315,10 @@ function linearAlong(
   return a.add(b.sub(a).mul(w));
 }
 
+/**
+ * Options of scaledDotProductAttention, as torch.nn.functional.scaled_dot_product_attention's:
+ * no mask, not causal, no dropout (dropoutP 0; applied while `training`, true by default).
+ */
 export interface AttentionOptions {
   /** Boolean (true = attend) or additive float mask, broadcast to [..., L, S]. */
   attnMask?: Tensor | null;

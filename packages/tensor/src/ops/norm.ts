@@ -4,6 +4,10 @@ import { noGrad } from '@dl/autograd';
 import { formatShape, numelOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/**
+ * Options of batchNorm, as torch.nn.functional.batch_norm's but training by default: no
+ * affine weight or bias, momentum 0.1, eps 1e-5.
+ */
 export interface BatchNormOptions {
   weight?: Tensor | null;
   bias?: Tensor | null;

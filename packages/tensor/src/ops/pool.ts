@@ -12,6 +12,10 @@ import { arange, fromValues } from './creation.js';
 import { where } from './elementwise.js';
 import { geometryFor, type Pair, pair, unfold } from './window.js';
 
+/**
+ * The window options of max pooling, as torch.nn.functional.max_pool2d's: stride the kernel size,
+ * padding 0, dilation 1, ceilMode false (floor the output size) by default.
+ */
 export interface PoolOptions {
   /** Defaults to the kernel size. */
   stride?: Pair | null;
@@ -62,12 +66,14 @@ function windows(x: Tensor, kernelSize: Pair, options: PoolOptions, padValue: nu
   return { cols, n, c, h, w, oh, ow, kernel, stride, padding, dilation };
 }
 
+/** The maxima of maxPool2dWithIndices and where each was found. */
 export interface MaxPoolResult {
   values: Tensor;
   /** Flat indices into each input plane (h * W + w), as PyTorch's return_indices. */
   indices: Tensor;
 }
 
+/** Max pooling as maxPool2d, returning the indices too: `{ values, indices }`. */
 export function maxPool2dWithIndices(
   x: Tensor,
   kernelSize: Pair,
@@ -205,6 +211,7 @@ function tiledWindows(x: Tensor, kernelSize: Pair, options: PoolOptions): Tensor
   return x.reshape([n, c, h / kh, kh, w / kw, kw]);
 }
 
+/** Options of maxPool2d: the window options and returnIndices. */
 export interface MaxPoolOptions extends PoolOptions {
   /**
    * Also return, for each maximum, its flat index in its input plane (h * W + w, int32), as
@@ -251,12 +258,17 @@ function maxPool2dValues(x: Tensor, kernelSize: Pair, options: PoolOptions): Ten
   return x.ndim === 4 ? out : out.squeeze(0);
 }
 
+/**
+ * Options of avgPool2d, as torch.nn.functional.avg_pool2d's (no dilation); `divisorOverride`
+ * replaces the window size as the divisor.
+ */
 export interface AvgPoolOptions extends Omit<PoolOptions, 'dilation'> {
   /** Count padded zeros in the divisor (default true). */
   countIncludePad?: boolean;
   divisorOverride?: number;
 }
 
+/** Average pooling over [N, C, H, W] (or [C, H, W]) windows, as torch.nn.functional.avg_pool2d. */
 export function avgPool2d(x: Tensor, kernelSize: Pair, options: AvgPoolOptions = {}): Tensor {
   const tiled =
     x.dtype === 'float32' || x.dtype === 'float64'
@@ -334,6 +346,7 @@ export function adaptiveAvgPool2d(x: Tensor, size: AdaptiveSize): Tensor {
   return x.ndim === 4 ? out : out.squeeze(0);
 }
 
+/** Options of adaptiveMaxPool2d. */
 export interface AdaptiveMaxPoolOptions {
   /**
    * Also return, for each maximum, its flat index in its input plane (h * W + w, int32), as

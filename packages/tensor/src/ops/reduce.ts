@@ -10,6 +10,7 @@ import { Tensor } from '../tensor.js';
 import { full } from './creation.js';
 import { where } from './elementwise.js';
 
+/** One dim or several; negative dims count from the end. */
 export type Dims = number | readonly number[];
 
 /** The shape after reducing `dims`: removed, or kept as 1 with keepdim. */
@@ -225,6 +226,7 @@ function checkReducible(t: Tensor, op: string): void {
   }
 }
 
+/** Options of var and std: the correction (1 by default), and keepdim (false). */
 export interface VarianceOptions {
   /** Subtracted from the count in the denominator: 1 (default) is Bessel's correction. */
   correction?: number;

@@ -420,6 +420,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
   });
 }
 
+/** {@inheritDoc Tensor.chunk} */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0)
     throw new RangeError(`chunk expects chunks to be greater than 0, got: ${chunks}`);

@@ -11,6 +11,10 @@ import {
   unfold as unfoldWindows,
 } from './window.js';
 
+/**
+ * Options of unfold and fold, as torch.nn.functional.unfold's: stride 1, padding 0, dilation 1 by
+ * default.
+ */
 export interface UnfoldOptions {
   dilation?: Pair;
   padding?: Pair;

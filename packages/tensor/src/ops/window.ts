@@ -8,6 +8,7 @@ import { emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 
+/** A size for both spatial dims, or [height, width]: kernel sizes, strides, padding, dilation. */
 export type Pair = number | readonly [number, number];
 
 export function pair(value: Pair, name: string, op: string): [number, number] {

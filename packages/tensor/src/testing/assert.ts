@@ -3,6 +3,7 @@
 
 import type { NestedArray, Tensor } from '../tensor.js';
 
+/** How close values must be for the assertions: |actual - expected| <= atol + rtol · |expected|. */
 export interface Tolerance {
   /** Relative tolerance (default 1e-5). */
   rtol?: number;
@@ -12,6 +13,7 @@ export interface Tolerance {
   equalNan?: boolean;
 }
 
+/** Expected values: nested arrays, a flat array-like, or a tensor. */
 export type Expected = NestedArray | ArrayLike<number> | Tensor;
 
 function flatten(value: NestedArray | ArrayLike<number>, out: number[] = []): number[] {
@@ -144,6 +146,9 @@ export async function assertRaises(
   return failure as Error;
 }
 
+/**
+ * Whether `value` is a Tensor (duck-typed, so tensors of another copy of the package count too).
+ */
 export function isTensor(value: unknown): value is Tensor {
   return typeof value === 'object' && value !== null && 'storageRef' in value && 'shape' in value;
 }

@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor.js';
 import { compareValues } from './assert.js';
 import { gradcheck } from './gradcheck.js';
 
+/** One check of the conformance suite, run on each backend's device. */
 export interface ConformanceCase {
   /** `group: what is checked`, e.g. `elementwise: add broadcasts [2, 3] with [3]`. */
   readonly name: string;

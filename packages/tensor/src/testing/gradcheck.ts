@@ -8,6 +8,10 @@ import { Generator } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import { compareValues } from './assert.js';
 
+/**
+ * Options of gradcheck: the finite-difference step and the tolerances (atol 1e-5, rtol 1e-3 by
+ * default).
+ */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
