@@ -1,20 +1,20 @@
 // Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d (with returnIndices).
 
 import {
+  type AdaptiveSize,
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
   avgPool2d,
   maxPool2d,
   maxPool2dWithIndices,
+  type Pair,
   type Tensor,
 } from '@dl/tensor';
 import { Module } from '../module.js';
 import { pyBool, pyInts } from '../repr.js';
 
-type Size2 = number | readonly [number, number];
-
 /** Checks a size argument up front: one or two integers, each at least `min`. */
-function checkSize(value: Size2, name: string, layer: string, min: number): void {
+function checkSize(value: Pair, name: string, layer: string, min: number): void {
   const values = typeof value === 'number' ? [value] : [...value];
   if (values.length < 1 || values.length > 2 || values.some((v) => !Number.isInteger(v) || v < min))
     throw new RangeError(
@@ -22,7 +22,7 @@ function checkSize(value: Size2, name: string, layer: string, min: number): void
     );
 }
 
-function checkPadding(kernel: Size2, padding: Size2, layer: string): void {
+function checkPadding(kernel: Pair, padding: Pair, layer: string): void {
   const k = typeof kernel === 'number' ? [kernel, kernel] : kernel;
   const p = typeof padding === 'number' ? [padding, padding] : padding;
   if (p.some((v, i) => v * 2 > k[i]!))
@@ -33,9 +33,9 @@ function checkPadding(kernel: Size2, padding: Size2, layer: string): void {
 
 export interface MaxPool2dOptions<ReturnIndices extends boolean = boolean> {
   /** Defaults to kernelSize. */
-  stride?: Size2 | null;
-  padding?: Size2;
-  dilation?: Size2;
+  stride?: Pair | null;
+  padding?: Pair;
+  dilation?: Pair;
   /** forward gives [values, indices] (int32 flat indices into each input plane). */
   returnIndices?: ReturnIndices;
   ceilMode?: boolean;
@@ -53,14 +53,14 @@ export type MaxPoolOutput<ReturnIndices extends boolean> = ReturnIndices extends
 export class MaxPool2d<ReturnIndices extends boolean = false> extends Module<
   MaxPoolOutput<ReturnIndices>
 > {
-  readonly stride: Size2;
-  readonly padding: Size2;
-  readonly dilation: Size2;
+  readonly stride: Pair;
+  readonly padding: Pair;
+  readonly dilation: Pair;
   readonly returnIndices: boolean;
   readonly ceilMode: boolean;
 
   constructor(
-    readonly kernelSize: Size2,
+    readonly kernelSize: Pair,
     options: MaxPool2dOptions<ReturnIndices> = {},
   ) {
     super();
@@ -106,22 +106,22 @@ export class MaxPool2d<ReturnIndices extends boolean = false> extends Module<
 }
 
 export interface AvgPool2dOptions {
-  stride?: Size2 | null;
-  padding?: Size2;
+  stride?: Pair | null;
+  padding?: Pair;
   ceilMode?: boolean;
   countIncludePad?: boolean;
   divisorOverride?: number | null;
 }
 
 export class AvgPool2d extends Module {
-  readonly stride: Size2;
-  readonly padding: Size2;
+  readonly stride: Pair;
+  readonly padding: Pair;
   readonly ceilMode: boolean;
   readonly countIncludePad: boolean;
   readonly divisorOverride: number | null;
 
   constructor(
-    readonly kernelSize: Size2,
+    readonly kernelSize: Pair,
     options: AvgPool2dOptions = {},
   ) {
     super();
@@ -153,15 +153,13 @@ export class AvgPool2d extends Module {
   }
 }
 
-type OutputSize = number | readonly [number | null, number | null];
-
-function outputSizeRepr(size: OutputSize): string {
+function outputSizeRepr(size: AdaptiveSize): string {
   if (typeof size === 'number') return String(size);
   return `(${size.map((s) => (s === null ? 'None' : String(s))).join(', ')})`;
 }
 
 /** Average pooling to a fixed output size (null keeps that dim). */
-function checkOutputSize(size: OutputSize, layer: string): void {
+function checkOutputSize(size: AdaptiveSize, layer: string): void {
   const values = typeof size === 'number' ? [size] : [...size];
   if (
     values.length < 1 ||
@@ -174,7 +172,7 @@ function checkOutputSize(size: OutputSize, layer: string): void {
 }
 
 export class AdaptiveAvgPool2d extends Module {
-  constructor(readonly outputSize: OutputSize) {
+  constructor(readonly outputSize: AdaptiveSize) {
     super();
     checkOutputSize(outputSize, 'AdaptiveAvgPool2d');
   }
@@ -203,7 +201,7 @@ export class AdaptiveMaxPool2d<ReturnIndices extends boolean = false> extends Mo
   readonly returnIndices: boolean;
 
   constructor(
-    readonly outputSize: OutputSize,
+    readonly outputSize: AdaptiveSize,
     options: { returnIndices?: ReturnIndices } = {},
   ) {
     super();
