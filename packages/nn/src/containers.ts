@@ -47,6 +47,7 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** The number of modules. */
   get length(): number {
     return this.#entries.length;
   }
@@ -61,6 +62,7 @@ export class Sequential extends Module {
     return module;
   }
 
+  /** The modules in order, for `for (const layer of sequential)`. */
   [Symbol.iterator](): Iterator<Module> {
     return this.#entries[Symbol.iterator]();
   }
@@ -93,6 +95,7 @@ export class ModuleList<M extends Module<unknown> = Module> extends Module<never
     for (const module of iterableOf('ModuleList', modules)) this.append(module);
   }
 
+  /** Appends a module, registered under its index. Throws a TypeError for anything but a Module. */
   append(module: M): this {
     if (!(module instanceof Module))
       throw new TypeError(`ModuleList.append: expected a Module, got ${describe(module)}`);
@@ -101,15 +104,18 @@ export class ModuleList<M extends Module<unknown> = Module> extends Module<never
     return this;
   }
 
+  /** Appends each module of `modules` in order. */
   extend(modules: Iterable<M>): this {
     for (const module of iterableOf('ModuleList.extend', modules)) this.append(module);
     return this;
   }
 
+  /** The number of modules. */
   get length(): number {
     return this.#entries.length;
   }
 
+  /** The module at `index` (negative counts from the end); throws a RangeError outside the list. */
   at(index: number): M {
     const module = this.#entries.at(index);
     if (!module)
@@ -119,6 +125,7 @@ export class ModuleList<M extends Module<unknown> = Module> extends Module<never
     return module;
   }
 
+  /** The modules in order. */
   [Symbol.iterator](): Iterator<M> {
     return this.#entries[Symbol.iterator]();
   }
@@ -139,6 +146,7 @@ export class ModuleDict<M extends Module<unknown> = Module> extends Module<never
     for (const [name, module] of pairs) this.set(name, module);
   }
 
+  /** Adds a module under `name`. Throws when the name is taken or the value is not a Module. */
   set(name: string, module: M): this {
     if (!(module instanceof Module))
       throw new TypeError(`ModuleDict.set: "${name}" is not a Module: ${describe(module)}`);
@@ -149,26 +157,32 @@ export class ModuleDict<M extends Module<unknown> = Module> extends Module<never
     return this;
   }
 
+  /** The module under `name`, or undefined. */
   get(name: string): M | undefined {
     return this.#entries.get(name);
   }
 
+  /** Whether a module is held under `name`. */
   has(name: string): boolean {
     return this.#entries.has(name);
   }
 
+  /** The names, in insertion order. */
   keys(): IterableIterator<string> {
     return this.#entries.keys();
   }
 
+  /** The modules, in insertion order. */
   values(): IterableIterator<M> {
     return this.#entries.values();
   }
 
+  /** The [name, module] pairs, in insertion order. */
   entries(): IterableIterator<[string, M]> {
     return this.#entries.entries();
   }
 
+  /** The number of modules. */
   get size(): number {
     return this.#entries.size;
   }

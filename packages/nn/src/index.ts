@@ -6,7 +6,15 @@
  */
 
 export { ModuleDict, ModuleList, Sequential } from './containers.js';
+/**
+ * The functional API, torch.nn.functional in camelCase: activations, losses, convolution, pooling,
+ * normalisation and dropout as functions.
+ */
 export * as F from './functional/index.js';
+/**
+ * In-place initialisers with PyTorch's formulas (torch.nn.init): uniform_, normal_, xavierUniform_,
+ * kaimingNormal_, ...
+ */
 export * as init from './init.js';
 export {
   ELU,
@@ -29,7 +37,7 @@ export {
   ConvTranspose2d,
   type PaddingMode,
 } from './layers/conv.js';
-export { Dropout, Dropout2d } from './layers/dropout.js';
+export { Dropout, Dropout2d, type DropoutLayerOptions } from './layers/dropout.js';
 export { Embedding, Upsample } from './layers/embedding.js';
 export { type FactoryOptions, Flatten, Identity, Linear, Unflatten } from './layers/linear.js';
 export {
@@ -79,4 +87,5 @@ export {
 export { Parameter } from './parameter.js';
 export { fromBytes, metadataOf, toBytes } from './safetensors.js';
 export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
+/** Gradient clipping and parameters as one vector (torch.nn.utils). */
 export * as utils from './utils.js';

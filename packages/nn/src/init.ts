@@ -3,6 +3,7 @@
 
 import { type Generator, noGrad, type Tensor } from '@dl/tensor';
 
+/** The nonlinearities calculateGain knows, by PyTorch's names (and camelCase for leaky ReLU). */
 export type Nonlinearity =
   | 'linear'
   | 'conv1d'
@@ -18,12 +19,21 @@ export type Nonlinearity =
   | 'leakyRelu'
   | 'selu';
 
+/**
+ * Which fan Kaiming initialisation divides by: the inputs (preserves the forward pass's variance)
+ * or the outputs (the backward pass's).
+ */
 export type FanMode = 'fan_in' | 'fan_out' | 'fanIn' | 'fanOut';
 
+/** The Generator an initialiser draws from (the global one by default). */
 export interface InitOptions {
   generator?: Generator;
 }
 
+/**
+ * Options of kaimingUniform_ and kaimingNormal_, with PyTorch's defaults: a 0, mode 'fan_in',
+ * nonlinearity 'leaky_relu'.
+ */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky ReLU that follows (default 0). */
   a?: number;
@@ -91,14 +101,17 @@ export function normal_(tensor: Tensor, mean = 0, std = 1, options: InitOptions 
   return noGrad(() => tensor.normal_(mean, std, options.generator));
 }
 
+/** Fills `tensor` with `value` in place, without recording a gradient; returns it. */
 export function constant_(tensor: Tensor, value: number): Tensor {
   return noGrad(() => tensor.fill_(value));
 }
 
+/** Fills `tensor` with zeros in place; returns it. */
 export function zeros_(tensor: Tensor): Tensor {
   return constant_(tensor, 0);
 }
 
+/** Fills `tensor` with ones in place; returns it. */
 export function ones_(tensor: Tensor): Tensor {
   return constant_(tensor, 1);
 }

@@ -38,41 +38,55 @@ abstract class Loss extends Module {
   abstract override forward(input: Tensor, target: Tensor): Tensor;
 }
 
+/** The mean squared error, as torch.nn.MSELoss (see F.mseLoss). */
 export class MSELoss extends Loss {
   constructor(options: LossOptions = {}) {
     super(options);
   }
+  /** {@inheritDoc F.mseLoss} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return mseLoss(input, target, { reduction: this.reduction });
   }
 }
 
+/** The mean absolute error, as torch.nn.L1Loss (see F.l1Loss). */
 export class L1Loss extends Loss {
   constructor(options: LossOptions = {}) {
     super(options);
   }
+  /** {@inheritDoc F.l1Loss} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return l1Loss(input, target, { reduction: this.reduction });
   }
 }
 
+/**
+ * The smooth L1 loss, as torch.nn.SmoothL1Loss: quadratic below `beta` (1 by default), linear above
+ * (see F.smoothL1Loss).
+ */
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
   constructor(options: LossOptions & { beta?: number } = {}) {
     super(options);
     this.beta = options.beta ?? 1;
   }
+  /** {@inheritDoc F.smoothL1Loss} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return smoothL1Loss(input, target, { reduction: this.reduction, beta: this.beta });
   }
 }
 
+/**
+ * The Huber loss, as torch.nn.HuberLoss: quadratic below `delta` (1 by default), linear above (see
+ * F.huberLoss).
+ */
 export class HuberLoss extends Loss {
   readonly delta: number;
   constructor(options: LossOptions & { delta?: number } = {}) {
     super(options);
     this.delta = options.delta ?? 1;
   }
+  /** {@inheritDoc F.huberLoss} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return huberLoss(input, target, { reduction: this.reduction, delta: this.delta });
   }
@@ -86,6 +100,7 @@ export class NLLLoss extends Loss {
     this.ignoreIndex = options.ignoreIndex ?? -100;
     this.registerBuffer('weight', options.weight ?? null);
   }
+  /** {@inheritDoc F.nllLoss} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return nllLoss(input, target, {
       reduction: this.reduction,
@@ -95,6 +110,10 @@ export class NLLLoss extends Loss {
   }
 }
 
+/**
+ * Cross-entropy of logits [N, C, ...] at int32 class targets or class probabilities, as
+ * torch.nn.CrossEntropyLoss (see F.crossEntropy). The class weights are a buffer named `weight`.
+ */
 export class CrossEntropyLoss extends Loss {
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
@@ -108,6 +127,7 @@ export class CrossEntropyLoss extends Loss {
       );
     this.registerBuffer('weight', options.weight ?? null);
   }
+  /** {@inheritDoc F.crossEntropy} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return crossEntropy(input, target, {
       reduction: this.reduction,
@@ -118,11 +138,16 @@ export class CrossEntropyLoss extends Loss {
   }
 }
 
+/**
+ * Binary cross-entropy of probabilities, as torch.nn.BCELoss (see F.binaryCrossEntropy). The
+ * weights are a buffer named `weight`.
+ */
 export class BCELoss extends Loss {
   constructor(options: LossOptions & { weight?: Tensor | null } = {}) {
     super(options);
     this.registerBuffer('weight', options.weight ?? null);
   }
+  /** {@inheritDoc F.binaryCrossEntropy} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropy(input, target, {
       reduction: this.reduction,
@@ -138,6 +163,7 @@ export class BCEWithLogitsLoss extends Loss {
     this.registerBuffer('weight', options.weight ?? null);
     this.registerBuffer('pos_weight', options.posWeight ?? null);
   }
+  /** {@inheritDoc F.binaryCrossEntropyWithLogits} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return binaryCrossEntropyWithLogits(input, target, {
       reduction: this.reduction,
@@ -147,6 +173,10 @@ export class BCEWithLogitsLoss extends Loss {
   }
 }
 
+/**
+ * The Kullback-Leibler divergence, as torch.nn.KLDivLoss (see F.klDiv): `input` holds
+ * log-probabilities.
+ */
 export class KLDivLoss extends Module {
   readonly reduction: KLDivReduction;
   readonly logTarget: boolean;
@@ -156,6 +186,7 @@ export class KLDivLoss extends Module {
     checkReduction('KLDivLoss', this.reduction, ['batchmean']);
     this.logTarget = options.logTarget ?? false;
   }
+  /** {@inheritDoc F.klDiv} */
   override forward(input: Tensor, target: Tensor): Tensor {
     return klDiv(input, target, { reduction: this.reduction, logTarget: this.logTarget });
   }

@@ -23,19 +23,39 @@ import { Parameter, replaceData } from './parameter.js';
 /** A state dict: PyTorch's key names (`conv1.weight`, `bn.running_mean`) to tensors, in order. */
 export type StateDict = Map<string, Tensor>;
 
+/** Options of loadStateDict. */
 export interface LoadStateDictOptions {
   /** Refuse missing and unexpected keys (default true). Mis-shaped keys are always refused. */
   strict?: boolean;
 }
 
+/**
+ * What loadStateDict did not match: keys the module has that the state dict lacks, and keys the
+ * state dict has that the module lacks (PyTorch's missing_keys and unexpected_keys).
+ */
 export interface LoadStateDictResult {
   missingKeys: string[];
   unexpectedKeys: string[];
 }
 
+/**
+ * A hook registerForwardHook runs after forward: it sees the inputs and the output, and may return
+ * a replacement output.
+ */
 export type ForwardHook = (module: Module<unknown>, inputs: unknown[], output: unknown) => unknown;
+/**
+ * A hook registerForwardPreHook runs before forward: it sees the inputs and may return replacement
+ * inputs.
+ */
 export type ForwardPreHook = (module: Module<unknown>, inputs: unknown[]) => unknown[] | undefined;
 
+/**
+ * The base class of every layer and model, like torch.nn.Module. A subclass defines forward and
+ * keeps its parameters and submodules in fields, which are found without registration:
+ * parameters(), stateDict() and to() see them. Run it with `module.call(x)` (PyTorch's
+ * `module(x)`), which types the result from forward. `Output` is what forward returns (a Tensor
+ * unless the class says otherwise).
+ */
 export class Module<Output = Tensor> {
   #training = true;
   readonly #parameters = new Map<string, Parameter | null>();
@@ -202,6 +222,7 @@ export class Module<Output = Tensor> {
     for (const [name, m] of this.#modules) if (m) yield [name, m];
   }
 
+  /** The direct submodules (namedChildren without the names). */
   *children(): Generator<Module<unknown>> {
     for (const [, m] of this.namedChildren()) yield m;
   }
@@ -219,6 +240,7 @@ export class Module<Output = Tensor> {
     yield* walk(this, prefix);
   }
 
+  /** This module and every submodule, depth first, each once (namedModules without the names). */
   *modules(): Generator<Module<unknown>> {
     for (const [, m] of this.namedModules()) yield m;
   }
@@ -237,10 +259,18 @@ export class Module<Output = Tensor> {
     }
   }
 
+  /**
+   * Every parameter, each once even if shared (namedParameters without the names): what an
+   * optimizer takes. With `recurse: false`, this module's own only.
+   */
   *parameters(options: { recurse?: boolean } = {}): Generator<Parameter> {
     for (const [, p] of this.namedParameters(options)) yield p;
   }
 
+  /**
+   * Every buffer (state that is not trained, such as BatchNorm's running_mean), each once, with its
+   * dotted name. With `recurse: false`, this module's own only.
+   */
   *namedBuffers(options: { recurse?: boolean } = {}): Generator<[string, Tensor]> {
     const seen = new Set<Tensor>();
     const modules: Iterable<[string, Module<unknown>]> =
@@ -254,6 +284,7 @@ export class Module<Output = Tensor> {
     }
   }
 
+  /** Every buffer, each once (namedBuffers without the names). */
   *buffers(options: { recurse?: boolean } = {}): Generator<Tensor> {
     for (const [, b] of this.namedBuffers(options)) yield b;
   }
@@ -268,6 +299,10 @@ export class Module<Output = Tensor> {
 
   // ---- modes and bulk changes ----
 
+  /**
+   * Whether the module is in training mode (the default) rather than evaluation mode: Dropout and
+   * BatchNorm behave differently. Set by train() and eval().
+   */
   get training(): boolean {
     return this.#training;
   }
@@ -278,6 +313,7 @@ export class Module<Output = Tensor> {
     return this;
   }
 
+  /** Sets evaluation mode on this module and every submodule: train(false). */
   eval(): this {
     return this.train(false);
   }
@@ -347,14 +383,17 @@ export class Module<Output = Tensor> {
     return this;
   }
 
+  /** to('cpu'). From a device that reads asynchronously, use toAsync('cpu'). */
   cpu(): this {
     return this.to('cpu');
   }
 
+  /** Converts floating parameters and buffers to float32, in place. */
   float(): this {
     return this.to('float32');
   }
 
+  /** Converts floating parameters and buffers to float64, in place (the CPU only). */
   double(): this {
     return this.to('float64');
   }

@@ -3,6 +3,10 @@
 
 import { noGrad, type Tensor, Tensor as TensorClass } from '@dl/tensor';
 
+/**
+ * A tensor a Module owns and trains, like torch.nn.Parameter: a field holding one is a parameter of
+ * the module. It requires grad unless made with `requiresGrad` false.
+ */
 export class Parameter extends TensorClass {
   /** Wraps `data` (a leaf, contiguous copy where it is not contiguous) as a trainable tensor. */
   constructor(data: Tensor, requiresGrad = true) {
@@ -12,6 +16,7 @@ export class Parameter extends TensorClass {
     this.requiresGrad_(requiresGrad);
   }
 
+  /** PyTorch's printed form: `Parameter containing:` and the tensor. */
   override toString(): string {
     return `Parameter containing:\n${super.toString()}`;
   }

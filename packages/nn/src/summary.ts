@@ -5,6 +5,7 @@
 import { type DeviceLike, type DType, noGrad, Tensor, zeros } from '@dl/tensor';
 import type { Module } from './module.js';
 
+/** Options of summary. */
 export interface SummaryOptions {
   /** Rows shown down to this nesting depth; deeper layers count in their parent (default 3). */
   depth?: number;
@@ -14,6 +15,7 @@ export interface SummaryOptions {
   device?: DeviceLike;
 }
 
+/** One module call in a summary, as torchinfo prints it. */
 export interface SummaryRow {
   /** Dotted path of the module ('' for the top). */
   name: string;
@@ -28,6 +30,7 @@ export interface SummaryRow {
   counted: boolean;
 }
 
+/** What summary returns: one row per module call, and the totals. */
 export interface ModelSummary {
   rows: SummaryRow[];
   totalParams: number;
@@ -35,6 +38,7 @@ export interface ModelSummary {
   /** Bytes of the input and of the parameters. */
   inputBytes: number;
   paramBytes: number;
+  /** The table as torchinfo prints it, with the totals and sizes in MB. */
   toString(): string;
 }
 

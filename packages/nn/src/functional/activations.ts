@@ -3,26 +3,31 @@
 
 import { checkTensor, matmul, type Tensor } from '@dl/tensor';
 
+/** max(x, 0), as torch.nn.functional.relu. */
 export function relu(x: Tensor): Tensor {
   checkTensor('relu', x, 'input');
   return x.relu();
 }
 
+/** min(max(x, 0), 6), as torch.nn.functional.relu6. */
 export function relu6(x: Tensor): Tensor {
   checkTensor('relu6', x, 'input');
   return x.hardtanh(0, 6);
 }
 
+/** x where x > 0, else negativeSlope · x (0.01 by default), as torch.nn.functional.leaky_relu. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkTensor('leakyRelu', x, 'input');
   return x.leakyRelu(negativeSlope);
 }
 
+/** 1 / (1 + e^-x), as torch.sigmoid. */
 export function sigmoid(x: Tensor): Tensor {
   checkTensor('sigmoid', x, 'input');
   return x.sigmoid();
 }
 
+/** The hyperbolic tangent, as torch.tanh. */
 export function tanh(x: Tensor): Tensor {
   checkTensor('tanh', x, 'input');
   return x.tanh();
@@ -34,16 +39,19 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
   return x.gelu(options);
 }
 
+/** x · sigmoid(x), as torch.nn.functional.silu. */
 export function silu(x: Tensor): Tensor {
   checkTensor('silu', x, 'input');
   return x.silu();
 }
 
+/** x · tanh(softplus(x)), as torch.nn.functional.mish. */
 export function mish(x: Tensor): Tensor {
   checkTensor('mish', x, 'input');
   return x.mish();
 }
 
+/** x where x > 0, else alpha · (e^x - 1) (alpha 1 by default), as torch.nn.functional.elu. */
 export function elu(x: Tensor, alpha = 1): Tensor {
   checkTensor('elu', x, 'input');
   return x.elu(alpha);
@@ -55,6 +63,10 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   return x.softplus({ beta, threshold });
 }
 
+/**
+ * x clamped into [minVal, maxVal] (-1 and 1 by default), as torch.nn.functional.hardtanh. Throws a
+ * RangeError unless minVal < maxVal.
+ */
 export function hardtanh(x: Tensor, minVal = -1, maxVal = 1): Tensor {
   checkTensor('hardtanh', x, 'input');
   if (!(minVal < maxVal))

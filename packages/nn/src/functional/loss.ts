@@ -10,12 +10,18 @@ import {
   where,
 } from '@dl/tensor';
 
+/**
+ * How a loss reduces its elementwise values: not at all, to their mean (the default) or to their
+ * sum.
+ */
 export type Reduction = 'none' | 'mean' | 'sum';
 
+/** Options of every loss: the reduction ('mean' by default). */
 export interface LossOptions {
   reduction?: Reduction;
 }
 
+/** Options of the classification losses nllLoss and crossEntropy. */
 export interface WeightedLossOptions extends LossOptions {
   /** A rescaling weight per class [C]. */
   weight?: Tensor | null;
@@ -23,6 +29,7 @@ export interface WeightedLossOptions extends LossOptions {
   ignoreIndex?: number;
 }
 
+/** Options of crossEntropy: those of nllLoss, and label smoothing (0 by default). */
 export interface CrossEntropyOptions extends WeightedLossOptions {
   /** Mixes the target with the uniform distribution: (1 - ε) target + ε / C. */
   labelSmoothing?: number;
@@ -67,10 +74,18 @@ function pointwise(
   return reduce(loss(input.sub(target)), reduction);
 }
 
+/**
+ * The squared error (input - target)², reduced (torch.nn.functional.mse_loss). Input and target
+ * must have the same shape.
+ */
 export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   return pointwise(input, target, options, 'mseLoss', (d) => d.square());
 }
 
+/**
+ * The absolute error |input - target|, reduced (torch.nn.functional.l1_loss). Input and target must
+ * have the same shape.
+ */
 export function l1Loss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
   return pointwise(input, target, options, 'l1Loss', (d) => d.abs());
 }
@@ -300,6 +315,10 @@ export function binaryCrossEntropyWithLogits(
   return reduce(loss, reduction);
 }
 
+/**
+ * klDiv's reductions: Reduction, or 'batchmean', the sum divided by the batch size (what the KL
+ * divergence means).
+ */
 export type KLDivReduction = Reduction | 'batchmean';
 
 /**

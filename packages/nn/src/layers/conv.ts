@@ -12,6 +12,10 @@ import {
   resetWeightAndBias,
 } from './linear.js';
 
+/**
+ * How a convolution layer pads its input, as torch.nn.Conv2d's padding_mode: with zeros (the
+ * default), by reflecting, by repeating the edge, or by wrapping around.
+ */
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
 export interface ConvLayerOptions<T> extends FactoryOptions {
@@ -96,6 +100,7 @@ abstract class ConvNd extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises weight and bias as PyTorch does: uniform on ±1/sqrt(fanIn). */
   resetParameters(): void {
     resetWeightAndBias(this.weight, this.bias);
   }
@@ -213,6 +218,7 @@ export class ConvTranspose2d extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises weight and bias as PyTorch does: uniform on ±1/sqrt(fanIn). */
   resetParameters(): void {
     resetWeightAndBias(this.weight, this.bias);
   }

@@ -33,6 +33,7 @@ export class Embedding extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises the weight from N(0, 1), with the paddingIdx row zero. */
   resetParameters(): void {
     normal_(this.weight);
     const padding = this.paddingIdx;

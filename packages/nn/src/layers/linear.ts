@@ -61,6 +61,7 @@ export class Linear extends Module {
     this.resetParameters();
   }
 
+  /** Re-initialises weight and bias as PyTorch does: uniform on ±1/sqrt(inFeatures). */
   resetParameters(): void {
     resetWeightAndBias(this.weight, this.bias);
   }

@@ -58,18 +58,30 @@ abstract class BatchNormBase extends Module {
     this.resetParameters();
   }
 
+  /**
+   * The running mean per feature (the `running_mean` buffer), or null without trackRunningStats.
+   */
   get runningMean(): Tensor | null {
     return this.getBuffer('running_mean');
   }
 
+  /**
+   * The running (unbiased) variance per feature (the `running_var` buffer), or null without
+   * trackRunningStats.
+   */
   get runningVar(): Tensor | null {
     return this.getBuffer('running_var');
   }
 
+  /**
+   * The number of training batches seen (the `num_batches_tracked` buffer), or null without
+   * trackRunningStats.
+   */
   get numBatchesTracked(): Tensor | null {
     return this.getBuffer('num_batches_tracked');
   }
 
+  /** Resets the running mean to 0, the running variance to 1 and the batch count to 0. */
   resetRunningStats(): void {
     noGrad(() => {
       this.runningMean?.zero_();
@@ -78,12 +90,16 @@ abstract class BatchNormBase extends Module {
     });
   }
 
+  /**
+   * Re-initialises weight to ones and bias to zeros (and, for BatchNorm, the running statistics).
+   */
   resetParameters(): void {
     this.resetRunningStats();
     if (this.weight) ones_(this.weight);
     if (this.bias) zeros_(this.bias);
   }
 
+  /** Throws unless `x` has the number of dims the layer takes. */
   protected abstract checkInputDim(x: Tensor): void;
 
   override forward(x: Tensor): Tensor {
@@ -140,6 +156,7 @@ export class BatchNorm1d extends BatchNormBase {
     super(numFeatures, options);
   }
 
+  /** Throws unless `x` has the number of dims the layer takes. */
   protected checkInputDim(x: Tensor): void {
     if (x.ndim !== 2 && x.ndim !== 3)
       throw new Error(`BatchNorm1d: expected 2D or 3D input (got ${x.ndim}D input)`);
@@ -152,6 +169,7 @@ export class BatchNorm2d extends BatchNormBase {
     super(numFeatures, options);
   }
 
+  /** Throws unless `x` has the number of dims the layer takes. */
   protected checkInputDim(x: Tensor): void {
     if (x.ndim !== 4) throw new Error(`BatchNorm2d: expected 4D input (got ${x.ndim}D input)`);
   }
@@ -183,6 +201,9 @@ export class LayerNorm extends Module {
     this.resetParameters();
   }
 
+  /**
+   * Re-initialises weight to ones and bias to zeros (and, for BatchNorm, the running statistics).
+   */
   resetParameters(): void {
     if (this.weight) ones_(this.weight);
     if (this.bias) zeros_(this.bias);
@@ -223,6 +244,9 @@ export class GroupNorm extends Module {
     this.resetParameters();
   }
 
+  /**
+   * Re-initialises weight to ones and bias to zeros (and, for BatchNorm, the running statistics).
+   */
   resetParameters(): void {
     if (this.weight) ones_(this.weight);
     if (this.bias) zeros_(this.bias);

@@ -31,6 +31,10 @@ function checkPadding(kernel: Pair, padding: Pair, layer: string): void {
     );
 }
 
+/**
+ * Options of MaxPool2d, as torch.nn.MaxPool2d's: stride the kernel size, padding 0, dilation 1, no
+ * indices, ceilMode false by default.
+ */
 export interface MaxPool2dOptions<ReturnIndices extends boolean = boolean> {
   /** Defaults to kernelSize. */
   stride?: Pair | null;
@@ -105,6 +109,10 @@ export class MaxPool2d<ReturnIndices extends boolean = false> extends Module<
   }
 }
 
+/**
+ * Options of AvgPool2d, as torch.nn.AvgPool2d's: stride the kernel size, padding 0, ceilMode false,
+ * countIncludePad true by default.
+ */
 export interface AvgPool2dOptions {
   stride?: Pair | null;
   padding?: Pair;

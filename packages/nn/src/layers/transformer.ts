@@ -20,6 +20,10 @@ export interface MultiheadAttentionOptions extends FactoryOptions {
   batchFirst?: boolean;
 }
 
+/**
+ * Options of MultiheadAttention's forward, as torch.nn.MultiheadAttention's: no masks, attention
+ * weights returned and averaged over the heads by default.
+ */
 export interface AttentionCallOptions {
   /** [N, S] boolean: true marks keys to ignore; or an additive float mask. */
   keyPaddingMask?: Tensor | null;
@@ -62,14 +66,20 @@ export class MultiheadAttention extends Module<[Tensor, Tensor | null]> {
     this.resetParameters();
   }
 
+  /**
+   * The query, key and value projections stacked, [3 · embedDim, embedDim] (PyTorch's
+   * `in_proj_weight`).
+   */
   get inProjWeight(): Parameter {
     return this.getParameter('in_proj_weight')!;
   }
 
+  /** Their biases, [3 · embedDim] (PyTorch's `in_proj_bias`), or null without bias. */
   get inProjBias(): Parameter | null {
     return this.getParameter('in_proj_bias');
   }
 
+  /** Re-initialises as PyTorch does: Xavier-uniform projections, zero biases. */
   resetParameters(): void {
     xavierUniform_(this.inProjWeight);
     if (this.inProjBias) zeros_(this.inProjBias);
