@@ -7,6 +7,10 @@ import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
 import { checkBoolean, checkClosedUnitInterval, checkNonNegative, withLr } from './validate.js';
 
+/**
+ * Adadelta's hyperparameters, as torch.optim.Adadelta names them: lr (a scale on the step), rho
+ * (the decay of the averages), eps, weightDecay, maximize.
+ */
 export interface AdadeltaHyperparameters {
   lr: number;
   rho: number;
@@ -15,8 +19,16 @@ export interface AdadeltaHyperparameters {
   maximize: boolean;
 }
 
+/**
+ * Adadelta's options: any hyperparameter, defaulting as PyTorch's (lr 1, rho 0.9, eps 1e-6,
+ * weightDecay 0, maximize false).
+ */
 export type AdadeltaOptions = Partial<AdadeltaHyperparameters>;
 
+/**
+ * One parameter's Adadelta state: the step count and the running averages of squared gradients and
+ * of squared updates.
+ */
 export type AdadeltaState = { step: number; squareAvg: Tensor; accDelta: Tensor };
 
 // Inputs: 0 param, 1 grad, 2 squareAvg, 3 accDelta. Params: 0 lr, 1 rho, 2 1 - rho, 3 eps,
@@ -31,6 +43,10 @@ const adadeltaExprs = memo((decay: boolean, maximize: boolean) => {
   return [E.sub(param, E.mul(E.param(0), delta)), squareAvg, accDelta];
 });
 
+/**
+ * Adadelta, as torch.optim.Adadelta, with PyTorch's defaults (see AdadeltaOptions): `new
+ * Adadelta(params)` or `new Adadelta(params, { rho: 0.95 })`.
+ */
 export class Adadelta extends Optimizer<AdadeltaHyperparameters, AdadeltaState> {
   constructor(params: OptimizerParams<AdadeltaHyperparameters>, options?: AdadeltaOptions);
   constructor(

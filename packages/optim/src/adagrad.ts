@@ -7,6 +7,7 @@ import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
 import { checkBoolean, checkNonNegative, withLr } from './validate.js';
 
+/** Adagrad's hyperparameters, as torch.optim.Adagrad names them. */
 export interface AdagradHyperparameters {
   lr: number;
   lrDecay: number;
@@ -16,8 +17,13 @@ export interface AdagradHyperparameters {
   maximize: boolean;
 }
 
+/**
+ * Adagrad's options: any hyperparameter, defaulting as PyTorch's (lr 1e-2, lrDecay, weightDecay and
+ * initialAccumulatorValue 0, eps 1e-10, maximize false).
+ */
 export type AdagradOptions = Partial<AdagradHyperparameters>;
 
+/** One parameter's Adagrad state: the step count and the sum of squared gradients. */
 export type AdagradState = { step: number; sum: Tensor };
 
 // Inputs: 0 param, 1 grad, 2 sum. Params: 0 the step's lr, 1 eps, 2 weightDecay.
@@ -29,6 +35,10 @@ const adagradExprs = memo((decay: boolean, maximize: boolean) => {
   return [E.sub(param, E.mul(E.param(0), E.div(g, std))), sum];
 });
 
+/**
+ * Adagrad, as torch.optim.Adagrad, with PyTorch's defaults (see AdagradOptions): `new
+ * Adagrad(params)`, `new Adagrad(params, 0.1)` or `new Adagrad(params, { lr: 0.1 })`.
+ */
 export class Adagrad extends Optimizer<AdagradHyperparameters, AdagradState> {
   constructor(params: OptimizerParams<AdagradHyperparameters>, options?: AdagradOptions);
   constructor(

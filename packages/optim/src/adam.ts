@@ -8,6 +8,10 @@ import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
 import { checkBetas, checkBoolean, checkNonNegative, withLr } from './validate.js';
 
+/**
+ * Adam's and AdamW's hyperparameters, as torch.optim.Adam names them: lr, betas (the decay rates of
+ * the moment estimates), eps (added to the denominator), weightDecay, amsgrad, maximize.
+ */
 export interface AdamHyperparameters {
   lr: number;
   betas: [number, number];
@@ -17,8 +21,16 @@ export interface AdamHyperparameters {
   maximize: boolean;
 }
 
+/**
+ * Adam's options: any hyperparameter, defaulting as PyTorch's (lr 1e-3, betas [0.9, 0.999], eps
+ * 1e-8, weightDecay 0, amsgrad and maximize false).
+ */
 export type AdamOptions = Partial<AdamHyperparameters>;
 
+/**
+ * One parameter's Adam state: the step count and the first and second moment estimates (and their
+ * running maximum with amsgrad).
+ */
 export type AdamState = {
   step: number;
   expAvg: Tensor;
@@ -138,6 +150,7 @@ export class Adam extends AdamFamily {
   }
 }
 
+/** AdamW's options: Adam's, but weightDecay defaults to 0.01. */
 export type AdamWOptions = Partial<AdamHyperparameters>;
 
 /** Adam with decoupled weight decay (Loshchilov and Hutter); weightDecay defaults to 0.01. */

@@ -21,10 +21,15 @@ export {
   AdamW,
   type AdamWOptions,
 } from './adam.js';
+/**
+ * Learning-rate schedulers, torch.optim.lr_scheduler: StepLR, CosineAnnealingLR, OneCycleLR,
+ * ReduceLROnPlateau, ...
+ */
 export * as lrScheduler from './lr-scheduler/index.js';
 export {
   type BaseHyperparameters,
   Optimizer,
+  type OptimizerParams,
   type OptimizerStateDict,
   type ParamGroup,
   type ParamGroupInput,

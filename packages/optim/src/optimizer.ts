@@ -314,6 +314,7 @@ export abstract class Optimizer<
     return restored as S; // a state dict from stateDict() of the same optimizer holds S's fields
   }
 
+  /** PyTorch's printed form: each parameter group's size and hyperparameters. */
   toString(): string {
     const lines = this.paramGroups.map((group, i) => {
       const { params, ...options } = group;

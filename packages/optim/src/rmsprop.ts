@@ -7,6 +7,10 @@ import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
 import { checkBoolean, checkNonNegative, withLr } from './validate.js';
 
+/**
+ * RMSprop's hyperparameters, as torch.optim.RMSprop names them: lr, alpha (the smoothing constant),
+ * eps, weightDecay, momentum, centered, maximize.
+ */
 export interface RMSpropHyperparameters {
   lr: number;
   alpha: number;
@@ -17,8 +21,16 @@ export interface RMSpropHyperparameters {
   maximize: boolean;
 }
 
+/**
+ * RMSprop's options: any hyperparameter, defaulting as PyTorch's (lr 1e-2, alpha 0.99, eps 1e-8,
+ * weightDecay and momentum 0, centered and maximize false).
+ */
 export type RMSpropOptions = Partial<RMSpropHyperparameters>;
 
+/**
+ * One parameter's RMSprop state: the step count, the average of squared gradients, and the momentum
+ * buffer and gradient average where used.
+ */
 export type RMSpropState = {
   step: number;
   squareAvg: Tensor;
@@ -44,6 +56,11 @@ const rmspropExprs = memo(
   },
 );
 
+/**
+ * RMSprop, as torch.optim.RMSprop, with PyTorch's defaults (see RMSpropOptions): `new
+ * RMSprop(params)`, `new RMSprop(params, 0.01, { momentum: 0.9 })` or `new RMSprop(params, { lr:
+ * 0.01 })`.
+ */
 export class RMSprop extends Optimizer<RMSpropHyperparameters, RMSpropState> {
   constructor(params: OptimizerParams<RMSpropHyperparameters>, options?: RMSpropOptions);
   constructor(

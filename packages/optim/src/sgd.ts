@@ -7,6 +7,7 @@ import { gradExpr, memo } from './terms.js';
 import type { Update } from './update.js';
 import { checkBoolean, checkNonNegative, withLr } from './validate.js';
 
+/** SGD's hyperparameters, as torch.optim.SGD names them. */
 export interface SGDHyperparameters {
   lr: number;
   momentum: number;
@@ -19,6 +20,7 @@ export interface SGDHyperparameters {
 /** lr is required, as in PyTorch; the rest default to plain SGD. */
 export type SGDOptions = Pick<SGDHyperparameters, 'lr'> & Partial<SGDHyperparameters>;
 
+/** One parameter's SGD state: the momentum buffer, once momentum is used. */
 export type SGDState = { momentumBuffer?: Tensor };
 
 // Inputs: 0 param, 1 grad, 2 momentum buffer. Params: 0 lr, 1 weightDecay, 2 buffer decay,

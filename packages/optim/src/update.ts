@@ -5,6 +5,10 @@
 
 import { type Expr, fusedUpdate_, noGrad, type Tensor } from '@dl/tensor';
 
+/**
+ * One parameter's update as data, which an optimizer's `update` returns: the device runs it as one
+ * kernel (fusedUpdate_).
+ */
 export interface Update {
   /** The tensors written: outs[i] becomes exprs[i]. */
   readonly outs: readonly Tensor[];

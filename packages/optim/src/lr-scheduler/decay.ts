@@ -23,6 +23,7 @@ function checkFactor(name: string, what: string, value: number): void {
 
 /** lr = initial lr * lrLambda(epoch), with one function for all groups or one per group. */
 export class LambdaLR extends LRScheduler {
+  /** The multiplier of each group's initial lr, as a function of the epoch. */
   readonly lrLambdas: ((epoch: number) => number)[];
 
   constructor(

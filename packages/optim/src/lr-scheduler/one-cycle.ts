@@ -8,6 +8,10 @@ import {
   type SchedulableOptimizer,
 } from './scheduler.js';
 
+/**
+ * Options of OneCycleLR, with PyTorch's defaults: anneal by 'cos', cycle the momentum between 0.85
+ * and 0.95.
+ */
 export interface OneCycleLROptions {
   /** The number of steps in the cycle; or give epochs and stepsPerEpoch. */
   totalSteps?: number;
@@ -39,6 +43,11 @@ interface Phase {
   endMomentum: MomentumField;
 }
 
+/**
+ * The 1cycle policy, as torch.optim.lr_scheduler.OneCycleLR: the lr rises to `maxLr` and anneals
+ * far below its start, while the momentum (or Adam's beta1) moves the other way. Step it after
+ * every batch, totalSteps times in all.
+ */
 export class OneCycleLR extends LRScheduler {
   readonly totalSteps: number;
   readonly cycleMomentum: boolean;

@@ -9,6 +9,7 @@ import {
   type SchedulerStateDict,
 } from './scheduler.js';
 
+/** Options of ReduceLROnPlateau, as torch.optim.lr_scheduler.ReduceLROnPlateau's. */
 export interface ReduceLROnPlateauOptions {
   /** 'min': the metric should fall (a loss); 'max': it should rise (an accuracy). */
   mode?: 'min' | 'max';
@@ -28,6 +29,11 @@ export interface ReduceLROnPlateauOptions {
   eps?: number;
 }
 
+/**
+ * Reduces the lr by `factor` once a metric has stopped improving for `patience` epochs, as
+ * torch.optim.lr_scheduler.ReduceLROnPlateau: call step(metric) once an epoch with the validation
+ * loss (or accuracy, in mode 'max').
+ */
 export class ReduceLROnPlateau {
   readonly optimizer: SchedulableOptimizer;
   readonly mode: 'min' | 'max';
@@ -101,10 +107,12 @@ export class ReduceLROnPlateau {
     this.#lastLr = this.optimizer.paramGroups.map((group) => group.lr);
   }
 
+  /** The learning rate of each group as of the last step. */
   getLastLr(): number[] {
     return [...this.#lastLr];
   }
 
+  /** Whether the scheduler waits after a drop before counting bad epochs again. */
   get inCooldown(): boolean {
     return this.cooldownCounter > 0;
   }
@@ -120,6 +128,9 @@ export class ReduceLROnPlateau {
     };
   }
 
+  /**
+   * Restores stateDict() of a scheduler built with the same arguments. On error nothing changes.
+   */
   loadStateDict(state: SchedulerStateDict): void {
     const best = state['best'] === null ? this.#worst() : readNumber(state, 'best');
     const numBadEpochs = readNumber(state, 'numBadEpochs');

@@ -22,11 +22,17 @@ export interface SchedulerStateDict {
   [key: string]: number | null | readonly number[] | readonly SchedulerStateDict[];
 }
 
+/** Options every scheduler takes. */
 export interface SchedulerOptions {
   /** The index of the last epoch when resuming; -1 (the default) starts afresh. */
   lastEpoch?: number;
 }
 
+/**
+ * The base class of the epoch-based schedulers, as torch.optim.lr_scheduler.LRScheduler: each
+ * step() sets every parameter group's lr for the next epoch. Call it after optimizer.step(), once
+ * an epoch (or once a batch, for OneCycleLR).
+ */
 export abstract class LRScheduler {
   readonly optimizer: SchedulableOptimizer;
   /** Each group's lr when the schedule started (its initialLr). */
@@ -103,6 +109,10 @@ export abstract class LRScheduler {
     return [...this.#lastLr];
   }
 
+  /**
+   * The epoch counters and learning rates (and a subclass's own state), to resume with
+   * loadStateDict.
+   */
   stateDict(): SchedulerStateDict {
     return {
       lastEpoch: this.lastEpoch,
@@ -136,6 +146,7 @@ export abstract class LRScheduler {
   /** Throws if `state` lacks or mangles what loadExtraState needs. */
   protected checkExtraState(_state: SchedulerStateDict): void {}
 
+  /** Restores what extraState saved, once checkExtraState accepted it. */
   protected loadExtraState(_state: SchedulerStateDict): void {}
 
   #apply(lrs: readonly number[]): void {

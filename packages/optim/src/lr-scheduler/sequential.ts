@@ -3,6 +3,10 @@
 
 import { LRScheduler, type SchedulableOptimizer, type SchedulerStateDict } from './scheduler.js';
 
+/**
+ * Runs `schedulers` one after another, switching at the `milestones` epochs, as
+ * torch.optim.lr_scheduler.SequentialLR (warm-up, then decay).
+ */
 export class SequentialLR extends LRScheduler {
   readonly schedulers: readonly LRScheduler[];
   readonly milestones: readonly number[];
