@@ -7,6 +7,10 @@ import { type Collated, CollateError, defaultCollate } from './collate.js';
 import { type Dataset, type IterableDataset, isMapDataset } from './dataset.js';
 import { BatchSampler, RandomSampler, type Sampler, SequentialSampler } from './sampler.js';
 
+/**
+ * Options of DataLoader, as torch.utils.data.DataLoader's keywords in camelCase (no worker
+ * processes: `prefetch` loads ahead instead).
+ */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -82,6 +86,12 @@ function nextMacrotask(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/**
+ * Batches of a dataset for `for await (const [x, y] of loader)`, like torch.utils.data.DataLoader:
+ * samples are read in the sampler's order (shuffled with `shuffle`), grouped into batches of
+ * `batchSize` and collated into tensors (defaultCollate, or `collateFn`). Batches are loaded
+ * `prefetch` ahead while the consumer works. `B` is the batch type: what collateFn returns.
+ */
 export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   readonly dataset: Dataset<T> | IterableDataset<T>;
   readonly batchSize: number | undefined;
@@ -89,6 +99,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
   readonly prefetch: number;
   readonly sampler: (Iterable<number> & { readonly length?: number }) | undefined;
   readonly batchSampler: (Iterable<readonly number[]> & { readonly length?: number }) | undefined;
+  /** Turns a list of samples into a batch (defaultCollate unless the options gave one). */
   readonly collateFn: (samples: T[]) => B;
   readonly generator: Generator | undefined;
 
@@ -172,6 +183,7 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
     return length;
   }
 
+  /** One epoch of batches; a new iteration starts a new epoch (reshuffled with `shuffle`). */
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     if (!isMapDataset(this.dataset)) {
       yield* this.#iterateStream(this.dataset);

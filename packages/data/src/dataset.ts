@@ -8,12 +8,18 @@ import type { Tensor } from '@dl/tensor';
  * for samples that are fetched or decoded asynchronously; the DataLoader awaits it.
  */
 export abstract class Dataset<T> {
+  /** The number of samples. */
   abstract get length(): number;
+  /**
+   * The sample at `index` (PyTorch's `__getitem__`), or a promise of it. Throws a RangeError
+   * outside [0, length).
+   */
   abstract getItem(index: number): T | Promise<T>;
 }
 
 /** A dataset that is only iterated, like torch.utils.data.IterableDataset (a stream). */
 export abstract class IterableDataset<T> implements AsyncIterable<T> {
+  /** The samples, in order; a new iteration starts the stream again. */
   abstract [Symbol.asyncIterator](): AsyncIterator<T>;
 }
 

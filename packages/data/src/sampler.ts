@@ -32,11 +32,13 @@ export class SequentialSampler implements Sampler {
   constructor(source: { readonly length: number }) {
     this.length = source.length;
   }
+  /** The indices of one epoch. */
   *[Symbol.iterator](): Iterator<number> {
     for (let i = 0; i < this.length; i++) yield i;
   }
 }
 
+/** Options of RandomSampler, as torch.utils.data.RandomSampler's: no replacement by default. */
 export interface RandomSamplerOptions {
   /** Draw with replacement (then numSamples may exceed the dataset). */
   replacement?: boolean;
@@ -62,10 +64,12 @@ export class RandomSampler implements Sampler {
       throw new RangeError('RandomSampler: cannot draw samples from an empty dataset');
   }
 
+  /** The number of indices per epoch. */
   get length(): number {
     return this.numSamples;
   }
 
+  /** The indices of one epoch. */
   *[Symbol.iterator](): Iterator<number> {
     const generator = this.generator ?? globalGenerator();
     if (this.replacement) {
@@ -91,9 +95,11 @@ export class SubsetRandomSampler implements Sampler {
     this.indices = [...indices];
     this.generator = options.generator;
   }
+  /** The number of indices per epoch. */
   get length(): number {
     return this.indices.length;
   }
+  /** The indices of one epoch. */
   *[Symbol.iterator](): Iterator<number> {
     const order = permutation(this.indices.length, this.generator ?? globalGenerator());
     for (const i of order) yield this.indices[i]!;
@@ -133,10 +139,12 @@ export class WeightedRandomSampler implements Sampler {
     this.generator = options.generator;
   }
 
+  /** The number of indices per epoch. */
   get length(): number {
     return this.numSamples;
   }
 
+  /** The indices of one epoch. */
   *[Symbol.iterator](): Iterator<number> {
     const generator = this.generator ?? globalGenerator();
     const weights = this.weights;
@@ -199,6 +207,7 @@ export class BatchSampler implements Iterable<number[]> {
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
+  /** The batches of indices of one epoch. */
   *[Symbol.iterator](): Iterator<number[]> {
     let batch: number[] = [];
     for (const index of this.sampler) {

@@ -4,10 +4,16 @@
 
 import { checkSameLength, type MetricInput, readLabels, uniqueLabels } from './inputs.js';
 
+/**
+ * How per-class scores combine, as scikit-learn's `average`: the positive class only ('binary'),
+ * over all counts ('micro'), their mean ('macro'), their mean weighted by support ('weighted'), or
+ * not at all ('none').
+ */
 export type Average = 'binary' | 'micro' | 'macro' | 'weighted' | 'none';
 /** The value of an undefined ratio (0/0): 'warn' acts as 0 and logs a warning, like scikit-learn. */
 export type ZeroDivision = 'warn' | 0 | 1 | typeof Number.NaN;
 
+/** Options of precision, recall and the F-scores, as scikit-learn's. */
 export interface ScoreOptions {
   /** How per-class scores are combined (default 'binary', as in scikit-learn). */
   average?: Average;
@@ -18,6 +24,7 @@ export interface ScoreOptions {
   zeroDivision?: ZeroDivision;
 }
 
+/** Options of precisionRecallFscoreSupport: ScoreOptions and the F-score's beta (1 by default). */
 export interface FbetaOptions extends ScoreOptions {
   beta?: number;
 }
@@ -25,6 +32,10 @@ export interface FbetaOptions extends ScoreOptions {
 /** One number, or one per class for average 'none'. */
 export type Score = number | number[];
 
+/**
+ * What precisionRecallFscoreSupport returns: each score, a number or one per class with average
+ * 'none'.
+ */
 export interface PrecisionRecallFscoreSupport {
   precision: Score;
   recall: Score;
@@ -161,6 +172,10 @@ export async function precisionRecallFscoreSupport(
   return result;
 }
 
+/**
+ * tp / (tp + fp): how many of the predicted positives are right, like
+ * sklearn.metrics.precision_score.
+ */
 export async function precision(
   yTrue: MetricInput,
   yPred: MetricInput,
@@ -169,6 +184,7 @@ export async function precision(
   return (await precisionRecallFscoreSupport(yTrue, yPred, options)).precision;
 }
 
+/** tp / (tp + fn): how many of the true positives are found, like sklearn.metrics.recall_score. */
 export async function recall(
   yTrue: MetricInput,
   yPred: MetricInput,
@@ -177,6 +193,10 @@ export async function recall(
   return (await precisionRecallFscoreSupport(yTrue, yPred, options)).recall;
 }
 
+/**
+ * The weighted harmonic mean of precision and recall, recall counting `beta` times as much, like
+ * sklearn.metrics.fbeta_score.
+ */
 export async function fbetaScore(
   yTrue: MetricInput,
   yPred: MetricInput,
@@ -186,6 +206,7 @@ export async function fbetaScore(
   return (await precisionRecallFscoreSupport(yTrue, yPred, { ...options, beta })).fscore;
 }
 
+/** The harmonic mean of precision and recall, like sklearn.metrics.f1_score. */
 export async function f1Score(
   yTrue: MetricInput,
   yPred: MetricInput,

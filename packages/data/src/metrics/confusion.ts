@@ -9,6 +9,7 @@ import {
   uniqueLabels,
 } from './inputs.js';
 
+/** Options of confusionMatrix, as sklearn.metrics.confusion_matrix's. */
 export interface ConfusionMatrixOptions {
   /** The classes, in row/column order (default: every label seen, sorted). */
   labels?: readonly number[];
