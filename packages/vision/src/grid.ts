@@ -4,6 +4,7 @@
 
 import { cat, pad, type Tensor } from '@dl/tensor';
 
+/** Options of makeGrid, as torchvision.utils.make_grid's (padValue 0 by default). */
 export interface MakeGridOptions {
   /** Images per row (default 8). */
   nrow?: number;
@@ -15,6 +16,11 @@ export interface MakeGridOptions {
   padValue?: number;
 }
 
+/**
+ * A batch of images [N, C, H, W] (or [N, H, W]) laid out as one image [C, H', W'] (one
+ * channel becomes three), like torchvision.utils.make_grid: `nrow` per row, `padding` pixels
+ * of padValue between and around them.
+ */
 export function makeGrid(images: Tensor, options: MakeGridOptions = {}): Tensor {
   const { nrow = 8, padding = 2, padValue = 0 } = options;
   if (!Number.isInteger(nrow) || nrow < 1)

@@ -2,8 +2,10 @@
 // a type code, the number of dimensions), the big-endian int32 size of each dimension,
 // then the values in row-major order (big-endian when wider than a byte).
 
+/** The element types the IDX format has (type codes 0x08 to 0x0e). */
 export type IdxDType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
+/** An IDX file's contents: its dtype, shape and values in row-major order. */
 export interface IdxArray {
   readonly dtype: IdxDType;
   readonly shape: readonly number[];

@@ -1,6 +1,10 @@
 // RawImage: an 8-bit image as rows of interleaved channels (height x width x channels),
 // what the datasets hand out before a transform, like a PIL image in torchvision.
 
+/**
+ * An 8-bit image as rows of interleaved channels (height × width × channels): what the datasets
+ * hand out before a transform, like a PIL image in torchvision.
+ */
 export interface RawImage {
   readonly data: Uint8Array;
   readonly height: number;
@@ -9,6 +13,7 @@ export interface RawImage {
   readonly channels: number;
 }
 
+/** Whether `value` has RawImage's fields (data as a Uint8Array, height, width, channels). */
 export function isRawImage(value: unknown): value is RawImage {
   return (
     typeof value === 'object' &&

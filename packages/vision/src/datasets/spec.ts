@@ -1,6 +1,10 @@
 // The IDX datasets this package knows: file names, class names, download mirrors and the
 // MD5 checksums of the published .gz files (the ones torchvision checks).
 
+/**
+ * What identifies an IDX dataset: its name, class names, file names, download mirrors and
+ * checksums. A subclass of IdxImageDataset sets one as its static `spec`.
+ */
 export interface IdxDatasetSpec {
   /** Also the folder under root, as in torchvision (<root>/MNIST/raw). */
   readonly name: string;
@@ -20,6 +24,7 @@ const standardFiles = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 } as const;
 
+/** MNIST: handwritten digits 0-9, 60000 training and 10000 test images of 28x28. */
 export const mnistSpec: IdxDatasetSpec = {
   name: 'MNIST',
   classes: [
@@ -44,6 +49,7 @@ export const mnistSpec: IdxDatasetSpec = {
   },
 };
 
+/** Fashion-MNIST (Zalando): ten kinds of clothing, in MNIST's sizes and format. */
 export const fashionMnistSpec: IdxDatasetSpec = {
   name: 'FashionMNIST',
   classes: [
@@ -68,6 +74,7 @@ export const fashionMnistSpec: IdxDatasetSpec = {
   },
 };
 
+/** Kuzushiji-MNIST: ten cursive Japanese (hiragana) characters, in MNIST's sizes and format. */
 export const kmnistSpec: IdxDatasetSpec = {
   name: 'KMNIST',
   classes: ['o', 'ki', 'su', 'tsu', 'na', 'ha', 'ma', 'ya', 're', 'wo'],

@@ -4,6 +4,11 @@
 import * as nn from '@dl/nn';
 import type { Tensor } from '@dl/tensor';
 
+/**
+ * The MNIST CNN of the PyTorch examples (examples/mnist): two 3x3 convolutions, max pooling,
+ * dropout and two linear layers. Takes [N, 1, 28, 28], returns log-probabilities [N, 10] (train it
+ * with F.nllLoss).
+ */
 export class DigitRecognizer extends nn.Module {
   conv1 = new nn.Conv2d(1, 32, 3);
   conv2 = new nn.Conv2d(32, 64, 3);

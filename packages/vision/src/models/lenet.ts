@@ -4,6 +4,7 @@
 import * as nn from '@dl/nn';
 import type { Tensor } from '@dl/tensor';
 
+/** Options of LeNet5. */
 export interface LeNet5Options {
   /** Channels of the input images (default 1). */
   inChannels?: number;
@@ -18,6 +19,10 @@ function checkPositiveInt(value: unknown, name: string): void {
     throw new RangeError(`LeNet5: ${name} must be a positive integer, got ${String(value)}`);
 }
 
+/**
+ * LeNet-5 (LeCun et al. 1998) with ReLU and max pooling: two 5x5 convolutions and three linear
+ * layers. Takes [N, inChannels, 28, 28] (or 32x32), returns logits [N, numClasses].
+ */
 export class LeNet5 extends nn.Module {
   readonly inChannels: number;
   readonly inputSize: 28 | 32;

@@ -19,8 +19,12 @@ function conv1x1(inPlanes: number, outPlanes: number, stride = 1): nn.Conv2d {
 }
 
 /** A module from one tensor to one tensor, such as a Sequential of a conv and a BatchNorm. */
-export type TensorModule = nn.Module & { forward(x: Tensor): Tensor };
+export type TensorModule = nn.Module & {
+  /** Maps a tensor to a tensor. */
+  forward(x: Tensor): Tensor;
+};
 
+/** Options of BasicBlock. */
 export interface BasicBlockOptions {
   /** Stride of the first convolution (default 1); 2 halves the height and width. */
   stride?: number;
@@ -72,6 +76,7 @@ export interface ResidualBlock {
   new (inplanes: number, planes: number, options: BasicBlockOptions): TensorModule;
 }
 
+/** Options of ResNet. */
 export interface ResNetOptions {
   /** Number of classes, the length of each output row (default 1000, as torchvision). */
   numClasses?: number;
@@ -187,6 +192,7 @@ export class ResNet extends nn.Module {
   }
 }
 
+/** Options of the small-image ResNets (resnet20, resnetMnist, resnetCifar). */
 export interface SmallResNetOptions {
   /** Number of classes (default 10). */
   numClasses?: number;

@@ -19,7 +19,12 @@ function indexMap(
   return index;
 }
 
+/**
+ * How pad fills the border: with a constant, by repeating the edge pixel, or by mirroring without
+ * the edge (torchvision's padding_mode).
+ */
 export type PaddingMode = 'constant' | 'edge' | 'reflect';
+/** How resampling picks values: the nearest pixel, or bilinear interpolation. */
 export type Interpolation = 'nearest' | 'bilinear';
 
 /** [left, top, right, bottom] from torchvision's padding forms: n, [lr, tb] or [l, t, r, b]. */
@@ -204,6 +209,10 @@ export function resize<X extends ImageLike>(
   });
 }
 
+/**
+ * Options of affine, as torchvision.transforms.functional.affine's: no rotation, translation or
+ * shear, scale 1, nearest interpolation, fill 0 by default.
+ */
 export interface AffineOptions {
   /** Degrees, clockwise (torchvision's affine; rotate() takes counter-clockwise degrees). */
   angle?: number;

@@ -7,6 +7,7 @@ import { isRawImage, type RawImage } from '../image.js';
 import { type ImageLike, imageSize, imageToTensor } from './convert.js';
 import * as F from './functional.js';
 
+/** A transform: a function from one sample to another, as compose() chains them. */
 export type Transform<I, O> = (input: I) => O;
 /** A transform that keeps the kind of its input: RawImage to RawImage, tensor to tensor. */
 export type ImageTransform = <X extends ImageLike>(input: X) => X;
@@ -162,6 +163,7 @@ function rangeOf(value: number | readonly [number, number], what: string): [numb
   return [value[0], value[1]];
 }
 
+/** The Generator a random transform draws from. */
 export interface RandomOptions {
   /** The generator to draw from; the global one (manualSeed) by default. */
   generator?: Generator;
@@ -183,6 +185,10 @@ export function randomVerticalFlip(p = 0.5, options: RandomOptions = {}): ImageT
     (options.generator ?? globalGenerator()).nextFloat() < p ? F.vflip(input) : input;
 }
 
+/**
+ * Options of randomCrop, as torchvision's RandomCrop: no padding, fill 0, paddingMode 'constant' by
+ * default.
+ */
 export interface RandomCropOptions extends RandomOptions {
   /** Padding added first: n, [left/right, top/bottom] or [left, top, right, bottom]. */
   padding?: number | readonly number[];
@@ -243,6 +249,10 @@ export function pad(
   return (input) => F.pad(input, padding, options);
 }
 
+/**
+ * Options of randomRotation, as torchvision's RandomRotation: nearest interpolation, fill 0, about
+ * the centre by default.
+ */
 export interface RandomRotationOptions extends RandomOptions {
   interpolation?: F.Interpolation;
   fill?: number;
@@ -260,6 +270,10 @@ export function randomRotation(
     F.rotate(input, uniform(options.generator ?? globalGenerator(), low, high), rest);
 }
 
+/**
+ * Options of randomAffine, as torchvision's RandomAffine: no translation, scaling or shear by
+ * default; nearest interpolation, fill 0.
+ */
 export interface RandomAffineOptions extends RandomOptions {
   /** Fractions of width and height: dx drawn from [-a*W, a*W], dy from [-b*H, b*H], rounded. */
   translate?: readonly [number, number];
