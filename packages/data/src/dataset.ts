@@ -11,15 +11,15 @@ export abstract class Dataset<T> {
   /** The number of samples. */
   abstract get length(): number;
   /**
-   * The sample at `index` (PyTorch's `__getitem__`), or a promise of it. Throws a RangeError
-   * outside [0, length).
+   * The sample at `index` (PyTorch's `__getitem__`), or a promise of it. The datasets here
+   * throw a RangeError outside [0, length).
    */
   abstract getItem(index: number): T | Promise<T>;
 }
 
 /** A dataset that is only iterated, like torch.utils.data.IterableDataset (a stream). */
 export abstract class IterableDataset<T> implements AsyncIterable<T> {
-  /** The samples, in order; a new iteration starts the stream again. */
+  /** The samples, one at a time (PyTorch's `__iter__`). */
   abstract [Symbol.asyncIterator](): AsyncIterator<T>;
 }
 
