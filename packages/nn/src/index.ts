@@ -1,6 +1,6 @@
 /**
- * \@dl/nn: modules, layers, the functional API F, losses, init, utils and safetensors state
- * dicts, shaped like torch.nn. Node file I/O (save/load) is in `@dl/nn/node`.
+ * \@dl/nn: modules, layers, the functional API F, losses, init, utils, and state dicts in
+ * safetensors and PyTorch's torch.save files (read only), shaped like torch.nn. Node file I/O (save/load) is in `@dl/nn/node`.
  *
  * @module \@dl/nn
  */
@@ -85,6 +85,13 @@ export {
   type StateDict,
 } from './module.js';
 export { Parameter } from './parameter.js';
+export {
+  asStateDict,
+  fromTorchBytes,
+  isTorchFile,
+  type TorchDict,
+  type TorchValue,
+} from './pth.js';
 export { fromBytes, metadataOf, toBytes } from './safetensors.js';
 export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
 /** Gradient clipping and parameters as one vector (torch.nn.utils). */

@@ -1,6 +1,6 @@
 /**
- * \@dl/nn/node: saving and loading state dicts as safetensors files in Node, with everything
- * of `@dl/nn`. Writes are atomic: a temporary file in the same folder, flushed to disk, then
+ * \@dl/nn/node: saving and loading state dicts as safetensors files in Node, and reading
+ * PyTorch's torch.save files, with everything of `@dl/nn`. Writes are atomic: a temporary file in the same folder, flushed to disk, then
  * renamed over the target.
  *
  * @module \@dl/nn/node
@@ -9,8 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import type { Tensor } from '@dl/tensor';
 import type { StateDict } from './module.js';
+import { isTorchFile, readTorch, readTorchStateDict, type TorchValue } from './pth.js';
 import { fromBytes, planLayout, tensorBytes } from './safetensors.js';
 
 export * from './index.js';
@@ -43,12 +45,64 @@ export async function save(
   }
 }
 
-/** Reads a safetensors file into a state dict of CPU tensors (see fromBytes for the checks). */
+/**
+ * Reads a safetensors file into a state dict of CPU tensors (see fromBytes for the checks). A
+ * torch.save file (`.pth`) that holds a state dict is recognised by its content and read as
+ * fromTorchBytes reads it; a checkpoint that holds more is read with loadTorch.
+ */
 export async function load(path: string): Promise<StateDict> {
+  if (await isTorchFileAt(path)) return readTorchFile(path, readTorchStateDict);
   const bytes = await readFile(path);
   try {
     return fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   } catch (error) {
     throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/**
+ * Reads a torch.save file (`.pth`, `.pt`; the zip format or the legacy one) into its value, as
+ * fromTorchBytes does: for training checkpoints and anything else beyond a bare state dict.
+ *
+ * ```ts
+ * const checkpoint = (await loadTorch('checkpoint.pth')) as TorchDict; // as the script saved it
+ * model.loadStateDict(asStateDict(checkpoint['model_state_dict']));
+ * ```
+ *
+ * Zip entries compressed with DEFLATE (an archive re-zipped by another tool) are inflated here.
+ */
+export function loadTorch(path: string): Promise<TorchValue> {
+  return readTorchFile(path, readTorch);
+}
+
+/** Whether the file at `path` starts like a torch.save file (false when it cannot be read). */
+async function isTorchFileAt(path: string): Promise<boolean> {
+  try {
+    const file = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await file.read(new Uint8Array(32), 0, 32, 0);
+      return isTorchFile(buffer.subarray(0, bytesRead));
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function readTorchFile<T>(
+  path: string,
+  read: (bytes: Uint8Array, options: { inflateRaw: typeof inflateRaw }) => T,
+): Promise<T> {
+  const bytes = await readFile(path);
+  try {
+    return read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { inflateRaw });
+  } catch (error) {
+    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Node's zlib for DEFLATE zip entries, never producing more than the entry declares. */
+function inflateRaw(data: Uint8Array, size: number): Uint8Array {
+  return inflateRawSync(data, { maxOutputLength: Math.max(size, 1) });
 }
