@@ -119,7 +119,9 @@ export function readTorch(bytes: Uint8Array, options: ReadTorchOptions = {}): To
     const value = isZip(bytes) ? readZip(bytes, options.inflateRaw) : readLegacy(bytes);
     return new Materialiser(bytes.length).run(value);
   } catch (error) {
-    throw new Error(`pth: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`pth: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
 }
 
