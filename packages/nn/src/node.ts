@@ -9,10 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { crc32, inflateRawSync } from 'node:zlib';
 import type { Tensor } from '@dl/tensor';
 import type { StateDict } from './module.js';
-import { isTorchFile, readTorch, readTorchStateDict, type TorchValue } from './pth.js';
+import {
+  isTorchFile,
+  type ReadTorchOptions,
+  readTorch,
+  readTorchStateDict,
+  type TorchValue,
+} from './pth.js';
 import { fromBytes, planLayout, tensorBytes } from './safetensors.js';
 
 export * from './index.js';
@@ -92,11 +98,13 @@ async function isTorchFileAt(path: string): Promise<boolean> {
 
 async function readTorchFile<T>(
   path: string,
-  read: (bytes: Uint8Array, options: { inflateRaw: typeof inflateRaw }) => T,
+  read: (bytes: Uint8Array, options: ReadTorchOptions) => T,
 ): Promise<T> {
   const bytes = await readFile(path);
   try {
-    return read(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { inflateRaw });
+    const data = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // zlib's CRC-32 is several times faster than the portable one.
+    return read(data, { inflateRaw, crc32: (entry) => crc32(entry) });
   } catch (error) {
     throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -8,7 +8,7 @@ import type { StateDict } from './module.js';
 import { kind, unpickle } from './pickle.js';
 import { StorageRecord, storageId, type TorchPickleValue, torchHooks } from './torch-pickle.js';
 import { Materialiser } from './torch-tensors.js';
-import { type InflateRaw, isZip, readZipDirectory, zipEntryBytes } from './zip.js';
+import { isZip, readZipDirectory, type ZipReadOptions, zipEntryBytes } from './zip.js';
 
 /**
  * A value read from a torch.save file, as PyTorch's torch.load would give it: tensors (CPU,
@@ -35,11 +35,11 @@ export interface TorchDict {
   [key: string]: TorchValue;
 }
 
-/** Options of readTorch. */
-export interface ReadTorchOptions {
-  /** Decompresses DEFLATE zip entries; without it they are refused (torch.save never writes them). */
-  inflateRaw?: InflateRaw | undefined;
-}
+/**
+ * Options of readTorch: `inflateRaw` decompresses DEFLATE zip entries (without it they are
+ * refused; torch.save never writes them), `crc32` is a faster checksum where the runtime has one.
+ */
+export type ReadTorchOptions = ZipReadOptions;
 
 /** PyTorch's legacy-format magic number and the format version dl reads. */
 const legacyMagic = 0x1950a86a20f9469cfc6cn;
@@ -116,7 +116,7 @@ function stateDictOf(
 /** readTorch with the options Node's loader passes; errors start with `pth: `. */
 export function readTorch(bytes: Uint8Array, options: ReadTorchOptions = {}): TorchValue {
   try {
-    const value = isZip(bytes) ? readZip(bytes, options.inflateRaw) : readLegacy(bytes);
+    const value = isZip(bytes) ? readZip(bytes, options) : readLegacy(bytes);
     return new Materialiser(bytes.length).run(value);
   } catch (error) {
     throw new Error(`pth: ${error instanceof Error ? error.message : String(error)}`, {
@@ -159,7 +159,7 @@ function describe(value: TorchValue | undefined): string {
 
 // ---- the zip format ----
 
-function readZip(bytes: Uint8Array, inflateRaw: InflateRaw | undefined): TorchPickleValue {
+function readZip(bytes: Uint8Array, options: ZipReadOptions): TorchPickleValue {
   const entries = readZipDirectory(bytes);
   const first = entries.keys().next();
   if (first.done) fail('the zip archive is empty, not a torch.save file');
@@ -176,9 +176,7 @@ function readZip(bytes: Uint8Array, inflateRaw: InflateRaw | undefined): TorchPi
     );
   const byteorder = record('byteorder');
   if (byteorder) {
-    const order = String.fromCharCode(
-      ...zipEntryBytes(bytes, byteorder, inflateRaw).subarray(0, 16),
-    );
+    const order = String.fromCharCode(...zipEntryBytes(bytes, byteorder, options).subarray(0, 16));
     if (order !== 'little')
       fail(
         order === 'big'
@@ -206,11 +204,11 @@ function readZip(bytes: Uint8Array, inflateRaw: InflateRaw | undefined): TorchPi
         `storage ${id.key} (${id.className} of ${id.numel} elements) needs ${expected} bytes but ${name} holds ${entry.size}`,
       );
     const storage = new StorageRecord(id.key, id.kind, id.className, id.numel);
-    storage.bytes = zipEntryBytes(bytes, entry, inflateRaw);
+    storage.bytes = zipEntryBytes(bytes, entry, options);
     storages.set(id.key, storage);
     return storage;
   });
-  const data = zipEntryBytes(bytes, pickleEntry, inflateRaw);
+  const data = zipEntryBytes(bytes, pickleEntry, options);
   return unpickle(data, hooks, { name: `${prefix}data.pkl` }).value;
 }
 

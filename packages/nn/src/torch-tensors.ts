@@ -39,12 +39,10 @@ function render(path: Path | undefined): string {
   return keys.length === 0 ? 'the top level' : keys.reverse().join('');
 }
 
-/** A tensor's values, converted and checked, before the tensor is made. */
-interface Prepared {
-  dtype: DType;
-  values: TypedArray;
-  shape: readonly number[];
-  requiresGrad: boolean;
+/** A tensor checked and ready to make. */
+interface Plan {
+  record: TensorRecord;
+  numel: number;
 }
 
 let halfTable: Float32Array | undefined;
@@ -71,13 +69,16 @@ function halves(): Float32Array {
 }
 
 /**
- * Walks the unpickled value twice: first to check it (cycles, depth, dict keys) and convert every
- * tensor's values, then, when all of that passed, to build the result with dl tensors.
+ * Walks the unpickled value twice: first to check it (cycles, depth, dict keys, every tensor's
+ * bounds and int64 range), then, when all of that passed, to build the result, converting each
+ * tensor's values as it is made so that only one tensor's conversion is held at a time.
  */
 export class Materialiser {
   /** Elements left to make: stride-0 views could otherwise expand a small file without bound. */
   #budget: number;
-  readonly #prepared = new Map<TensorRecord | StorageRecord, Prepared>();
+  readonly #planned = new Map<TensorRecord | StorageRecord, Plan>();
+  /** Aligned copies of storages that strided views read (legacy files do not align them). */
+  readonly #aligned = new Map<StorageRecord, Uint8Array>();
   readonly #checked = new Set<object>();
   readonly #active = new Set<object>();
   readonly #built = new Map<object, TorchValue>();
@@ -134,9 +135,10 @@ export class Materialiser {
     if (done !== undefined) return done;
     let out: TorchValue;
     if (value instanceof TensorRecord || value instanceof StorageRecord) {
-      const { dtype, values, shape, requiresGrad } = this.#prepared.get(value)!; // every record was prepared by #check
-      const t = fromData(values, { dtype }).reshape(shape);
-      out = requiresGrad ? t.requiresGrad_(true) : t;
+      const plan = this.#planned.get(value)!; // #check planned every record
+      const { dtype, values } = this.#values(plan);
+      const t = fromData(values, { dtype }).reshape(plan.record.size);
+      out = plan.record.requiresGrad ? t.requiresGrad_(true) : t;
     } else if (value instanceof Map) {
       const dict: TorchDict = {};
       // defineProperty, not assignment: a key named __proto__ stays an ordinary key.
@@ -163,9 +165,10 @@ export class Materialiser {
     path: Path | undefined,
     key: TensorRecord | StorageRecord = record,
   ): void {
-    if (this.#prepared.has(key)) return;
+    if (this.#planned.has(key)) return;
     const { storage, offset, size, stride } = record;
-    const what = `the tensor at ${render(path)} (${storage.kind.torchDType}, size [${size.join(', ')}])`;
+    const what = () =>
+      `the tensor at ${render(path)} (${storage.kind.torchDType}, size [${size.join(', ')}])`;
     let numel = 1;
     let last = offset;
     for (let d = 0; d < size.length; d++) {
@@ -173,40 +176,75 @@ export class Materialiser {
       last += (size[d]! - 1) * stride[d]!;
     }
     if (!Number.isSafeInteger(numel) || numel > 2 ** 31 - 1)
-      fail(`${what} has ${numel} elements, more than dl holds in one tensor`);
+      fail(`${what()} has ${numel} elements, more than dl holds in one tensor`);
     if (numel > 0 && !(Number.isSafeInteger(last) && last < storage.numel))
       fail(
-        `${what} reads element ${last} of ${storage}, which holds ${storage.numel} (stride [${stride.join(', ')}], offset ${offset})`,
+        `${what()} reads element ${last} of ${storage}, which holds ${storage.numel} (stride [${stride.join(', ')}], offset ${offset})`,
       );
     this.#budget -= numel;
     if (this.#budget < 0)
       fail(
-        `${what} brings the elements to make past twice the file's size; expanded (stride-0) views this large are refused: save them contiguous`,
+        `${what()} brings the elements to make past twice the file's size; expanded (stride-0) views this large are refused: save them contiguous`,
       );
-    const bytes = storageBytes(storage);
-    const offsets = isContiguousLayout(size, stride) ? null : offsetsOf(size, stride, offset);
-    this.#prepared.set(key, {
-      ...convert(storage, bytes, offsets, offset, numel, what),
-      shape: size,
-      requiresGrad: record.requiresGrad,
-    });
+    if (storage.kind.torchDType === 'int64') checkInt64(record, numel, what);
+    this.#planned.set(key, { record, numel });
+  }
+
+  /** A planned tensor's values, converted to what dl stores. */
+  #values({ record, numel }: Plan): { dtype: DType; values: TypedArray } {
+    const { storage, offset, size, stride } = record;
+    const { itemSize } = storage.kind;
+    const raw = storageBytes(storage);
+    if (isContiguousLayout(size, stride)) {
+      // Only the tensor's own range, copied when it is not aligned to its items.
+      const range = raw.subarray(offset * itemSize, (offset + numel) * itemSize);
+      return convert(
+        storage,
+        range.byteOffset % itemSize === 0 ? range : range.slice(),
+        null,
+        0,
+        numel,
+      );
+    }
+    let whole = raw;
+    if (raw.byteOffset % itemSize !== 0) {
+      whole = this.#aligned.get(storage) ?? raw.slice();
+      this.#aligned.set(storage, whole);
+    }
+    return convert(storage, whole, offsetsOf(size, stride, offset), offset, numel);
   }
 }
 
-/** A storage's bytes (a view's slice of its root), copied when they are not aligned to its items. */
+/** A storage's bytes: its own, or for a legacy storage view its slice of the root's. */
 function storageBytes(storage: StorageRecord): Uint8Array {
-  let bytes = storage.bytes;
   const { itemSize } = storage.kind;
-  if (storage.view) {
-    const root = storage.view.root.bytes;
-    if (!root) fail(`${storage} has no data`);
-    bytes = root.subarray(
-      storage.view.offset * itemSize,
-      (storage.view.offset + storage.numel) * itemSize,
-    );
-  }
+  const bytes = storage.view
+    ? storage.view.root.bytes?.subarray(
+        storage.view.offset * itemSize,
+        (storage.view.offset + storage.numel) * itemSize,
+      )
+    : storage.bytes;
   if (!bytes) fail(`${storage} has no data`);
-  return bytes.byteOffset % itemSize === 0 ? bytes : bytes.slice();
+  return bytes;
+}
+
+/** Refuses an int64 tensor with a value outside int32, naming it, before anything is made. */
+function checkInt64(record: TensorRecord, numel: number, what: () => string): void {
+  const { size, stride, offset } = record;
+  const bytes = storageBytes(record.storage);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const offsets = isContiguousLayout(size, stride) ? null : offsetsOf(size, stride, offset);
+  for (let i = 0; i < numel; i++) {
+    const at = 8 * (offsets ? offsets[i]! : offset + i);
+    const low = view.getUint32(at, true);
+    const high = view.getInt32(at + 4, true);
+    if (!((high === 0 && low <= 0x7fffffff) || (high === -1 && low >= 0x80000000))) {
+      const value = (BigInt(high) << 32n) | BigInt(low);
+      fail(
+        `${what()} holds ${value} at index ${i}, which does not fit dl's int32 (int64 tensors become int32)`,
+      );
+    }
+  }
 }
 
 /**
@@ -219,21 +257,20 @@ function convert(
   offsets: Int32Array | null,
   offset: number,
   numel: number,
-  what: string,
 ): { dtype: DType; values: TypedArray } {
   const { buffer, byteOffset } = bytes;
   const count = bytes.length / storage.kind.itemSize;
   /** out[i] = map(source element i) for the tensor's elements. */
-  function gather<S extends ArrayLike<number | bigint>, T extends TypedArray | Uint32Array>(
-    source: S,
+  function gather<T extends TypedArray | Uint32Array>(
+    source: ArrayLike<number>,
     out: T,
-    map: (v: S[number], i: number) => number,
+    map: (v: number) => number,
   ): T {
-    if (offsets) for (let i = 0; i < numel; i++) out[i] = map(source[offsets[i]!]!, i);
-    else for (let i = 0; i < numel; i++) out[i] = map(source[offset + i]!, i);
+    if (offsets) for (let i = 0; i < numel; i++) out[i] = map(source[offsets[i]!]!);
+    else for (let i = 0; i < numel; i++) out[i] = map(source[offset + i]!);
     return out;
   }
-  const same = (v: number | bigint) => v as number; // the source's own numbers
+  const same = (v: number) => v;
   switch (storage.kind.torchDType) {
     case 'float32': {
       const source = new Float32Array(buffer, byteOffset, count);
@@ -283,21 +320,14 @@ function convert(
       );
       return { dtype: 'float32', values: out };
     }
-    case 'int64':
-      return {
-        dtype: 'int32',
-        values: gather(
-          new BigInt64Array(buffer, byteOffset, count),
-          new Int32Array(numel),
-          (v, i) => {
-            if (v > 2147483647n || v < -2147483648n)
-              fail(
-                `${what} holds ${v} at index ${i}, which does not fit dl's int32 (int64 tensors become int32)`,
-              );
-            return Number(v);
-          },
-        ),
-      };
+    case 'int64': {
+      // Checked to fit int32 when planned: the low word of each little-endian pair is the value.
+      const words = new Int32Array(buffer, byteOffset, 2 * count);
+      const out = new Int32Array(numel);
+      if (offsets) for (let i = 0; i < numel; i++) out[i] = words[2 * offsets[i]!]!;
+      else for (let i = 0; i < numel; i++) out[i] = words[2 * (offset + i)]!;
+      return { dtype: 'int32', values: out };
+    }
     case 'int16':
       return {
         dtype: 'int32',

@@ -19,6 +19,12 @@ export interface ZipEntry {
 /** Decompresses raw DEFLATE data to exactly `size` bytes, or throws. */
 export type InflateRaw = (data: Uint8Array, size: number) => Uint8Array;
 
+/** How entries are read: an inflater for DEFLATE entries, and a faster CRC-32 where there is one. */
+export interface ZipReadOptions {
+  inflateRaw?: InflateRaw | undefined;
+  crc32?: ((data: Uint8Array) => number) | undefined;
+}
+
 const signatures = {
   local: 0x04034b50,
   central: 0x02014b50,
@@ -160,7 +166,7 @@ export function readZipDirectory(bytes: Uint8Array): Map<string, ZipEntry> {
 export function zipEntryBytes(
   bytes: Uint8Array,
   entry: ZipEntry,
-  inflateRaw?: InflateRaw,
+  { inflateRaw, crc32: checksum = crc32 }: ZipReadOptions = {},
 ): Uint8Array {
   const raw = bytes.subarray(entry.dataOffset, entry.dataOffset + entry.compressedSize);
   let data: Uint8Array;
@@ -177,7 +183,7 @@ export function zipEntryBytes(
     fail(
       `entry "${entry.name}" uses compression method ${entry.method}; dl reads stored and DEFLATE entries`,
     );
-  if (crc32(data) !== entry.crc32)
+  if (checksum(data) !== entry.crc32)
     fail(`entry "${entry.name}" fails its CRC-32 check: the file is damaged`);
   return data;
 }
