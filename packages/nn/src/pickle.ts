@@ -232,8 +232,10 @@ class Machine<O> {
     if (n > maxIntegerBytes) this.#fail(`an integer of ${n} bytes is longer than dl reads`);
     const raw = this.#take(n, 'an integer');
     if (n === 0) return 0;
-    let value = 0n;
-    for (let i = n - 1; i >= 0; i--) value = (value << 8n) | BigInt(raw[i]!);
+    // Through hexadecimal: linear in n, where shifting a BigInt byte by byte is quadratic.
+    let hex = '0x';
+    for (let i = n - 1; i >= 0; i--) hex += raw[i]!.toString(16).padStart(2, '0');
+    let value = BigInt(hex);
     if (raw[n - 1]! & 0x80) value -= 1n << BigInt(8 * n);
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
       ? Number(value)

@@ -83,8 +83,11 @@ export class Materialiser {
   readonly #active = new Set<object>();
   readonly #built = new Map<object, TorchValue>();
 
+  readonly #limit: number;
+
   constructor(inputLength: number) {
-    this.#budget = 2 * inputLength + 2 ** 24;
+    this.#limit = 2 * inputLength + 2 ** 24;
+    this.#budget = this.#limit;
   }
 
   run(value: TorchPickleValue): TorchValue {
@@ -184,7 +187,7 @@ export class Materialiser {
     this.#budget -= numel;
     if (this.#budget < 0)
       fail(
-        `${what()} brings the elements to make past twice the file's size; expanded (stride-0) views this large are refused: save them contiguous`,
+        `${what()} takes the elements to make past ${this.#limit} (twice the file's bytes, plus 2^24); expanded (stride-0) views that large are refused: save them contiguous`,
       );
     if (storage.kind.torchDType === 'int64') checkInt64(record, numel, what);
     this.#planned.set(key, { record, numel });
