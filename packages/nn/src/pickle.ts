@@ -143,7 +143,9 @@ class Machine<O> {
         const opcode = this.#u8();
         if (opcode === 0x2e) {
           // STOP
-          if (this.#marks.length > 0 || this.#stack.length !== 1)
+          if (this.#marks.length > 0)
+            this.#fail(`the pickle stops with ${this.#marks.length} MARKs still open`);
+          if (this.#stack.length !== 1)
             this.#fail(`the pickle stops with ${this.#stack.length} values on the stack`);
           return { value: this.#stack[0]!, end: this.#at };
         }

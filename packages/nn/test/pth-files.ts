@@ -103,7 +103,7 @@ export class Pickle {
   raw(...bytes: (number | Uint8Array)[]): this {
     for (const b of bytes) {
       if (typeof b === 'number') this.#parts.push(b);
-      else this.#parts.push(...b);
+      else for (const byte of b) this.#parts.push(byte);
     }
     return this;
   }
@@ -230,11 +230,15 @@ export interface LegacyStorage {
 }
 
 /** A legacy-format file around a main pickle: magic, version, sys_info, main, keys, storages. */
-export function legacyFile(main: Uint8Array, storages: readonly LegacyStorage[] = []): Uint8Array {
+export function legacyFile(
+  main: Uint8Array,
+  storages: readonly LegacyStorage[] = [],
+  { version = 1001, littleEndian = true } = {},
+): Uint8Array {
   const header = [
     new Pickle().proto().int(0x1950a86a20f9469cfc6cn).stop(),
-    new Pickle().proto().int(1001).stop(),
-    new Pickle().proto().emptyDict().str('little_endian').bool(true).setItem().stop(),
+    new Pickle().proto().int(version).stop(),
+    new Pickle().proto().emptyDict().str('little_endian').bool(littleEndian).setItem().stop(),
   ];
   const keys = new Pickle().proto().emptyList();
   for (const s of storages) keys.str(s.key).append();

@@ -428,6 +428,41 @@ describe('hand-built files', () => {
     );
   });
 
+  it('refuses big-endian legacy files and other format versions', () => {
+    const main = new Pickle().proto().none().stop();
+    expect(() => nn.fromTorchBytes(legacyFile(main, [], { littleEndian: false }))).toThrow(
+      'pth: the file was written on a big-endian machine; dl reads little-endian files',
+    );
+    expect(() => nn.fromTorchBytes(legacyFile(main, [], { version: 1000 }))).toThrow(
+      "pth: the legacy format's version is 1000; dl reads version 1001",
+    );
+    expect(nn.fromTorchBytes(legacyFile(main))).toBe(null);
+  });
+
+  it('hostile sizes stay linear: many marks and copies, long integers, long strings', () => {
+    const marks = new Pickle().proto();
+    for (let i = 0; i < 100_000; i++) marks.mark();
+    expect(() => nn.fromTorchBytes(legacyFile(marks.stop()))).toThrow(
+      /the pickle stops with 100000 MARKs still open/,
+    );
+    const copies = new Pickle().proto().none();
+    for (let i = 0; i < 100_000; i++) copies.raw(0x32); // DUP
+    expect(() => nn.fromTorchBytes(legacyFile(copies.stop()))).toThrow(
+      /the pickle stops with 100001 values on the stack/,
+    );
+    const longs = new Pickle().proto().emptyList();
+    for (let i = 0; i < 500; i++)
+      longs.raw(0x8b, 0, 4, 0, 0, ...new Uint8Array(1024).fill(0x7f)).append();
+    const values = nn.fromTorchBytes(legacyFile(longs.stop())) as readonly bigint[];
+    expect(values).toHaveLength(500);
+    expect(values[0]).toBe(BigInt(`0x${'7f'.repeat(1024)}`));
+    const long = new Pickle()
+      .proto()
+      .str('x'.repeat(1 << 20))
+      .stop();
+    expect((nn.fromTorchBytes(legacyFile(long)) as string).length).toBe(1 << 20);
+  });
+
   it('names truncation and garbage with their offsets', () => {
     const cases: [Uint8Array, string | RegExp][] = [
       [new Uint8Array(), /not a torch\.save file: it is neither a zip archive nor a pickle/],
