@@ -113,7 +113,10 @@ function stateDictOf(
   return { problem: `a dict whose entries ${listed} are not tensors` };
 }
 
-/** readTorch with the options Node's loader passes; errors start with `pth: `. */
+/**
+ * fromTorchBytes with options (Node's loader passes zlib's inflater and CRC-32); every error
+ * starts with `pth: ` and keeps the reader's own as its cause.
+ */
 export function readTorch(bytes: Uint8Array, options: ReadTorchOptions = {}): TorchValue {
   try {
     const value = isZip(bytes) ? readZip(bytes, options) : readLegacy(bytes);
@@ -264,32 +267,33 @@ function readLegacy(bytes: Uint8Array): TorchPickleValue {
     const [viewKey, offset, size] = viewMetadata;
     if (
       typeof viewKey !== 'string' ||
+      typeof offset !== 'number' ||
+      typeof size !== 'number' ||
       !Number.isSafeInteger(offset) ||
       !Number.isSafeInteger(size) ||
-      (offset as number) < 0 ||
-      (size as number) < 0 ||
-      (offset as number) + (size as number) > id.numel
+      offset < 0 ||
+      size < 0 ||
+      offset + size > id.numel
     )
       fail(
         `storage ${id.key}'s view (${String(offset)}, ${String(size)}) is not within its ${id.numel} elements`,
       );
     const known = views.get(viewKey);
     if (known) return known;
-    // Checked just above: offset and size are safe integers.
-    const view = new StorageRecord(viewKey, id.kind, id.className, size as number, {
-      root,
-      offset: offset as number,
-    });
+    const view = new StorageRecord(viewKey, id.kind, id.className, size, { root, offset });
     views.set(viewKey, view);
     return view;
   });
   const value = next(hooks);
 
+  // Then the storages' keys, and their data in that order: each an int64 count and the bytes.
   const keys = next();
-  if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
-    fail(`the legacy format's storage keys must be a list of strings, got ${kind(keys)}`);
+  if (!Array.isArray(keys))
+    fail(`the legacy format's storage keys must be a list, got ${kind(keys)}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (const key of keys as string[]) {
+  for (const key of keys) {
+    if (typeof key !== 'string')
+      fail(`the legacy format's storage keys must be strings, got ${kind(key)}`);
     const storage = roots.get(key);
     if (!storage) fail(`the file holds data for storage ${key}, which no tensor uses`);
     if (at + 8 > bytes.length)

@@ -172,20 +172,22 @@ const reducers: Readonly<
   'torch._utils._rebuild_parameter': parameter,
   'torch._utils._rebuild_parameter_with_state': parameter,
   'collections.OrderedDict': (args) => {
+    // OrderedDict() then SETITEMS, as pickle writes it; or OrderedDict([(key, value), ...]).
     const dict: PickleDict<TorchObject> = new Map();
     if (args.length === 0) return dict;
-    const [items] = args;
-    if (args.length !== 1 || !isSequence(items ?? null))
+    const items = args[0] ?? null;
+    if (args.length !== 1 || !isSequence(items))
       throw new Error(`OrderedDict takes a list of pairs, got ${args.length} arguments`);
-    for (const pair of items as readonly TorchPickleValue[]) {
+    for (const pair of items) {
       if (!isSequence(pair) || pair.length !== 2)
         throw new Error('OrderedDict takes a list of pairs');
-      const [key, value] = pair;
-      if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint')
-        throw new Error(
-          `an OrderedDict key is ${describe(key ?? null)}; dl reads string and integer keys`,
-        );
-      dict.set(key, value ?? null);
+      const [key = null, value = null] = pair;
+      if (
+        (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'bigint') ||
+        (typeof key === 'number' && !Number.isInteger(key))
+      )
+        throw new Error(`an OrderedDict key is ${describe(key)}; dl reads string and integer keys`);
+      dict.set(key, value);
     }
     return dict;
   },
@@ -213,6 +215,10 @@ const reducers: Readonly<
   },
 };
 
+function isCallable(name: string): name is CallableName {
+  return callables.some((callable) => callable === name);
+}
+
 /** `_rebuild_parameter(data, requires_grad, backward_hooks[, state])`: the tensor itself. */
 function parameter(args: readonly TorchPickleValue[], name: string): TorchPickleValue {
   const [data, requiresGrad] = args;
@@ -231,16 +237,15 @@ export function torchHooks(
   return {
     global(module, name) {
       const full = `${module}.${name}`;
-      if (Object.hasOwn(storageKinds, full) || (callables as readonly string[]).includes(full))
-        return new TorchGlobal(full);
+      if (Object.hasOwn(storageKinds, full) || isCallable(full)) return new TorchGlobal(full);
       return refuse(module, name);
     },
     reduce(callable, args) {
       if (!(callable instanceof TorchGlobal))
         throw new Error(`REDUCE calls ${describe(callable)}; only allowed globals can be called`);
-      if (!Object.hasOwn(reducers, callable.name))
-        throw new Error(`${callable.name} is a storage class; dl does not call it`);
-      return reducers[callable.name as CallableName](args, callable.name); // checked just above
+      const { name } = callable;
+      if (!isCallable(name)) throw new Error(`${name} is a storage class; dl does not call it`);
+      return reducers[name](args, name);
     },
     build(target, state) {
       // A state dict's OrderedDict carries `_metadata` (module versions) as an attribute: it is not

@@ -188,35 +188,26 @@ export function zipEntryBytes(
   return data;
 }
 
-let crcTables: Uint32Array[] | undefined;
+/** CRC-32 lookup tables for eight bytes a step: table k at [256 k, 256 k + 256). */
+let crcTable: Uint32Array | undefined;
 
-/** CRC-32 (the zip polynomial), eight bytes a step. */
-export function crc32(data: Uint8Array): number {
-  if (!crcTables) {
-    const base = new Uint32Array(256);
+function crcTables(): Uint32Array {
+  if (!crcTable) {
+    crcTable = new Uint32Array(8 * 256);
     for (let n = 0; n < 256; n++) {
       let c = n;
       for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      base[n] = c;
+      crcTable[n] = c;
     }
-    crcTables = [base];
-    for (let t = 1; t < 8; t++) {
-      const previous = crcTables[t - 1]!;
-      const table = new Uint32Array(256);
-      for (let n = 0; n < 256; n++) table[n] = (previous[n]! >>> 8) ^ base[previous[n]! & 0xff]!;
-      crcTables.push(table);
-    }
+    for (let n = 256; n < 8 * 256; n++)
+      crcTable[n] = (crcTable[n - 256]! >>> 8) ^ crcTable[crcTable[n - 256]! & 0xff]!;
   }
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = crcTables as [
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-    Uint32Array,
-  ]; // built just above: eight tables
+  return crcTable;
+}
+
+/** CRC-32 (the zip polynomial), eight bytes a step. */
+export function crc32(data: Uint8Array): number {
+  const t = crcTables();
   let crc = 0xffffffff;
   let i = 0;
   const n = data.length;
@@ -224,15 +215,15 @@ export function crc32(data: Uint8Array): number {
     const a =
       (crc ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
     crc =
-      t7[a & 0xff]! ^
-      t6[(a >>> 8) & 0xff]! ^
-      t5[(a >>> 16) & 0xff]! ^
-      t4[a >>> 24]! ^
-      t3[data[i + 4]!]! ^
-      t2[data[i + 5]!]! ^
-      t1[data[i + 6]!]! ^
-      t0[data[i + 7]!]!;
+      t[7 * 256 + (a & 0xff)]! ^
+      t[6 * 256 + ((a >>> 8) & 0xff)]! ^
+      t[5 * 256 + ((a >>> 16) & 0xff)]! ^
+      t[4 * 256 + (a >>> 24)]! ^
+      t[3 * 256 + data[i + 4]!]! ^
+      t[2 * 256 + data[i + 5]!]! ^
+      t[256 + data[i + 6]!]! ^
+      t[data[i + 7]!]!;
   }
-  for (; i < n; i++) crc = t0[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
+  for (; i < n; i++) crc = t[(crc ^ data[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

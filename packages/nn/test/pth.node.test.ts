@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { memory, type Tensor, tensor } from '@dl/tensor';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as nn from '../src/node.js';
-import { readZipDirectory, zipEntryBytes } from '../src/zip.js';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { crc32, readZipDirectory, zipEntryBytes } from '../src/zip.js';
 import { devices } from './devices.js';
 import { expectRecorded } from './helpers.js';
 import {
@@ -504,6 +505,12 @@ describe('zip archives', () => {
     [...readZipDirectory(bytes).values()].map(
       (e) => [e.name, zipEntryBytes(bytes, e).slice()] as const,
     );
+
+  it("the portable CRC-32 agrees with zlib's", () => {
+    const data = new Uint8Array(1 << 20).map((_, i) => (i * 2654435761) >>> 24);
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1000, data.length])
+      expect(crc32(data.subarray(0, n)), `${n} bytes`).toBe(zlibCrc32(data.subarray(0, n)));
+  });
 
   it('an archive rebuilt entry by entry loads the same', () => {
     const rebuilt = zipOf(entriesOf(fixture('mlp.pth')));
