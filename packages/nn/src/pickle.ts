@@ -82,11 +82,9 @@ interface TextDecoding {
 }
 const decoding = globalThis as unknown as TextDecoding; // a runtime global outside the ES library types
 
-/** Where the input is, for error messages: a name (`archive/data.pkl`) and its first byte's offset. */
+/** What the input is called in error messages (`archive/data.pkl`, `the file`). */
 export interface PickleSource {
   name: string;
-  /** Added to offsets in messages (the pickle's position in its file). */
-  base?: number;
 }
 
 /** The result of one pickle, and the offset just after its STOP opcode. */
@@ -96,8 +94,9 @@ export interface Unpickled<O> {
 }
 
 /**
- * Runs the pickle that starts at `start` of `bytes` up to its STOP opcode. Errors name the byte
- * offset and the opcode; nothing the input names is imported or called except through `hooks`.
+ * Runs the pickle that starts at `start` of `bytes` up to its STOP opcode. Errors end with the
+ * offset of the opcode that failed; nothing the input names is imported or called except
+ * through `hooks`.
  */
 export function unpickle<O>(
   bytes: Uint8Array,
@@ -160,7 +159,7 @@ class Machine<O> {
   }
 
   #where(): string {
-    return `(byte ${this.#opcodeAt + (this.#source.base ?? 0)} of ${this.#source.name})`;
+    return `(byte ${this.#opcodeAt} of ${this.#source.name})`;
   }
 
   #fail(message: string): never {

@@ -26,7 +26,7 @@ interface Path {
   readonly key: string | number | bigint;
 }
 
-/** A path as Python indexing: `['model_state_dict']['fc1.weight']`, or `the top level`. */
+/** A path as Python indexing: `["model_state_dict"]["fc1.weight"]`, or `the top level`. */
 function render(path: Path | undefined): string {
   const keys: string[] = [];
   for (let p = path; p; p = p.parent)
