@@ -5,10 +5,10 @@
 
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { memory, type Tensor, tensor } from '@dl/tensor';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as nn from '../src/node.js';
-import { crc32 as zlibCrc32 } from 'node:zlib';
 import { crc32, readZipDirectory, zipEntryBytes } from '../src/zip.js';
 import { devices } from './devices.js';
 import { expectRecorded } from './helpers.js';
