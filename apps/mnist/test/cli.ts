@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const cliPath = join(import.meta.dirname, '..', 'dist', 'cli.js');
+export const cliPath = join(import.meta.dirname, '..', 'dist', 'cli.js');
 
 export interface CliResult {
   code: number;
