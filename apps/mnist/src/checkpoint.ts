@@ -74,7 +74,7 @@ async function readCheckpoint(path: string): Promise<ReadCheckpoint> {
   try {
     return { tensors: nn.fromBytes(bytes), metadata: nn.metadataOf(bytes) ?? {} };
   } catch (error) {
-    throw new UsageError(`${path} is not a readable safetensors checkpoint: ${firstLine(error)}`);
+    throw new UsageError(`${path} is not a readable safetensors checkpoint: ${oneLine(error)}`);
   }
 }
 
@@ -83,7 +83,7 @@ function loadWeights(path: string, model: nn.Module, weights: nn.StateDict): voi
   try {
     model.loadStateDict(weights);
   } catch (error) {
-    throw new UsageError(`${path} is not a ${architecture} checkpoint: ${firstLine(error)}`);
+    throw new UsageError(`${path} is not a ${architecture} checkpoint: ${oneLine(error)}`);
   }
 }
 
@@ -164,15 +164,10 @@ export async function restoreRun(
 ): Promise<void> {
   const { path, run, tensors } = saved;
   const steps = run.epoch * stepsPerEpoch;
-  const made = `${run.epoch} epoch${run.epoch === 1 ? '' : 's'} of ${stepsPerEpoch} steps make ${steps}`;
+  const made = `the ${run.epoch} completed epoch${run.epoch === 1 ? '' : 's'} took ${steps} steps (${stepsPerEpoch} per epoch)`;
   const weights: nn.StateDict = new Map();
   const optimizerState: OptimizerStateDict<BaseHyperparameters>['state'] = {};
   for (const [index, numbers] of Object.entries(run.optimizer.numbers)) {
-    if (numbers['step'] !== steps) {
-      throw new UsageError(
-        `${path}: optimizer state of parameter ${index} has step ${numbers['step']}, but ${made}`,
-      );
-    }
     optimizerState[Number(index)] = { ...numbers };
   }
   for (const [key, t] of tensors) {
@@ -188,11 +183,6 @@ export async function restoreRun(
     optimizerState[index] = { ...optimizerState[index], [match[2]!]: t };
   }
   const parameters = [...model.parameters()].length;
-  for (let index = 0; index < parameters; index++) {
-    if (optimizerState[index] === undefined) {
-      throw new UsageError(`${path}: no optimizer state for parameter ${index}`);
-    }
-  }
   for (const index of Object.keys(optimizerState).map(Number)) {
     if (index >= parameters) {
       throw new UsageError(
@@ -200,11 +190,21 @@ export async function restoreRun(
       );
     }
   }
+  for (let index = 0; index < parameters; index++) {
+    const state = optimizerState[index];
+    if (state === undefined)
+      throw new UsageError(`${path}: no optimizer state for parameter ${index}`);
+    if (state['step'] !== steps) {
+      throw new UsageError(
+        `${path}: optimizer state of parameter ${index} has step ${state['step'] ?? 'none'}, but ${made}`,
+      );
+    }
+  }
   loadWeights(path, model, weights);
   try {
     optimizer.loadStateDict({ state: optimizerState, paramGroups: run.optimizer.paramGroups });
   } catch (error) {
-    throw new UsageError(`${path}: optimizer state: ${firstLine(error)}`);
+    throw new UsageError(`${path}: optimizer state: ${oneLine(error)}`);
   }
   if ((scheduler === undefined) !== (run.scheduler === undefined)) {
     throw new UsageError(
@@ -215,7 +215,7 @@ export async function restoreRun(
     try {
       scheduler.loadStateDict(run.scheduler);
     } catch (error) {
-      throw new UsageError(`${path}: scheduler state: ${firstLine(error)}`);
+      throw new UsageError(`${path}: scheduler state: ${oneLine(error)}`);
     }
     if (scheduler.lastEpoch !== steps) {
       throw new UsageError(
@@ -225,6 +225,13 @@ export async function restoreRun(
   }
 }
 
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+/** An error's message on one line: "a:\n\tb\n\tc" as "a: b; c" (loadStateDict's lists). */
+function oneLine(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines
+    .reduce((text, line) => `${text}${text.endsWith(':') ? ' ' : '; '}${line}`, '')
+    .slice(2);
 }

@@ -5,6 +5,15 @@
 
 import { main } from './main.js';
 
+// Output closed by its reader (`dl-mnist train | head`): end as a Unix tool killed by SIGPIPE
+// would (128 + 13), without a stack trace; files being written are left as a kill leaves them.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+    throw error;
+  });
+}
+
 let stops = 0;
 process.on('SIGINT', () => {
   stops++;
