@@ -3,7 +3,8 @@
 // case: the case, peak RSS, exit code, the number of lines on stderr and stderr's first line.
 //
 //   pnpm turbo run build --filter=@dl/app-mnist...
-//   npx tsx tooling/hostile/cli.ts [path/to/cli.js]     (default apps/mnist/dist/cli.js)
+//   npx tsx tooling/hostile/cli.ts [path/to/cli.js] [--keep]   (default apps/mnist/dist/cli.js;
+//   --keep keeps the inputs built)
 //
 // Only Node's own modules: the inputs are built byte by byte (safetensors headers rewritten,
 // IDX files written), so the script measures any build of the binary, old or new.
@@ -11,22 +12,26 @@
 import { execFile } from 'node:child_process';
 import {
   cpSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const cli = resolve(process.argv[2] ?? join(import.meta.dirname, '../../apps/mnist/dist/cli.js'));
+const cli = resolve(
+  process.argv.slice(2).find((a) => a !== '--keep') ??
+    join(import.meta.dirname, '../../apps/mnist/dist/cli.js'),
+);
 const work = mkdtempSync(join(tmpdir(), 'dl-hostile-cli-'));
 const tiny = ['--device', 'cpu', '--limit', '32', '--batch-size', '16', '--test-limit', '16'];
 
 interface Outcome {
-  code: number;
+  /** The exit code, or what stopped it ('killed after 60 s', still running). */
+  code: number | string;
   stdout: string;
   stderr: string;
   rssKiB: number;
@@ -46,7 +51,13 @@ function run(args: readonly string[]): Promise<Outcome> {
         killSignal: 'SIGKILL',
       },
       (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        const code = !error
+          ? 0
+          : error.killed
+            ? 'killed after 60 s (still running)'
+            : typeof error.code === 'number'
+              ? error.code
+              : 1;
         const lines = stderr.trimEnd().split('\n');
         const last = lines.at(-1) ?? '';
         const match = /^(?:Command exited with non-zero status \d+\n)?peak-rss-kib (\d+)$/.exec(
@@ -395,4 +406,6 @@ report(
   report('9 stale .last.safetensors.*.tmp', o, ` (left after the run: ${left.join(', ')})`);
 }
 
-console.log(`(inputs in ${work}; ${existsSync(work) ? 'kept' : 'gone'})`);
+// Some 300 MB of checkpoint copies: kept only with --keep.
+if (process.argv.includes('--keep')) console.log(`(inputs kept in ${work})`);
+else rmSync(work, { recursive: true, force: true });

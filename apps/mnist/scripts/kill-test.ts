@@ -6,6 +6,7 @@
 //   pnpm --filter @dl/app-mnist build
 //   pnpm --filter @dl/app-mnist kill-test [rounds (10)] [first seed (1)]
 
+import { rmSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { runCli, tempDir } from '../test/cli.ts';
 import { killTest, killTestArgs, runContents } from '../test/kill.ts';
@@ -42,9 +43,13 @@ for (let round = 0; round < rounds; round++) {
     found.push('the resumed run differs from the run never killed');
   }
   for (const p of found) console.log(`seed ${seed}: PROBLEM ${p}`);
+  // Kept for a look when something was wrong.
+  if (found.length === 0) rmSync(dir, { recursive: true, force: true });
+  else console.log(`seed ${seed}: the files are in ${dir}`);
   problems.push(...found.map((p) => `seed ${seed}: ${p}`));
 }
 console.log(
   `${rounds} rounds, ${kills} runs, ${killed} killed, ${midWrite} killed during a write; ${problems.length} problems`,
 );
+rmSync(straight, { recursive: true, force: true });
 process.exitCode = problems.length > 0 ? 1 : 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // dl-mnist: train, evaluate and run the MNIST CNN from the command line (see main.ts).
 // Ctrl-C asks training to stop after the current step; a second Ctrl-C exits at once. Either
-// way the checkpoints on disk are whole: they are only ever replaced by an atomic rename.
+// way the files on disk are whole: they are only ever replaced by an atomic rename (files.ts).
 
 import { main } from './main.js';
 

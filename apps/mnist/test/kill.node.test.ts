@@ -4,6 +4,7 @@
 // earlier runs gone, and --resume must then finish the run exactly as a run never killed.
 // scripts/kill-test.ts runs the same with many more kills.
 
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from './cli.ts';
 import { killTest, killTestArgs, runContents } from './kill.ts';
@@ -34,5 +35,6 @@ describe('dl-mnist train under kill -9', () => {
       expect(b.tensors[key], key).toEqual(values);
     expect(b.history).toEqual(a.history);
     expect(b.history).toHaveLength(epochs);
+    for (const dir of [killed, straight]) rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 });

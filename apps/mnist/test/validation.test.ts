@@ -3,9 +3,9 @@
 // eval/predict inputs. Each case must exit with code 1 and one line on stderr naming the value.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliResult, cliPath, runCli, tempDir } from './cli.ts';
 import { editedCopy, idxFolder, withRun, withValue } from './craft.ts';
 
@@ -34,6 +34,11 @@ beforeAll(async () => {
   const r = await runCli(['train', ...tiny, '--out', base]);
   expect(r.code, r.stderr).toBe(0);
 }, 60_000);
+
+// About 20 copies of a 14 MB checkpoint: removed once the tests are done.
+afterAll(() => {
+  for (const dir of [base, root]) rmSync(dir, { recursive: true, force: true });
+});
 
 const resume = (dir: string, ...extra: string[]) =>
   runCli(['train', '--device', 'cpu', '--resume', '--out', dir, ...extra]);
