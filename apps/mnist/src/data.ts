@@ -1,7 +1,7 @@
 // The datasets and loaders of a run: MNIST or Fashion-MNIST (bundled or from --data), the
 // seed recipe's toTensor + normalize, and the best recipe's random affine augmentation.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataLoader, type Dataset, Subset } from '@dl/data';
 import type { Generator, Tensor } from '@dl/tensor';
@@ -94,6 +94,9 @@ export function openDataset(
 ): Dataset<Sample> {
   if (dataDir !== undefined && !existsSync(dataDir)) {
     throw new UsageError(`--data ${dataDir}: no such folder (it should hold the four IDX files)`);
+  }
+  if (dataDir !== undefined && !statSync(dataDir).isDirectory()) {
+    throw new UsageError(`--data ${dataDir}: a file, not a folder (of the four IDX files)`);
   }
   const options = { train, transform, ...(dataDir === undefined ? {} : { root: dataDir }) };
   let dataset: IdxImageDataset<Tensor, number>;

@@ -255,6 +255,15 @@ describe('data sets the model cannot use', () => {
     );
   });
 
+  it('a file as --data', async () => {
+    const file = join(root, 'data-file');
+    writeFileSync(file, 'not a folder');
+    expectOneLine(
+      await runCli(['train', '--device', 'cpu', '--data', file, '--out', join(root, 'o-file')]),
+      `--data ${file}: a file, not a folder (of the four IDX files)`,
+    );
+  });
+
   it('--limit 0 and --epochs -1', async () => {
     expectOneLine(
       await runCli(['train', ...tiny, '--limit', '0']),
