@@ -7,11 +7,18 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { type FileHandle, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Tensor } from '@dl/tensor';
 import type { StateDict } from './module.js';
-import { fromBytes, planLayout, tensorBytes } from './safetensors.js';
+import {
+  checkLoadable,
+  planLayout,
+  type ReadOptions,
+  tensorBytes,
+  tensorOf,
+} from './safetensors.js';
+import { headerLength, limitsOf, parseHeader, quoted } from './safetensors-header.js';
 
 export * from './index.js';
 
@@ -43,12 +50,67 @@ export async function save(
   }
 }
 
-/** Reads a safetensors file into a state dict of CPU tensors (see fromBytes for the checks). */
-export async function load(path: string): Promise<StateDict> {
-  const bytes = await readFile(path);
+/**
+ * Reads a safetensors file into a state dict of CPU tensors, in file order. The header is
+ * read and checked first (see ReadOptions for its limits), then each tensor on its own: what
+ * load() holds follows the file's real size, whatever its header claims, and files over
+ * 2 GiB load. Errors name the file: `load: runs/x.safetensors: the header of ...`.
+ */
+export async function load(path: string, options: ReadOptions = {}): Promise<StateDict> {
+  let file: FileHandle | undefined;
   try {
-    return fromBytes(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    const limits = limitsOf(options);
+    file = await open(path, 'r');
+    const { size } = await file.stat();
+    const prefix = new Uint8Array(Math.min(8, size));
+    await readAt(file, prefix, 0);
+    const length = headerLength(prefix, size, limits);
+    const headerBytes = new Uint8Array(length);
+    await readAt(file, headerBytes, 8);
+    const { tensors } = parseHeader(headerBytes, size - 8 - length, limits);
+    checkLoadable(tensors);
+    const out: StateDict = new Map();
+    for (const t of tensors) {
+      const bytes = allocate(t.end - t.begin, t.name);
+      await readAt(file, bytes, 8 + length + t.begin);
+      out.set(t.name, tensorOf(t, bytes.buffer));
+    }
+    return out;
   } catch (error) {
-    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`load: ${path}: ${reason(error)}`, { cause: error });
+  } finally {
+    await file?.close();
   }
+}
+
+/** The bytes for tensor `name`, or an error saying it does not fit in memory. */
+function allocate(bytes: number, name: string): Uint8Array<ArrayBuffer> {
+  try {
+    return new Uint8Array(bytes);
+  } catch (error) {
+    throw new Error(
+      `tensor ${quoted(name)} of ${bytes} bytes does not fit in memory (${reason(error)})`,
+    );
+  }
+}
+
+/** Fills `into` from the file at `position`; the file must still hold those bytes. */
+async function readAt(file: FileHandle, into: Uint8Array, position: number): Promise<void> {
+  const chunk = 2 ** 30; // a single read returns at most about 2 GiB
+  for (let done = 0; done < into.length; ) {
+    const want = Math.min(chunk, into.length - done);
+    const { bytesRead } = await file.read(into, done, want, position + done);
+    if (bytesRead === 0)
+      throw new Error(
+        `the file ended at byte ${position + done}, before the ${into.length} bytes expected from byte ${position} (did it change while being read?)`,
+      );
+    done += bytesRead;
+  }
+}
+
+/** An error's message on one line; for a missing file, just that. */
+function reason(error: unknown): string {
+  if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return 'no such file';
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0]!;
 }
