@@ -263,12 +263,11 @@ class HeaderParser {
         offsets = this.#integers(
           () => `${what()}: data_offsets`,
           2,
-          () =>
-            this.#fail(`${what()}: data_offsets must be [begin, end], found more than 2 numbers`),
+          () => this.#fail(`${what()}: data_offsets must be two numbers [begin, end], found more`),
         );
         if (offsets.length !== 2)
           this.#fail(
-            `${what()}: data_offsets must be [begin, end], found ${offsets.length} numbers`,
+            `${what()}: data_offsets must be two numbers [begin, end], found ${offsets.length}`,
           );
       } else {
         this.#skip(); // fields the format may add; the reference reader ignores them too

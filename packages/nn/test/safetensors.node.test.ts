@@ -2,7 +2,7 @@
 // reference writer lays them out) load into dl modules and are written back byte for byte;
 // bad files are clear errors; save() is atomic.
 
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Tensor, tensor } from '@dl/tensor';
@@ -11,6 +11,7 @@ import * as nn from '../src/node.js';
 import { devices } from './devices.js';
 import { expectRecorded, fromRecorded } from './helpers.js';
 import { references } from './reference/values.js';
+import { f32Entry, safetensorsBytes } from './safetensors-bytes.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
@@ -214,6 +215,43 @@ describe('save and load', () => {
     await expect(nn.save(state, path)).rejects.toThrow(/disposed/);
     expect(await readFile(path, 'utf8')).toBe('previous checkpoint');
     expect(await readdir(folder)).toEqual(['model.safetensors']);
+  });
+
+  it('load() reads the header of a file over 2 GiB without reading the rest', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const path = join(folder, 'big.safetensors');
+    try {
+      const head = safetensorsBytes({ a: f32Entry([4], 0, 16) });
+      await writeFile(path, head);
+      await truncate(path, 3 * 2 ** 30); // sparse: the zeros take no disk
+      await expect(nn.load(path)).rejects.toThrow(
+        `load: ${path}: the tensors cover 16 bytes but the data holds ${3 * 2 ** 30 - head.length}: the file has trailing bytes`,
+      );
+      // A dtype dl cannot load is refused before any data is read.
+      const u32 = safetensorsBytes({
+        a: { dtype: 'U32', shape: [2 ** 29], data_offsets: [0, 2 ** 31] },
+      });
+      await writeFile(path, u32);
+      await truncate(path, u32.length + 2 ** 31);
+      await expect(nn.load(path)).rejects.toThrow(
+        `load: ${path}: tensor "a" has dtype U32, which dl cannot load`,
+      );
+    } finally {
+      await rm(folder, { recursive: true });
+    }
+  });
+
+  it('load() takes the header limits, and names a missing file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const path = join(folder, 'model.safetensors');
+    await writeFile(path, safetensorsBytes({ a: f32Entry([1, 1], 0, 4) }, new Uint8Array(4)));
+    await expect(nn.load(path, { maxRank: 1 })).rejects.toThrow(
+      `load: ${path}: tensor "a": shape has more than 1 dimensions, the limit; raise it with { maxRank }`,
+    );
+    expect((await nn.load(path, { maxRank: 2 })).get('a')!.shape).toEqual([1, 1]);
+    await expect(nn.load(join(folder, 'missing.safetensors'))).rejects.toThrow(
+      `load: ${join(folder, 'missing.safetensors')}: no such file`,
+    );
   });
 
   it('load() names the file in its errors', async () => {
