@@ -63,8 +63,9 @@ export function planLayout(
     const byDType = rank[written[tb.dtype]]! - rank[written[ta.dtype]]!;
     return byDType !== 0 ? byDType : a < b ? -1 : a > b ? 1 : 0;
   });
-  const json: Record<string, unknown> = {};
-  if (metadata) json['__metadata__'] = { ...metadata };
+  // No prototype: a tensor named "__proto__" is then an entry like any other.
+  const json: Record<string, unknown> = Object.create(null);
+  if (metadata) json['__metadata__'] = Object.assign(Object.create(null), metadata);
   let offset = 0;
   for (const [name, t] of order) {
     if (name === '__metadata__')

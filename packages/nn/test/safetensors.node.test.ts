@@ -132,6 +132,17 @@ describe('fromBytes', () => {
     });
   });
 
+  it('writes and reads a tensor and a metadata key named __proto__ like any other', async () => {
+    const state = new Map([['__proto__', tensor([1.5], { dtype: 'float32' })]]);
+    const metadata: Record<string, string> = JSON.parse('{"__proto__": "x"}'); // an own key
+    const bytes = await nn.toBytes(state, metadata);
+    expect(new TextDecoder().decode(bytes.subarray(8, 100))).toMatch(
+      /^\{"__metadata__":\{"__proto__":"x"\},"__proto__":\{"dtype":"F32"/,
+    );
+    expect(nn.fromBytes(bytes).get('__proto__')!.toArraySync()).toEqual([1.5]);
+    expect(Object.entries(nn.metadataOf(bytes)!)).toEqual([['__proto__', 'x']]);
+  });
+
   it('names a bad header, a truncated file and an unsupported dtype, and loads nothing', async () => {
     const model = new nn.Linear(2, 2);
     const before = Array.from(model.weight.dataSync());
