@@ -5,7 +5,8 @@
 //   pnpm turbo run build --filter=@dl/nn && tsx tooling/hostile/safetensors.ts [--root DIR]
 //
 // --root measures another checkout of dl (built), for figures before and after a change.
-// Each child is killed after --timeout seconds (default 120).
+// Each child is killed after --timeout seconds (default 120). --big adds a file that is no
+// bomb: a valid sparse 2.1 GiB file, which load() should read (it takes gigabytes).
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
@@ -19,6 +20,7 @@ const { values: options } = parseArgs({
     root: { type: 'string', default: resolve(import.meta.dirname, '../..') },
     timeout: { type: 'string', default: '120' },
     only: { type: 'string' },
+    big: { type: 'boolean', default: false },
   },
 });
 const entry = pathToFileURL(join(resolve(options.root), 'packages/nn/dist/node.js')).href;
@@ -141,6 +143,25 @@ const cases: Case[] = [
     },
   },
 ];
+
+if (options.big) {
+  cases.push({
+    name: 'a valid 2.1 GiB sparse file of F32 tensors of 1 GiB, 1 GiB and 100 MiB (not a bomb: it should load)',
+    write: (path) => {
+      const [mib, gib] = [2 ** 20, 2 ** 30];
+      const header = JSON.stringify({
+        a: { dtype: 'F32', shape: [gib / 4], data_offsets: [0, gib] },
+        b: { dtype: 'F32', shape: [gib / 4], data_offsets: [gib, 2 * gib] },
+        c: { dtype: 'F32', shape: [mib * 25], data_offsets: [2 * gib, 2 * gib + 100 * mib] },
+      });
+      const head = file(header);
+      const fd = openSync(path, 'w');
+      writeSync(fd, head);
+      closeSync(fd);
+      spawnSync('truncate', ['-s', String(head.length + 2 * gib + 100 * mib), path]);
+    },
+  });
+}
 
 /** The child: loads the file, prints what happened in one line, exits 0 or 1. */
 const child = `
