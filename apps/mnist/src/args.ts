@@ -34,6 +34,8 @@ export interface TrainOptions extends CommonOptions {
   out: string;
   resume: boolean;
   debugGrads: boolean;
+  /** The options given on the command line (their names without --), sorted. */
+  given: readonly string[];
 }
 
 export interface EvalOptions extends Omit<CommonOptions, 'dataset'> {
@@ -84,20 +86,30 @@ Options (all):
   -h, --help          this text
 `;
 
-function integer(name: string, text: string | undefined, min: number): number | undefined {
+/** A value as the user typed it (cut short), quoted when it is empty or holds other characters. */
+export function shown(text: string): string {
+  const short = text.length > 60 ? `${text.slice(0, 57)}...` : text;
+  return /^[\w.+-]+$/.test(text) ? short : `'${short}'`;
+}
+
+/** Integers up to 2^53 - 1 (exact in a JavaScript number): `min` is 0 or 1. */
+function integer(name: string, text: string | undefined, min: 0 | 1): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) {
-    throw new UsageError(`--${name} must be an integer >= ${min}, got '${text}'`);
+  const digits = /^[+-]?\d+$/.test(text);
+  const value = digits ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    const kind = min === 1 ? 'a positive integer' : 'a non-negative integer';
+    const limit = digits && value > 0 ? ` up to ${Number.MAX_SAFE_INTEGER}` : '';
+    throw new UsageError(`--${name}: expected ${kind}${limit}, got ${shown(text)}`);
   }
   return value;
 }
 
 function positive(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const value = Number(text);
+  const value = text.trim() === '' ? Number.NaN : Number(text);
   if (!Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`--${name} must be a positive number, got '${text}'`);
+    throw new UsageError(`--${name}: expected a positive number, got ${shown(text)}`);
   }
   return value;
 }
@@ -110,9 +122,16 @@ function oneOf<T extends string>(
   if (text === undefined) return undefined;
   const found = allowed.find((a) => a === text);
   if (found === undefined) {
-    throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got '${text}'`);
+    const choices = `${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)}`;
+    throw new UsageError(`--${name}: expected ${choices}, got ${shown(text)}`);
   }
   return found;
+}
+
+function path(name: string, text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  if (text === '') throw new UsageError(`--${name}: expected a folder, got ''`);
+  return text;
 }
 
 const optionSpec = {
@@ -132,6 +151,45 @@ const optionSpec = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** Each option's kind, for attachValues. */
+const optionKinds: Readonly<Record<string, { readonly type: string }>> = optionSpec;
+
+function isOptionName(arg: string): boolean {
+  if (arg === '-h') return true;
+  const name = /^--([^=]+)/.exec(arg)?.[1];
+  return name !== undefined && Object.hasOwn(optionKinds, name);
+}
+
+/**
+ * Joins each option that takes a value with the argument after it (`--epochs -1` becomes
+ * `--epochs=-1`), as getopt does: a value starting with a dash is then the option's value,
+ * checked like any other, not a three-line "ambiguous" error from parseArgs. An option name
+ * where a value should be, or a missing value, is named.
+ */
+function attachValues(args: readonly string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      joined.push(...args.slice(i));
+      break;
+    }
+    const name = /^--([^=]+)$/.exec(arg)?.[1];
+    if (name === undefined || optionKinds[name]?.type !== 'string') {
+      joined.push(arg);
+      continue;
+    }
+    const value = args[i + 1];
+    if (value === undefined) throw new UsageError(`--${name}: expected a value after it`);
+    if (isOptionName(value)) {
+      throw new UsageError(`--${name}: expected a value, got the option ${value}`);
+    }
+    joined.push(`--${name}=${value}`);
+    i++;
+  }
+  return joined;
+}
+
 const perCommand: Record<string, readonly string[]> = {
   train: Object.keys(optionSpec),
   eval: ['batch-size', 'test-limit', 'device', 'dataset', 'data', 'help'],
@@ -150,16 +208,18 @@ export function parseOptions(argv: readonly string[]): Options {
       `unknown command '${command}': use train, eval or predict (dl-mnist --help)`,
     );
   }
+  const args = attachValues(rest);
   let parsed: ReturnType<typeof parseArgs<{ options: typeof optionSpec; allowPositionals: true }>>;
   try {
     parsed = parseArgs({
-      args: [...rest],
+      args,
       options: optionSpec,
       allowPositionals: true,
       strict: true,
     });
   } catch (error) {
-    throw new UsageError(`${command}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UsageError(`${command}: ${message.split('\n')[0]}`);
   }
   const { values, positionals } = parsed;
   if (values.help) return { command: 'help' };
@@ -170,7 +230,7 @@ export function parseOptions(argv: readonly string[]): Options {
   const common = {
     device,
     dataset: oneOf('dataset', values.dataset, ['mnist', 'fashion'] as const) ?? 'mnist',
-    data: values.data,
+    data: path('data', values.data),
     batchSize: integer('batch-size', values['batch-size'], 1) ?? 64,
   };
   const testLimit = integer('test-limit', values['test-limit'], 1);
@@ -188,9 +248,10 @@ export function parseOptions(argv: readonly string[]): Options {
       limit: integer('limit', values.limit, 1),
       testLimit,
       recipe,
-      out: values.out ?? 'runs/mnist',
+      out: path('out', values.out) ?? 'runs/mnist',
       resume: values.resume ?? false,
       debugGrads: values['debug-grads'] ?? false,
+      given: Object.keys(values).sort(),
     };
   }
   if (command === 'eval') {

@@ -1,5 +1,5 @@
 // The commands of dl-mnist behind one function returning the exit code, so the binary
-// (cli.ts) stays a thin shell: 0 done, 1 a usage or input error, 130 stopped by Ctrl-C.
+// (cli.ts) stays a thin shell: 0 done, 1 an error (one line on stderr), 130 stopped by Ctrl-C.
 
 import { join } from 'node:path';
 import { Generator, IndexError } from '@dl/tensor';
@@ -91,12 +91,31 @@ export async function main(argv: readonly string[], io: MainIO): Promise<number>
         return 0;
     }
   } catch (error) {
-    // A label past the model's classes: the loss's IndexError (raised by the loss on the
-    // CPU, by the first read after the kernel found it on WebGPU) says which.
-    if (error instanceof UsageError || error instanceof IndexError) {
-      io.error(`dl-mnist: ${error.message}`);
-      return 1;
-    }
-    throw error;
+    io.error(errorLine(error, process.env['DEBUG']));
+    return 1;
   }
+}
+
+/** Whether DEBUG (as the debug package reads it: names separated by commas or spaces) names dl. */
+export function debugging(debug: string | undefined): boolean {
+  return (debug ?? '').split(/[\s,]+/).some((name) => name === 'dl' || name === '*');
+}
+
+/**
+ * What an error exit prints: one line. A UsageError is the user's input or the file system
+ * (a bad option, file or folder); an IndexError a label past the model's classes found by the
+ * loss (on the CPU, or by the first read after the kernel found it on WebGPU). Anything else
+ * is a bug in dl or dl-mnist, or a device failing: one line saying so, and with DEBUG=dl the
+ * stack trace instead.
+ */
+export function errorLine(error: unknown, debug: string | undefined): string {
+  const message = (error instanceof Error ? error.message : String(error))
+    .trim()
+    .replace(/\s*\n\s*/g, ' ');
+  if (error instanceof UsageError || error instanceof IndexError) return `dl-mnist: ${message}`;
+  if (debugging(debug) && error instanceof Error && error.stack) {
+    return `dl-mnist: internal error: ${error.stack}`;
+  }
+  const name = error instanceof Error ? `${error.name}: ` : '';
+  return `dl-mnist: internal error: ${name}${message} (DEBUG=dl prints the stack trace)`;
 }

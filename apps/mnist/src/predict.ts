@@ -6,6 +6,7 @@ import { type RawImage, rawImage, readImage, transforms } from '@dl/vision';
 import type { DatasetName } from './args.js';
 import { UsageError } from './args.js';
 import { normalization } from './data.js';
+import { describeFsError } from './files.js';
 
 /** ITU-R 601-2 luma, as PIL's convert('L'); alpha composites over black (MNIST's ground). */
 export function toGrey(image: RawImage): RawImage {
@@ -53,8 +54,7 @@ export async function readDigit(path: string): Promise<RawImage> {
   try {
     return await readImage(path);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new UsageError(`cannot read image ${path}: ${why}`);
+    throw new UsageError(`cannot read image ${path}: ${describeFsError(error)}`);
   }
 }
 

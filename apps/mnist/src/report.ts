@@ -2,8 +2,9 @@
 // epoch, drawn with the rasterizer and encoded by @dl/vision) and report.html, one file with
 // the same curves as inline SVG, the metrics table and the last confusion matrix.
 
-import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodePng, rawImage } from '@dl/vision';
+import { writeFileAtomic } from './files.js';
 import { Canvas, type Color } from './raster.js';
 
 export interface EpochRecord {
@@ -200,10 +201,10 @@ export async function writeReports(
   history: readonly EpochRecord[],
   info: ReportInfo,
 ): Promise<void> {
-  await writeFile(
-    `${dir}/history.json`,
+  await writeFileAtomic(
+    join(dir, 'history.json'),
     `${JSON.stringify({ ...info, epochs: history }, null, 2)}\n`,
   );
-  await writeFile(`${dir}/curves.png`, curvesPng(history));
-  await writeFile(`${dir}/report.html`, reportHtml(history, info));
+  await writeFileAtomic(join(dir, 'curves.png'), curvesPng(history));
+  await writeFileAtomic(join(dir, 'report.html'), reportHtml(history, info));
 }

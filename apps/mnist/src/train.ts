@@ -2,7 +2,6 @@
 // validation metrics after each, best.safetensors by validation loss, last.safetensors for
 // --resume (bit-exact continuation), and history/curves/report after every epoch.
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as nn from '@dl/nn';
 import { Adam, lrScheduler } from '@dl/optim';
@@ -10,17 +9,20 @@ import { type Backend, Generator, globalGenerator, manualSeed } from '@dl/tensor
 import cliProgress from 'cli-progress';
 import { type TrainOptions, UsageError } from './args.js';
 import {
-  loadRun,
   newModel,
   type RunState,
-  readRunOptions,
+  readRun,
+  restoreRun,
+  type SavedRun,
   saveModel,
   saveRun,
 } from './checkpoint.js';
 import { classNames, limited, loader, openDataset, transformFor } from './data.js';
 import { openDevice } from './device.js';
 import { type Evaluation, evaluate, formatConfusion, summary } from './evaluate.js';
+import { prepareOutFolder } from './files.js';
 import { type EpochRecord, writeReports } from './report.js';
+import type { RunOptions } from './run-state.js';
 
 export interface TrainIO {
   log(line: string): void;
@@ -38,7 +40,7 @@ export interface TrainResult {
 }
 
 /** The options a run keeps in last.safetensors: what --resume must reuse to continue exactly. */
-function runOptions(o: TrainOptions, epochs: number) {
+function runOptions(o: TrainOptions, epochs: number): RunOptions {
   return {
     dataset: o.dataset,
     data: o.data ?? null,
@@ -52,14 +54,46 @@ function runOptions(o: TrainOptions, epochs: number) {
   };
 }
 
-type Stored = ReturnType<typeof runOptions>;
+/** The command-line option behind each run option that --resume takes from the file. */
+const resumedOptions: Record<Exclude<keyof RunOptions, 'epochs'>, string> = {
+  dataset: 'dataset',
+  data: 'data',
+  batchSize: 'batch-size',
+  lr: 'lr',
+  seed: 'seed',
+  limit: 'limit',
+  testLimit: 'test-limit',
+  recipe: 'recipe',
+};
+
+/**
+ * Refuses options given with --resume that differ from the run's own (only --epochs may
+ * change, and not with the best recipe): continuing with another recipe, rate, batch size or
+ * data would not continue the run, and silently ignoring them would hide that.
+ */
+function checkResumeConflicts(o: TrainOptions, stored: RunOptions, out: string): void {
+  const wanted = runOptions(o, stored.epochs);
+  for (const [field, option] of Object.entries(resumedOptions)) {
+    if (!o.given.includes(option)) continue;
+    const key = field as keyof typeof resumedOptions; // Object.entries loses the key type
+    const [was, now] = [stored[key], wanted[key]];
+    if (was === now) continue;
+    const before = was === null ? `without --${option}` : `with --${option} ${was}`;
+    throw new UsageError(
+      `--resume: the run in ${out} was started ${before}; it cannot continue with --${option} ${now} (resume without --${option}, or start a new run in another --out folder)`,
+    );
+  }
+}
 
 /** The effective options: the run's own when resuming (with --epochs possibly raised). */
-async function resolve(o: TrainOptions): Promise<{ options: TrainOptions; epochs: number }> {
+function resolve(
+  o: TrainOptions,
+  saved: SavedRun | undefined,
+): { options: TrainOptions; epochs: number } {
   const defaultEpochs = o.recipe === 'best' ? 5 : 1;
-  if (!o.resume) return { options: o, epochs: o.epochs ?? defaultEpochs };
-  // The file's options were written by saveRun from runOptions() below.
-  const stored = (await readRunOptions(join(o.out, 'last.safetensors'))) as Stored;
+  if (!saved) return { options: o, epochs: o.epochs ?? defaultEpochs };
+  const stored = saved.run.options;
+  checkResumeConflicts(o, stored, o.out);
   const epochs = o.epochs ?? stored.epochs;
   if (stored.recipe === 'best' && epochs !== stored.epochs) {
     throw new UsageError(
@@ -91,7 +125,18 @@ function norms(model: nn.Module): Promise<string[]> {
 }
 
 export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResult> {
-  const { options: o, epochs } = await resolve(given);
+  // The folder first: one that cannot be written stops the run before anything is read, and
+  // temporary files that killed runs left there go.
+  const removed = await prepareOutFolder(given.out);
+  if (removed.length > 0) {
+    io.log(
+      `removed ${removed.length} temporary file${removed.length === 1 ? '' : 's'} that an interrupted run left in ${given.out}`,
+    );
+  }
+  const lastPath = join(given.out, 'last.safetensors');
+  const bestPath = join(given.out, 'best.safetensors');
+  const saved = given.resume ? await readRun(lastPath) : undefined;
+  const { options: o, epochs } = resolve(given, saved);
   const names = classNames(o.dataset);
 
   // Data first: a missing dataset stops the run before a device is opened.
@@ -109,52 +154,55 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
   // Validation batches of 250: larger ones only add memory (im2col of conv2 grows with N).
   const testLoader = loader(testSet, 250, false, dataGenerator);
 
-  await mkdir(o.out, { recursive: true });
   const opened = await openDevice(o.device, io.log);
   const device: Backend | 'cpu' = opened.device;
   io.log(`device: ${opened.description}`);
-
-  const model = newModel();
-  model.to(device);
-  const optimizer = new Adam(model.parameters(), { lr: o.lr });
-  const scheduler =
-    o.recipe === 'best'
-      ? new lrScheduler.OneCycleLR(optimizer, o.lr, { epochs, stepsPerEpoch: trainLoader.length })
-      : undefined;
-
-  let history: EpochRecord[] = [];
-  let best: RunState['best'];
-  let startEpoch = 0;
-  const lastPath = join(o.out, 'last.safetensors');
-  const bestPath = join(o.out, 'best.safetensors');
-  if (given.resume) {
-    const run = await loadRun(lastPath, model, optimizer);
-    if (scheduler && run.scheduler) scheduler.loadStateDict(run.scheduler);
-    globalGenerator().setState(run.rng.global);
-    dataGenerator.setState(run.rng.data);
-    history = run.history;
-    best = run.best;
-    startEpoch = run.epoch;
-    io.log(`resuming ${lastPath} after epoch ${startEpoch} of ${epochs}`);
-    if (startEpoch >= epochs) {
-      io.log(`nothing to do: the run has completed ${startEpoch} epochs; raise --epochs to go on`);
-    }
-  }
-  io.log(
-    `training DigitRecognizer (${model.numParameters()} parameters) on ${trainSet.length} ${o.dataset} images, ` +
-      `validating on ${testSet.length}; Adam lr ${o.lr}, batch ${o.batchSize}, recipe ${o.recipe}, seed ${o.seed}`,
-  );
-
-  const info = {
-    title: `dl-mnist: DigitRecognizer on ${o.dataset}`,
-    settings: {
-      device: opened.description,
-      ...Object.fromEntries(Object.entries(runOptions(o, epochs)).map(([k, v]) => [k, v ?? 'all'])),
-    },
-  };
-  let last: Evaluation | undefined;
-  const logEvery = Math.max(1, Math.ceil(trainLoader.length / 10));
   try {
+    const model = newModel();
+    model.to(device);
+    const optimizer = new Adam(model.parameters(), { lr: o.lr });
+    const scheduler =
+      o.recipe === 'best'
+        ? new lrScheduler.OneCycleLR(optimizer, o.lr, { epochs, stepsPerEpoch: trainLoader.length })
+        : undefined;
+
+    let history: EpochRecord[] = [];
+    let best: RunState['best'];
+    let startEpoch = 0;
+    if (saved) {
+      const { run } = saved;
+      await restoreRun(saved, model, optimizer, scheduler, trainLoader.length);
+      globalGenerator().setState(run.rng.global);
+      dataGenerator.setState(run.rng.data);
+      history = run.history;
+      best = run.best;
+      startEpoch = run.epoch;
+      io.log(`resuming ${lastPath} after epoch ${startEpoch} of ${epochs}`);
+      if (startEpoch >= epochs) {
+        io.log(
+          `nothing to do: the run has completed ${startEpoch} epochs; raise --epochs to go on`,
+        );
+      }
+    }
+    io.log(
+      `training DigitRecognizer (${model.numParameters()} parameters) on ${trainSet.length} ${o.dataset} images, ` +
+        `validating on ${testSet.length}; Adam lr ${o.lr}, batch ${o.batchSize}, recipe ${o.recipe}, seed ${o.seed}`,
+    );
+
+    const info = {
+      title: `dl-mnist: DigitRecognizer on ${o.dataset}`,
+      settings: {
+        device: opened.description,
+        ...Object.fromEntries(
+          Object.entries(runOptions(o, epochs)).map(([k, v]) => [k, v ?? 'all']),
+        ),
+      },
+    };
+    // A kill between an epoch's checkpoint and its reports leaves the reports an epoch behind:
+    // a resumed run writes them again from the checkpoint's history first.
+    if (saved) await writeReports(o.out, history, info);
+    let last: Evaluation | undefined;
+    const logEvery = Math.max(1, Math.ceil(trainLoader.length / 10));
     for (let epoch = startEpoch + 1; epoch <= epochs; epoch++) {
       const lr = optimizer.paramGroups[0]!.lr;
       model.train();
@@ -257,11 +305,11 @@ export async function train(given: TrainOptions, io: TrainIO): Promise<TrainResu
       });
       await writeReports(o.out, history, info);
     }
+    if (history.length > 0) {
+      io.log(`wrote ${join(o.out, 'history.json')}, curves.png and report.html`);
+    }
+    return { history, last, stopped: false };
   } finally {
     opened.close();
   }
-  if (history.length > 0) {
-    io.log(`wrote ${join(o.out, 'history.json')}, curves.png and report.html`);
-  }
-  return { history, last, stopped: false };
 }

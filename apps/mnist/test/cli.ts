@@ -5,7 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const cliPath = join(import.meta.dirname, '..', 'dist', 'cli.js');
+// DL_MNIST_CLI runs the tests against another build (the kill test against an old one, say).
+export const cliPath =
+  process.env['DL_MNIST_CLI'] ?? join(import.meta.dirname, '..', 'dist', 'cli.js');
 
 export interface CliResult {
   code: number;

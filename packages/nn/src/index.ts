@@ -92,7 +92,7 @@ export {
   type TorchDict,
   type TorchValue,
 } from './pth.js';
-export { fromBytes, metadataOf, toBytes } from './safetensors.js';
+export { fromBytes, metadataOf, type ReadOptions, toBytes } from './safetensors.js';
 export { type ModelSummary, type SummaryOptions, type SummaryRow, summary } from './summary.js';
 /** Gradient clipping and parameters as one vector (torch.nn.utils). */
 export * as utils from './utils.js';

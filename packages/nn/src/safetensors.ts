@@ -4,6 +4,18 @@
 
 import { type DType, tensor as fromData, type Tensor, type TypedArray } from '@dl/tensor';
 import type { StateDict } from './module.js';
+import {
+  bytesPerElement,
+  type Header,
+  headerLength,
+  limitsOf,
+  parseHeader,
+  quoted,
+  type ReadOptions,
+  type TensorSpan,
+} from './safetensors-header.js';
+
+export type { ReadOptions } from './safetensors-header.js';
 
 /** The dtypes safetensors files name, ranked as the reference writer orders them. */
 const rank: Readonly<Record<string, number>> = {
@@ -22,22 +34,6 @@ const rank: Readonly<Record<string, number>> = {
   U64: 12,
 };
 
-const bytesPer: Readonly<Record<string, number>> = {
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  I16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  U32: 4,
-  F32: 4,
-  F64: 8,
-  I64: 8,
-  U64: 8,
-};
-
 const written: Readonly<Record<DType, string>> = {
   float32: 'F32',
   float64: 'F64',
@@ -46,26 +42,13 @@ const written: Readonly<Record<DType, string>> = {
 };
 
 /**
- * The text codecs every runtime dl targets provides; the package builds without the DOM
+ * The text encoder every runtime dl targets provides; the package builds without the DOM
  * library, so their types are spelled out here.
  */
 interface TextCodecs {
   TextEncoder: new () => { encode(text: string): Uint8Array };
-  TextDecoder: new (
-    label: string,
-    options: { fatal: boolean },
-  ) => { decode(bytes: Uint8Array): string };
 }
 const codecs = globalThis as unknown as TextCodecs; // runtime globals outside the ES library types
-
-/** Headers larger than this are refused, as by the reference reader. */
-const maxHeaderBytes = 100_000_000;
-
-export interface TensorEntry {
-  name: string;
-  dtype: string;
-  shape: number[];
-}
 
 function entries(stateDict: StateDict | Readonly<Record<string, Tensor>>): [string, Tensor][] {
   return stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
@@ -80,14 +63,15 @@ export function planLayout(
     const byDType = rank[written[tb.dtype]]! - rank[written[ta.dtype]]!;
     return byDType !== 0 ? byDType : a < b ? -1 : a > b ? 1 : 0;
   });
-  const json: Record<string, unknown> = {};
-  if (metadata) json['__metadata__'] = { ...metadata };
+  // No prototype: a tensor named "__proto__" is then an entry like any other.
+  const json: Record<string, unknown> = Object.create(null);
+  if (metadata) json['__metadata__'] = Object.assign(Object.create(null), metadata);
   let offset = 0;
   for (const [name, t] of order) {
     if (name === '__metadata__')
       throw new Error('safetensors: "__metadata__" is not a valid tensor name');
     const code = written[t.dtype];
-    const size = t.numel() * bytesPer[code]!;
+    const size = t.numel() * bytesPerElement[code]!;
     json[name] = { dtype: code, shape: [...t.shape], data_offsets: [offset, offset + size] };
     offset += size;
   }
@@ -123,105 +107,38 @@ export async function toBytes(
   return out;
 }
 
-function fail(message: string): never {
-  throw new Error(`safetensors: ${message}`);
+/**
+ * The header of safetensors bytes, checked against their size and the limits: the tensors
+ * in file order, the metadata, and where the data starts.
+ */
+export function readHeader(
+  bytes: Uint8Array,
+  limits: Required<ReadOptions>,
+): Header & { dataStart: number } {
+  const length = headerLength(bytes.subarray(0, 8), bytes.length, limits);
+  const header = parseHeader(bytes.subarray(8, 8 + length), bytes.length - 8 - length, limits);
+  return { ...header, dataStart: 8 + length };
 }
 
-/** The header's tensor entries and metadata, validated against the buffer's size. */
-export function readHeader(bytes: Uint8Array): {
-  tensors: (TensorEntry & { begin: number; end: number })[];
-  metadata: Record<string, string> | undefined;
-  dataStart: number;
-} {
-  if (bytes.length < 8)
-    fail(`the data is too short (${bytes.length} bytes) to hold a header length`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const length = view.getBigUint64(0, true);
-  if (length > BigInt(maxHeaderBytes))
-    fail(`the header length ${length} is larger than the limit of ${maxHeaderBytes} bytes`);
-  const n = Number(length);
-  if (8 + n > bytes.length)
-    fail(
-      `the header length ${n} runs past the end of the data (${bytes.length} bytes): the file is truncated`,
-    );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(
-      new codecs.TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n)),
-    );
-  } catch (error) {
-    fail(
-      `the header is not valid UTF-8 JSON (${error instanceof Error ? error.message : String(error)})`,
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    fail('the header is not a JSON object');
-  const dataStart = 8 + n;
-  const dataLength = bytes.length - dataStart;
-  let metadata: Record<string, string> | undefined;
-  const tensors: (TensorEntry & { begin: number; end: number })[] = [];
-  for (const [name, info] of Object.entries(parsed)) {
-    if (name === '__metadata__') {
-      if (
-        typeof info !== 'object' ||
-        info === null ||
-        Object.values(info).some((v) => typeof v !== 'string')
-      )
-        fail('__metadata__ must map strings to strings');
-      metadata = { ...(info as Record<string, string>) }; // checked just above: every value is a string
-      continue;
-    }
-    const entry = info as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null; // parsed JSON, checked field by field below
-    if (typeof entry !== 'object' || entry === null)
-      fail(`the entry for "${name}" is not an object`);
-    const { dtype, shape, data_offsets: offsets } = entry;
-    if (typeof dtype !== 'string' || !Object.hasOwn(bytesPer, dtype))
-      fail(`tensor "${name}" has the unknown dtype ${JSON.stringify(dtype)}`);
-    if (!Array.isArray(shape) || shape.some((d) => !Number.isInteger(d) || d < 0))
-      fail(`tensor "${name}" has an invalid shape ${JSON.stringify(shape)}`);
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      offsets.some((d) => !Number.isInteger(d) || d < 0)
-    )
-      fail(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offsets)}`);
-    const dims: number[] = shape.map(Number);
-    const [begin, end] = [Number(offsets[0]), Number(offsets[1])];
-    const numel = dims.reduce((a, b) => a * b, 1);
-    if (end - begin !== numel * bytesPer[dtype]!)
-      fail(
-        `tensor "${name}" (${dtype}, shape [${dims.join(', ')}]) needs ${numel * bytesPer[dtype]!} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}`,
+/** The dtypes dl reads (decode says what each becomes). */
+const loadable = ['F64', 'F32', 'F16', 'BF16', 'I64', 'I32', 'I16', 'I8', 'U16', 'U8', 'BOOL'];
+
+/** Refuses a dtype dl cannot load before any tensor is read. */
+export function checkLoadable(tensors: readonly TensorSpan[]): void {
+  for (const { name, dtype } of tensors) {
+    if (!loadable.includes(dtype))
+      throw new Error(
+        `tensor ${quoted(name)} has dtype ${dtype}, which dl cannot load (it reads ${loadable.join(', ')})`,
       );
-    if (end > dataLength)
-      fail(
-        `tensor "${name}" ends at byte ${end} of the data, which has only ${dataLength} bytes: the file is truncated`,
-      );
-    tensors.push({ name, dtype, shape: dims, begin, end });
   }
-  // The tensors must tile the data exactly, as the reference reader requires.
-  tensors.sort((a, b) => a.begin - b.begin);
-  let expected = 0;
-  for (const t of tensors) {
-    if (t.begin !== expected)
-      fail(
-        `tensor "${t.name}" starts at byte ${t.begin} of the data, expected ${expected} (overlapping or missing data)`,
-      );
-    expected = t.end;
-  }
-  if (expected !== dataLength)
-    fail(
-      `the tensors cover ${expected} bytes but the data holds ${dataLength}: the file has trailing bytes`,
-    );
-  return { tensors, metadata, dataStart };
 }
 
 /** How each stored dtype is read: the dl dtype it becomes, and the converted values. */
 function decode(
   dtype: string,
-  raw: Uint8Array,
+  buffer: ArrayBuffer,
   name: string,
 ): { dtype: DType; values: TypedArray } {
-  const buffer = raw.slice().buffer; // aligned copy
   switch (dtype) {
     case 'F32':
       return { dtype: 'float32', values: new Float32Array(buffer) };
@@ -246,7 +163,7 @@ function decode(
       for (let i = 0; i < wide.length; i++) {
         const v = wide[i]!;
         if (v > 2147483647n || v < -2147483648n)
-          fail(`tensor "${name}" (I64) holds ${v}, which does not fit dl's int32`);
+          throw new Error(`tensor ${quoted(name)} (I64) holds ${v}, which does not fit dl's int32`);
         values[i] = Number(v);
       }
       return { dtype: 'int32', values };
@@ -260,9 +177,7 @@ function decode(
       return { dtype: 'float32', values };
     }
     default:
-      fail(
-        `tensor "${name}" has dtype ${dtype}, which dl cannot load (it reads F64, F32, F16, BF16, I64, I32, I16, I8, U16, U8 and BOOL)`,
-      );
+      throw new Error(`tensor ${quoted(name)} has dtype ${dtype}, which dl cannot load`);
   }
 }
 
@@ -281,22 +196,47 @@ function bfloatToFloat(b: number): number {
 }
 
 /**
- * Reads safetensors bytes into a state dict of CPU tensors, in file order. The whole file is
- * checked before any tensor is made: a bad header, a truncated file or an unsupported dtype
- * is an error naming the problem.
+ * A tensor of the file from its bytes: `buffer` holds exactly them and becomes the tensor's
+ * (or is converted to its dtype).
  */
-export function fromBytes(bytes: Uint8Array): StateDict {
-  const { tensors, dataStart } = readHeader(bytes);
-  const decoded = tensors.map((t) => ({
-    ...t,
-    ...decode(t.dtype, bytes.subarray(dataStart + t.begin, dataStart + t.end), t.name),
-  }));
-  const out: StateDict = new Map();
-  for (const t of decoded) out.set(t.name, fromData(t.values, { dtype: t.dtype }).reshape(t.shape));
-  return out;
+export function tensorOf(span: TensorSpan, buffer: ArrayBuffer): Tensor {
+  const { dtype, values } = decode(span.dtype, buffer, span.name);
+  return fromData(values, { dtype }).reshape(span.shape);
+}
+
+/** Runs `read`, its errors prefixed with `where` (the function, and the file if there is one). */
+export function naming<T>(where: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`${where}: ${message}`, { cause: error });
+  }
+}
+
+/**
+ * Reads safetensors bytes into a state dict of CPU tensors, in file order. The whole header
+ * is checked before any tensor is made (see ReadOptions for its limits): a bad header, a
+ * truncated file or an unsupported dtype is a one-line error naming the problem.
+ */
+export function fromBytes(bytes: Uint8Array, options: ReadOptions = {}): StateDict {
+  return naming('fromBytes', () => {
+    const { tensors, dataStart } = readHeader(bytes, limitsOf(options));
+    checkLoadable(tensors);
+    const out: StateDict = new Map();
+    for (const t of tensors) {
+      // A copy of the tensor's bytes: aligned, and owned by the tensor made from them.
+      const buffer = bytes.slice(dataStart + t.begin, dataStart + t.end).buffer;
+      out.set(t.name, tensorOf(t, buffer));
+    }
+    return out;
+  });
 }
 
 /** The `__metadata__` strings of safetensors bytes (undefined when there are none). */
-export function metadataOf(bytes: Uint8Array): Record<string, string> | undefined {
-  return readHeader(bytes).metadata;
+export function metadataOf(
+  bytes: Uint8Array,
+  options: ReadOptions = {},
+): Record<string, string> | undefined {
+  return naming('metadataOf', () => readHeader(bytes, limitsOf(options)).metadata);
 }

@@ -2,7 +2,7 @@
 // reference writer lays them out) load into dl modules and are written back byte for byte;
 // bad files are clear errors; save() is atomic.
 
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Tensor, tensor } from '@dl/tensor';
@@ -11,6 +11,7 @@ import * as nn from '../src/node.js';
 import { devices } from './devices.js';
 import { expectRecorded, fromRecorded } from './helpers.js';
 import { references } from './reference/values.js';
+import { f32Entry, safetensorsBytes } from './safetensors-bytes.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 
@@ -131,23 +132,37 @@ describe('fromBytes', () => {
     });
   });
 
+  it('writes and reads a tensor and a metadata key named __proto__ like any other', async () => {
+    const state = new Map([['__proto__', tensor([1.5], { dtype: 'float32' })]]);
+    const metadata: Record<string, string> = JSON.parse('{"__proto__": "x"}'); // an own key
+    const bytes = await nn.toBytes(state, metadata);
+    expect(new TextDecoder().decode(bytes.subarray(8, 100))).toMatch(
+      /^\{"__metadata__":\{"__proto__":"x"\},"__proto__":\{"dtype":"F32"/,
+    );
+    expect(nn.fromBytes(bytes).get('__proto__')!.toArraySync()).toEqual([1.5]);
+    expect(Object.entries(nn.metadataOf(bytes)!)).toEqual([['__proto__', 'x']]);
+  });
+
   it('names a bad header, a truncated file and an unsupported dtype, and loads nothing', async () => {
     const model = new nn.Linear(2, 2);
     const before = Array.from(model.weight.dataSync());
     const cases: [Uint8Array, RegExp][] = [
-      [new Uint8Array([1, 2, 3]), /too short \(3 bytes\)/],
-      [handBuilt({ a: entry }, f32, 5000), /header length 5000 runs past the end.*truncated/],
+      [new Uint8Array([1, 2, 3]), /only 3 bytes: too short for a safetensors file/],
+      [
+        handBuilt({ a: entry }, f32, 5000),
+        /header of 5000 bytes runs past the end of the \d+ bytes: the file is truncated/,
+      ],
       [
         (() => {
           const b = handBuilt({ a: entry }, f32);
           b[9] = 0x7b; // '{{' is not JSON
           return b;
         })(),
-        /the header is not valid UTF-8 JSON/,
+        /expected a quoted key in the header, found '\{' at byte 1 of the header/,
       ],
       [
         handBuilt({ a: entry }, f32.subarray(0, 12)),
-        /tensor "a" ends at byte 16 of the data, which has only 12 bytes: the file is truncated/,
+        /tensor "a" \(F32, shape \[2, 2\]\) ends at byte 16 of the data, which holds only 12 bytes: the file is truncated/,
       ],
       [handBuilt({ a: { ...entry, dtype: 'Q8' } }, f32), /tensor "a" has the unknown dtype "Q8"/],
       [handBuilt({ a: { ...entry, dtype: 'constructor' } }, f32), /unknown dtype "constructor"/],
@@ -157,7 +172,7 @@ describe('fromBytes', () => {
       ],
       [
         handBuilt({ a: entry, b: { ...entry, data_offsets: [8, 24] } }, new Uint8Array(32)),
-        /tensor "b" starts at byte 8 of the data, expected 16/,
+        /tensor "b" \(data_offsets \[8, 24\]\) overlaps the tensor before it, which ends at byte 16/,
       ],
       [
         handBuilt({ a: { ...entry, dtype: 'U32' } }, f32),
@@ -213,12 +228,49 @@ describe('save and load', () => {
     expect(await readdir(folder)).toEqual(['model.safetensors']);
   });
 
+  it('load() reads the header of a file over 2 GiB without reading the rest', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const path = join(folder, 'big.safetensors');
+    try {
+      const head = safetensorsBytes({ a: f32Entry([4], 0, 16) });
+      await writeFile(path, head);
+      await truncate(path, 3 * 2 ** 30); // sparse: the zeros take no disk
+      await expect(nn.load(path)).rejects.toThrow(
+        `load: ${path}: the tensors cover 16 bytes but the data holds ${3 * 2 ** 30 - head.length}: the file has trailing bytes`,
+      );
+      // A dtype dl cannot load is refused before any data is read.
+      const u32 = safetensorsBytes({
+        a: { dtype: 'U32', shape: [2 ** 29], data_offsets: [0, 2 ** 31] },
+      });
+      await writeFile(path, u32);
+      await truncate(path, u32.length + 2 ** 31);
+      await expect(nn.load(path)).rejects.toThrow(
+        `load: ${path}: tensor "a" has dtype U32, which dl cannot load`,
+      );
+    } finally {
+      await rm(folder, { recursive: true });
+    }
+  });
+
+  it('load() takes the header limits, and names a missing file', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
+    const path = join(folder, 'model.safetensors');
+    await writeFile(path, safetensorsBytes({ a: f32Entry([1, 1], 0, 4) }, new Uint8Array(4)));
+    await expect(nn.load(path, { maxRank: 1 })).rejects.toThrow(
+      `load: ${path}: tensor "a": shape has more than 1 dimensions, the limit; raise it with { maxRank }`,
+    );
+    expect((await nn.load(path, { maxRank: 2 })).get('a')!.shape).toEqual([1, 1]);
+    await expect(nn.load(join(folder, 'missing.safetensors'))).rejects.toThrow(
+      `load: ${join(folder, 'missing.safetensors')}: no such file`,
+    );
+  });
+
   it('load() names the file in its errors', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'dl-nn-'));
     const path = join(folder, 'bad.safetensors');
     await writeFile(path, new Uint8Array([9, 0, 0]));
     await expect(nn.load(path)).rejects.toThrow(
-      `${path}: safetensors: the data is too short (3 bytes)`,
+      `load: ${path}: only 3 bytes: too short for a safetensors file`,
     );
   });
 });

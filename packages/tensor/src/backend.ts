@@ -87,6 +87,11 @@ export interface Backend {
   readonly fusesElementwise?: boolean;
   /** Bytes of freed storage kept for reuse (a buffer pool), for memory(); none by default. */
   pooledBytes?(): number;
+  /**
+   * True once the device is gone (lost, or destroyed): its storage no longer exists and
+   * memory() stops counting it. Absent on devices that cannot be lost, such as the CPU.
+   */
+  readonly isLost?: boolean;
   /** The device's printed name: `cpu`, `webgpu (...)`. */
   toString(): string;
 

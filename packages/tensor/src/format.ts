@@ -18,8 +18,13 @@ function floatFormatter(values: readonly number[]): Formatter {
     .filter((v) => v !== 0);
   if (finite.length === 0) return (v) => fixed(v, 0, true);
   const integral = values.every((v) => !Number.isFinite(v) || Number.isInteger(v));
-  const max = Math.max(...finite);
-  const min = Math.min(...finite);
+  // Loops, not Math.max(...finite): a summary of a many-dim tensor prints many elements.
+  let max = 0;
+  let min = Number.POSITIVE_INFINITY;
+  for (const v of finite) {
+    max = Math.max(max, v);
+    min = Math.min(min, v);
+  }
   if (integral) {
     return max > 1e8 ? (v) => scientific(v) : (v) => fixed(v, 0, true);
   }
@@ -50,45 +55,73 @@ function shownIndices(size: number, summarize: boolean): number[] {
   ];
 }
 
+/**
+ * What is printed, in order: brackets, separators and ellipses as text, elements as their
+ * flat index in `values`. Built with a stack rather than recursion, so a tensor of any rank
+ * prints (PyTorch prints rank 100,000).
+ */
+function layout(shape: readonly number[], summarize: boolean, indent: number): (string | number)[] {
+  const ndim = shape.length;
+  if (ndim === 0) return [0];
+  const strides: number[] = [];
+  let s = 1;
+  for (let i = ndim - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  // Between the items of a dim: ', ' along the last; a comma, a blank line per dim below,
+  // and the indent of the next item elsewhere.
+  const separators: string[] = [];
+  const separator = (dim: number): string => {
+    if (dim === ndim - 1) return ', ';
+    separators[dim] ??= `,${'\n'.repeat(ndim - dim - 1)}${' '.repeat(indent + dim + 1)}`;
+    return separators[dim];
+  };
+  const tokens: (string | number)[] = ['['];
+  const open = [{ dim: 0, base: 0, items: shownIndices(shape[0]!, summarize), next: 0 }];
+  while (open.length > 0) {
+    const frame = open[open.length - 1]!;
+    const { dim } = frame;
+    if (frame.next === frame.items.length) {
+      tokens.push(']');
+      open.pop();
+      continue;
+    }
+    if (frame.next > 0) tokens.push(separator(dim));
+    const index = frame.items[frame.next++]!;
+    if (index < 0) {
+      tokens.push('...');
+      continue;
+    }
+    const base = frame.base + index * strides[dim]!;
+    if (dim === ndim - 1) tokens.push(base);
+    else {
+      tokens.push('[');
+      open.push({ dim: dim + 1, base, items: shownIndices(shape[dim + 1]!, summarize), next: 0 });
+    }
+  }
+  return tokens;
+}
+
 export function formatValues(
   values: TypedArray,
   shape: readonly number[],
   dtype: Tensor['dtype'],
   indent: number,
 ): string {
-  const summarize = values.length > threshold;
-  const strides: number[] = [];
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i]!;
-  }
+  const tokens = layout(shape, values.length > threshold, indent);
   // Only the printed elements decide the notation and column width.
   const printed: number[] = [];
-  const collect = (dim: number, base: number): void => {
-    if (dim === shape.length) {
-      printed.push(values[base]!);
-      return;
-    }
-    for (const i of shownIndices(shape[dim]!, summarize))
-      if (i >= 0) collect(dim + 1, base + i * strides[dim]!);
-  };
-  collect(0, 0);
+  for (const token of tokens) if (typeof token === 'number') printed.push(values[token]!);
   let format: Formatter;
   if (dtype === 'bool') format = (v) => (v ? 'True' : 'False');
   else if (dtype === 'int32') format = (v) => String(v);
   else format = floatFormatter(printed);
-  const width = Math.max(1, ...printed.map((v) => format(v).length));
-  const render = (dim: number, base: number): string => {
-    if (dim === shape.length) return format(values[base]!).padStart(width);
-    const parts = shownIndices(shape[dim]!, summarize).map((i) =>
-      i < 0 ? '...' : render(dim + 1, base + i * strides[dim]!),
-    );
-    if (dim === shape.length - 1) return `[${parts.join(', ')}]`;
-    const separator = `,${'\n'.repeat(shape.length - dim - 1)}${' '.repeat(indent + dim + 1)}`;
-    return `[${parts.join(separator)}]`;
-  };
-  return render(0, 0);
+  let width = 1;
+  for (const v of printed) width = Math.max(width, format(v).length);
+  return tokens
+    .map((token) => (typeof token === 'number' ? format(values[token]!).padStart(width) : token))
+    .join('');
 }
 
 export function formatTensor(t: Tensor, values: TypedArray): string {

@@ -39,19 +39,44 @@ export class Generator {
     return this.#initialSeed;
   }
 
-  /** The generator's state, to save and restore with setState. */
+  /**
+   * The generator's state, to save and restore with setState: four 32-bit words and the
+   * spare normal deviate (NaN when there is none, which JSON writes as null; setState takes
+   * either back).
+   */
   getState(): number[] {
     return [...this.#s, this.#spare ?? Number.NaN];
   }
 
   /**
-   * Restores a state getState returned, so the stream continues from there; returns the generator.
+   * Restores a state getState returned (also after a JSON round trip, which turns the NaN
+   * into null), so the stream continues from there; returns the generator. A state that
+   * getState cannot have returned is refused, leaving the generator as it was.
    */
-  setState(state: readonly number[]): this {
-    if (state.length !== 5)
-      throw new Error(`Generator.setState: expected 5 numbers, got ${state.length}`);
-    for (let i = 0; i < 4; i++) this.#s[i] = state[i]! >>> 0;
-    this.#spare = Number.isNaN(state[4]) ? undefined : state[4];
+  setState(state: readonly (number | null)[]): this {
+    if (!Array.isArray(state) || state.length !== 5)
+      throw new Error(
+        `Generator.setState: expected 5 numbers (getState's four words and spare), got ${Array.isArray(state) ? `${state.length} values` : typeof state}`,
+      );
+    const words = state.slice(0, 4);
+    words.forEach((word, i) => {
+      if (typeof word !== 'number' || !Number.isInteger(word) || word < 0 || word > 0xffffffff)
+        throw new Error(
+          `Generator.setState: word ${i} must be an integer from 0 to 4294967295, got ${word}`,
+        );
+    });
+    if (words.every((word) => word === 0))
+      throw new Error('Generator.setState: the four words are all 0, which no generator reaches');
+    const spare = state[4];
+    if (
+      spare !== null &&
+      (typeof spare !== 'number' || !(Number.isNaN(spare) || Number.isFinite(spare)))
+    )
+      throw new Error(
+        `Generator.setState: the spare deviate must be a finite number, NaN or null (none), got ${spare}`,
+      );
+    for (let i = 0; i < 4; i++) this.#s[i] = words[i] as number;
+    this.#spare = spare === null || Number.isNaN(spare) ? undefined : spare;
     return this;
   }
 

@@ -7,11 +7,24 @@ import { bytesPerElement, type DType } from './dtype.js';
 import { E } from './expr.js';
 import { noteStorage } from './task.js';
 
-let liveStorages = 0;
-let liveBytes = 0;
-let liveTensors = 0;
+/** What one backend holds: memory() adds these up over the backends not lost. */
+interface Live {
+  tensors: number;
+  storages: number;
+  bytes: number;
+}
+const live = new Map<Backend, Live>();
 /** Backends that keep freed memory for reuse, for memory().pooled. */
 const pooling = new Set<Backend>();
+
+function liveOn(backend: Backend): Live {
+  let counts = live.get(backend);
+  if (!counts) {
+    counts = { tensors: 0, storages: 0, bytes: 0 };
+    live.set(backend, counts);
+  }
+  return counts;
+}
 
 /**
  * What the garbage collector needs to free a storage nobody disposed: its size for the
@@ -20,6 +33,8 @@ const pooling = new Set<Backend>();
  * data, which the collector reclaims with the StorageRef.
  */
 interface Finalizer {
+  /** The counts of the storage's backend. */
+  live: Live;
   bytes: number;
   /** Whether `bytes` are counted in memory() (the storage exists). */
   counted: boolean;
@@ -33,11 +48,11 @@ interface Finalizer {
 function finish(finalizer: Finalizer): void {
   if (finalizer.done) return;
   finalizer.done = true;
-  liveTensors -= finalizer.tensors;
+  finalizer.live.tensors -= finalizer.tensors;
   finalizer.tensors = 0;
   if (finalizer.counted) {
-    liveStorages--;
-    liveBytes -= finalizer.bytes;
+    finalizer.live.storages--;
+    finalizer.live.bytes -= finalizer.bytes;
   }
   finalizer.storage?.backend.release(finalizer.storage);
   for (const source of finalizer.sources) source.drop();
@@ -129,6 +144,8 @@ export class StorageRef {
     pending?: Pending,
   ) {
     this.#finalizer = {
+      // The overloads: a backend with a pending computation, or a storage.
+      live: liveOn(pending ? (storageOrBackend as Backend) : (storageOrBackend as Storage).backend),
       bytes: 0,
       counted: false,
       storage: undefined,
@@ -262,7 +279,7 @@ export class StorageRef {
     if (this.#finalizer.done) return undefined;
     const shared = this.#finalizer.tensors > 0;
     this.#finalizer.tensors++;
-    liveTensors++;
+    this.#finalizer.live.tensors++;
     if (!shared) return undefined;
     const share: TensorShare = { ref: new WeakRef(this), dropped: false };
     collectedViews.register(tensor, share);
@@ -277,7 +294,7 @@ export class StorageRef {
     }
     if (!this.#finalizer.done) {
       this.#finalizer.tensors--;
-      liveTensors--;
+      this.#finalizer.live.tensors--;
     }
     this.drop();
   }
@@ -298,8 +315,8 @@ export class StorageRef {
   #adopt(storage: Storage): void {
     this.#storage = storage;
     const bytes = storage.length * bytesPerElement[storage.dtype];
-    liveStorages++;
-    liveBytes += bytes;
+    this.#finalizer.live.storages++;
+    this.#finalizer.live.bytes += bytes;
     noteStorage(bytes);
     this.#finalizer.bytes = bytes;
     this.#finalizer.counted = true;
@@ -335,7 +352,10 @@ export class StorageRef {
   }
 }
 
-/** What memory() reports: live tensors and storages and the bytes they hold, on all devices. */
+/**
+ * What memory() reports: live tensors and storages and the bytes they hold, on all devices
+ * but those lost or destroyed (their memory went with them).
+ */
 export interface MemoryInfo {
   /**
    * Tensors not yet disposed (views included). A tensor collected without dispose() leaves
@@ -350,9 +370,28 @@ export interface MemoryInfo {
   pooled: number;
 }
 
-/** Live tensors and storage across all devices, and what their backends keep pooled. */
+/**
+ * Live tensors and storage across all devices, and what their backends keep pooled. A device
+ * that was lost or destroyed counts no more: its tensors hold nothing, and any use of them
+ * raises.
+ */
 export function memory(): MemoryInfo {
-  let pooled = 0;
-  for (const backend of pooling) pooled += backend.pooledBytes?.() ?? 0;
-  return { tensors: liveTensors, storages: liveStorages, bytes: liveBytes, pooled };
+  const total: MemoryInfo = { tensors: 0, storages: 0, bytes: 0, pooled: 0 };
+  for (const [backend, counts] of live) {
+    if (backend.isLost) {
+      // Forgotten, so a lost device is not kept alive by the accounting; its storages
+      // still released later change only their own (orphaned) counts.
+      live.delete(backend);
+      pooling.delete(backend);
+      continue;
+    }
+    total.tensors += counts.tensors;
+    total.storages += counts.storages;
+    total.bytes += counts.bytes;
+  }
+  for (const backend of pooling) {
+    if (backend.isLost) pooling.delete(backend);
+    else total.pooled += backend.pooledBytes?.() ?? 0;
+  }
+  return total;
 }

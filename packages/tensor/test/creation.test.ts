@@ -160,4 +160,32 @@ describe('random numbers', () => {
     expect(await randn([4], { generator: g }).data()).toEqual(first);
     expect(g.initialSeed()).toBe(7);
   });
+
+  it('a Generator state survives JSON, with and without a spare normal deviate', async () => {
+    const g = new Generator(11);
+    const withoutSpare = JSON.parse(JSON.stringify(g.getState()));
+    expect(withoutSpare[4]).toBe(null);
+    const a = await randn([3], { generator: g }).data();
+    const withSpare = JSON.parse(JSON.stringify(g.getState()));
+    expect(typeof withSpare[4]).toBe('number');
+    const b = await randn([3], { generator: g }).data();
+    const h = new Generator(0).setState(withoutSpare);
+    expect(await randn([3], { generator: h }).data()).toEqual(a);
+    h.setState(withSpare);
+    expect(await randn([3], { generator: h }).data()).toEqual(b);
+  });
+
+  it('Generator.setState refuses states getState cannot return, leaving the generator as it was', async () => {
+    const g = new Generator(5);
+    const before = g.getState();
+    expect(() => g.setState([1, 2, 3])).toThrow('expected 5 numbers');
+    expect(() => g.setState([0, 0, 0, 0, null])).toThrow('all 0');
+    expect(() => g.setState([1, -1, 0, 0, null])).toThrow(
+      'word 1 must be an integer from 0 to 4294967295, got -1',
+    );
+    expect(() => g.setState([1, 2 ** 32, 0, 0, null])).toThrow('got 4294967296');
+    expect(() => g.setState([1, 0.5, 0, 0, null])).toThrow('got 0.5');
+    expect(() => g.setState([1, 2, 3, 4, Number.POSITIVE_INFINITY])).toThrow('spare deviate');
+    expect(g.getState()).toEqual(before);
+  });
 });

@@ -58,4 +58,29 @@ describe('toString', () => {
   it('summarises large tensors with an ellipsis', () => {
     expect(String(arange(2000))).toBe('tensor([   0,    1,    2, ..., 1997, 1998, 1999])');
   });
+
+  it('prints a tensor of any rank, as PyTorch does', () => {
+    const rank = 100_000;
+    const deep = tensor([1.5]).reshape(Array(rank).fill(1));
+    expect(String(deep)).toBe(`tensor(${'['.repeat(rank)}1.5000${']'.repeat(rank)})`);
+    // Two items along dim 0: a comma, a line per dim below it, and the indent between them.
+    const two = zeros([2, ...Array(rank - 2).fill(1), 3], { dtype: 'int32' });
+    const item = (closing: number) => `${'['.repeat(rank - 1)}0, 0, 0${']'.repeat(closing)}`;
+    expect(String(two)).toBe(
+      `tensor([${item(rank - 1)},${'\n'.repeat(rank - 1)}${' '.repeat(8)}${item(rank - 1)}])`,
+    );
+  });
+
+  it('summarises a tensor whose summary shows more elements than a call can take', () => {
+    // 7^7 elements in 7 dims: 6^7 = 279,936 of them printed.
+    const wide = arange(7 ** 7)
+      .reshape(Array(7).fill(7))
+      .float();
+    const text = String(wide);
+    expect(text.startsWith(`tensor(${'['.repeat(7)}     0.,      1.,      2., ...,      4.,`)).toBe(
+      true,
+    );
+    expect(text.endsWith(`823540., 823541., 823542.${']'.repeat(7)})`)).toBe(true);
+    expect(text.match(/\d\./g)?.length).toBe(6 ** 7);
+  });
 });

@@ -2,7 +2,7 @@
 // or, for tensors nobody disposed, once the garbage collector has collected them.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { memory, ones, type Tensor, tensor, tidy, zeros } from '@dl/tensor';
+import { CpuBackend, memory, ones, type Tensor, tensor, tidy, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 
 /** The garbage collector, exposed for this process. */
@@ -43,6 +43,38 @@ describe('memory', () => {
     expect(memory().tensors).toBe(before.tensors);
     expect(memory().storages).toBe(before.storages);
     expect(memory().pooled).toBe(before.pooled); // the CPU backend pools nothing
+  });
+
+  it('stops counting the tensors of a device once it is lost', () => {
+    /** A device that can be lost: a CPU backend with the flag a lost WebGPU device sets. */
+    class LosableDevice extends CpuBackend {
+      isLost = false;
+    }
+    const device = new LosableDevice();
+    const before = memory();
+    const x = zeros([10], { device }); // 40 bytes
+    const view = x.reshape(2, 5);
+    const kept = zeros([3]); // 12 bytes on the CPU
+    expect(memory()).toEqual({
+      tensors: before.tensors + 3,
+      storages: before.storages + 2,
+      bytes: before.bytes + 52,
+      pooled: before.pooled,
+    });
+    device.isLost = true;
+    const afterLoss = {
+      tensors: before.tensors + 1,
+      storages: before.storages + 1,
+      bytes: before.bytes + 12,
+      pooled: before.pooled,
+    };
+    expect(memory()).toEqual(afterLoss);
+    // Disposing what the lost device held changes nothing more.
+    x.dispose();
+    view.dispose();
+    expect(memory()).toEqual(afterLoss);
+    kept.dispose();
+    expect(memory()).toEqual(before);
   });
 
   it('tidy disposes intermediates and keeps what fn returns', () => {

@@ -241,6 +241,14 @@ export class WebGPUBackend implements Backend {
     return this.#pool.stats().pooled;
   }
 
+  /**
+   * True once the device was lost or destroyed: memory() then counts none of its tensors,
+   * and using them raises WebGPUDeviceLostError.
+   */
+  get isLost(): boolean {
+    return this.runtime.isLost;
+  }
+
   /** Submits recorded work now (it is submitted in batches otherwise). */
   flush(): void {
     this.runtime.flush();

@@ -64,6 +64,7 @@ export class BufferPool {
   }
 
   acquire(bytes: number, label: string): GPUBuffer {
+    this.#forgetIfLost();
     const size = sizeClass(bytes);
     const list = this.#free.get(size);
     const reused = list?.pop();
@@ -111,12 +112,21 @@ export class BufferPool {
   }
 
   stats(): PoolStats {
+    this.#forgetIfLost();
     return {
       inUse: this.#inUseBytes,
       pooled: this.#pooledBytes,
       created: this.#created,
       collections: this.#collections,
     };
+  }
+
+  /** A lost device took its buffers with it: the free ones are no longer kept or counted. */
+  #forgetIfLost(): void {
+    if (!this.device.isLost || this.#pooledBytes === 0) return;
+    this.#free.clear();
+    this.#waiting = [];
+    this.#pooledBytes = 0;
   }
 
   /** Destroys every free buffer. */

@@ -30,4 +30,43 @@ describe.skipIf(!device)(`memory() in ${runtime}`, () => {
     expect(after.pooled).toBe(live.pooled + 4096);
     expect(after.pooled).toBe(device!.poolStats().pooled);
   });
+
+  /** A second device holding a tensor and a pooled buffer, and what memory() said before it. */
+  async function busyDevice() {
+    const before = memory();
+    const other = (await openTestDevice())!;
+    const x = zeros([1000], { device: other });
+    const y = x.add(1);
+    await y.data();
+    y.dispose();
+    other.flush(); // y's buffer joins the pool
+    expect(memory()).toEqual({
+      tensors: before.tensors + 1,
+      storages: before.storages + 1,
+      bytes: before.bytes + 4000,
+      pooled: before.pooled + 4096,
+    });
+    return { before, other, x };
+  }
+
+  it('counts nothing of a device once it is destroyed', async () => {
+    const { before, other, x } = await busyDevice();
+    other.destroy();
+    expect(memory()).toEqual(before);
+    expect(other.isLost).toBe(true);
+    x.dispose();
+    expect(memory()).toEqual(before);
+  });
+
+  it('counts nothing of a device lost under it', async () => {
+    const { before, other, x } = await busyDevice();
+    // Lost as a driver reset loses it: the backend is not told, it finds out.
+    other.runtime.gpu.destroy();
+    await other.runtime.gpu.lost; // the device's own handler, registered first, has run
+    expect(memory()).toEqual(before);
+    expect(other.isLost).toBe(true);
+    expect(other.poolStats().pooled).toBe(0);
+    x.dispose();
+    expect(memory()).toEqual(before);
+  });
 });
