@@ -15,7 +15,7 @@ import { chromiumArgs, chromiumPath } from './chromium.ts';
 export { chromiumArgs, chromiumPath };
 
 /** Packages whose tests also run in a browser. */
-const browserTested = new Set(['autograd', 'webgpu']);
+const browserTested = new Set(['autograd', 'webgpu', 'plot']);
 
 /** Set DL_REQUIRE_WEBGPU=1 to turn a missing WebGPU adapter into a failure, not a skip. */
 const requireWebGPU = process.env['DL_REQUIRE_WEBGPU'] === '1';
