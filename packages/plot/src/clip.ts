@@ -5,7 +5,7 @@
 import type { Box } from './legend.js';
 
 /** Clips the segment (x0, y0)-(x1, y1) to the box; undefined if none of it is inside. */
-function clipSegment(
+export function clipSegment(
   x0: number,
   y0: number,
   x1: number,

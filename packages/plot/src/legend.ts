@@ -1,6 +1,7 @@
 // The legend of a line chart: a framed box with a line sample and the name of each series,
 // placed in a corner of the plot area, by default the one that hides the fewest points.
 
+import { clipSegment } from './clip.js';
 import type { Rgb } from './color.js';
 import type { Mark } from './marks.js';
 import { textWidth } from './marks.js';
@@ -28,12 +29,15 @@ const padding = 6;
 const sample = 24;
 const inset = 8;
 
-/** The legend's marks, in `location` of the plot area; `points` (x, y pairs) decide 'best'. */
+/**
+ * The legend's marks, in `location` of the plot area; for 'best', the corner where the
+ * lines (`pieces`, each a flat x, y list) run the shortest way through the legend.
+ */
 export function legendMarks(
   entries: readonly LegendEntry[],
   plot: Box,
   location: LegendLocation,
-  points: readonly number[],
+  pieces: readonly (readonly number[])[],
 ): Mark[] {
   const width = Math.ceil(
     2 * padding + sample + 6 + Math.max(...entries.map((e) => textWidth(e.name, theme.tickSize))),
@@ -51,14 +55,7 @@ export function legendMarks(
     const candidates = (['upper right', 'upper left', 'lower left', 'lower right'] as const).map(
       corner,
     );
-    const hidden = candidates.map((b) => {
-      let count = 0;
-      for (let i = 0; i + 1 < points.length; i += 2) {
-        const [x, y] = [points[i]!, points[i + 1]!];
-        if (x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height) count++;
-      }
-      return count;
-    });
+    const hidden = candidates.map((b) => hiddenLength(b, pieces));
     box = candidates[hidden.indexOf(Math.min(...hidden))]!;
   } else {
     box = corner(location);
@@ -100,4 +97,21 @@ export function legendMarks(
     });
   });
   return marks;
+}
+
+/** How much of the lines the box would hide: their length inside it, a lone point as 4 pixels. */
+function hiddenLength(box: Box, pieces: readonly (readonly number[])[]): number {
+  let length = 0;
+  for (const piece of pieces) {
+    if (piece.length === 2) {
+      const [x, y] = [piece[0]!, piece[1]!];
+      const inside = x >= box.x && x <= box.x + box.width && y >= box.y && y <= box.y + box.height;
+      if (inside) length += 4;
+    }
+    for (let i = 2; i + 1 < piece.length; i += 2) {
+      const clipped = clipSegment(piece[i - 2]!, piece[i - 1]!, piece[i]!, piece[i + 1]!, box);
+      if (clipped) length += Math.hypot(clipped[2] - clipped[0], clipped[3] - clipped[1]);
+    }
+  }
+  return length;
 }

@@ -265,7 +265,7 @@ export function lineChart(options: LineChartOptions): Chart {
     });
 
   // The lines, cut to the plot area, then their markers on top.
-  const drawnPoints: number[] = [];
+  const drawn: number[][] = [];
   lines.forEach((line) => {
     const xs = line.xs.map((x) => (drawable('linear', x) ? xAxis.map(x) : Number.NaN));
     const ys = line.ys.map((y) => (drawable(yScale, y) ? yAxis.map(y) : Number.NaN));
@@ -278,10 +278,7 @@ export function lineChart(options: LineChartOptions): Chart {
         role: 'series',
         label: line.name,
       });
-      drawnPoints.push(...piece);
-      // Midpoints too, so that 'best' sees a line crossing a corner between two points.
-      for (let i = 2; i + 1 < piece.length; i += 2)
-        drawnPoints.push((piece[i - 2]! + piece[i]!) / 2, (piece[i - 1]! + piece[i + 1]!) / 2);
+      drawn.push(piece);
     }
   });
   lines.forEach((line) => {
@@ -313,7 +310,7 @@ export function lineChart(options: LineChartOptions): Chart {
       lineWidth: l.lineWidth,
       marker: l.markers,
     }));
-    marks.push(...legendMarks(entries, plot, legend === true ? 'best' : legend, drawnPoints));
+    marks.push(...legendMarks(entries, plot, legend === true ? 'best' : legend, drawn));
   }
   return new Chart(width, height, marks, title);
 }

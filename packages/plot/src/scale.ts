@@ -85,6 +85,24 @@ export function makeScale(
       value,
       label: label(value) === '' ? '' : formatNumber(value),
     }));
+    // With more decades than ticks asked for, d3 gives the powers of ten alone; as in
+    // matplotlib, 2 to 9 times each still get unlabelled minor ticks while they are few.
+    const exponents = ticks.map((t) => Math.log10(t.value));
+    const consecutive = exponents.every(
+      (e, i) =>
+        Math.abs(e - Math.round(e)) < 1e-9 && (i === 0 || Math.round(e - exponents[i - 1]!) === 1),
+    );
+    if (consecutive && ticks.length > 0 && ticks.length <= 12) {
+      const low = Math.floor(Math.log10(domain[0]));
+      const high = Math.ceil(Math.log10(domain[1]));
+      for (let e = low; e < high; e++) {
+        for (let m = 2; m <= 9; m++) {
+          const value = Number(`${m}e${e}`);
+          if (value >= domain[0] && value <= domain[1]) ticks.push({ value, label: '' });
+        }
+      }
+      ticks.sort((a, b) => a.value - b.value);
+    }
     return { type, domain, map: (v) => scale(v), ticks };
   }
   const scale = scaleLinear().domain(domain).range(range);
