@@ -1,6 +1,10 @@
-// @dl/plot: training curves, confusion matrices and image grids as SVG text, PNG bytes or
-// drawings on a browser canvas, with no DOM needed for the first two. Node's file helper
-// is in '@dl/plot/node'.
+/**
+ * \@dl/plot: training curves, confusion matrices and image grids, shaped like matplotlib, as
+ * SVG text, PNG bytes (both without a DOM, in any runtime) or drawings on a browser canvas.
+ * Saving to a file (savePlot) is in `@dl/plot/node`.
+ *
+ * @module \@dl/plot
+ */
 
 export type { CanvasContext } from './canvas.js';
 export { Chart, type RasterOptions, type RgbImage } from './chart.js';
