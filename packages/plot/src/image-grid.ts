@@ -14,7 +14,11 @@ import { theme } from './theme.js';
  */
 export type ImageBatch =
   | { readonly shape: readonly number[]; readonly data: ArrayLike<number> }
-  | { readonly shape: readonly number[]; dataSync(): ArrayLike<number> };
+  | {
+      readonly shape: readonly number[];
+      /** The values, row-major, read at once (a CPU tensor's `dataSync`). */
+      dataSync(): ArrayLike<number>;
+    };
 
 /**
  * One image as rows of interleaved channels (height x width x channels, 1 or 3 channels; a
