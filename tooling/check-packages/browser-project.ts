@@ -47,9 +47,12 @@ export async function browserProject(work: string, packed: readonly Packed[]): P
     assert(!outcome.error, `the page failed: ${outcome.error}`);
     assert(outcome.cpu, 'no CPU result');
     assert(outcome.imageShape?.join(',') === '1,28,28', `toTensor gave [${outcome.imageShape}]`);
+    const plot = outcome.plot;
+    assert(plot?.canvasColor === 'rgb(255, 0, 0)', `the plot's canvas had ${plot?.canvasColor}`);
     return (
       `${describeLoss(outcome.cpu)}; toTensor [${outcome.imageShape}], ${outcome.batches} ` +
-      `batches, accuracy ${outcome.accuracy}, ONNX ${outcome.onnxBytes} bytes`
+      `batches, accuracy ${outcome.accuracy}, ONNX ${outcome.onnxBytes} bytes, a plot as ` +
+      `${plot.svgBytes} bytes of SVG, ${plot.pngBytes} of PNG and on a canvas`
     );
   });
   await check('browser: Chromium, train an MLP on WebGPU', async () =>

@@ -65,7 +65,7 @@ export async function nodeProject(work: string, packed: readonly Packed[]): Prom
   await check('node: train an MLP on the CPU', async () => {
     const { stdout } = await run(process.execPath, ['out/train.node.js'], { cwd: dir });
     trained = lastJsonLine<Trained>(stdout);
-    return `${describeLoss(trained.cpu)}; saved with @dl/nn/node and @dl/onnx/node`;
+    return `${describeLoss(trained.cpu)}; saved with @dl/nn/node and @dl/onnx/node, plotted with @dl/plot/node`;
   });
   await check('node: train an MLP on WebGPU (Dawn)', async () =>
     describeWebGPU(trained?.webgpu, trained?.adapter),
