@@ -122,6 +122,16 @@ describe('playground in Chromium', () => {
     expect(losses[0]).toBeGreaterThan(2);
     expect(mean(losses.slice(-3))).toBeLessThan(mean(losses.slice(0, 3)) - 0.2);
     expect(Number(await page.locator('#speed').textContent())).toBeGreaterThan(0);
+    // The loss chart (@dl/plot on a canvas) has drawn its line in the loss colour, #d9480f.
+    const lossPixels = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#chart canvas');
+      const data = canvas?.getContext('2d')?.getImageData(0, 0, canvas.width, canvas.height).data;
+      let count = 0;
+      for (let i = 0; data && i < data.length; i += 4)
+        if (data[i] === 0xd9 && data[i + 1] === 0x48 && data[i + 2] === 0x0f) count++;
+      return count;
+    });
+    expect(lossPixels).toBeGreaterThan(20);
     mkdirSync(artifacts, { recursive: true });
     await drawDigit(page, 0);
     await page.screenshot({ path: `${artifacts}playground.png`, fullPage: true });
