@@ -1,20 +1,20 @@
 // Plotting the training and validation loss curves: a small regression trained for some
-// epochs, its losses drawn as an SVG line chart (what `plt.plot(train_losses,
-// label="train"); plt.legend(); plt.savefig("losses.svg")` does in a PyTorch course). dl
-// has no plotting of its own: the scales and line paths come from d3-scale and d3-shape,
-// which only compute (no DOM), and the SVG is written as text.
+// epochs, its losses drawn as a line chart with @dl/plot and saved as SVG and PNG (what
+// `plt.plot(train_losses, label="train"); plt.plot(val_losses, label="validation");
+// plt.yscale("log"); plt.legend(); plt.savefig("losses.svg")` does in a PyTorch course).
 //
 //   pnpm example 12-plot-losses [--device cpu|webgpu]
 
 import assert from 'node:assert/strict';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as nn from '@dl/nn';
 import { Adam } from '@dl/optim';
+import { lineChart } from '@dl/plot';
+import { savePlot } from '@dl/plot/node';
 import { manualSeed, noGrad, rand } from '@dl/tensor';
-import { scaleLinear } from 'd3-scale';
-import { line } from 'd3-shape';
+import { decodePng } from '@dl/vision';
 import { deviceFromArgs } from './device.ts';
 
 const device = await deviceFromArgs();
@@ -63,82 +63,80 @@ console.log(
 assert.ok(trainLosses.at(-1)! < trainLosses[0]! / 5, 'the training loss falls');
 assert.ok(validationLosses.at(-1)! < validationLosses[0]! / 5, 'the validation loss falls');
 
-// The chart: 640x400, the epochs along x, the loss along y (from 0), a line per curve.
-const width = 640;
-const height = 400;
-const margin = { top: 20, right: 20, bottom: 50, left: 60 };
-const x = scaleLinear()
-  .domain([1, epochs])
-  .range([margin.left, width - margin.right]);
-const y = scaleLinear()
-  .domain([0, Math.max(...trainLosses, ...validationLosses)])
-  .nice()
-  .range([height - margin.bottom, margin.top]);
-const path = line<number>()
-  .x((_, i) => x(i + 1))
-  .y((loss) => y(loss));
-const curves = [
-  { label: 'train', color: '#1f77b4', losses: trainLosses },
-  { label: 'validation', color: '#ff7f0e', losses: validationLosses },
-];
-const formatLoss = y.tickFormat();
-const svg = [
-  `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-  `<rect width="${width}" height="${height}" fill="white"/>`,
-  // Axes, ticks and grid lines.
-  ...x
-    .ticks(8)
-    .map(
-      (epoch) =>
-        `<line x1="${x(epoch)}" x2="${x(epoch)}" y1="${margin.top}" y2="${height - margin.bottom}" stroke="#eee"/>` +
-        `<text x="${x(epoch)}" y="${height - margin.bottom + 18}" text-anchor="middle">${epoch}</text>`,
-    ),
-  ...y
-    .ticks(6)
-    .map(
-      (loss) =>
-        `<line x1="${margin.left}" x2="${width - margin.right}" y1="${y(loss)}" y2="${y(loss)}" stroke="#eee"/>` +
-        `<text x="${margin.left - 8}" y="${y(loss)}" text-anchor="end" dominant-baseline="middle">${formatLoss(loss)}</text>`,
-    ),
-  `<path d="M${margin.left},${margin.top}V${height - margin.bottom}H${width - margin.right}" fill="none" stroke="black"/>`,
-  `<text x="${(margin.left + width - margin.right) / 2}" y="${height - 10}" text-anchor="middle">epoch</text>`,
-  `<text transform="translate(16 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle">MSE loss</text>`,
-  // The curves and their legend.
-  ...curves.map(
-    ({ label, color, losses }, i) =>
-      `<path class="curve" data-label="${label}" d="${path(losses)}" fill="none" stroke="${color}" stroke-width="2"/>` +
-      `<line x1="${width - 150}" x2="${width - 126}" y1="${margin.top + 10 + 18 * i}" y2="${margin.top + 10 + 18 * i}" stroke="${color}" stroke-width="2"/>` +
-      `<text x="${width - 120}" y="${margin.top + 10 + 18 * i}" dominant-baseline="middle">${label}</text>`,
-  ),
-  '</svg>',
-].join('\n');
+// The chart: the epochs along x, the loss along y on a log scale from the power of ten
+// below the smallest loss to the one above the largest, a line per curve and a legend.
+const colors = { train: '#1f77b4', validation: '#ff7f0e' };
+const low = 10 ** Math.floor(Math.log10(Math.min(...trainLosses, ...validationLosses)));
+const high = 10 ** Math.ceil(Math.log10(Math.max(...trainLosses, ...validationLosses)));
+const chart = lineChart({
+  series: [
+    { name: 'train', values: trainLosses, color: colors.train },
+    { name: 'validation', values: validationLosses, color: colors.validation },
+  ],
+  x: 'epoch',
+  yScale: 'log',
+  yLimits: [low, high],
+  yLabel: 'MSE loss',
+  title: 'Learning sin(3x)',
+});
 
 const folder = join(tmpdir(), 'dl-examples');
 await mkdir(folder, { recursive: true });
-const file = join(folder, 'loss-curves.svg');
-await writeFile(file, svg);
-console.log(`wrote ${file}`);
+const svgFile = join(folder, 'loss-curves.svg');
+const pngFile = join(folder, 'loss-curves.png');
+await savePlot(chart, svgFile);
+await savePlot(chart, pngFile, { scale: 2 });
+console.log(`wrote ${svgFile} and ${pngFile}`);
 
-// Check the file: an SVG with one path per curve, a point per epoch, each at its loss.
-const written = await readFile(file, 'utf8');
-assert.ok(written.startsWith('<svg ') && written.trimEnd().endsWith('</svg>'));
-const paths = [...written.matchAll(/<path class="curve" data-label="(\w+)" d="([^"]+)"/g)];
+// Check the SVG: a polyline per curve with a point per epoch, each where the axes put it.
+const svg = await readFile(svgFile, 'utf8');
+assert.ok(svg.startsWith('<svg ') && svg.trimEnd().endsWith('</svg>'));
+// The plot area's frame is a rect drawn half a pixel inside the area's edges.
+const frame =
+  /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"[^>]*class="plot-area"/.exec(
+    svg,
+  );
+assert.ok(frame, 'the chart has a plot area');
+const [left, top, width, height] = frame.slice(1).map(Number) as [number, number, number, number];
+const plot = { left: left - 0.5, top: top - 0.5, width: width + 1, height: height + 1 };
+// Epoch 1 at the left edge and the last at the right; log10(loss) from low to high upwards.
+const xOf = (epoch: number) => plot.left + ((epoch - 1) / (epochs - 1)) * plot.width;
+const yOf = (loss: number) =>
+  plot.top + plot.height - (Math.log10(loss / low) / Math.log10(high / low)) * plot.height;
+const lines = [
+  ...svg.matchAll(/<polyline points="([^"]+)"[^>]*class="series" data-label="(\w+)"/g),
+];
 assert.deepEqual(
-  paths.map((match) => match[1]),
+  lines.map((match) => match[2]),
   ['train', 'validation'],
 );
-for (const [index, match] of paths.entries()) {
-  const points = [...match[2]!.matchAll(/[ML]([-\d.e]+),([-\d.e]+)/g)].map(([, px, py]) => [
-    Number(px),
-    Number(py),
-  ]);
-  const losses = curves[index]!.losses;
+for (const [index, match] of lines.entries()) {
+  const points = match[1]!.split(' ').map((pair) => pair.split(',').map(Number));
+  const losses = [trainLosses, validationLosses][index]!;
   assert.equal(points.length, epochs, 'a point per epoch');
   points.forEach(([px, py], i) => {
-    // (d3-shape writes coordinates to 3 decimals.)
-    assert.ok(Math.abs(px! - x(i + 1)) <= 5e-4, 'each point sits at its epoch');
-    assert.ok(Math.abs(py! - y(losses[i]!)) <= 5e-4, 'and at its loss');
+    // (The SVG writes coordinates to 2 decimals.)
+    assert.ok(Math.abs(px! - xOf(i + 1)) <= 0.006, 'each point sits at its epoch');
+    assert.ok(Math.abs(py! - yOf(losses[i]!)) <= 0.006, 'and at its loss');
   });
   // A falling loss is a line that ends lower on the chart (larger SVG y) than it starts.
   assert.ok(points.at(-1)![1]! > points[0]![1]!);
 }
+assert.match(svg, /class="legend-label" data-label="train">train</);
+assert.match(svg, /class="legend-label" data-label="validation">validation</);
+
+// Check the PNG: twice the chart's size, a white background, and each curve drawn in its
+// colour (counting pixels of exactly that colour: a 2-pixel line covers many fully).
+const png = decodePng(await readFile(pngFile));
+assert.deepEqual([png.width, png.height], [2 * chart.width, 2 * chart.height]);
+const count = (hex: string) => {
+  const rgb = [1, 3, 5].map((i) => Number.parseInt(hex.slice(i, i + 2), 16));
+  let n = 0;
+  for (let i = 0; i < png.data.length; i += png.channels) {
+    if (png.data[i] === rgb[0] && png.data[i + 1] === rgb[1] && png.data[i + 2] === rgb[2]) n++;
+  }
+  return n;
+};
+assert.deepEqual([...png.data.subarray(0, 3)], [255, 255, 255], 'a white background');
+assert.ok(count(colors.train) > 500, 'the training curve is drawn');
+assert.ok(count(colors.validation) > 500, 'the validation curve is drawn');
