@@ -56,12 +56,25 @@ interface Picture {
   rgb: Float64Array;
 }
 
+/** Whether the images are a list (of RawImage-like images), not a batch. */
+function isImageList(images: ImageBatch | readonly ImageLike[]): images is readonly ImageLike[] {
+  return Array.isArray(images);
+}
+
 /** The pictures of a batch [N, C, H, W] or [N, H, W]. */
 function fromBatch(batch: ImageBatch): Picture[] {
+  if (typeof batch !== 'object' || batch === null || !Array.isArray(batch.shape))
+    throw new Error(
+      'imageGrid: expected a batch { shape: [N, C, H, W], data } or a non-empty list of images',
+    );
   const shape = [...batch.shape];
   if (shape.length === 3) shape.splice(1, 0, 1);
-  const [n, c, h, w] = shape as [number, number, number, number];
-  if (shape.length !== 4 || ![1, 3, 4].includes(c))
+  const [n = 0, c = 0, h = 0, w = 0] = shape;
+  if (
+    shape.length !== 4 ||
+    ![1, 3].includes(c) ||
+    ![n, h, w].every((v) => Number.isInteger(v) && v > 0)
+  )
     throw new Error(
       `imageGrid: expected images [N, C, H, W] or [N, H, W] with C 1 or 3, got [${batch.shape.join(', ')}]`,
     );
@@ -125,12 +138,8 @@ export function imageGrid(
   options: ImageGridOptions = {},
 ): Chart {
   checkOptionNames('imageGrid', options, optionNames);
-  const pictures = Array.isArray(images)
-    ? images.map(fromImage)
-    : typeof images === 'object' && images !== null && 'shape' in images
-      ? fromBatch(images as ImageBatch)
-      : undefined;
-  if (!pictures || pictures.length === 0)
+  const pictures = isImageList(images) ? images.map(fromImage) : fromBatch(images);
+  if (pictures.length === 0)
     throw new Error(
       'imageGrid: expected a batch { shape: [N, C, H, W], data } or a non-empty list of images',
     );

@@ -2,12 +2,18 @@
 
 import type { Rgb } from './color.js';
 
+const background: Rgb = [255, 255, 255];
+const text: Rgb = [34, 34, 34];
+const frame: Rgb = [68, 68, 68];
+const grid: Rgb = [230, 230, 230];
+const legendFrame: Rgb = [204, 204, 204];
+
 export const theme = {
-  background: [255, 255, 255] as Rgb,
-  text: [34, 34, 34] as Rgb,
-  frame: [68, 68, 68] as Rgb,
-  grid: [230, 230, 230] as Rgb,
-  legendFrame: [204, 204, 204] as Rgb,
+  background,
+  text,
+  frame,
+  grid,
+  legendFrame,
   /** Font sizes in pixels. */
   titleSize: 15,
   labelSize: 12,

@@ -45,9 +45,9 @@ export class Raster {
       data[at + 2] = color[2];
       return;
     }
-    for (let c = 0; c < 3; c++) {
-      data[at + c] = Math.round(data[at + c]! + (color[c as 0 | 1 | 2] - data[at + c]!) * alpha);
-    }
+    data[at] = Math.round(data[at]! + (color[0] - data[at]!) * alpha);
+    data[at + 1] = Math.round(data[at + 1]! + (color[1] - data[at + 1]!) * alpha);
+    data[at + 2] = Math.round(data[at + 2]! + (color[2] - data[at + 2]!) * alpha);
   }
 
   /** Fills a rectangle; a pixel its edge crosses takes the share of its area it covers. */
