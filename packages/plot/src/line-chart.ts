@@ -183,7 +183,7 @@ export function lineChart(options: LineChartOptions): Chart {
 
   // The margins around the plot area follow from the text in them.
   const top = title ? 14 + theme.titleSize + 12 : 14;
-  const bottom = theme.tickLength + 8 + theme.tickSize + (xLabel ? 10 + theme.labelSize : 0) + 10;
+  const bottom = theme.tickLength + 8 + theme.tickSize + (xLabel ? 8 + theme.labelSize : 0) + 8;
   const plotTop = top;
   const plotBottom = height - bottom;
   if (plotBottom - plotTop < 20)
@@ -244,7 +244,7 @@ export function lineChart(options: LineChartOptions): Chart {
     marks.push({
       kind: 'text',
       x: plot.x + plot.width / 2,
-      y: height - 10 - theme.labelSize / 2,
+      y: height - 8 - theme.labelSize / 2,
       text: xLabel,
       size: theme.labelSize,
       color: theme.text,
