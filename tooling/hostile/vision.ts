@@ -265,11 +265,18 @@ function measure(command: string[]): Result {
   };
 }
 
+/** A library call in a child process, its error printed as a CLI would: its message only. */
 const node = (script: string) => [
   process.execPath,
   '--input-type=module',
   '-e',
-  `import * as vision from ${JSON.stringify(vision)};\n${script}`,
+  `import * as vision from ${JSON.stringify(vision)};
+try {
+  ${script}
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}`,
 ];
 
 async function main(): Promise<void> {

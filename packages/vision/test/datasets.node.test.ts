@@ -128,7 +128,7 @@ describe('FashionMNIST from dataset-fashion-mnist', () => {
     };
     checkAgainst(await BrowserMNIST.create({ data, train: false }), fashionMnist.test);
     expect(() => new BrowserMNIST({ data, train: false })).toThrow(
-      'MNIST images is gzip-compressed, which needs asynchronous decompression here: load it with `await <Dataset>.create(...)`',
+      'MNIST: data.images: is gzip-compressed, which needs asynchronous decompression here: load it with `await <Dataset>.create(...)`',
     );
     // URLs are fetched (here by a stub serving the Debian files).
     vi.stubGlobal('fetch', async (url: URL | string) => {
@@ -188,12 +188,14 @@ describe('missing files and downloads', () => {
     const images = Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 1, 7, 9]);
     const threeLabels = Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 3, 1, 2, 3]);
     expect(() => new BrowserIdxImageDataset({ data: { images, labels: threeLabels } })).toThrow(
-      'IdxImageDataset: 2 images but labels of shape [3]; they should be [2]',
+      'IdxImageDataset: data.labels: labels of shape [3] do not match the 2 images of data.images; they should be [2]',
     );
     const int32Images = Uint8Array.from([0, 0, 0x0c, 2, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 5]);
     expect(
       () => new BrowserIdxImageDataset({ data: { images: int32Images, labels: threeLabels } }),
-    ).toThrow('IdxImageDataset: images should be a uint8 IDX array [N, H, W], got int32 [1, 1]');
+    ).toThrow(
+      'IdxImageDataset: data.images: images should be a uint8 IDX array [N, H, W], got int32 [1, 1]',
+    );
     const dataset = new BrowserIdxImageDataset({
       data: { images, labels: Uint8Array.from([0, 0, 8, 1, 0, 0, 0, 2, 4, 6]) },
     });

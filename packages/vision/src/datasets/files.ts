@@ -1,6 +1,7 @@
 // Finding, decompressing and downloading a dataset's IDX files: synchronously from a
 // folder (Node), or asynchronously from bytes, URLs, a folder or the mirrors (with MD5
-// checks and atomic writes).
+// checks and atomic writes). Nothing is read, fetched or decompressed past what the IDX
+// limit (maxBytes) allows, and every error names the file.
 
 import { isGzip } from '../idx.js';
 import { md5 } from '../md5.js';
@@ -12,6 +13,18 @@ export interface IdxFileBytes {
   images: Uint8Array;
   labels: Uint8Array;
 }
+
+/** What to call each of a split's two files in errors: a path, a URL or `data.images`. */
+export interface SplitNames {
+  images: string;
+  labels: string;
+}
+
+/**
+ * The names of the files behind bytes that create() loaded and hands to the constructor,
+ * so that the constructor's checks name the files rather than `data.images`.
+ */
+export const splitNames = new WeakMap<IdxFileBytes, SplitNames>();
 
 /** Where a file may be under `root`: directly or in torchvision's <root>/<Name>/raw, raw or .gz. */
 export function candidatePaths(
@@ -46,60 +59,80 @@ export function missingFilesMessage(
   );
 }
 
-/** Reads one split's files synchronously; undefined for a file not found. */
+/** An error from reading a file, prefixed with the file's name. */
+function named(name: string, error: unknown): Error {
+  return new Error(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
+/** Reads one split's files synchronously, decompressed, with the names to use in errors. */
 export function readSplitSync(
   platform: Platform,
   roots: readonly string[],
   spec: IdxDatasetSpec,
   train: boolean,
-): IdxFileBytes {
+  maxBytes: number,
+): { files: IdxFileBytes; names: SplitNames } {
   const split = train ? spec.files.train : spec.files.test;
-  const read = (file: string): Uint8Array => {
+  const read = (file: string): [Uint8Array, string] => {
     for (const root of roots) {
       for (const path of candidatePaths(platform, root, spec, file)) {
-        const bytes = platform.readFileSync(path);
-        if (bytes) return decompressSync(platform, bytes, path);
+        const name = `${spec.name}: ${path}`;
+        let bytes: Uint8Array | undefined;
+        try {
+          bytes = platform.readFileSync(path, maxBytes);
+        } catch (error) {
+          throw named(name, error);
+        }
+        if (bytes) return [decompressSync(platform, bytes, name, maxBytes), path];
       }
     }
     throw new Error(missingFilesMessage(platform, spec, roots, file));
   };
-  return { images: read(split.images), labels: read(split.labels) };
+  const [images, imagesName] = read(split.images);
+  const [labels, labelsName] = read(split.labels);
+  return { files: { images, labels }, names: { images: imagesName, labels: labelsName } };
 }
 
-export function decompressSync(platform: Platform, bytes: Uint8Array, name: string): Uint8Array {
+export function decompressSync(
+  platform: Platform,
+  bytes: Uint8Array,
+  name: string,
+  maxBytes: number,
+): Uint8Array {
   if (!isGzip(bytes)) return bytes;
-  if (!platform.gunzipSync) {
+  if (!platform.gunzipIdxSync) {
     throw new Error(
-      `${name} is gzip-compressed, which needs asynchronous decompression here: load it with \`await <Dataset>.create(...)\``,
+      `${name}: is gzip-compressed, which needs asynchronous decompression here: load it with \`await <Dataset>.create(...)\``,
     );
   }
-  try {
-    return platform.gunzipSync(bytes);
-  } catch (error) {
-    throw new Error(`${name}: gzip decompression failed (corrupt or truncated file?): ${error}`);
-  }
+  return platform.gunzipIdxSync(bytes, name, { maxBytes });
 }
 
 export async function decompress(
   platform: Platform,
   bytes: Uint8Array,
   name: string,
+  maxBytes: number,
 ): Promise<Uint8Array> {
-  return isGzip(bytes) ? platform.gunzip(bytes, name) : bytes;
+  return isGzip(bytes) ? platform.gunzipIdx(bytes, name, { maxBytes }) : bytes;
 }
 
 /**
  * Fetches `<file>.gz` from the spec's mirrors in order, checking its MD5; the first good
  * copy wins. Throws with every mirror's failure when none gives one.
  */
-export async function downloadFile(spec: IdxDatasetSpec, file: string): Promise<Uint8Array> {
+export async function downloadFile(
+  spec: IdxDatasetSpec,
+  file: string,
+  maxBytes: number,
+): Promise<Uint8Array> {
   const name = `${file}.gz`;
   const expected = spec.md5[name];
   const failures: string[] = [];
   for (const mirror of spec.mirrors) {
     const url = `${mirror}${name}`;
     try {
-      const bytes = await fetchBytes(url);
+      const bytes = await fetchBytes(url, maxBytes);
       const actual = md5(bytes);
       if (expected !== undefined && actual !== expected) {
         failures.push(`${url}: MD5 ${actual}, expected ${expected}`);
@@ -119,27 +152,47 @@ export interface LoadOptions {
   download: boolean;
   data?: IdxFileBytes | undefined;
   urls?: { images: string | URL; labels: string | URL } | undefined;
+  maxBytes: number;
 }
 
-/** One split's raw (decompressed) IDX bytes, from whatever the options name. */
+/**
+ * One split's raw (decompressed) IDX bytes, from whatever the options name; their file
+ * names are registered in splitNames.
+ */
 export async function loadSplit(
   platform: Platform,
   spec: IdxDatasetSpec | undefined,
   options: LoadOptions,
 ): Promise<IdxFileBytes> {
   const label = spec?.name ?? 'IdxImageDataset';
-  if (options.data) {
-    return {
-      images: await decompress(platform, options.data.images, `${label} images`),
-      labels: await decompress(platform, options.data.labels, `${label} labels`),
+  const { maxBytes } = options;
+  const decompressed = async (
+    images: [Uint8Array, string],
+    labels: [Uint8Array, string],
+  ): Promise<IdxFileBytes> => {
+    const files = {
+      images: await decompress(platform, images[0], `${label}: ${images[1]}`, maxBytes),
+      labels: await decompress(platform, labels[0], `${label}: ${labels[1]}`, maxBytes),
     };
+    splitNames.set(files, { images: images[1], labels: labels[1] });
+    return files;
+  };
+  if (options.data) {
+    const { images, labels } = options.data;
+    return decompressed([images, 'data.images'], [labels, 'data.labels']);
   }
   if (options.urls) {
-    const { images, labels } = options.urls;
-    return {
-      images: await decompress(platform, await fetchBytes(images), String(images)),
-      labels: await decompress(platform, await fetchBytes(labels), String(labels)),
+    const fetchNamed = async (url: string | URL): Promise<[Uint8Array, string]> => {
+      try {
+        return [await fetchBytes(url, maxBytes), String(url)];
+      } catch (error) {
+        throw named(`${label}: ${url}`, error);
+      }
     };
+    return decompressed(
+      await fetchNamed(options.urls.images),
+      await fetchNamed(options.urls.labels),
+    );
   }
   if (!spec)
     throw new Error(
@@ -147,19 +200,27 @@ export async function loadSplit(
     );
   const roots = options.root !== undefined ? [options.root] : platform.defaultRoots(spec);
   const split = options.train ? spec.files.train : spec.files.test;
-  const read = async (file: string): Promise<Uint8Array> => {
+  const read = async (file: string): Promise<[Uint8Array, string]> => {
     for (const root of roots) {
       for (const path of candidatePaths(platform, root, spec, file)) {
-        const bytes = await platform.readFile(path);
-        if (bytes) return decompress(platform, bytes, path);
+        let bytes: Uint8Array | undefined;
+        try {
+          bytes = await platform.readFile(path, maxBytes);
+        } catch (error) {
+          throw named(`${spec.name}: ${path}`, error);
+        }
+        if (bytes) return [bytes, path];
       }
     }
     if (!options.download) throw new Error(missingFilesMessage(platform, spec, roots, file));
-    const bytes = await downloadFile(spec, file);
+    const bytes = await downloadFile(spec, file, maxBytes);
     const target = options.root ?? platform.defaultDownloadRoot();
-    if (target !== undefined)
-      await platform.writeFileAtomic(platform.join(target, spec.name, 'raw', `${file}.gz`), bytes);
-    return decompress(platform, bytes, `${file}.gz`);
+    let path = `${file}.gz`;
+    if (target !== undefined) {
+      path = platform.join(target, spec.name, 'raw', `${file}.gz`);
+      await platform.writeFileAtomic(path, bytes);
+    }
+    return [bytes, path];
   };
-  return { images: await read(split.images), labels: await read(split.labels) };
+  return decompressed(await read(split.images), await read(split.labels));
 }

@@ -1,11 +1,20 @@
 // IdxImageDataset: image classification samples from a pair of IDX files (images
 // [N, H, W] uint8, labels [N]), the base of MNIST, FashionMNIST and KMNIST. Sample i is
 // [transform(image i), targetTransform(label i)]; with no transform the image is a RawImage.
+// The files are checked when the dataset is made (shapes, counts, labels in the class
+// range, the dataset's image size), so that a bad file fails there, naming itself.
 
 import { Dataset } from '@dl/data';
-import { type IdxArray, parseIdx } from '../idx.js';
+import { type IdxArray, idxMaxBytes, parseIdx } from '../idx.js';
 import type { RawImage } from '../image.js';
-import { decompressSync, type IdxFileBytes, loadSplit, readSplitSync } from './files.js';
+import {
+  decompressSync,
+  type IdxFileBytes,
+  loadSplit,
+  readSplitSync,
+  type SplitNames,
+  splitNames,
+} from './files.js';
 import { browserPlatform, type Platform } from './platform.js';
 import { fashionMnistSpec, type IdxDatasetSpec, kmnistSpec, mnistSpec } from './spec.js';
 
@@ -32,6 +41,12 @@ export interface IdxDatasetOptions<T = RawImage, L = number> {
   data?: IdxFileBytes;
   /** URLs of the split's two files, raw or gzip: only with `await X.create(...)`. */
   urls?: { images: string | URL; labels: string | URL };
+  /**
+   * The most bytes each file's array may take once decompressed, checked against its IDX
+   * header before anything is decompressed or allocated (a guard against decompression
+   * bombs). Default 256 MiB (`defaultIdxMaxBytes`); MNIST's training images take 47 MB.
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -69,11 +84,14 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
         `${name}: download and urls need asynchronous loading: use \`await ${name}.create(options)\``,
       );
     }
+    const maxBytes = idxMaxBytes(options, name);
     let files: IdxFileBytes;
+    let names: SplitNames;
     if (options.data) {
+      names = splitNames.get(options.data) ?? { images: 'data.images', labels: 'data.labels' };
       files = {
-        images: decompressSync(platform, options.data.images, `${name} images`),
-        labels: decompressSync(platform, options.data.labels, `${name} labels`),
+        images: decompressSync(platform, options.data.images, `${name}: ${names.images}`, maxBytes),
+        labels: decompressSync(platform, options.data.labels, `${name}: ${names.labels}`, maxBytes),
       };
     } else if (!spec) {
       throw new Error(
@@ -85,27 +103,16 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
       );
     } else {
       const roots = options.root !== undefined ? [options.root] : platform.defaultRoots(spec);
-      files = readSplitSync(platform, roots, spec, this.train);
+      ({ files, names } = readSplitSync(platform, roots, spec, this.train, maxBytes));
     }
-    const split = this.train ? 'train' : 'test';
-    const images = parseIdx(files.images, `${name} ${split} images`);
-    const labels = parseIdx(files.labels, `${name} ${split} labels`);
-    if (!(images.data instanceof Uint8Array) || images.shape.length !== 3) {
-      throw new Error(
-        `${name}: images should be a uint8 IDX array [N, H, W], got ${images.dtype} [${images.shape.join(', ')}]`,
-      );
-    }
-    if (labels.shape.length !== 1 || labels.shape[0] !== images.shape[0]) {
-      throw new Error(
-        `${name}: ${images.shape[0]} images but labels of shape [${labels.shape.join(', ')}]; they should be [${images.shape[0]}]`,
-      );
-    }
+    const images = parseIdx(files.images, `${name}: ${names.images}`, { maxBytes });
+    const labels = parseIdx(files.labels, `${name}: ${names.labels}`, { maxBytes });
+    this.#pixels = checkedPixels(images, `${name}: ${names.images}`, spec);
+    this.classes = spec?.classes ?? [];
+    this.targets = checkedLabels(labels, name, names, images.shape[0]!, this.classes.length);
     this.images = images;
-    this.#pixels = images.data;
-    this.targets = Int32Array.from(labels.data);
     this.#height = images.shape[1]!;
     this.#width = images.shape[2]!;
-    this.classes = spec?.classes ?? [];
     this.transform = options.transform;
     this.targetTransform = options.targetTransform;
   }
@@ -123,6 +130,7 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
       download: options.download ?? false,
       data: options.data,
       urls: options.urls,
+      maxBytes: idxMaxBytes(options, spec?.name ?? 'IdxImageDataset'),
     });
     const { download: _download, urls: _urls, ...rest } = options;
     return new this<T, L>({ ...rest, data });
@@ -161,6 +169,55 @@ export class IdxImageDataset<T = RawImage, L = number> extends Dataset<[T, L]> {
     const y = this.targetTransform ? this.targetTransform(label) : (label as L);
     return [x, y];
   }
+}
+
+/** The pixels of images that are uint8 [N, H, W], of the dataset's size when it has one. */
+function checkedPixels(
+  images: IdxArray,
+  name: string,
+  spec: IdxDatasetSpec | undefined,
+): Uint8Array {
+  const shape = `[${images.shape.join(', ')}]`;
+  if (!(images.data instanceof Uint8Array) || images.shape.length !== 3)
+    throw new Error(
+      `${name}: images should be a uint8 IDX array [N, H, W], got ${images.dtype} ${shape}`,
+    );
+  const [, height, width] = images.shape as [number, number, number];
+  const size = spec?.imageSize;
+  if (size && (height !== size[0] || width !== size[1]))
+    throw new Error(
+      `${name}: images of shape ${shape} are ${height}x${width}; ${spec.name}'s are ${size[0]}x${size[1]} ([N, ${size[0]}, ${size[1]}])`,
+    );
+  if (height === 0 || width === 0)
+    throw new Error(`${name}: images of shape ${shape} have no pixels`);
+  return images.data;
+}
+
+/**
+ * The labels as int32 class indices, one per image: integers in 0..classes-1, or with no
+ * class list (the generic reader) non-negative int32s. The first bad one is named.
+ */
+function checkedLabels(
+  labels: IdxArray,
+  dataset: string,
+  names: SplitNames,
+  count: number,
+  classes: number,
+): Int32Array {
+  if (labels.shape.length !== 1 || labels.shape[0] !== count)
+    throw new Error(
+      `${dataset}: ${names.labels}: labels of shape [${labels.shape.join(', ')}] do not match the ${count} images of ${names.images}; they should be [${count}]`,
+    );
+  const top = classes > 0 ? classes - 1 : 2 ** 31 - 1;
+  const { data } = labels;
+  for (let i = 0; i < data.length; i++) {
+    const label = data[i]!;
+    if (!(Number.isInteger(label) && label >= 0 && label <= top))
+      throw new Error(
+        `${dataset}: ${names.labels}: label ${label} at index ${i} is ${Number.isInteger(label) ? 'outside' : 'not an integer in'} 0..${top}`,
+      );
+  }
+  return Int32Array.from(data);
 }
 
 /** MNIST handwritten digits (60,000 training and 10,000 test images of 28x28). */

@@ -4,12 +4,12 @@
 // every user wants) and FashionMNIST to Debian's dataset-fashion-mnist, and downloads are
 // written atomically.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { gunzip } from '../idx.js';
+import { gunzipIdx } from '../idx.js';
+import { gunzipIdxSync } from '../idx-gzip.node.js';
 import type { RawImage } from '../image.js';
 import {
   FashionMNIST as BaseFashionMNIST,
@@ -17,7 +17,7 @@ import {
   KMNIST as BaseKMNIST,
   MNIST as BaseMNIST,
 } from './idx-dataset.js';
-import type { Platform } from './platform.js';
+import { fileTooLarge, maxFileBytes, type Platform } from './platform.js';
 import type { IdxDatasetSpec } from './spec.js';
 
 function isMissing(error: unknown): boolean {
@@ -44,20 +44,37 @@ export const debianFashionMnistFolder = '/usr/share/datasets/fashion-mnist';
 
 export const nodePlatform: Platform = {
   name: 'node',
-  readFileSync(path) {
+  readFileSync(path, maxBytes) {
+    let fd: number;
     try {
-      return toBytes(readFileSync(path));
+      fd = openSync(path, 'r');
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
-  },
-  async readFile(path) {
     try {
-      return toBytes(await readFile(path));
+      // The size first: a file too large for the limit is refused unread.
+      const { size } = fstatSync(fd);
+      if (size > maxFileBytes(maxBytes)) throw fileTooLarge(size, maxBytes);
+      return toBytes(readFileSync(fd));
+    } finally {
+      closeSync(fd);
+    }
+  },
+  async readFile(path, maxBytes) {
+    let file: Awaited<ReturnType<typeof open>>;
+    try {
+      file = await open(path, 'r');
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
+    }
+    try {
+      const { size } = await file.stat();
+      if (size > maxFileBytes(maxBytes)) throw fileTooLarge(size, maxBytes);
+      return toBytes(await file.readFile());
+    } finally {
+      await file.close();
     }
   },
   async writeFileAtomic(path, bytes) {
@@ -66,8 +83,8 @@ export const nodePlatform: Platform = {
     await writeFile(temporary, bytes);
     await rename(temporary, path);
   },
-  gunzipSync: (bytes) => toBytes(gunzipSync(bytes)),
-  gunzip,
+  gunzipIdxSync,
+  gunzipIdx,
   join,
   defaultRoots(spec: IdxDatasetSpec) {
     if (spec.name === 'MNIST') {

@@ -2,19 +2,39 @@
 // asynchronous reads, atomic writes, paths, and where the data may already be installed.
 // The browser version below only fetches URLs; the Node one (node.ts) uses the file system.
 
-import { gunzip } from '../idx.js';
+import { gunzipIdx, type IdxOptions, maxIdxHeaderBytes } from '../idx.js';
 import type { IdxDatasetSpec } from './spec.js';
+
+/**
+ * The largest file that can hold an IDX array of at most `maxBytes`: the values, the
+ * longest header, and room for gzip's framing (stored blocks add 5 bytes in 65535, plus
+ * the member's header and trailer). Larger files are refused before they are read.
+ */
+export function maxFileBytes(maxBytes: number): number {
+  return maxBytes + maxIdxHeaderBytes + Math.ceil(maxBytes / 8192) + 2 ** 20;
+}
+
+/** The error for a file or download over maxFileBytes(maxBytes). */
+export function fileTooLarge(size: number | string, maxBytes: number): Error {
+  return new Error(
+    `${size} bytes is more than an IDX file within the ${maxBytes}-byte limit can take ` +
+      `(${maxFileBytes(maxBytes)}); pass { maxBytes } to raise the limit`,
+  );
+}
 
 export interface Platform {
   readonly name: string;
-  /** The file's bytes, or undefined when there is no such file (or no file system). */
-  readFileSync(path: string): Uint8Array | undefined;
-  readFile(path: string): Promise<Uint8Array | undefined>;
+  /**
+   * The file's bytes, or undefined when there is no such file (or no file system). A file
+   * over maxFileBytes(maxBytes) is refused before it is read.
+   */
+  readFileSync(path: string, maxBytes: number): Uint8Array | undefined;
+  readFile(path: string, maxBytes: number): Promise<Uint8Array | undefined>;
   /** Writes through a temporary file and a rename, so a partial download is never seen. */
   writeFileAtomic(path: string, bytes: Uint8Array): Promise<void>;
-  /** Synchronous gunzip, where the platform has one. */
-  gunzipSync: ((bytes: Uint8Array) => Uint8Array) | undefined;
-  gunzip(bytes: Uint8Array, name: string): Promise<Uint8Array>;
+  /** Gzipped IDX bytes decompressed synchronously (no further than the header declares), where the platform can. */
+  gunzipIdxSync: ((bytes: Uint8Array, name: string, options: IdxOptions) => Uint8Array) | undefined;
+  gunzipIdx(bytes: Uint8Array, name: string, options: IdxOptions): Promise<Uint8Array>;
   join(...parts: string[]): string;
   /** Folders where the dataset may already be installed, tried when no root is given. */
   defaultRoots(spec: IdxDatasetSpec): string[];
@@ -24,10 +44,37 @@ export interface Platform {
   defaultDownloadRoot(): string | undefined;
 }
 
-export async function fetchBytes(url: string | URL): Promise<Uint8Array> {
+/** A URL's body, refused once it passes maxFileBytes(maxBytes). */
+export async function fetchBytes(url: string | URL, maxBytes: number): Promise<Uint8Array> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`HTTP ${response.status} ${response.statusText} for ${url}`);
-  return new Uint8Array(await response.arrayBuffer());
+  const limit = maxFileBytes(maxBytes);
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared > limit) {
+    await response.body?.cancel();
+    throw fileTooLarge(declared, maxBytes);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.length;
+    if (length > limit) {
+      await reader.cancel();
+      throw fileTooLarge(`over ${limit}`, maxBytes);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }
 
 export const browserPlatform: Platform = {
@@ -39,8 +86,8 @@ export const browserPlatform: Platform = {
       `cannot write ${path}: there is no file system here (downloads stay in memory)`,
     );
   },
-  gunzipSync: undefined,
-  gunzip,
+  gunzipIdxSync: undefined,
+  gunzipIdx,
   join: (...parts) => parts.join('/'),
   defaultRoots: () => [],
   installHint: () => undefined,

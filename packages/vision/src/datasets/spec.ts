@@ -9,6 +9,8 @@ export interface IdxDatasetSpec {
   /** Also the folder under root, as in torchvision (<root>/MNIST/raw). */
   readonly name: string;
   readonly classes: readonly string[];
+  /** The images' height and width, checked when the files are loaded; any size when absent. */
+  readonly imageSize?: readonly [number, number];
   readonly files: {
     readonly train: { readonly images: string; readonly labels: string };
     readonly test: { readonly images: string; readonly labels: string };
@@ -39,6 +41,7 @@ export const mnistSpec: IdxDatasetSpec = {
     '8 - eight',
     '9 - nine',
   ],
+  imageSize: [28, 28],
   files: standardFiles,
   mirrors: ['https://ossci-datasets.s3.amazonaws.com/mnist/', 'http://yann.lecun.com/exdb/mnist/'],
   md5: {
@@ -64,6 +67,7 @@ export const fashionMnistSpec: IdxDatasetSpec = {
     'Bag',
     'Ankle boot',
   ],
+  imageSize: [28, 28],
   files: standardFiles,
   mirrors: ['http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/'],
   md5: {
@@ -78,6 +82,7 @@ export const fashionMnistSpec: IdxDatasetSpec = {
 export const kmnistSpec: IdxDatasetSpec = {
   name: 'KMNIST',
   classes: ['o', 'ki', 'su', 'tsu', 'na', 'ha', 'ma', 'ya', 're', 'wo'],
+  imageSize: [28, 28],
   files: standardFiles,
   mirrors: ['http://codh.rois.ac.jp/kmnist/dataset/kmnist/'],
   md5: {
