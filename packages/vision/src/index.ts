@@ -17,7 +17,18 @@ export {
 export type { IdxDatasetSpec } from './datasets/spec.js';
 export { fashionMnistSpec, kmnistSpec, mnistSpec } from './datasets/spec.js';
 export { type MakeGridOptions, makeGrid } from './grid.js';
-export { gunzip, type IdxArray, type IdxDType, isGzip, parseIdx, readIdx } from './idx.js';
+export {
+  defaultIdxMaxBytes,
+  gunzip,
+  type IdxArray,
+  type IdxDType,
+  type IdxHeader,
+  type IdxOptions,
+  isGzip,
+  parseIdx,
+  parseIdxHeader,
+  readIdx,
+} from './idx.js';
 export { isRawImage, type RawImage, rawImage } from './image.js';
 export { md5 } from './md5.js';
 /**
@@ -25,7 +36,13 @@ export { md5 } from './md5.js';
  * so state dicts carry over.
  */
 export * as models from './models/index.js';
-export { decodePng, encodePng, tensorToImage } from './png.js';
+export {
+  type DecodePngOptions,
+  decodePng,
+  defaultMaxPixels,
+  encodePng,
+  tensorToImage,
+} from './png.js';
 /**
  * Image transforms, torchvision.transforms in camelCase: toTensor, normalize, resize, the random
  * augmentations and compose; `functional` holds the operations themselves.

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { Tensor } from '@dl/tensor';
 import { type MakeGridOptions, makeGrid } from './grid.js';
 import type { RawImage } from './image.js';
-import { decodePng, encodePng, tensorToImage } from './png.js';
+import { type DecodePngOptions, decodePngAs, encodePng, tensorToImage } from './png.js';
 
 /**
  * Saves an image to a PNG file: a RawImage, a float tensor [C, H, W] in [0, 1], or a
@@ -26,8 +26,16 @@ export async function saveImage(
   await writeFile(path, encodePng(raw));
 }
 
-/** Reads a PNG file as an 8-bit RawImage. */
-export async function readImage(path: string): Promise<RawImage> {
+/**
+ * Reads a PNG file as an 8-bit RawImage, with decodePng's checks; errors name the file.
+ * `maxPixels` (default 89,478,485, Pillow's limit) bounds the image's size.
+ */
+export async function readImage(path: string, options: DecodePngOptions = {}): Promise<RawImage> {
   const bytes = await readFile(path);
-  return decodePng(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return decodePngAs(
+    new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+    options,
+    `readImage: ${path}`,
+    'readImage',
+  );
 }

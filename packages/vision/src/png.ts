@@ -1,39 +1,79 @@
 // PNG reading and writing with fast-png (pure JavaScript, so the same code runs in Node and
-// in browsers), and the conversion of image tensors to 8-bit images for saving.
+// in browsers), and the conversion of image tensors to 8-bit images for saving. Decoding
+// first checks the file's structure, CRCs, a pixel limit and the inflated size (png-chunks.ts).
 
 import { Tensor } from '@dl/tensor';
 import { convertIndexedToRgb, decode, encode } from 'fast-png';
 import type { RawImage } from './image.js';
+import { checkPng } from './png-chunks.js';
 
-/** Decodes PNG bytes to an 8-bit RawImage (16-bit samples keep their high byte; palettes are expanded). */
-export function decodePng(bytes: Uint8Array): RawImage {
+/**
+ * The default pixel limit of decodePng and readImage: Pillow's MAX_IMAGE_PIXELS
+ * (89,478,485, a quarter of a gigabyte of RGB), above which Pillow warns of a
+ * decompression bomb.
+ */
+export const defaultMaxPixels = 89_478_485;
+
+/** Options of decodePng and readImage. */
+export interface DecodePngOptions {
+  /**
+   * The most pixels (width × height) an image may have, checked in its header before
+   * anything is decompressed: a guard against small files that decode to gigabytes. Default
+   * `defaultMaxPixels` (89,478,485, Pillow's limit).
+   */
+  maxPixels?: number;
+}
+
+/** decodePng with the start of its errors: 'decodePng' or 'readImage: <path>'. */
+export function decodePngAs(
+  bytes: Uint8Array,
+  options: DecodePngOptions,
+  label: string,
+  op: string,
+): RawImage {
+  const maxPixels = options.maxPixels ?? defaultMaxPixels;
+  if (!(Number.isSafeInteger(maxPixels) && maxPixels > 0))
+    throw new RangeError(`${op}: maxPixels must be a positive integer, got ${maxPixels}`);
+  const { essential } = checkPng(bytes, { maxPixels, label, op });
   let png: ReturnType<typeof decode>;
   try {
-    png = decode(bytes);
+    png = decode(essential);
   } catch (error) {
     throw new Error(
-      `decodePng: not a readable PNG (${bytes.length} bytes): ${error instanceof Error ? error.message : error}`,
+      `${label}: not a readable PNG (${bytes.length} bytes): ${error instanceof Error ? error.message : error}`,
     );
   }
   const { width, height } = png;
   if (png.palette) {
-    const data = convertIndexedToRgb(png);
+    let data: Uint8Array;
+    try {
+      data = convertIndexedToRgb(png);
+    } catch (error) {
+      throw new Error(
+        `${label}: not a readable PNG (${bytes.length} bytes): ${error instanceof Error ? error.message : error}`,
+      );
+    }
     return { data, width, height, channels: data.length / (width * height) };
   }
   if (png.depth === 16) {
     const data = Uint8Array.from(png.data, (v) => v >> 8);
     return { data, width, height, channels: png.channels };
   }
-  if (png.depth !== 8)
-    throw new Error(
-      `decodePng: ${png.depth}-bit greyscale PNGs are not supported; 8 and 16 bits are`,
-    );
   return {
     data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
     width,
     height,
     channels: png.channels,
   };
+}
+
+/**
+ * Decodes PNG bytes to an 8-bit RawImage (16-bit samples keep their high byte; palettes are
+ * expanded). Checks every chunk's CRC, and refuses images over `maxPixels` and image data
+ * that inflates past the size the header implies, before decoding.
+ */
+export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): RawImage {
+  return decodePngAs(bytes, options, 'decodePng', 'decodePng');
 }
 
 /** Encodes an 8-bit RawImage (1 to 4 channels) as PNG bytes. */

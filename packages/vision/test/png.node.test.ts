@@ -99,7 +99,7 @@ describe('PNG', () => {
       'encodePng: 5 bytes do not make a 2x2 image of 1 channels',
     );
     expect(() => decodePng(Uint8Array.from([1, 2, 3]))).toThrow(
-      'decodePng: not a readable PNG (3 bytes)',
+      'decodePng: not a PNG file (3 bytes that do not start with the PNG signature)',
     );
   });
 
