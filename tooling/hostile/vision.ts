@@ -203,6 +203,13 @@ async function build(): Promise<Record<string, string>> {
   // 4. PNGs: 20000x20000 grey (400 MB of pixels in about 389 KB), a bad IHDR CRC, a 64x64
   // image whose IDAT inflates to 1 GiB, an iCCP profile that inflates to 1 GiB.
   if (made('big.png')) await pngWithZeroData(paths['big.png']!, ihdr(20000, 20000), 20000 * 20001);
+  // Just within the default pixel limit: 9459x9459 16-bit RGBA (716 MB of image data).
+  if (made('limit-rgba16.png'))
+    await pngWithZeroData(
+      paths['limit-rgba16.png']!,
+      ihdr(9459, 9459, 16, 6),
+      9459 * (1 + 9459 * 8),
+    );
   if (made('small.png')) writeFileSync(paths['small.png']!, smallPng());
   if (made('bad-ihdr-crc.png')) {
     const bytes = smallPng();
@@ -356,6 +363,7 @@ async function main(): Promise<void> {
     ['cli train: 32x32 images', train(paths['images-32x32']!)],
     ['cli predict: 389 KB PNG of 20000x20000', predict(paths['big.png']!)],
     ['lib readImage: 20000x20000 PNG', read(paths['big.png']!)],
+    ['lib readImage: 9459x9459 RGBA16, at the pixel limit', read(paths['limit-rgba16.png']!)],
     ['cli predict: bad IHDR CRC', predict(paths['bad-ihdr-crc.png']!)],
     ['cli predict: 64x64 PNG, IDAT inflates to 1 GiB', predict(paths['idat-bomb.png']!)],
     ['cli predict: iCCP inflates to 1 GiB', predict(paths['iccp-bomb.png']!)],

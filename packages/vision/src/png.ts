@@ -1,11 +1,14 @@
-// PNG reading and writing with fast-png (pure JavaScript, so the same code runs in Node and
-// in browsers), and the conversion of image tensors to 8-bit images for saving. Decoding
-// first checks the file's structure, CRCs, a pixel limit and the inflated size (png-chunks.ts).
+// PNG reading and writing, and the conversion of image tensors to 8-bit images for saving.
+// Decoding checks the file's structure, CRCs and a pixel limit first (png-chunks.ts), then
+// decodes row by row as the data inflates (png-decode.ts), in memory bounded by the output
+// image; encoding uses fast-png. All pure JavaScript, so the same code runs in Node and in
+// browsers.
 
 import { Tensor } from '@dl/tensor';
-import { convertIndexedToRgb, decode, encode } from 'fast-png';
+import { encode } from 'fast-png';
 import type { RawImage } from './image.js';
 import { checkPng } from './png-chunks.js';
+import { decodeImageData } from './png-decode.js';
 
 /**
  * The default pixel limit of decodePng and readImage: Pillow's MAX_IMAGE_PIXELS
@@ -34,43 +37,15 @@ export function decodePngAs(
   const maxPixels = options.maxPixels ?? defaultMaxPixels;
   if (!(Number.isSafeInteger(maxPixels) && maxPixels > 0))
     throw new RangeError(`${op}: maxPixels must be a positive integer, got ${maxPixels}`);
-  const { essential } = checkPng(bytes, { maxPixels, label, op });
-  let png: ReturnType<typeof decode>;
-  try {
-    png = decode(essential);
-  } catch (error) {
-    throw new Error(
-      `${label}: not a readable PNG (${bytes.length} bytes): ${error instanceof Error ? error.message : error}`,
-    );
-  }
-  const { width, height } = png;
-  if (png.palette) {
-    let data: Uint8Array;
-    try {
-      data = convertIndexedToRgb(png);
-    } catch (error) {
-      throw new Error(
-        `${label}: not a readable PNG (${bytes.length} bytes): ${error instanceof Error ? error.message : error}`,
-      );
-    }
-    return { data, width, height, channels: data.length / (width * height) };
-  }
-  if (png.depth === 16) {
-    const data = Uint8Array.from(png.data, (v) => v >> 8);
-    return { data, width, height, channels: png.channels };
-  }
-  return {
-    data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
-    width,
-    height,
-    channels: png.channels,
-  };
+  const { header, palette, idats } = checkPng(bytes, { maxPixels, label, op });
+  return decodeImageData(idats, header, palette, label);
 }
 
 /**
- * Decodes PNG bytes to an 8-bit RawImage (16-bit samples keep their high byte; palettes are
- * expanded). Checks every chunk's CRC, and refuses images over `maxPixels` and image data
- * that inflates past the size the header implies, before decoding.
+ * Decodes PNG bytes (any colour type, bit depth and interlacing) to an 8-bit RawImage:
+ * 16-bit samples keep their high byte, greyscale below 8 bits is scaled to 0-255, palettes
+ * are expanded to RGB, or RGBA with a tRNS chunk. Checks every chunk's CRC and refuses
+ * images over `maxPixels` before decompressing anything; memory is the output image.
  */
 export function decodePng(bytes: Uint8Array, options: DecodePngOptions = {}): RawImage {
   return decodePngAs(bytes, options, 'decodePng', 'decodePng');

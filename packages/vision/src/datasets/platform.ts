@@ -14,11 +14,18 @@ export function maxFileBytes(maxBytes: number): number {
   return maxBytes + maxIdxHeaderBytes + Math.ceil(maxBytes / 8192) + 2 ** 20;
 }
 
-/** The error for a file or download over maxFileBytes(maxBytes). */
-export function fileTooLarge(size: number | string, maxBytes: number): Error {
+/**
+ * The error for a file or download over maxFileBytes(maxBytes); `size` is undefined for a
+ * download cut off once over it.
+ */
+export function fileTooLarge(size: number | undefined, maxBytes: number): Error {
+  const limit = maxFileBytes(maxBytes);
+  const raise =
+    size === undefined
+      ? 'pass a larger { maxBytes } to allow it'
+      : `pass { maxBytes: ${size} } to allow it`;
   return new Error(
-    `${size} bytes is more than an IDX file within the ${maxBytes}-byte limit can take ` +
-      `(${maxFileBytes(maxBytes)}); pass { maxBytes } to raise the limit`,
+    `${size ?? `over ${limit}`} bytes is more than an IDX file within the ${maxBytes}-byte limit can take (${limit}); ${raise}`,
   );
 }
 
@@ -64,7 +71,7 @@ export async function fetchBytes(url: string | URL, maxBytes: number): Promise<U
     length += value.length;
     if (length > limit) {
       await reader.cancel();
-      throw fileTooLarge(`over ${limit}`, maxBytes);
+      throw fileTooLarge(undefined, maxBytes);
     }
     chunks.push(value);
   }
