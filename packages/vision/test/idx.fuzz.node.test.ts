@@ -10,11 +10,13 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { gunzipIdxSync } from '../src/idx-gzip.node.ts';
-import { defaultIdxMaxBytes, type IdxArray, parseIdx, readIdx } from '../src/index.node.ts';
+import { type IdxArray, parseIdx, readIdx } from '../src/index.node.ts';
 import { gzipWrap, peakRssMb, zerosDeflate } from './bombs.ts';
 import { mutate, mutation } from './mutations.ts';
 
 const runs = Number(process.env['DL_FUZZ_RUNS'] ?? 200);
+/** The documented default of maxBytes: 256 MiB. */
+const defaultIdxMaxBytes = 256 * 2 ** 20;
 const seed = 1920;
 
 /** Bytes per value and how to read one, by type code (the format's table). */
