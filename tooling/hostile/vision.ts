@@ -213,7 +213,7 @@ async function build(): Promise<Record<string, string>> {
   if (made('small.png')) writeFileSync(paths['small.png']!, smallPng());
   if (made('bad-ihdr-crc.png')) {
     const bytes = smallPng();
-    bytes[29] ^= 0xff; // the IHDR's CRC: 8 (signature) + 4 (length) + 4 (type) + 13 (data)
+    bytes[29]! ^= 0xff; // the IHDR's CRC: 8 (signature) + 4 (length) + 4 (type) + 13 (data)
     writeFileSync(paths['bad-ihdr-crc.png']!, bytes);
   }
   if (made('idat-bomb.png')) await pngWithZeroData(paths['idat-bomb.png']!, ihdr(64, 64), 2 ** 30);

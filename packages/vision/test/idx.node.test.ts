@@ -2,8 +2,9 @@
 // against node:crypto and RFC 1321's test vectors.
 
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { crc32, deflateRawSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { gunzipIdxSync } from '../src/idx-gzip.node.ts';
 import { gunzip, isGzip, md5, parseIdx, readIdx } from '../src/index.ts';
 
 /** Header bytes: 0, 0, type, ndim, then each size as a big-endian uint32. */
@@ -97,6 +98,42 @@ describe('gzip', () => {
     expect(idx.shape).toEqual([2, 2]);
     expect(Array.from(idx.data)).toEqual([1, 2, 3, 4]);
     expect((await readIdx(raw)).shape).toEqual([2, 2]);
+  });
+
+  it('reads a gzip member with every optional header field, in both readers', async () => {
+    // RFC 1952: FEXTRA (2-byte length + data), FNAME and FCOMMENT (zero-terminated), FHCRC.
+    const raw = Uint8Array.from([...header(0x08, [3]), 7, 8, 9]);
+    const name = new TextEncoder().encode(`${'n'.repeat(10000)}\0`);
+    const comment = new TextEncoder().encode('a comment\0');
+    const head = Buffer.concat([
+      Uint8Array.of(0x1f, 0x8b, 8, 0x04 | 0x08 | 0x10 | 0x02, 0, 0, 0, 0, 0, 3),
+      Uint8Array.of(4, 0, 1, 2, 3, 4),
+      name,
+      comment,
+    ]);
+    const headerCrc = crc32(head) & 0xffff;
+    const trailer = Buffer.alloc(8);
+    trailer.writeUInt32LE(crc32(raw), 0);
+    trailer.writeUInt32LE(raw.length, 4);
+    const gz = new Uint8Array(
+      Buffer.concat([
+        head,
+        Uint8Array.of(headerCrc & 255, headerCrc >> 8),
+        deflateRawSync(raw),
+        trailer,
+      ]),
+    );
+    expect(Array.from((await readIdx(gz, 'named.gz')).data)).toEqual([7, 8, 9]);
+    expect(Array.from(gunzipIdxSync(gz, 'named.gz'))).toEqual(Array.from(raw));
+    expect(() => gunzipIdxSync(gz.subarray(0, 5000), 'cut.gz')).toThrow(
+      'cut.gz: gzip decompression failed (corrupt or truncated file?): header cut off',
+    );
+    // Concatenated members make one stream.
+    const halves = new Uint8Array(
+      Buffer.concat([gzipSync(raw.subarray(0, 10)), gzipSync(raw.subarray(10))]),
+    );
+    expect(Array.from(gunzipIdxSync(halves, 'two.gz'))).toEqual(Array.from(raw));
+    expect(Array.from((await readIdx(halves, 'two.gz')).data)).toEqual([7, 8, 9]);
   });
 
   it('reports a corrupt or truncated gzip file', async () => {
