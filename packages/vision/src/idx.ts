@@ -211,18 +211,21 @@ export async function gunzip(
   const maxBytes = idxMaxBytes(options, name);
   const chunks: Uint8Array[] = [];
   let length = 0;
+  let over = false;
   try {
     for await (const chunk of inflateChunks(bytes)) {
       length += chunk.length;
-      if (length > maxBytes)
-        throw new RangeError(
-          `${name}: decompresses to more than the ${maxBytes}-byte limit; pass { maxBytes } to raise it`,
-        );
+      over = length > maxBytes;
+      if (over) break; // which stops the decompression
       chunks.push(chunk);
     }
   } catch (error) {
-    throw error instanceof RangeError ? new Error(error.message) : gzipFailure(name, error);
+    throw gzipFailure(name, error);
   }
+  if (over)
+    throw new Error(
+      `${name}: decompresses to more than the ${maxBytes}-byte limit; pass { maxBytes } to raise it`,
+    );
   return concat(chunks, length);
 }
 
