@@ -54,7 +54,14 @@ export async function readDigit(path: string): Promise<RawImage> {
   try {
     return await readImage(path);
   } catch (error) {
-    throw new UsageError(`cannot read image ${path}: ${describeFsError(error)}`);
+    // @dl/vision's own errors name the file already; file-system errors do not.
+    const message = error instanceof Error ? error.message : String(error);
+    const fsError = error instanceof Error && 'code' in error;
+    throw new UsageError(
+      !fsError && message.includes(path)
+        ? message
+        : `cannot read image ${path}: ${describeFsError(error)}`,
+    );
   }
 }
 

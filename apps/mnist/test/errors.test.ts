@@ -19,7 +19,7 @@ describe('dl-mnist error exits', () => {
       const r = await runCli(['train', '--device', device, '--data', data, '--out', out]);
       expect(r.code).toBe(1);
       expect(r.stderr.trim()).toBe(
-        `dl-mnist: ${join(data, 'train-labels-idx1-ubyte')}: label 12 at index 2 is outside the 10 classes (0 to 9)`,
+        `dl-mnist: cannot read the mnist training set: MNIST: ${join(data, 'train-labels-idx1-ubyte')}: label 12 at index 2 is outside 0..9`,
       );
       expect(existsSync(join(out, 'best.safetensors'))).toBe(false);
     },

@@ -230,7 +230,7 @@ describe('data sets the model cannot use', () => {
     const data = idxFolder('size', [3, 1, 2, 0], { height: 32, width: 32 });
     expectOneLine(
       await runCli(['train', '--device', 'cpu', '--data', data, '--out', join(root, 'o-size')]),
-      `${join(data, 'train-images-idx3-ubyte')}: images of 32x32; the model takes 28x28`,
+      `cannot read the mnist training set: MNIST: ${join(data, 'train-images-idx3-ubyte')}: images of shape [4, 32, 32] are 32x32; MNIST's are 28x28 ([N, 28, 28])`,
     );
   });
 
@@ -244,7 +244,7 @@ describe('data sets the model cannot use', () => {
 
   it('a label of 10 in the test set, for eval too', async () => {
     const data = idxFolder('test-labels', [0, 1], { testLabels: [0, 10, 255] });
-    const message = `${join(data, 't10k-labels-idx1-ubyte')}: label 10 at index 1 is outside the 10 classes (0 to 9)`;
+    const message = `cannot read the mnist test set: MNIST: ${join(data, 't10k-labels-idx1-ubyte')}: label 10 at index 1 is outside 0..9`;
     expectOneLine(
       await runCli(['train', '--device', 'cpu', '--data', data, '--out', join(root, 'o-test')]),
       message,
@@ -292,7 +292,7 @@ describe('eval and predict inputs', () => {
     writeFileSync(text, 'not a PNG');
     expectOneLine(
       await runCli(['predict', best, text, '--device', 'cpu']),
-      new RegExp(`^dl-mnist: cannot read image ${literal(text)}: decodePng: .+`),
+      `readImage: ${text}: not a PNG file (9 bytes that do not start with the PNG signature)`,
     );
   });
 });
