@@ -58,6 +58,24 @@ export {
   type MaxPoolOutput,
 } from './layers/pool.js';
 export {
+  GRU,
+  LSTM,
+  type LSTMOptions,
+  RecurrentBase,
+  type RecurrentOptions,
+  RNN,
+  type RNNOptions,
+} from './layers/rnn.js';
+export {
+  GRUCell,
+  LSTMCell,
+  type Nonlinearity as RNNNonlinearity,
+  type RecurrentCellOptions,
+  type RecurrentMode,
+  RNNCell,
+  type RNNCellOptions,
+} from './layers/rnn-cells.js';
+export {
   type AttentionCallOptions,
   MultiheadAttention,
   type MultiheadAttentionOptions,

@@ -76,3 +76,24 @@ export interface References {
     readonly smallCnnRepr: string;
   };
 }
+
+/**
+ * A recurrent layer or cell (rnn-values.ts, written by scripts/reference/rnn.py): outputs,
+ * final states and the gradients of sum(output · p0) + sum(state_k · p_{k+1}).
+ */
+export interface RecurrentReference {
+  readonly repr: string;
+  readonly state: Readonly<Record<string, Recorded>>;
+  readonly input: Recorded;
+  /** The initial states given ([h0] or [h0, c0]), if any. */
+  readonly hx?: readonly Recorded[];
+  /** The layers' output sequence (cells have none). */
+  readonly output?: Recorded;
+  /** The final states: [hN] or [hN, cN] (a cell's next state). */
+  readonly states: readonly Recorded[];
+  /** One per output: the output sequence's first (layers), then each state's. */
+  readonly projections: readonly Recorded[];
+  readonly inputGrad: Recorded;
+  readonly hxGrads?: readonly Recorded[];
+  readonly grads: Readonly<Record<string, Recorded>>;
+}
