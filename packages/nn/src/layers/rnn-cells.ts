@@ -57,7 +57,11 @@ export function inputProjection(mode: RecurrentMode, x: Tensor, weights: StepWei
     const folded = mode === 'GRU' ? biasHh.mul(gruGateMask(biasHh)) : biasHh;
     bias = bias ? bias.add(folded) : folded;
   }
-  return linear(x, weights.weightIh, bias);
+  if (x.ndim <= 2) return linear(x, weights.weightIh, bias);
+  // [T, B, I] as one [T·B, I] product: its weight gradient is then one product too, not T
+  // of them summed.
+  const flat = linear(x.reshape([-1, x.shape[x.ndim - 1]!]), weights.weightIh, bias);
+  return flat.reshape([...x.shape.slice(0, -1), flat.shape[1]!]);
 }
 
 /**
