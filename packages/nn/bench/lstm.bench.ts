@@ -71,10 +71,9 @@ async function lstmCase(
   const weights = [
     tf.tensor(floats(lstm.getParameter('weight_ih_l0')!.t()), [inputSize, 4 * hidden]),
     tf.tensor(floats(lstm.getParameter('weight_hh_l0')!.t()), [hidden, 4 * hidden]),
-    tf.tensor(
-      floats(lstm.getParameter('bias_ih_l0')!.add(lstm.getParameter('bias_hh_l0')!)),
-      [4 * hidden],
-    ),
+    tf.tensor(floats(lstm.getParameter('bias_ih_l0')!.add(lstm.getParameter('bias_hh_l0')!)), [
+      4 * hidden,
+    ]),
   ];
   const layer = tfl.layers.lstm({
     units: hidden,
@@ -113,13 +112,21 @@ async function lstmCase(
   check(`${name}: output`, await output.data(), await (layer.apply(tx) as Tf.Tensor).data());
   const byName = (suffix: string) =>
     grads[Object.keys(grads).find((k) => k.endsWith(suffix))!]!.data();
-  check(`${name}: kernel grad`, await lstm.getParameter('weight_ih_l0')!.grad!.t().data(), await byName('kernel'));
+  check(
+    `${name}: kernel grad`,
+    await lstm.getParameter('weight_ih_l0')!.grad!.t().data(),
+    await byName('kernel'),
+  );
   check(
     `${name}: recurrent kernel grad`,
     await lstm.getParameter('weight_hh_l0')!.grad!.t().data(),
     await byName('recurrent_kernel'),
   );
-  check(`${name}: bias grad`, await lstm.getParameter('bias_ih_l0')!.grad!.data(), await byName('bias'));
+  check(
+    `${name}: bias grad`,
+    await lstm.getParameter('bias_ih_l0')!.grad!.data(),
+    await byName('bias'),
+  );
   tf.dispose([value, ...Object.values(grads)]);
 
   // On WebGPU each side waits for its GPU work inside the timed region.
@@ -155,7 +162,11 @@ async function main(): Promise<void> {
   const gpu = await webgpu();
   console.log(`dl nn.LSTM vs tfjs ${tf.version_core} tf.layers.lstm, forward and backward`);
   console.log(`adapter: ${gpu.adapter.description}`);
-  console.log(`${hostLine()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+  console.log(
+    `${hostLine()}, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
   const results: ComparisonResult[] = [];
   try {
     results.push(await lstmCase('WebGPU', gpu, 'webgpu'));
@@ -164,7 +175,11 @@ async function main(): Promise<void> {
     gpu.destroy();
   }
   console.log(`\n${formatTable(results, { ours: 'dl', peer: 'tfjs' })}`);
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   // tfjs holds a device of its own, which keeps Node's event loop alive.
   process.exit(0);
 }

@@ -261,7 +261,7 @@ abstract class RecurrentCellBase<Output> extends Module<Output> {
 export function checkNonlinearity(value: unknown, layer: string): Nonlinearity {
   if (value !== 'tanh' && value !== 'relu')
     throw new Error(
-      `${layer}: Unknown nonlinearity '${describeValue(value)}' (use 'tanh' or 'relu')`,
+      `${layer}: Unknown nonlinearity ${describeValue(value)} (use 'tanh' or 'relu')`,
     );
   return value;
 }
