@@ -26,6 +26,11 @@ export const attr = {
     type: AttributeType.STRING,
     s: new TextEncoder().encode(s),
   }),
+  strings: (name: string, values: readonly string[]): AttributeMessage => ({
+    name,
+    type: AttributeType.STRINGS,
+    strings: values.map((s) => new TextEncoder().encode(s)),
+  }),
 };
 
 /** An initializer: a tensor whose values are read at the end, or bytes already known. */

@@ -3,8 +3,9 @@
 // exact class, so a subclass with its own forward is traced through instead.
 
 import * as nn from '@dl/nn';
-import type { Tensor } from '@dl/tensor';
+import { Tensor } from '@dl/tensor';
 import { attr } from './graph.js';
+import { exportRecurrent } from './recurrent.js';
 import type { ModuleExporter, TraceContext } from './trace.js';
 
 type Pair = number | readonly [number, number];
@@ -193,15 +194,24 @@ function softmaxLayer(op: 'Softmax' | 'LogSoftmax') {
   };
 }
 
-/** A table entry whose exporter receives the module as its class. */
+/** A table entry for a layer from one tensor to one tensor, receiving the module as its class. */
 function entry<M extends nn.Module>(
   layer: abstract new (...args: never[]) => M,
   exporter: (ctx: TraceContext, module: M, x: Tensor, out: Tensor) => void,
 ): [unknown, ModuleExporter] {
   return [
     layer,
-    (ctx, module, x, out) => {
-      if (module instanceof layer) exporter(ctx, module, x, out);
+    (ctx, module, [x], out) => {
+      if (!(module instanceof layer) || !(x instanceof Tensor)) return;
+      if (!(out instanceof Tensor)) {
+        // MaxPool2d and AdaptiveMaxPool2d with returnIndices: PyTorch's indices have no
+        // ONNX counterpart (MaxPool's Indices output counts over the whole tensor).
+        throw ctx.unsupported(
+          module.constructor.name,
+          'its forward returns more than one tensor (returnIndices); export the layer without it',
+        );
+      }
+      exporter(ctx, module, x, out);
     },
   ];
 }
@@ -223,4 +233,7 @@ export const moduleExporters = new Map<unknown, ModuleExporter>([
   entry(nn.Flatten, flatten),
   entry(nn.Softmax, softmaxLayer('Softmax')),
   entry(nn.LogSoftmax, softmaxLayer('LogSoftmax')),
+  [nn.RNN, exportRecurrent],
+  [nn.LSTM, exportRecurrent],
+  [nn.GRU, exportRecurrent],
 ]);

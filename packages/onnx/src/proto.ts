@@ -7,7 +7,14 @@ import protobuf from 'protobufjs/light.js';
 export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 
 /** AttributeProto.AttributeType values. */
-export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 } as const;
+export const AttributeType = {
+  FLOAT: 1,
+  INT: 2,
+  STRING: 3,
+  FLOATS: 6,
+  INTS: 7,
+  STRINGS: 8,
+} as const;
 
 /** onnx.AttributeProto: one named attribute of a node; `type` says which field holds it. */
 export interface AttributeMessage {
@@ -18,6 +25,7 @@ export interface AttributeMessage {
   s?: Uint8Array;
   floats?: number[];
   ints?: number[];
+  strings?: Uint8Array[];
 }
 
 /** onnx.NodeProto: one operator call, its inputs and outputs named by value. */
@@ -80,6 +88,7 @@ const schema = {
             s: { type: 'bytes', id: 4 },
             floats: { rule: 'repeated', type: 'float', id: 7 },
             ints: { rule: 'repeated', type: 'int64', id: 8 },
+            strings: { rule: 'repeated', type: 'bytes', id: 9 },
             type: { type: 'int32', id: 20 },
           },
         },

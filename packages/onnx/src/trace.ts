@@ -44,11 +44,15 @@ export type MethodExporter = (
   result: Tensor,
 ) => void;
 
+/**
+ * Exports one call of a layer: `args` are forward's arguments (the first, a traced tensor),
+ * `output` what forward returned; it names the output tensors' values with `ctx.set`.
+ */
 export type ModuleExporter = (
   ctx: TraceContext,
   module: Module<unknown>,
-  x: Tensor,
-  output: Tensor,
+  args: readonly unknown[],
+  output: unknown,
   path: string,
 ) => void;
 
@@ -240,16 +244,7 @@ export class Tracer implements TraceContext {
           this.#depth--;
         }
         const [x] = args;
-        if (x instanceof Tensor && this.isTraced(x) && !(output instanceof Tensor)) {
-          // MaxPool2d and AdaptiveMaxPool2d with returnIndices: PyTorch's indices have no
-          // ONNX counterpart (MaxPool's Indices output counts over the whole tensor).
-          throw this.unsupported(
-            module.constructor.name,
-            'its forward returns more than one tensor (returnIndices); export the layer without it',
-          );
-        }
-        if (x instanceof Tensor && output instanceof Tensor && this.isTraced(x))
-          exporter(this, module, x, output, path);
+        if (x instanceof Tensor && this.isTraced(x)) exporter(this, module, args, output, path);
         return output;
       } finally {
         this.#scopes.pop();
