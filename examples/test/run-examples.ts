@@ -54,7 +54,7 @@ export async function describeExamples(device: 'cpu' | 'webgpu'): Promise<void> 
   const available = device === 'cpu' || (await hasWebGPU());
   describe.skipIf(!available)(`examples on ${device}`, () => {
     it('finds the examples', () => {
-      expect(examples.length).toBe(15);
+      expect(examples.length).toBe(16);
     });
     it.each(examples)('%s', { timeout: 180_000 }, async (file) => {
       const run = await runExample(file, device);
