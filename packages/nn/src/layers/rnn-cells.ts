@@ -250,6 +250,7 @@ abstract class RecurrentCellBase<Output> extends Module<Output> {
     return batched ? next : next.map((t) => t.squeeze(0));
   }
 
+  /** PyTorch's printed settings: `10, 20`, then `bias=False` when it has none. */
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (!this.bias) s += `, bias=${pyBool(this.bias)}`;
@@ -288,6 +289,7 @@ export class RNNCell extends RecurrentCellBase<Tensor> {
     return this.run(input, [hx])[0]!;
   }
 
+  /** PyTorch's printed settings, with `nonlinearity=relu` when it is not tanh. */
   override extraRepr(): string {
     const s = super.extraRepr();
     return this.nonlinearity === 'tanh' ? s : `${s}, nonlinearity=${this.nonlinearity}`;

@@ -279,6 +279,7 @@ export abstract class RecurrentBase<Output> extends Module<Output> {
     return { output, state };
   }
 
+  /** PyTorch's printed settings: the sizes, then each option that is not its default. */
   override extraRepr(): string {
     let s = `${this.inputSize}, ${this.hiddenSize}`;
     if (this.projSize !== 0) s += `, proj_size=${this.projSize}`;
