@@ -2,7 +2,7 @@
 // errors for mis-shaped inputs and states, initialisation, dropout between layers, and
 // gradients that stay right when backward runs twice or the graph is not recorded.
 
-import { manualSeed, noGrad, randn, type Tensor } from '@dl/tensor';
+import { grad, manualSeed, noGrad, randn, type Tensor } from '@dl/tensor';
 import { assertClose } from '@dl/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import * as nn from '../src/index.js';
@@ -189,6 +189,38 @@ describe('recurrent behaviour', () => {
     expect(input.grad?.shape).toEqual([5, 2, 3]);
     expect(await input.grad!.abs().sum().item()).toBeGreaterThan(0);
     for (const p of lstm.parameters()) expect(p.grad).toBeNull();
+  });
+
+  it('give grad() the gradients backward() accumulates, for weights and initial states', async () => {
+    manualSeed(9);
+    const gru = new nn.GRU(3, 4, { numLayers: 2 });
+    const x = randn([5, 2, 3]);
+    const h0 = randn([2, 2, 4]).requiresGrad_(true);
+    const weight = gru.getParameter('weight_hh_l1')!;
+    const loss = () => gru.call(x, h0)[0].square().sum();
+    const [dWeight, dH0] = grad([loss()], [weight, h0]);
+    expect(weight.grad).toBeNull();
+    loss().backward();
+    await assertClose(dWeight!, weight.grad!, { rtol: 1e-6, atol: 1e-7 });
+    await assertClose(dH0!, h0.grad!, { rtol: 1e-6, atol: 1e-7 });
+    // Only the initial state requires grad: it still gets its gradient.
+    gru.requiresGrad_(false);
+    h0.grad = null;
+    loss().backward();
+    await assertClose(h0.grad!, dH0!, { rtol: 1e-6, atol: 1e-7 });
+  });
+
+  it('refuse a gradient of a gradient, and a weight changed in place before backward', () => {
+    manualSeed(10);
+    const lstm = new nn.LSTM(3, 4);
+    const x = randn([5, 2, 3]).requiresGrad_(true);
+    // The backward through time is written by hand, like cuDNN's, and records no graph.
+    expect(() => grad([lstm.call(x)[0].sum()], [x], { createGraph: true })).toThrow(
+      'LSTM: backward with createGraph (a gradient of a gradient) is not supported through it',
+    );
+    const loss = lstm.call(x)[0].sum();
+    noGrad(() => lstm.getParameter('weight_hh_l0')!.mul_(2));
+    expect(() => loss.backward()).toThrow(/modified by an in-place operation/);
   });
 
   it('types call by forward: [output, hN] and [output, [hN, cN]]', () => {

@@ -1,19 +1,12 @@
-// The arithmetic of one recurrent step (Elman RNN, LSTM, GRU) in PyTorch's gate order, and
-// the cells RNNCell, LSTMCell and GRUCell built on it. The multi-layer RNN, LSTM and GRU of
-// rnn.ts run the same steps over a sequence.
+// The cells RNNCell, LSTMCell and GRUCell: one step of an Elman RNN, an LSTM or a GRU in
+// PyTorch's gate order, recorded by autograd, and what the layers of rnn.ts share with them
+// (the gate counts, the input projection with its folded biases).
 //
-// Each step starts from two matrix products, the input's (x · W_ihᵀ) and the hidden state's
+// A step starts from two matrix products, the input's (x · W_ihᵀ) and the hidden state's
 // (h · W_hhᵀ), and does the rest as elementwise ops on views of them. On WebGPU those ops
 // stay pending and fuse: a step's gate arithmetic is a few kernels whatever the gate count.
 
-import {
-  checkOptionKeys,
-  describeValue,
-  isGradEnabled,
-  type Tensor,
-  tensor,
-  zeros,
-} from '@dl/tensor';
+import { checkOptionKeys, describeValue, type Tensor, tensor, zeros } from '@dl/tensor';
 import { linear } from '../functional/activations.js';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -75,19 +68,10 @@ export function gruGateMask(like: Tensor): Tensor {
   return tensor(mask, { device: like.device, dtype: like.dtype });
 }
 
-/** A step's new state ([h] or LSTM's [h, c]) and its pre-activation (see below). */
-export interface StepResult {
-  state: Tensor[];
-  /**
-   * The tensor the step adds its input projection into, xp + (terms from h): its gradient is
-   * the gradient with respect to the step's input projection.
-   */
-  preActivation: Tensor;
-}
-
 /**
- * One step of `mode`. `xp` is the step's input projection from inputProjection, [B, G·H];
- * `state` the previous [h] or [h, c]. `gruMask` is gruGateMask's for GRU.
+ * One step of `mode`, recorded by autograd: the new [h] or [h, c]. `xp` is the step's input
+ * projection from inputProjection, [B, G·H]; `state` the previous [h] or [h, c]; `gruMask`
+ * is gruGateMask's for GRU.
  */
 export function recurrentStep(
   mode: RecurrentMode,
@@ -95,7 +79,7 @@ export function recurrentStep(
   state: readonly Tensor[],
   weights: StepWeights,
   gruMask?: Tensor,
-): StepResult {
+): Tensor[] {
   const h = state[0]!;
   // h · W_hhᵀ: b_hh was folded into xp, except GRU's n block.
   const hh = h.matmul(weights.weightHh.t());
@@ -103,7 +87,7 @@ export function recurrentStep(
     case 'RNN_TANH':
     case 'RNN_RELU': {
       const pre = xp.add(hh);
-      return { state: [mode === 'RNN_TANH' ? pre.tanh() : pre.relu()], preActivation: pre };
+      return [mode === 'RNN_TANH' ? pre.tanh() : pre.relu()];
     }
     case 'LSTM': {
       // One [B, 4H] tensor; the gates are views of it, so the arithmetic below fuses.
@@ -112,7 +96,7 @@ export function recurrentStep(
       const c = f.sigmoid().mul(state[1]!).add(i.sigmoid().mul(g.tanh()));
       let next = o.sigmoid().mul(c.tanh());
       if (weights.weightHr) next = next.matmul(weights.weightHr.t());
-      return { state: [next, c], preActivation: gates };
+      return [next, c];
     }
     case 'GRU': {
       // r and z see xp + h·W_hᵀ (with b_hr, b_hz folded into xp); n sees x·W_inᵀ + b_in plus
@@ -127,14 +111,9 @@ export function recurrentStep(
         .narrow(1, 2 * size, size)
         .add(r.mul(hn))
         .tanh();
-      return { state: [h.sub(n).mul(z).add(n)], preActivation: pre };
+      return [h.sub(n).mul(z).add(n)];
     }
   }
-}
-
-/** Whether gradients will be recorded through `tensors`. */
-export function recordsGrad(tensors: readonly (Tensor | null | undefined)[]): boolean {
-  return isGradEnabled() && tensors.some((t) => t?.requiresGrad);
 }
 
 // ---- cells ----
@@ -246,7 +225,7 @@ abstract class RecurrentCellBase<Output> extends Module<Output> {
     };
     const xp = inputProjection(this.mode, x, weights);
     const mask = this.mode === 'GRU' ? gruGateMask(xp) : undefined;
-    const next = recurrentStep(this.mode, xp, given, weights, mask).state;
+    const next = recurrentStep(this.mode, xp, given, weights, mask);
     return batched ? next : next.map((t) => t.squeeze(0));
   }
 

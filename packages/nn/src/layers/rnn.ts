@@ -2,8 +2,8 @@
 // names (weight_ih_l0, bias_hh_l1_reverse, ...), shapes and call forms.
 //
 // Each layer and direction projects its whole input sequence in one matrix product first;
-// the time loop then costs one h · W_hhᵀ product per step and the step's gate arithmetic,
-// which fuses on WebGPU (rnn-cells.ts).
+// the time loop (rnn-sequence.ts) then costs one h · W_hhᵀ product per step and the step's
+// gate arithmetic, which fuses on WebGPU, forward and backward.
 
 import {
   cat,
@@ -13,7 +13,6 @@ import {
   stack,
   type Tensor,
   zeros,
-  zerosLike,
 } from '@dl/tensor';
 import { uniform_ } from '../init.js';
 import { Module } from '../module.js';
@@ -23,14 +22,12 @@ import { checkPositiveInt, type FactoryOptions, newParameter } from './linear.js
 import {
   checkNonlinearity,
   gateCount,
-  gruGateMask,
   inputProjection,
   type Nonlinearity,
   type RecurrentMode,
-  recordsGrad,
-  recurrentStep,
   type StepWeights,
 } from './rnn-cells.js';
+import { runSequence } from './rnn-sequence.js';
 
 /** Options of RNN, LSTM and GRU, with PyTorch's defaults. */
 export interface RecurrentOptions extends FactoryOptions {
@@ -262,7 +259,8 @@ export abstract class RecurrentBase<Output> extends Module<Output> {
             zeros([batch, size], { device: x.device, dtype: x.dtype }),
         );
         const weights = this.#weights(l, d);
-        const result = runDirection(this.mode, x, state, weights, d === 1);
+        const projection = inputProjection(this.mode, x, weights);
+        const result = runSequence(this.mode, projection, state, weights, d === 1);
         outputs.push(result.output);
         result.state.forEach((s, k) => {
           finals[k]!.push(s);
@@ -298,57 +296,6 @@ const modeLayer: Record<RecurrentMode, string> = {
   LSTM: 'LSTM',
   GRU: 'GRU',
 };
-
-/**
- * One layer in one direction over x [T, B, features]: its output [T, B, H] in time order and
- * its final state.
- *
- * The input projection of all T steps is one matrix product. Each step reads its row of it;
- * were those rows views with gradients, backward would pad each step's gradient to the
- * full [T, B, G·H] and sum T of them. Instead the steps read the projection detached (the
- * first step excepted, which carries the graph), each step's gradient is caught by a hook
- * on its pre-activation (whose gradient is the same), and a hook on the projection hands
- * backward all of them stacked, once.
- */
-function runDirection(
-  mode: RecurrentMode,
-  x: Tensor,
-  initial: Tensor[],
-  weights: StepWeights,
-  reverse: boolean,
-): { output: Tensor; state: Tensor[] } {
-  const projection = inputProjection(mode, x, weights);
-  const steps = x.shape[0]!;
-  const mask = mode === 'GRU' ? gruGateMask(projection) : undefined;
-  const route = recordsGrad([projection]);
-  const detached = route ? projection.detach() : projection;
-  const grads: (Tensor | undefined)[] = new Array(steps);
-  const outputs: Tensor[] = new Array(steps);
-  let state = initial;
-  for (let k = 0; k < steps; k++) {
-    const t = reverse ? steps - 1 - k : k;
-    const xp = (k === 0 ? projection : detached).select(0, t);
-    const result = recurrentStep(mode, xp, state, weights, mask);
-    if (route)
-      result.preActivation.registerHook((g) => {
-        grads[t] = g;
-        return undefined;
-      });
-    state = result.state;
-    outputs[t] = state[0]!;
-  }
-  if (route)
-    projection.registerHook((g) => {
-      const zero = () => zerosLike(g.select(0, 0));
-      const full = stack(
-        grads.map((step) => step ?? zero()),
-        0,
-      );
-      grads.fill(undefined);
-      return full;
-    });
-  return { output: stack(outputs, 0), state };
-}
 
 /**
  * An Elman RNN over a sequence, torch.nn.RNN: h_t = tanh(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ +
