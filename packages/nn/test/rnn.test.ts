@@ -62,8 +62,11 @@ function run(module: Recurrent, x: Tensor, hx: Tensor[] | undefined): Tensor[] {
 }
 
 const names = Object.keys(recurrentReferences);
-/** float32 against float64 references, through up to ten steps of two layers. */
-const tolerance = { rtol: 1e-4, atol: 2e-5 };
+/**
+ * float32 against float64 references, through up to ten steps of two layers (measured: at
+ * most 7.6e-7 on the CPU and 1.3e-6 on WebGPU, lavapipe).
+ */
+const tolerance = { rtol: 1e-4, atol: 1e-5 };
 
 describe('recurrent reference cases', () => {
   it('has a factory for every case the script recorded, and no other', () => {
