@@ -7,7 +7,7 @@
 // weight gradients agree; GPU sides wait for their work in the timed region.
 
 import { loadavg } from 'node:os';
-import { type Backend, cpu, manualSeed, randn, type Tensor, tensor, tidy } from '@dl/tensor';
+import { type Backend, cpu, manualSeed, randn, type Tensor, tidy } from '@dl/tensor';
 import { type WebGPUBackend, webgpu } from '@dl/webgpu';
 import type * as Tf from '@tensorflow/tfjs-core';
 import * as dawn from 'webgpu';
