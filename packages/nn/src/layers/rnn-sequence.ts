@@ -104,6 +104,7 @@ function withOutputGrad(dh: Tensor, dY: Tensor | null, t: number): Tensor {
   return dY ? dh.add(dY.select(0, t)) : dh;
 }
 
+/** An Elman RNN's forward over the steps in `order`, and its backward through them. */
 function rnnForward(
   relu: boolean,
   projection: Tensor,
@@ -141,6 +142,10 @@ function rnnForward(
   };
 }
 
+/**
+ * An LSTM's forward over the steps in `order` (keeping each step's gate activations and c),
+ * and its backward through them.
+ */
 function lstmForward(
   projection: Tensor,
   h0: Tensor,
@@ -239,6 +244,10 @@ function lstmForward(
   };
 }
 
+/**
+ * A GRU's forward over the steps in `order` (keeping each step's gates and h·W_hhᵀ), and its
+ * backward through them.
+ */
 function gruForward(
   projection: Tensor,
   h0: Tensor,
