@@ -17,6 +17,12 @@ export { chromiumArgs, chromiumPath };
 /** Packages whose tests also run in a browser. */
 const browserTested = new Set(['autograd', 'webgpu', 'plot']);
 
+/**
+ * Packages whose Chromium project runs only their `*.browser.test.ts` files (the browser APIs
+ * they wrap), not every test a second time.
+ */
+const browserOnlyTested = new Set(['vision', 'nn']);
+
 /** Set DL_REQUIRE_WEBGPU=1 to turn a missing WebGPU adapter into a failure, not a skip. */
 const requireWebGPU = process.env['DL_REQUIRE_WEBGPU'] === '1';
 
@@ -35,13 +41,16 @@ export function nodeProject(packageDir: string): TestProjectInlineConfiguration 
   };
 }
 
-export function browserProject(packageDir: string): TestProjectInlineConfiguration {
+export function browserProject(
+  packageDir: string,
+  include = ['test/**/*.test.ts'],
+): TestProjectInlineConfiguration {
   const name = basename(packageDir);
   return {
     test: {
       name: `${name}:chromium`,
       root: packageDir,
-      include: ['test/**/*.test.ts'],
+      include,
       exclude: ['**/*.node.test.ts', '**/node_modules/**'],
       provide: { requireWebGPU },
       testTimeout: 60_000,
@@ -85,6 +94,8 @@ export function packageProjects(packageDir: string): TestProjectInlineConfigurat
   if (selfDrivenApps.has(basename(packageDir))) return [appProject(packageDir)];
   const projects = [nodeProject(packageDir)];
   if (browserTested.has(basename(packageDir))) projects.push(browserProject(packageDir));
+  else if (browserOnlyTested.has(basename(packageDir)))
+    projects.push(browserProject(packageDir, ['test/**/*.browser.test.ts']));
   return projects;
 }
 

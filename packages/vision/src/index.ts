@@ -37,6 +37,14 @@ export { md5 } from './md5.js';
  */
 export * as models from './models/index.js';
 export {
+  type FromPixelsOptions,
+  fromPixels,
+  type PixelData,
+  type PixelSource,
+  type PixelTarget,
+  toPixels,
+} from './pixels.js';
+export {
   type DecodePngOptions,
   decodePng,
   defaultMaxPixels,
