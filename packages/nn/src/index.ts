@@ -5,6 +5,22 @@
  * @module \@dl/nn
  */
 
+export {
+  defaultMaxURLBytes,
+  deleteFromIndexedDB,
+  downloadStateDict,
+  type IndexedDBEntry,
+  type IndexedDBOptions,
+  type LoadFromURLOptions,
+  type LoadProgress,
+  listIndexedDB,
+  loadFromIndexedDB,
+  loadFromURL,
+  loadStateDictFile,
+  type StateDictFormat,
+  saveToIndexedDB,
+  stateDictFromBytes,
+} from './browser-io.js';
 export { ModuleDict, ModuleList, Sequential } from './containers.js';
 /**
  * The functional API, torch.nn.functional in camelCase: activations, losses, convolution, pooling,
