@@ -1,10 +1,17 @@
 // The playground page: opens WebGPU (or falls back to the CPU with a notice), loads MNIST
-// from the static files under mnist/ and the shipped checkpoint, trains with a live chart,
-// and classifies what is drawn on the canvas after every stroke.
+// from the static files under mnist/ and the shipped checkpoint (or the model saved in
+// IndexedDB by an earlier visit), trains with a live chart, saves the model to IndexedDB or
+// as a download, and classifies what is drawn on the canvas after every stroke.
 
-import { fromBytes } from '@dl/nn';
+import {
+  downloadStateDict,
+  listIndexedDB,
+  loadFromIndexedDB,
+  loadFromURL,
+  saveToIndexedDB,
+} from '@dl/nn';
 import { type Backend, cpu, manualSeed, noGrad, tensor } from '@dl/tensor';
-import { MNIST, transforms } from '@dl/vision';
+import { MNIST, toPixels, transforms } from '@dl/vision';
 import { webgpu } from '@dl/webgpu';
 import { TrainingChart } from './chart.ts';
 import {
@@ -27,6 +34,10 @@ export interface PlaygroundState {
   webgpu: boolean;
   model: ModelName;
   checkpointLoaded: boolean;
+  /** The model restored from IndexedDB when the page opened, if one was saved. */
+  restored: ModelName | undefined;
+  /** Increments after each save to IndexedDB. */
+  saves: number;
   losses: number[];
   prediction: { digit: number; probabilities: number[] } | undefined;
   /** Increments after each finished prediction. */
@@ -55,6 +66,8 @@ const ui = {
   lr: element('lr', HTMLInputElement),
   start: element('start', HTMLButtonElement),
   load: element('load', HTMLButtonElement),
+  save: element('save', HTMLButtonElement),
+  download: element('download', HTMLButtonElement),
   step: element('step', HTMLOutputElement),
   epoch: element('epoch', HTMLOutputElement),
   loss: element('loss', HTMLOutputElement),
@@ -78,6 +91,8 @@ const state: PlaygroundState = {
   webgpu: false,
   model: isModelName(initialModel) ? initialModel : 'digit-recognizer',
   checkpointLoaded: false,
+  restored: undefined,
+  saves: 0,
   losses: [],
   prediction: undefined,
   predictions: 0,
@@ -133,6 +148,7 @@ function newModel(): DigitModel {
   model.eval();
   trainer = undefined;
   state.checkpointLoaded = false;
+  state.restored = undefined;
   state.losses = [];
   chart.clear();
   ui.batch.disabled = false;
@@ -144,13 +160,57 @@ function newModel(): DigitModel {
 
 async function loadCheckpoint(): Promise<void> {
   const url = new URL(`checkpoints/${state.model}.safetensors`, document.baseURI);
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`no checkpoint at ${url} (HTTP ${response.status})`);
-  const stateDict = fromBytes(new Uint8Array(await response.arrayBuffer()));
+  const stateDict = await loadFromURL(url, {
+    onProgress: ({ loaded, total }) => {
+      ui.status.textContent = `Loading the checkpoint: ${Math.round(loaded / 1024)}${total ? ` of ${Math.round(total / 1024)}` : ''} KiB…`;
+    },
+  });
   newModel().loadStateDict(stateDict);
   state.checkpointLoaded = true;
   ui.status.textContent = `Loaded the shipped ${modelLabels[state.model]} checkpoint.`;
   schedulePrediction();
+}
+
+/** The IndexedDB name of a model saved from the playground. */
+const savedName = (name: ModelName) => `playground/${name}`;
+
+/** Saves the current model to IndexedDB (pausing training while its weights are read). */
+async function saveModel(): Promise<void> {
+  if (!model) return;
+  const wasRunning = trainer?.running ?? false;
+  await trainer?.pause();
+  await saveToIndexedDB(model.stateDict(), savedName(state.model));
+  state.saves++;
+  ui.status.textContent = `Saved ${modelLabels[state.model]} in this browser (IndexedDB); it is reloaded when the page opens.`;
+  if (wasRunning) trainer?.start();
+}
+
+/**
+ * Restores the most recently saved model (or the one named by ?model=), if this browser has
+ * one; returns whether it did.
+ */
+async function restoreSaved(): Promise<boolean> {
+  let entries: Awaited<ReturnType<typeof listIndexedDB>>;
+  try {
+    entries = await listIndexedDB();
+  } catch {
+    return false; // no IndexedDB (a private window may have none)
+  }
+  const saved = entries
+    .filter((e) => e.name.startsWith('playground/'))
+    .sort((a, b) => b.savedAt.getTime() - a.savedAt.getTime());
+  const wanted = params.get('model');
+  const entry = wanted ? saved.find((e) => e.name === `playground/${wanted}`) : saved[0];
+  const name = entry?.name.slice('playground/'.length);
+  if (!entry || name === undefined || !isModelName(name)) return false;
+  state.model = name;
+  ui.model.value = name;
+  const stateDict = await loadFromIndexedDB(entry.name);
+  newModel().loadStateDict(stateDict);
+  state.restored = name;
+  ui.status.textContent = `Restored ${modelLabels[name]} as saved in this browser on ${entry.savedAt.toLocaleString()}.`;
+  schedulePrediction();
+  return true;
 }
 
 async function loadMnist(): Promise<void> {
@@ -231,7 +291,7 @@ async function predict(): Promise<void> {
   const current = model;
   if (!current) return;
   const pixels = toMnistPixels(sketch.ink(), ui.sketch.width, ui.sketch.height);
-  drawPreview(pixels);
+  await drawPreview(pixels);
   if (!pixels.some((v) => v > 0)) {
     state.prediction = undefined;
     ui.predicted.textContent = '–';
@@ -273,15 +333,11 @@ function renderBars(probabilities: number[] | undefined): void {
   );
 }
 
-function drawPreview(pixels: Float32Array): void {
-  const ctx = ui.preview.getContext('2d');
-  if (!ctx) return;
-  const image = ctx.createImageData(28, 28);
-  pixels.forEach((v, i) => {
-    const g = Math.round(v * 255);
-    image.data.set([g, g, g, 255], i * 4);
-  });
-  ctx.putImageData(image, 0, 0);
+/** Draws what the model sees (grey values in [0, 1]) on the 28x28 preview canvas. */
+async function drawPreview(pixels: Float32Array): Promise<void> {
+  const image = tensor(pixels).reshape([28, 28]);
+  await toPixels(image, ui.preview);
+  image.dispose();
 }
 
 function fail(error: unknown): void {
@@ -301,6 +357,10 @@ ui.load.addEventListener('click', () => {
     await loadCheckpoint();
   })().catch(fail);
 });
+ui.save.addEventListener('click', () => void saveModel().catch(fail));
+ui.download.addEventListener('click', () => {
+  if (model) void downloadStateDict(model.stateDict(), `${state.model}.safetensors`).catch(fail);
+});
 ui.model.addEventListener('change', () => {
   void (async () => {
     await trainer?.pause();
@@ -317,10 +377,14 @@ async function main(): Promise<void> {
   state.device = String(device);
   ui.backend.textContent = `Backend: ${state.device}`;
   newModel();
-  await Promise.all([loadCheckpoint().catch(fail), loadMnist()]);
+  const restore = restoreSaved().then((restored) => (restored ? undefined : loadCheckpoint()));
+  await Promise.all([restore.catch(fail), loadMnist()]);
   ui.start.disabled = false;
   ui.load.disabled = false;
-  ui.status.textContent = `${state.checkpointLoaded ? `${ui.status.textContent} ` : ''}MNIST loaded (${trainSet?.length ?? 0} training images). Press Start to train, or draw a digit.`;
+  ui.save.disabled = false;
+  ui.download.disabled = false;
+  const loaded = state.checkpointLoaded || state.restored !== undefined;
+  ui.status.textContent = `${loaded ? `${ui.status.textContent} ` : ''}MNIST loaded (${trainSet?.length ?? 0} training images). Press Start to train, or draw a digit.`;
   state.ready = true;
 }
 

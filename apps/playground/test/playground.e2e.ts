@@ -1,9 +1,11 @@
 // End-to-end test of the playground in headless Chromium (Debian's, through Playwright) on
 // the Vite dev server: the page trains the small CNN for a few steps on WebGPU with the loss
 // going down, classifies MNIST test digits drawn on the canvas by mouse from their pixels
-// with the shipped checkpoint, and falls back to the CPU with a notice when WebGPU is off.
+// with the shipped checkpoint, saves the trained model to IndexedDB (and as a download) and
+// restores it after a reload, and falls back to the CPU with a notice when WebGPU is off.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { fromBytes } from '@dl/nn';
 import { MNIST } from '@dl/vision';
 import { type Browser, chromium, type Page } from 'playwright';
 import { createServer, type ViteDevServer } from 'vite';
@@ -135,6 +137,38 @@ describe('playground in Chromium', () => {
     mkdirSync(artifacts, { recursive: true });
     await drawDigit(page, 0);
     await page.screenshot({ path: `${artifacts}playground.png`, fullPage: true });
+  }, 90_000);
+
+  test('saves the trained model to IndexedDB, downloads it, and restores it after a reload', async () => {
+    // The small CNN trained (and paused) by the test above.
+    expect(await page.evaluate(() => window.playground.model)).toBe('small-cnn');
+    await drawDigit(page, 0);
+    const before = await page.evaluate(() => window.playground.prediction?.probabilities);
+    await page.click('#save');
+    await page.waitForFunction(() => window.playground.saves === 1 || window.playground.error);
+    expect(await page.evaluate(() => window.playground.error)).toBeUndefined();
+
+    const downloading = page.waitForEvent('download');
+    await page.click('#download');
+    const download = await downloading;
+    expect(download.suggestedFilename()).toBe('small-cnn.safetensors');
+    const downloaded = fromBytes(new Uint8Array(readFileSync(await download.path())));
+    expect(downloaded.size).toBeGreaterThan(2);
+
+    await page.reload();
+    await page.waitForFunction(() => window.playground?.ready || window.playground?.error, null, {
+      timeout: 60_000,
+    });
+    const state = await page.evaluate(() => window.playground);
+    expect(state.error).toBeUndefined();
+    expect(state.restored).toBe('small-cnn');
+    expect(state.model).toBe('small-cnn');
+    expect(state.checkpointLoaded).toBe(false);
+    expect(await page.locator('#model').inputValue()).toBe('small-cnn');
+    await drawDigit(page, 0);
+    const after = await page.evaluate(() => window.playground.prediction?.probabilities);
+    expect(after).toHaveLength(10);
+    for (let d = 0; d < 10; d++) expect(after?.[d], `digit ${d}`).toBeCloseTo(before?.[d] ?? -1, 5);
   }, 90_000);
 });
 
