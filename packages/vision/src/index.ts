@@ -37,6 +37,7 @@ export { md5 } from './md5.js';
  */
 export * as models from './models/index.js';
 export {
+  type DrawableImage,
   type FromPixelsOptions,
   fromPixels,
   type PixelData,

@@ -16,7 +16,25 @@ export interface PixelData {
  * runtime), or, in a browser, a canvas, an OffscreenCanvas, an ImageBitmap, an `<img>`, a
  * `<video>` or a VideoFrame (drawn onto an OffscreenCanvas to read its pixels).
  */
-export type PixelSource = PixelData | CanvasImageSource | VideoFrame;
+export type PixelSource = PixelData | DrawableImage;
+
+/**
+ * A browser image fromPixels can draw: an HTML or offscreen canvas, an ImageBitmap, an `<img>`,
+ * a `<video>` or a VideoFrame (spelled out by the sizes they have, so that the package's types
+ * do not need the DOM library).
+ */
+export interface DrawableImage {
+  /** A canvas's, ImageBitmap's or element's width. */
+  readonly width?: unknown;
+  /** A canvas's, ImageBitmap's or element's height. */
+  readonly height?: unknown;
+  /** An `<img>`'s width in pixels. */
+  readonly naturalWidth?: number;
+  /** A `<video>`'s width in pixels. */
+  readonly videoWidth?: number;
+  /** A VideoFrame's width in pixels. */
+  readonly displayWidth?: number;
+}
 
 /** Options of fromPixels. */
 export interface FromPixelsOptions {
@@ -151,8 +169,18 @@ export function fromPixels(source: PixelSource, options: FromPixelsOptions = {})
   return tensor(out, options_).reshape(channels, height, width);
 }
 
-/** Where toPixels draws: an HTML canvas or an OffscreenCanvas. */
-export type PixelTarget = HTMLCanvasElement | OffscreenCanvas;
+/**
+ * Where toPixels draws: an HTML canvas or an OffscreenCanvas (spelled out so that the package's
+ * types do not need the DOM library).
+ */
+export interface PixelTarget {
+  /** Set to the image's width. */
+  width: number;
+  /** Set to the image's height. */
+  height: number;
+  /** The canvas's 2D context, which receives the pixels. */
+  getContext(contextId: '2d'): unknown;
+}
 
 /**
  * A tensor [C, H, W] (C 1, 3 or 4) or [H, W] as RGBA pixels, drawn onto `canvas` when one is
@@ -199,10 +227,9 @@ export async function toPixels(image: Tensor, canvas?: PixelTarget): Promise<Pix
   if (canvas) {
     canvas.width = width;
     canvas.height = height;
-    const ctx = canvas.getContext('2d') as
-      | CanvasRenderingContext2D
-      | OffscreenCanvasRenderingContext2D
-      | null;
+    const ctx = canvas.getContext('2d') as {
+      putImageData(image: ImageData, dx: number, dy: number): void;
+    } | null;
     if (!ctx) throw new Error('toPixels: the canvas has no 2D context (does it hold a WebGL one?)');
     ctx.putImageData(pixels as ImageData, 0, 0);
   }
