@@ -118,8 +118,9 @@ export async function loadFromIndexedDB(
   options: IndexedDBOptions = {},
 ): Promise<StateDict> {
   checkName('loadFromIndexedDB', name);
+  // IndexedDB types what it holds as any; saveToIndexedDB put a Uint8Array, checked below.
   const bytes = await transact('loadFromIndexedDB', options, 'readonly', async (data) =>
-    request(data.get(name) as IDBRequest<Uint8Array | undefined>),
+    request(data.get(name) as IDBRequest<unknown>),
   );
   if (!(bytes instanceof Uint8Array)) {
     const names = (await listIndexedDB(options)).map((e) => JSON.stringify(e.name));
@@ -135,6 +136,7 @@ export async function listIndexedDB(options: IndexedDBOptions = {}): Promise<Ind
   return transact('listIndexedDB', options, 'readonly', async (_data, infos) => {
     const [keys, values] = await Promise.all([
       request(infos.getAllKeys()),
+      // As saveToIndexedDB wrote them.
       request(infos.getAll() as IDBRequest<StoredInfo[]>),
     ]);
     return keys

@@ -82,6 +82,17 @@ describe('IndexedDB', () => {
     );
   });
 
+  it('leaves the saved state dict as it was when a save fails', async () => {
+    await saveToIndexedDB(sample(), 'kept', { dbName });
+    const disposed = tensor([1, 2]);
+    disposed.dispose();
+    await expect(
+      saveToIndexedDB({ a: tensor([3]), b: disposed }, 'kept', { dbName }),
+    ).rejects.toThrow();
+    expect(await plain(await loadFromIndexedDB('kept', { dbName }))).toEqual(expected);
+    expect(await deleteFromIndexedDB('kept', { dbName })).toBe(true);
+  });
+
   it('keeps databases apart and refuses an empty name', async () => {
     await expect(loadFromIndexedDB('another', { dbName: `${dbName}-empty` })).rejects.toThrow(
       'it holds none',

@@ -109,6 +109,7 @@ export function readPixels(source: PixelSource, what = 'fromPixels'): PixelData 
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) throw new Error(`${what}: could not get a 2D context of an OffscreenCanvas`);
+  // The DOM's own check: drawImage throws a TypeError naming what it cannot draw.
   ctx.drawImage(source as CanvasImageSource, 0, 0, width, height);
   return ctx.getImageData(0, 0, width, height);
 }
@@ -165,8 +166,8 @@ export function fromPixels(source: PixelSource, options: FromPixelsOptions = {})
       for (let i = c * plane; i < (c + 1) * plane; i++) out[i] = (out[i]! - mean[c]!) / std[c]!;
     }
   }
-  const options_ = options.device === undefined ? {} : { device: options.device };
-  return tensor(out, options_).reshape(channels, height, width);
+  const tensorOptions = options.device === undefined ? {} : { device: options.device };
+  return tensor(out, tensorOptions).reshape(channels, height, width);
 }
 
 /**
@@ -227,11 +228,12 @@ export async function toPixels(image: Tensor, canvas?: PixelTarget): Promise<Pix
   if (canvas) {
     canvas.width = width;
     canvas.height = height;
+    // PixelTarget spells the canvas out without the DOM types; its 2D context has putImageData.
     const ctx = canvas.getContext('2d') as {
       putImageData(image: ImageData, dx: number, dy: number): void;
     } | null;
     if (!ctx) throw new Error('toPixels: the canvas has no 2D context (does it hold a WebGL one?)');
-    ctx.putImageData(pixels as ImageData, 0, 0);
+    ctx.putImageData(pixels as ImageData, 0, 0); // ImageData here: a canvas exists
   }
   return pixels;
 }
