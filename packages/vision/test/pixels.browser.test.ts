@@ -5,6 +5,9 @@
 import { tensor, zeros } from '@dl/tensor';
 import { describe, expect, it } from 'vitest';
 import { fromPixels, toPixels } from '../src/index.ts';
+import { testDevices } from './device.ts';
+
+const devices = await testDevices();
 
 // A 2x3 RGBA image: red, green, blue / white, grey (alpha 128), black.
 const rgba = [
@@ -107,6 +110,47 @@ describe('fromPixels', () => {
     } finally {
       frame.close();
     }
+  });
+
+  it.each(devices)('makes the tensor on %s, and toPixels reads it back', async (_name, device) => {
+    const x = fromPixels(imageData(), { channels: 4, device });
+    expect(x.device).toBe(device === 'cpu' ? x.device : device);
+    close(
+      (await x.data()) as Float32Array,
+      [0, 1, 2, 3].flatMap((c) => plane(c)),
+    );
+    const back = await toPixels(x);
+    expect([...back.data]).toEqual(rgba.flat());
+  });
+
+  it('reads a <video> playing a canvas stream', async () => {
+    const canvas = canvasWith();
+    const video = document.createElement('video');
+    video.muted = true;
+    video.srcObject = canvas.captureStream();
+    const ready = new Promise((resolve) =>
+      video.addEventListener('loadeddata', resolve, { once: true }),
+    );
+    await video.play();
+    await ready;
+    const x = fromPixels(video);
+    expect(x.shape).toEqual([3, height, width]);
+    const values = x.dataSync() as Float32Array;
+    // Video frames go through YUV: a small image's colours bleed, so check the channel each
+    // pixel is strongest in where one is (red, green, blue), and the white and black ones.
+    const plane0 = height * width;
+    for (const [i, c] of [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ] as const) {
+      const own = values[c * plane0 + i]!;
+      for (let other = 0; other < 3; other++)
+        if (other !== c) expect(own, `pixel ${i}`).toBeGreaterThan(values[other * plane0 + i]!);
+    }
+    expect(values[3]!).toBeGreaterThan(0.6); // white
+    expect(values[5]!).toBeLessThan(0.4); // black
+    video.pause();
   });
 
   it('reads an <img> at its natural size', async () => {
