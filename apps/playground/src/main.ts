@@ -8,6 +8,7 @@ import {
   listIndexedDB,
   loadFromIndexedDB,
   loadFromURL,
+  loadStateDictFile,
   saveToIndexedDB,
 } from '@dl/nn';
 import { type Backend, cpu, manualSeed, noGrad, tensor } from '@dl/tensor';
@@ -38,6 +39,8 @@ export interface PlaygroundState {
   restored: ModelName | undefined;
   /** Increments after each save to IndexedDB. */
   saves: number;
+  /** The name of the last file opened with "Open weights". */
+  opened: string | undefined;
   losses: number[];
   prediction: { digit: number; probabilities: number[] } | undefined;
   /** Increments after each finished prediction. */
@@ -68,6 +71,7 @@ const ui = {
   load: element('load', HTMLButtonElement),
   save: element('save', HTMLButtonElement),
   download: element('download', HTMLButtonElement),
+  open: element('open', HTMLInputElement),
   step: element('step', HTMLOutputElement),
   epoch: element('epoch', HTMLOutputElement),
   loss: element('loss', HTMLOutputElement),
@@ -93,6 +97,7 @@ const state: PlaygroundState = {
   checkpointLoaded: false,
   restored: undefined,
   saves: 0,
+  opened: undefined,
   losses: [],
   prediction: undefined,
   predictions: 0,
@@ -183,6 +188,17 @@ async function saveModel(): Promise<void> {
   state.saves++;
   ui.status.textContent = `Saved ${modelLabels[state.model]} in this browser (IndexedDB); it is reloaded when the page opens.`;
   if (wasRunning) trainer?.start();
+}
+
+/** Loads a safetensors or .pth file chosen with "Open weights" into the selected model. */
+async function openFile(file: File): Promise<void> {
+  await trainer?.pause();
+  ui.start.textContent = 'Start';
+  const stateDict = await loadStateDictFile(file);
+  newModel().loadStateDict(stateDict);
+  state.opened = file.name;
+  ui.status.textContent = `Loaded ${file.name} into ${modelLabels[state.model]}.`;
+  schedulePrediction();
 }
 
 /**
@@ -358,6 +374,11 @@ ui.load.addEventListener('click', () => {
   })().catch(fail);
 });
 ui.save.addEventListener('click', () => void saveModel().catch(fail));
+ui.open.addEventListener('change', () => {
+  const file = ui.open.files?.[0];
+  if (file) void openFile(file).catch(fail);
+  ui.open.value = '';
+});
 ui.download.addEventListener('click', () => {
   if (model) void downloadStateDict(model.stateDict(), `${state.model}.safetensors`).catch(fail);
 });
@@ -383,6 +404,7 @@ async function main(): Promise<void> {
   ui.load.disabled = false;
   ui.save.disabled = false;
   ui.download.disabled = false;
+  ui.open.disabled = false;
   const loaded = state.checkpointLoaded || state.restored !== undefined;
   ui.status.textContent = `${loaded ? `${ui.status.textContent} ` : ''}MNIST loaded (${trainSet?.length ?? 0} training images). Press Start to train, or draw a digit.`;
   state.ready = true;

@@ -139,7 +139,7 @@ describe('playground in Chromium', () => {
     await page.screenshot({ path: `${artifacts}playground.png`, fullPage: true });
   }, 90_000);
 
-  test('saves the trained model to IndexedDB, downloads it, and restores it after a reload', async () => {
+  test('saves the trained model to IndexedDB, downloads it, restores it after a reload and opens the download', async () => {
     // The small CNN trained (and paused) by the test above.
     expect(await page.evaluate(() => window.playground.model)).toBe('small-cnn');
     await drawDigit(page, 0);
@@ -169,6 +169,21 @@ describe('playground in Chromium', () => {
     const after = await page.evaluate(() => window.playground.prediction?.probabilities);
     expect(after).toHaveLength(10);
     for (let d = 0; d < 10; d++) expect(after?.[d], `digit ${d}`).toBeCloseTo(before?.[d] ?? -1, 5);
+
+    // A freshly initialised small CNN predicts otherwise; opening the downloaded file restores it.
+    await page.selectOption('#model', 'digit-recognizer');
+    await page.selectOption('#model', 'small-cnn');
+    await page.waitForFunction(() => window.playground.model === 'small-cnn');
+    await drawDigit(page, 0);
+    const fresh = await page.evaluate(() => window.playground.prediction?.probabilities);
+    expect(fresh?.some((p, d) => Math.abs(p - (before?.[d] ?? 0)) > 1e-3)).toBe(true);
+    await page.setInputFiles('#open', await download.path());
+    await page.waitForFunction(() => window.playground.opened || window.playground.error);
+    expect(await page.evaluate(() => window.playground.error)).toBeUndefined();
+    await drawDigit(page, 0);
+    const opened = await page.evaluate(() => window.playground.prediction?.probabilities);
+    for (let d = 0; d < 10; d++)
+      expect(opened?.[d], `digit ${d}`).toBeCloseTo(before?.[d] ?? -1, 5);
   }, 90_000);
 });
 
