@@ -10,23 +10,7 @@ import { devices } from './devices.js';
 import { expectRecorded, fromRecorded, recordedState, wave } from './helpers.js';
 import type { GradSummary } from './reference/types.js';
 import { references } from './reference/values.js';
-
-class DigitRecognizer extends nn.Module {
-  conv1 = new nn.Conv2d(1, 32, 3);
-  conv2 = new nn.Conv2d(32, 64, 3);
-  pool = new nn.MaxPool2d(2);
-  dropout1 = new nn.Dropout2d(0.25);
-  fc1 = new nn.Linear(64 * 12 * 12, 128);
-  dropout2 = new nn.Dropout(0.5);
-  fc2 = new nn.Linear(128, 10);
-  override forward(x: Tensor): Tensor {
-    x = nn.F.relu(this.conv1.forward(x));
-    x = this.pool.forward(nn.F.relu(this.conv2.forward(x)));
-    x = this.dropout1.forward(x).flatten(1);
-    x = this.dropout2.forward(nn.F.relu(this.fc1.forward(x)));
-    return nn.F.logSoftmax(this.fc2.forward(x), 1);
-  }
-}
+import { DigitRecognizer } from './test-models.js';
 
 /** The script's CNN weights: wave(shape, k, 1 / sqrt(fanIn)) for the k-th parameter. */
 function cnnState(model: nn.Module): nn.StateDict {

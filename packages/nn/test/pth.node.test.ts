@@ -26,6 +26,7 @@ import {
   pwned,
   zipOf,
 } from './pth-files.js';
+import { DigitRecognizer, mlp } from './test-models.js';
 
 const formats = [
   ['zip', '.pth'],
@@ -33,33 +34,6 @@ const formats = [
 ] as const;
 
 const path = (name: string) => join(fixtures, name);
-
-/** PyTorch's examples/mnist network (DESIGN.md's DigitRecognizer). */
-class DigitRecognizer extends nn.Module {
-  conv1 = new nn.Conv2d(1, 32, 3);
-  conv2 = new nn.Conv2d(32, 64, 3);
-  pool = new nn.MaxPool2d(2);
-  dropout1 = new nn.Dropout2d(0.25);
-  fc1 = new nn.Linear(64 * 12 * 12, 128);
-  dropout2 = new nn.Dropout(0.5);
-  fc2 = new nn.Linear(128, 10);
-  override forward(x: Tensor): Tensor {
-    x = nn.F.relu(this.conv1.forward(x));
-    x = this.pool.forward(nn.F.relu(this.conv2.forward(x)));
-    x = this.dropout1.forward(x).flatten(1);
-    x = this.dropout2.forward(nn.F.relu(this.fc1.forward(x)));
-    return nn.F.logSoftmax(this.fc2.forward(x), 1);
-  }
-}
-
-const mlp = () =>
-  new nn.Sequential(
-    new nn.Linear(6, 8),
-    new nn.BatchNorm1d(8),
-    new nn.ReLU(),
-    new nn.Dropout(0.5),
-    new nn.Linear(8, 3),
-  );
 
 function expectState(state: ReadonlyMap<string, Tensor>, recorded: Record<string, unknown>) {
   expect([...state.keys()]).toEqual(Object.keys(recorded));

@@ -12,35 +12,9 @@ import { devices } from './devices.js';
 import { expectRecorded, fromRecorded } from './helpers.js';
 import { references } from './reference/values.js';
 import { f32Entry, safetensorsBytes } from './safetensors-bytes.js';
+import { DigitRecognizer, mlp } from './test-models.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
-
-/** DESIGN.md's MNIST CNN, narrowed to 2 and 4 channels and 8 hidden units to keep the file small. */
-class DigitRecognizer extends nn.Module {
-  conv1 = new nn.Conv2d(1, 2, 3);
-  conv2 = new nn.Conv2d(2, 4, 3);
-  pool = new nn.MaxPool2d(2);
-  dropout1 = new nn.Dropout2d(0.25);
-  fc1 = new nn.Linear(4 * 12 * 12, 8);
-  dropout2 = new nn.Dropout(0.5);
-  fc2 = new nn.Linear(8, 10);
-  override forward(x: Tensor): Tensor {
-    x = nn.F.relu(this.conv1.forward(x));
-    x = this.pool.forward(nn.F.relu(this.conv2.forward(x)));
-    x = this.dropout1.forward(x).flatten(1);
-    x = this.dropout2.forward(nn.F.relu(this.fc1.forward(x)));
-    return nn.F.logSoftmax(this.fc2.forward(x), 1);
-  }
-}
-
-const mlp = () =>
-  new nn.Sequential(
-    new nn.Linear(6, 8),
-    new nn.BatchNorm1d(8),
-    new nn.ReLU(),
-    new nn.Dropout(0.5),
-    new nn.Linear(8, 3),
-  );
 
 /** Safetensors bytes from a header object and raw data, as a test builds them by hand. */
 function handBuilt(header: unknown, data: Uint8Array, headerLength?: number): Uint8Array {
@@ -55,7 +29,7 @@ function handBuilt(header: unknown, data: Uint8Array, headerLength?: number): Ui
 describe('a PyTorch state dict in safetensors', () => {
   it('loads into the matching dl module and is written back byte for byte', async () => {
     const bytes = new Uint8Array(await readFile(join(fixtures, 'small-cnn.safetensors')));
-    const model = new DigitRecognizer();
+    const model = new DigitRecognizer(2, 4, 8);
     expect(model.toString()).toBe(references.safetensors.smallCnnRepr);
     const loaded = await nn.load(join(fixtures, 'small-cnn.safetensors'));
     expect(model.loadStateDict(loaded)).toEqual({ missingKeys: [], unexpectedKeys: [] });
@@ -63,7 +37,7 @@ describe('a PyTorch state dict in safetensors', () => {
   });
 
   it.each(devices)("gives PyTorch's output on %s", async (_, device) => {
-    const model = new DigitRecognizer();
+    const model = new DigitRecognizer(2, 4, 8);
     model.loadStateDict(await nn.load(join(fixtures, 'small-cnn.safetensors')));
     model.to(device).eval();
     const out = model.call(fromRecorded(references.safetensors.smallCnnInput, device));
