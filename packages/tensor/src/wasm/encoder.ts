@@ -60,9 +60,9 @@ function writeS32(out: number[], value: number): void {
 }
 
 function writeName(out: number[], name: string): void {
-  const bytes = new TextEncoder().encode(name);
-  writeU32(out, bytes.length);
-  for (const b of bytes) out.push(b);
+  // Names are ASCII (export and import names chosen here).
+  writeU32(out, name.length);
+  for (let i = 0; i < name.length; i++) out.push(name.charCodeAt(i) & 0x7f);
 }
 
 function writeVector(out: number[], items: readonly number[][]): void {

@@ -1,6 +1,7 @@
 // What this runtime's WebAssembly can do, found once at start-up by validating tiny modules
 // (no code runs, nothing is evaluated: a page's Content Security Policy does not matter here).
 
+import { wasmApi } from './api.js';
 import { ModuleBuilder } from './encoder.js';
 
 /** The WebAssembly features the CPU backend's kernels may use here. */
@@ -22,14 +23,14 @@ function validates(build: (m: ModuleBuilder) => void): boolean {
   try {
     const m = new ModuleBuilder();
     build(m);
-    return WebAssembly.validate(m.encode());
+    return wasmApi!.validate(m.encode());
   } catch {
     return false;
   }
 }
 
 function detect(): WasmFeatures {
-  const wasm = typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function';
+  const wasm = typeof wasmApi?.validate === 'function';
   if (!wasm) return { wasm, simd: false, relaxedSimd: false, sharedMemory: false };
   const simd = validates((m) =>
     m.func([], ['v128'], (f) => {
@@ -49,7 +50,7 @@ function detect(): WasmFeatures {
   let sharedMemory = typeof SharedArrayBuffer === 'function' && (!isBrowser || isolated === true);
   if (sharedMemory) {
     try {
-      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+      new wasmApi!.Memory({ initial: 1, maximum: 1, shared: true });
     } catch {
       sharedMemory = false;
     }

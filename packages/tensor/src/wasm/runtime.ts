@@ -12,7 +12,7 @@
 // merge with free neighbours, and a free block at the top gives its bytes back to the bump
 // pointer. Memory only grows (WebAssembly cannot shrink it); freed bytes are reused.
 
-import type { ModuleBuilder } from './encoder.js';
+import { type WasmExports, type WasmMemory, wasmApi } from './api.js';
 import { type WasmFeatures, wasmFeatures } from './features.js';
 
 const pageBytes = 65536;
@@ -32,7 +32,7 @@ const log2Floor = (n: number) => 31 - Math.clz32(n);
  * against it; `alloc`/`free` manage its bytes.
  */
 export class WasmRuntime {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly shared: boolean;
   readonly maximumPages: number;
   readonly features: WasmFeatures;
@@ -55,11 +55,11 @@ export class WasmRuntime {
     const shared = this.features.sharedMemory && options.unshared !== true;
     // A shared memory reserves its maximum up front; hosts that cannot reserve 4 GiB of
     // address space (32-bit browsers) get a smaller one.
-    let memory: WebAssembly.Memory | undefined;
+    let memory: WasmMemory | undefined;
     let maximumPages = Math.floor(maximumBytes / pageBytes);
     for (;;) {
       try {
-        memory = new WebAssembly.Memory({ initial: 1, maximum: maximumPages, shared });
+        memory = new wasmApi!.Memory({ initial: 1, maximum: maximumPages, shared });
         break;
       } catch (error) {
         if (maximumPages <= 1024) throw error;
@@ -92,16 +92,16 @@ export class WasmRuntime {
     return this.#top - 64 - this.#freeBytes;
   }
 
-  /** Instantiates `module`'s bytes against this memory, with `imports` beside env.memory. */
+  /** Instantiates a module's bytes against this memory, with `imports` beside env.memory. */
   instantiate(
     bytes: Uint8Array<ArrayBuffer>,
-    imports: Record<string, unknown> = {},
-  ): WebAssembly.Instance {
-    const module = new WebAssembly.Module(bytes);
-    return new WebAssembly.Instance(module, {
+    imports: Record<string, Record<string, unknown>> = {},
+  ): WasmExports {
+    const module = new wasmApi!.Module(bytes);
+    return new wasmApi!.Instance(module, {
       ...imports,
-      env: { ...(imports.env as object | undefined), memory: this.memory },
-    } as WebAssembly.Imports);
+      env: { ...imports['env'], memory: this.memory },
+    }).exports;
   }
 
   /** The memory import a module compiled for this runtime must declare. */
