@@ -19,6 +19,12 @@ export interface Storage {
   readonly dtype: DType;
   /** Number of elements it holds. */
   readonly length: number;
+  /**
+   * True when the garbage collector reclaims this storage by itself although its backend
+   * releases memory (a CPU tensor that did not fit in the WebAssembly memory): then nothing
+   * keeps it alive for release().
+   */
+  readonly collectable?: boolean;
 }
 
 /**

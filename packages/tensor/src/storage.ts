@@ -320,7 +320,7 @@ export class StorageRef {
     noteStorage(bytes);
     this.#finalizer.bytes = bytes;
     this.#finalizer.counted = true;
-    if (storage.backend.releasesMemory) this.#finalizer.storage = storage;
+    if (storage.backend.releasesMemory && !storage.collectable) this.#finalizer.storage = storage;
     if (storage.backend.pooledBytes) pooling.add(storage.backend);
   }
 

@@ -1,6 +1,10 @@
-// The CPU backend: storage is a typed array; kernels are plain loops (elementwise ones
-// generated from the op's expression). It is the reference every other backend is
-// checked against, and is always available as the device 'cpu'.
+// The CPU backend. Storage lives in one WebAssembly memory (wasm/runtime.ts) where the
+// runtime has WebAssembly, so kernels compiled to WebAssembly read and write tensors in
+// place; JavaScript sees each storage as a typed array over that memory. A tensor that does
+// not fit (past the memory's limit), and every tensor of a backend made with
+// `{ wasm: false }`, is a plain typed array instead. The JavaScript kernels (elementwise ones
+// generated from the op's expressions) run on either, and are the reference every other
+// backend is checked against.
 
 import type {
   Backend,
@@ -15,6 +19,7 @@ import type { OutOfRangeMessage } from '../errors.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
 import { yieldIfBusy } from '../task.js';
+import { WasmRuntime } from '../wasm/runtime.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
@@ -25,17 +30,108 @@ import { runCumsum, runReduce } from './reduce.js';
 import { runSoftmax } from './softmax.js';
 import { runCol2im, runIm2col } from './window.js';
 
-/** A tensor's memory on the CPU: a typed array of its dtype. */
+/**
+ * A tensor's memory on the CPU: a typed array of its dtype, over the WebAssembly memory at
+ * byte offset `ptr`, or on its own (`ptr` undefined).
+ */
 export class CpuStorage implements Storage {
+  #data: TypedArray;
+  #generation: number;
+  #released = false;
+
   constructor(
     readonly backend: CpuBackend,
     readonly dtype: DType,
-    readonly data: TypedArray,
-  ) {}
+    data: TypedArray,
+    /** Byte offset of element 0 in the backend's WebAssembly memory, if it lives there. */
+    readonly ptr?: number,
+    readonly runtime?: WasmRuntime,
+  ) {
+    this.#data = data;
+    this.#generation = runtime?.generation ?? 0;
+  }
+
+  /** The elements, as a typed array (made again over the memory's new buffer after a grow). */
+  get data(): TypedArray {
+    const runtime = this.runtime;
+    if (runtime !== undefined && this.#generation !== runtime.generation) {
+      this.#data = new typedArrayOf[this.dtype](
+        runtime.buffer as ArrayBuffer,
+        this.ptr,
+        this.#data.length,
+      );
+      this.#generation = runtime.generation;
+    }
+    return this.#data;
+  }
+
   get length(): number {
-    return this.data.length;
+    return this.#data.length;
+  }
+
+  /** True for a storage outside the WebAssembly memory: the collector reclaims it. */
+  get collectable(): boolean {
+    return this.ptr === undefined;
+  }
+
+  /** @internal Gives the bytes back to the memory (once). */
+  free(): void {
+    if (this.#released || this.ptr === undefined) return;
+    this.#released = true;
+    this.runtime!.free(this.ptr);
   }
 }
+
+/** Options of a CPU backend. */
+export interface CpuBackendOptions {
+  /**
+   * Keep tensors in WebAssembly memory and run the WebAssembly kernels (true, the default,
+   * where the runtime has WebAssembly), or only plain typed arrays and the JavaScript
+   * kernels (false: the reference implementation).
+   */
+  readonly wasm?: boolean;
+}
+
+/** What a CPU backend runs on, as `cpu.info` reports it. */
+export interface CpuInfo {
+  /** Where tensors live and which kernels run: 'wasm' or 'javascript'. */
+  readonly kernels: 'wasm' | 'javascript';
+  /** Why the kernels are JavaScript, when they are. */
+  readonly reason?: string;
+  /** WebAssembly 128-bit SIMD. */
+  readonly simd: boolean;
+  /** Relaxed SIMD (fused multiply-add) in the matmul and convolution kernels. */
+  readonly relaxedSimd: boolean;
+  /** Whether the WebAssembly memory is shared (needed for worker threads). */
+  readonly sharedMemory: boolean;
+}
+
+let sharedRuntime: WasmRuntime | undefined;
+/** The backend whose pooledBytes reports the shared memory's free bytes. */
+let poolOwner: CpuBackend | undefined;
+let runtimeError: string | undefined;
+
+/** The one WebAssembly memory of every CPU backend, made on first use; undefined if none. */
+function wasmRuntime(): WasmRuntime | undefined {
+  if (sharedRuntime || runtimeError !== undefined) return sharedRuntime;
+  try {
+    const runtime = new WasmRuntime();
+    if (!runtime.features.simd) {
+      runtimeError = "this runtime's WebAssembly has no SIMD";
+      return undefined;
+    }
+    // A loop that never yields to the event loop frees nothing until it does (see task.ts);
+    // past this many bytes its tensors become plain arrays the collector reclaims itself.
+    runtime.limitBytes = Math.min(runtime.limitBytes, defaultWasmMemoryLimit);
+    sharedRuntime = runtime;
+  } catch (error) {
+    runtimeError = `WebAssembly is not available here (${(error as Error).message})`;
+  }
+  return sharedRuntime;
+}
+
+/** The WebAssembly memory's default limit: 2 GiB. */
+const defaultWasmMemoryLimit = 2 ** 31;
 
 /**
  * The most bytes one CPU tensor may take by default: 4 GiB, what a GPU buffer can hold on
@@ -53,8 +149,60 @@ const gib = (bytes: number) => `${Number((bytes / 2 ** 30).toPrecision(4))} GiB`
  */
 export class CpuBackend implements Backend {
   readonly type = 'cpu';
-  readonly releasesMemory = false;
+  /** True when tensors live in WebAssembly memory, freed explicitly (or when collected). */
+  readonly releasesMemory: boolean;
+  readonly #runtime: WasmRuntime | undefined;
+  readonly #reason: string | undefined;
   #maxAllocationBytes = defaultMaxAllocationBytes;
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.#runtime = options.wasm === false ? undefined : wasmRuntime();
+    this.#reason =
+      options.wasm === false
+        ? 'made with { wasm: false }'
+        : this.#runtime
+          ? undefined
+          : runtimeError;
+    this.releasesMemory = this.#runtime !== undefined;
+    if (this.#runtime) poolOwner ??= this;
+  }
+
+  /** Where tensors live and which kernels run, and why. */
+  get info(): CpuInfo {
+    const runtime = this.#runtime;
+    return {
+      kernels: runtime ? 'wasm' : 'javascript',
+      ...(this.#reason === undefined ? {} : { reason: this.#reason }),
+      simd: runtime?.features.simd ?? false,
+      relaxedSimd: runtime?.features.relaxedSimd ?? false,
+      sharedMemory: runtime?.shared ?? false,
+    };
+  }
+
+  /**
+   * The most bytes of tensors kept in WebAssembly memory (2 GiB by default, at most 4 GiB);
+   * tensors past it are plain typed arrays. Shared by every CPU backend.
+   */
+  get wasmMemoryLimit(): number {
+    return this.#runtime?.limitBytes ?? 0;
+  }
+
+  set wasmMemoryLimit(bytes: number) {
+    const runtime = this.#runtime;
+    if (!runtime) throw new Error(`cpu: no WebAssembly memory here (${this.#reason})`);
+    if (!(bytes >= 0)) {
+      throw new RangeError(`cpu: wasmMemoryLimit must be a number of bytes >= 0, got ${bytes}`);
+    }
+    runtime.limitBytes = Math.min(bytes, runtime.maximumPages * 65536);
+  }
+
+  /**
+   * Bytes of freed WebAssembly memory kept for reuse, for memory().pooled (counted by the
+   * first CPU backend made, as every CPU backend shares the memory).
+   */
+  pooledBytes(): number {
+    return poolOwner === this ? (this.#runtime?.freeBytes ?? 0) : 0;
+  }
 
   /** Prints as `cpu`. */
   toString(): string {
@@ -79,14 +227,17 @@ export class CpuBackend implements Backend {
 
   allocate(dtype: DType, length: number): CpuStorage {
     this.#checkSize(dtype, length);
-    return new CpuStorage(this, dtype, new typedArrayOf[dtype](length));
+    const runtime = this.#runtime;
+    const ptr = runtime?.alloc(length * bytesPerElement[dtype]);
+    if (ptr === undefined) return new CpuStorage(this, dtype, new typedArrayOf[dtype](length));
+    const data = new typedArrayOf[dtype](runtime!.buffer as ArrayBuffer, ptr, length);
+    return new CpuStorage(this, dtype, data, ptr, runtime);
   }
 
   fromData(dtype: DType, data: TypedArray): CpuStorage {
-    this.#checkSize(dtype, data.length);
-    const copy = new typedArrayOf[dtype](data.length);
-    copy.set(data);
-    return new CpuStorage(this, dtype, copy);
+    const storage = this.allocate(dtype, data.length);
+    storage.data.set(data);
+    return storage;
   }
 
   async read(view: View): Promise<TypedArray> {
@@ -109,8 +260,9 @@ export class CpuBackend implements Backend {
     return out;
   }
 
-  release(): void {
-    // Typed arrays are reclaimed by the garbage collector.
+  release(storage: Storage): void {
+    // Storage outside the WebAssembly memory is reclaimed by the garbage collector.
+    if (storage instanceof CpuStorage) storage.free();
   }
 
   elementwise(

@@ -36,6 +36,11 @@ export class WasmRuntime {
   readonly shared: boolean;
   readonly maximumPages: number;
   readonly features: WasmFeatures;
+  /**
+   * The most bytes the allocator hands out from this memory (it may grow to maximumPages,
+   * but alloc() returns undefined past this); settable.
+   */
+  limitBytes: number;
   /** Incremented whenever the memory's buffer object changes (a grow). */
   generation = 0;
   #buffer: ArrayBuffer | SharedArrayBuffer;
@@ -69,6 +74,7 @@ export class WasmRuntime {
     this.memory = memory;
     this.shared = shared;
     this.maximumPages = maximumPages;
+    this.limitBytes = maximumPages * pageBytes;
     this.#buffer = memory.buffer;
   }
 
@@ -132,6 +138,7 @@ export class WasmRuntime {
   #bump(size: number, align: number): number | undefined {
     const start = Math.ceil(this.#top / align) * align;
     const end = start + size;
+    if (end > this.limitBytes) return undefined;
     if (end > this.#buffer.byteLength) {
       const pages = Math.ceil((end - this.#buffer.byteLength) / pageBytes);
       const current = this.#buffer.byteLength / pageBytes;
@@ -162,7 +169,7 @@ export class WasmRuntime {
       for (const start of this.#bins[bin]!) {
         const blockSize = this.#freeSize.get(start)!;
         const aligned = Math.ceil(start / align) * align;
-        if (aligned + size <= start + blockSize) {
+        if (aligned + size <= start + blockSize && aligned + size <= this.limitBytes) {
           this.#removeFree(start, blockSize);
           if (aligned > start) this.#addFree(start, aligned - start);
           const rest = start + blockSize - (aligned + size);
