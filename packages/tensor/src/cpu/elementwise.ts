@@ -71,8 +71,8 @@ function generate(
         ${ins.map((k) => `p${k} -= s${k}[d] * n;`).join(' ')}
       }
     }`;
-  // Generated once per expression and dtypes; the only dynamic code in the CPU backend.
-  return new Function(
+  // Generated once per expression and dtypes: the JavaScript kernels' only dynamic code.
+  return compile(
     'outs',
     'outOffsets',
     'outStrides',
@@ -83,7 +83,19 @@ function generate(
     'params',
     'h',
     source,
-  ) as Kernel;
+  );
+}
+
+/** `new Function`, with the error a Content Security Policy gives made clear. */
+function compile(...args: string[]): Kernel {
+  try {
+    return new Function(...args) as Kernel;
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
+    throw new EvalError(
+      `cpu: this page's Content Security Policy refuses the JavaScript kernels ('unsafe-eval'), which run only where the WebAssembly kernels cannot (cpu.info.reason says why); allow 'wasm-unsafe-eval' in script-src (${error.message})`,
+    );
+  }
 }
 
 type Operand = { view: View; data: TypedArray };
