@@ -196,11 +196,23 @@ export const memOp = {
   'f64.store': [0x39, 3],
   'i32.store8': [0x3a, 0],
   'v128.load': [0xfd00, 4],
+  'v128.load8_splat': [0xfd07, 0],
+  'v128.load16_splat': [0xfd08, 1],
   'v128.load32_splat': [0xfd09, 2],
   'v128.load64_splat': [0xfd0a, 3],
   'v128.store': [0xfd0b, 4],
   'v128.load32_zero': [0xfd5c, 2],
   'v128.load64_zero': [0xfd5d, 3],
+} as const;
+
+/** SIMD lane loads and stores (a memory argument, then a lane index), with natural alignment. */
+export const memLaneOp = {
+  'v128.load32_lane': [0x56, 2],
+  'v128.load64_lane': [0x57, 3],
+  'v128.store8_lane': [0x58, 0],
+  'v128.store16_lane': [0x59, 1],
+  'v128.store32_lane': [0x5a, 2],
+  'v128.store64_lane': [0x5b, 3],
 } as const;
 
 /** Memory access opcode name. */
@@ -238,6 +250,7 @@ export const simdOp = {
   'v128.bitselect': 82,
   'v128.any_true': 83,
   'f32x4.demote_f64x2_zero': 94,
+  'i8x16.narrow_i16x8_u': 102,
   'f64x2.promote_low_f32x4': 95,
   'f32x4.ceil': 103,
   'f32x4.floor': 104,
@@ -246,11 +259,14 @@ export const simdOp = {
   'f64x2.ceil': 116,
   'f64x2.floor': 117,
   'f64x2.trunc': 122,
+  'i16x8.narrow_i32x4_u': 134,
+  'i16x8.extend_low_i8x16_u': 137,
   'f64x2.nearest': 148,
   'i32x4.abs': 160,
   'i32x4.neg': 161,
   'i32x4.all_true': 163,
   'i32x4.bitmask': 164,
+  'i32x4.extend_low_i16x8_u': 169,
   'i32x4.shl': 171,
   'i32x4.shr_s': 172,
   'i32x4.shr_u': 173,
@@ -259,6 +275,7 @@ export const simdOp = {
   'i32x4.mul': 181,
   'i32x4.min_s': 182,
   'i32x4.max_s': 184,
+  'i64x2.extend_low_i32x4_s': 199,
   'f32x4.abs': 224,
   'f32x4.neg': 225,
   'f32x4.sqrt': 227,
@@ -387,6 +404,17 @@ export class FunctionBuilder {
     return this;
   }
 
+  /** A SIMD lane load or store at the address on the stack plus `offset` bytes. */
+  memLane(name: keyof typeof memLaneOp, lane: number, offset = 0): this {
+    const [code, natural] = memLaneOp[name];
+    this.code.push(0xfd);
+    writeU32(this.code, code);
+    writeU32(this.code, natural);
+    writeU32(this.code, offset);
+    this.code.push(lane);
+    return this;
+  }
+
   /** memory.copy (destination, source, length on the stack). */
   memoryCopy(): this {
     this.code.push(0xfc, 10, 0, 0);
@@ -410,6 +438,13 @@ export class FunctionBuilder {
     this.code.push(0xfd, 12);
     const bytes = new Uint8Array(new Float32Array(values).buffer);
     this.code.push(...bytes);
+    return this;
+  }
+
+  /** A 128-bit constant given as its 16 bytes (little-endian lanes). */
+  v128Const(bytes: ArrayLike<number>): this {
+    this.code.push(0xfd, 12);
+    for (let i = 0; i < 16; i++) this.code.push(bytes[i]! & 0xff);
     return this;
   }
 

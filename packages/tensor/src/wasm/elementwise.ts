@@ -1,0 +1,745 @@
+// Elementwise kernels for the CPU as WebAssembly, generated from the op's expressions: the
+// same values as the JavaScript kernels (cpu/elementwise.ts) without `new Function`, so a page
+// whose Content Security Policy allows only 'wasm-unsafe-eval' runs them.
+//
+// One module per (expressions, dtypes, collapsed rank, layout of each operand's innermost
+// dim). Its export `run(start, end, meta)` computes the elements [start, end) of the output in
+// row-major order of the collapsed shape, reading shapes, byte pointers, strides and params
+// from the metadata block at `meta`; calls on disjoint ranges may run at once on several
+// threads over a shared memory (the module keeps no state between or during calls outside its
+// locals). The innermost dim is specialised per operand: contiguous (vector loads), broadcast
+// (one value per row, hoisted) or strided (loads lane by lane); outer dims are an odometer.
+// Each vector of elements reads all its inputs before it writes any output, so an output may
+// be an input (the same elements); an input that overlaps an output otherwise gets a scalar
+// kernel walking the elements in the JavaScript kernel's order (and must not be split).
+
+import type { View } from '../backend.js';
+import { collapseDims } from '../cpu/layout.js';
+import { bytesPerElement, type DType } from '../dtype.js';
+import { type Expr, exprKey } from '../expr.js';
+import { isTest, kindOf, type NumberKind, type Typed, typeExprs } from '../expr-types.js';
+import {
+  children,
+  ExprEmitter,
+  f32Exact,
+  type ImportName,
+  importOf,
+  importTable,
+  kernelImports,
+  lanesOf,
+  type VectorMode,
+} from './elementwise-expr.js';
+import { type FunctionBuilder, ModuleBuilder, type ValType } from './encoder.js';
+import type { WasmRuntime } from './runtime.js';
+
+export { kernelImports } from './elementwise-expr.js';
+
+/** What a kernel needs of a view: View itself fits. */
+export type OperandView = Pick<View, 'dtype' | 'shape' | 'strides' | 'offset'>;
+
+/**
+ * A kernel operand: `ptr` is the byte offset in the runtime's memory of its storage's element
+ * 0; `view.offset` and `view.strides` count elements from there.
+ */
+export interface WasmOperand {
+  readonly ptr: number;
+  readonly view: OperandView;
+}
+
+/** How an operand walks the innermost dim after collapseDims. */
+export type InnerLayout = 'contiguous' | 'broadcast' | 'strided';
+
+const layoutLetter: Record<InnerLayout, string> = { contiguous: 'c', broadcast: 'b', strided: 's' };
+
+/** Everything a kernel is specialised on (its cache key). */
+export interface KernelSpec {
+  readonly exprs: readonly Expr[];
+  readonly inputTypes: readonly DType[];
+  readonly outTypes: readonly DType[];
+  readonly paramCount: number;
+  /** Dims after collapseDims (at least 1). */
+  readonly rank: number;
+  /** The innermost dim's layout of each out, then each input. */
+  readonly inner: readonly InnerLayout[];
+  /** SIMD over the innermost dim; false walks the elements one by one in order. */
+  readonly vector: boolean;
+}
+
+/** A compiled kernel: its bytes (for instantiating in workers, with kernelImports()) and this thread's export. */
+export interface ElementwiseKernel {
+  readonly key: string;
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** How each param is written into the metadata: an int32 or a float64. */
+  readonly paramKinds: readonly NumberKind[];
+  /** Computes the elements [start, end) with the metadata block at byte `meta`. */
+  readonly run: (start: number, end: number, meta: number) => void;
+}
+
+/** One call, ready to run: write the metadata, then run [0, total) in one or more ranges. */
+export interface ElementwiseCall {
+  readonly kernel: ElementwiseKernel;
+  /** Elements in the output. */
+  readonly total: number;
+  /** Bytes of the metadata block (8-byte aligned). */
+  readonly metaBytes: number;
+  /** Whether disjoint ranges may run at once (false when an input overlaps an output unevenly). */
+  readonly parallel: boolean;
+  /** Writes the metadata block at byte `meta` of the runtime's memory. */
+  writeMeta(meta: number): void;
+}
+
+/** Byte offsets in the metadata block: shape, then per operand its base and strides, then params. */
+class MetaLayout {
+  readonly paramsAt: number;
+  readonly bytes: number;
+  constructor(
+    readonly rank: number,
+    operands: number,
+    paramCount: number,
+  ) {
+    const words = rank + operands * (rank + 1);
+    this.paramsAt = Math.ceil((words * 4) / 8) * 8;
+    this.bytes = this.paramsAt + 8 * paramCount;
+  }
+  shape(d: number): number {
+    return 4 * d;
+  }
+  base(k: number): number {
+    return 4 * (this.rank + k * (this.rank + 1));
+  }
+  /** Stride in bytes of operand k along dim d. */
+  stride(k: number, d: number): number {
+    return this.base(k) + 4 * (1 + d);
+  }
+  param(p: number): number {
+    return this.paramsAt + 8 * p;
+  }
+}
+
+const log2 = (n: number) => 31 - Math.clz32(n);
+
+/** The kind of values a dtype's elements hold in kernel code. */
+const scalarType = (kind: NumberKind): 'i32' | 'f64' => (kind === 'int' ? 'i32' : 'f64');
+
+/** Builds the module of one kernel. */
+export function compileElementwise(
+  spec: KernelSpec,
+  memory: ModuleBuilder['memory'],
+  simd: boolean,
+): { bytes: Uint8Array<ArrayBuffer>; paramKinds: readonly NumberKind[] } {
+  const { exprs, inputTypes, outTypes, paramCount, rank, inner } = spec;
+  const typed = typeExprs(exprs, inputTypes, outTypes, paramCount);
+  const mode: VectorMode = f32Exact(typed.exprs, inputTypes, outTypes) ? 'f32x4' : 'f64x2';
+  const lanes = spec.vector && simd ? lanesOf[mode] : 1;
+  const outCount = outTypes.length;
+  const dtypes = [...outTypes, ...inputTypes];
+  const layout = new MetaLayout(rank, dtypes.length, paramCount);
+
+  // Which inputs and imports the expressions use.
+  const usedInputs = new Set<number>();
+  const usedImports = new Set<ImportName>();
+  const seen = new Set<Typed>();
+  const visit = (e: Typed) => {
+    if (seen.has(e)) return;
+    seen.add(e);
+    if (e.kind === 'input') usedInputs.add(e.index);
+    const name = importOf(e);
+    if (name) usedImports.add(name);
+    for (const x of children(e)) visit(x);
+  };
+  for (const e of typed.exprs) visit(e);
+
+  const m = new ModuleBuilder(memory);
+  const imports = new Map<ImportName, number>();
+  for (const name of [...usedImports].sort()) {
+    const { module, params, results } = importTable[name];
+    imports.set(name, m.importFunction(module, name, params, results));
+  }
+
+  m.func(
+    ['i32', 'i32', 'i32'],
+    [],
+    (f) => {
+      const [start, end, meta] = [0, 1, 2];
+      const emitter = new ExprEmitter(f, imports, mode, typed.exprs);
+      const kinds = dtypes.map(kindOf);
+      const local = (type: 'i32' | 'f64' | 'v128') => f.local(type);
+      const p = dtypes.map(() => local('i32')); // row base pointers
+      const q = dtypes.map(() => local('i32')); // element pointers within the row
+      const s = dtypes.map((_, k) => (inner[k] === 'strided' ? local('i32') : -1));
+      const idx = Array.from({ length: rank - 1 }, () => local('i32'));
+      const remaining = local('i32'); // elements left in [start, end)
+      const j = local('i32'); // the row's first column
+      const n = local('i32'); // the row's elements
+      const count = local('i32'); // iterations left
+      const innerSize = local('i32');
+      const row = local('i32');
+      const c = typed.params.map((kind) => local(scalarType(kind)));
+      const cv = lanes > 1 ? typed.params.map(() => local('v128')) : [];
+      // Inputs of the element being computed, and broadcast inputs' values for the row.
+      const x = dtypes.map((_, k) => (k < outCount ? -1 : local(scalarType(kinds[k]!))));
+      const xv = lanes > 1 ? dtypes.map((_, k) => (k < outCount ? -1 : local('v128'))) : [];
+      const broadcast = (k: number) => inner[k] === 'broadcast';
+      const loadMeta = (offset: number) => f.get(meta).mem('i32.load', offset);
+
+      f.get(start).get(end).op('i32.ge_u').if().op('return').end();
+      for (const [k, kind] of typed.params.entries()) {
+        f.get(meta)
+          .mem(kind === 'int' ? 'i32.load' : 'f64.load', layout.param(k))
+          .set(c[k]!);
+        if (lanes > 1) {
+          f.get(c[k]!)
+            .simd(kind === 'int' ? 'i32x4.splat' : 'f64x2.splat')
+            .set(cv[k]!);
+        }
+      }
+      f.get(end).get(start).op('i32.sub').set(remaining);
+      loadMeta(layout.shape(rank - 1)).set(innerSize);
+      // The position of `start`: row (of the outer dims) and column.
+      f.get(start).get(innerSize).op('i32.div_u').set(row);
+      f.get(start).get(row).get(innerSize).op('i32.mul', 'i32.sub').set(j);
+      for (let d = rank - 2; d >= 1; d--) {
+        f.get(row);
+        loadMeta(layout.shape(d));
+        f.op('i32.rem_u').set(idx[d]!);
+        f.get(row);
+        loadMeta(layout.shape(d));
+        f.op('i32.div_u').set(row);
+      }
+      if (rank >= 2) f.get(row).set(idx[0]!);
+      for (const k of dtypes.keys()) {
+        loadMeta(layout.base(k));
+        for (let d = 0; d < rank - 1; d++) {
+          f.get(idx[d]!);
+          loadMeta(layout.stride(k, d));
+          f.op('i32.mul', 'i32.add');
+        }
+        f.set(p[k]!);
+        if (s[k]! >= 0) {
+          loadMeta(layout.stride(k, rank - 1));
+          f.set(s[k]!);
+        }
+      }
+
+      const leaves = (vector: boolean) => ({
+        input: (index: number) => {
+          const k = outCount + index;
+          f.get(vector ? xv[k]! : x[k]!);
+        },
+        param: (index: number) => {
+          f.get(vector ? cv[index]! : c[index]!);
+        },
+      });
+
+      // One element (or vector of elements): load inputs, compute every output, store.
+      const element = (vector: boolean) => {
+        emitter.reset();
+        for (const index of usedInputs) {
+          const k = outCount + index;
+          if (broadcast(k)) continue;
+          if (vector) {
+            loadVector(f, emitter, dtypes[k]!, mode, q[k]!, inner[k] === 'strided' ? s[k]! : -1);
+            f.set(xv[k]!);
+          } else {
+            f.get(q[k]!);
+            loadScalar(f, dtypes[k]!);
+            f.set(x[k]!);
+          }
+        }
+        const values = typed.exprs.map((e, k) => {
+          const type: ValType = vector ? 'v128' : scalarType(e.type);
+          if (vector) {
+            emitter.vector(e, leaves(true));
+            toStorageVector(f, emitter, e, dtypes[k]!, mode);
+          } else {
+            emitter.scalar(e, leaves(false));
+          }
+          const t = emitter.temps.take(type);
+          f.set(t);
+          return { t, type };
+        });
+        for (const [k, e] of typed.exprs.entries()) {
+          const { t, type } = values[k]!;
+          if (vector) {
+            storeVector(
+              f,
+              emitter,
+              dtypes[k]!,
+              mode,
+              q[k]!,
+              inner[k] === 'contiguous' ? -1 : s[k]!,
+              t,
+            );
+          } else {
+            f.get(q[k]!).get(t);
+            storeScalar(f, emitter, e, dtypes[k]!);
+          }
+          emitter.temps.give(type, t);
+        }
+        // Next element(s).
+        const step = vector ? lanes : 1;
+        for (const k of dtypes.keys()) {
+          if (k >= outCount && (broadcast(k) || !usedInputs.has(k - outCount))) continue;
+          f.get(q[k]!);
+          if (inner[k] === 'contiguous') f.i32Const(step * bytesPerElement[dtypes[k]!]);
+          else {
+            f.get(s[k]!);
+            if (step > 1) f.i32Const(log2(step)).op('i32.shl');
+          }
+          f.op('i32.add').set(q[k]!);
+        }
+      };
+
+      const countedLoop = (body: () => void) => {
+        f.block().loop();
+        f.get(count).op('i32.eqz').brIf(1);
+        body();
+        f.get(count).i32Const(1).op('i32.sub').set(count).br(0);
+        f.end().end();
+      };
+
+      f.block().loop(); // rows
+      // This row's elements: from column j to its end or to `end`.
+      f.get(innerSize).get(j).op('i32.sub').tee(n).get(remaining).get(n).get(remaining);
+      f.op('i32.lt_u', 'select').set(n);
+      for (const k of dtypes.keys()) {
+        if (k >= outCount && !usedInputs.has(k - outCount)) continue;
+        if (broadcast(k)) {
+          f.get(p[k]!);
+          loadScalar(f, dtypes[k]!);
+          f.set(x[k]!);
+          if (lanes > 1) {
+            if (kinds[k] === 'int') f.get(x[k]!).simd('i32x4.splat');
+            else if (mode === 'f64x2') f.get(x[k]!).simd('f64x2.splat');
+            else f.get(x[k]!).op('f32.demote_f64').simd('f32x4.splat');
+            f.set(xv[k]!);
+          }
+          continue;
+        }
+        f.get(p[k]!).get(j);
+        if (inner[k] === 'contiguous') {
+          const size = bytesPerElement[dtypes[k]!];
+          if (size > 1) f.i32Const(log2(size)).op('i32.shl');
+        } else {
+          f.get(s[k]!).op('i32.mul');
+        }
+        f.op('i32.add').set(q[k]!);
+      }
+      if (lanes > 1) {
+        f.get(n).i32Const(log2(lanes)).op('i32.shr_u').set(count);
+        countedLoop(() => element(true));
+        f.get(n)
+          .i32Const(lanes - 1)
+          .op('i32.and')
+          .set(count);
+      } else {
+        f.get(n).set(count);
+      }
+      countedLoop(() => element(false));
+      f.get(remaining).get(n).op('i32.sub').tee(remaining).op('i32.eqz').brIf(1);
+      // The next row: the odometer over the outer dims.
+      f.i32Const(0).set(j);
+      f.block();
+      for (let d = rank - 2; d >= 0; d--) {
+        for (const k of dtypes.keys()) {
+          f.get(p[k]!);
+          loadMeta(layout.stride(k, d));
+          f.op('i32.add').set(p[k]!);
+        }
+        f.get(idx[d]!).i32Const(1).op('i32.add').tee(idx[d]!);
+        loadMeta(layout.shape(d));
+        f.op('i32.lt_u').brIf(0);
+        f.i32Const(0).set(idx[d]!);
+        for (const k of dtypes.keys()) {
+          f.get(p[k]!);
+          loadMeta(layout.stride(k, d));
+          loadMeta(layout.shape(d));
+          f.op('i32.mul', 'i32.sub').set(p[k]!);
+        }
+      }
+      f.end();
+      f.br(0);
+      f.end().end();
+    },
+    'run',
+  );
+  return { bytes: m.encode(), paramKinds: typed.params };
+}
+
+// Loads and stores -----------------------------------------------------------------------
+
+/** Pushes the element at the address on the stack in its kind (f64 or i32). */
+function loadScalar(f: FunctionBuilder, dtype: DType): void {
+  switch (dtype) {
+    case 'float32':
+      f.mem('f32.load').op('f64.promote_f32');
+      return;
+    case 'float64':
+      f.mem('f64.load');
+      return;
+    case 'int32':
+      f.mem('i32.load');
+      return;
+    case 'bool':
+      f.mem('i32.load8_u');
+      return;
+    default:
+      dtype satisfies never;
+  }
+}
+
+/** With the address and value (`e`'s kind) on the stack, stores it as `dtype`, as render.ts's renderStored. */
+function storeScalar(f: FunctionBuilder, emitter: ExprEmitter, e: Typed, dtype: DType): void {
+  switch (dtype) {
+    case 'float32':
+      f.op(e.type === 'int' ? 'f32.convert_i32_s' : 'f32.demote_f64').mem('f32.store');
+      return;
+    case 'float64':
+      emitter.convertScalar(e.type, 'float');
+      f.mem('f64.store');
+      return;
+    case 'int32':
+      emitter.convertScalar(e.type, 'int');
+      f.mem('i32.store');
+      return;
+    case 'bool':
+      if (!isTest(e)) emitter.truthy(e.type);
+      f.mem('i32.store8');
+      return;
+    default:
+      dtype satisfies never;
+  }
+}
+
+/** How a dtype's lanes sit in a vector as loaded (before conversion to the compute form). */
+const storageLane = {
+  float32: {
+    extract: 'f32x4.extract_lane',
+    replace: 'f32x4.replace_lane',
+    splat: 'f32x4.splat',
+    load: 'f32.load',
+    store: 'f32.store',
+  },
+  float64: {
+    extract: 'f64x2.extract_lane',
+    replace: 'f64x2.replace_lane',
+    splat: 'f64x2.splat',
+    load: 'f64.load',
+    store: 'f64.store',
+  },
+  int32: {
+    extract: 'i32x4.extract_lane',
+    replace: 'i32x4.replace_lane',
+    splat: 'i32x4.splat',
+    load: 'i32.load',
+    store: 'i32.store',
+  },
+  bool: {
+    extract: 'i32x4.extract_lane',
+    replace: 'i32x4.replace_lane',
+    splat: 'i32x4.splat',
+    load: 'i32.load8_u',
+    store: 'i32.store8',
+  },
+} as const;
+
+/**
+ * Pushes the vector of elements at pointer local `q`: contiguous (`stride` < 0) or `stride`
+ * bytes apart, converted to the compute form (floats as f64x2 or f32x4, ints as i32x4).
+ */
+function loadVector(
+  f: FunctionBuilder,
+  emitter: ExprEmitter,
+  dtype: DType,
+  mode: VectorMode,
+  q: number,
+  stride: number,
+): void {
+  const lanes = lanesOf[mode];
+  if (stride < 0) {
+    f.get(q);
+    const wide = mode === 'f32x4';
+    switch (dtype) {
+      case 'float32':
+        if (wide) f.mem('v128.load');
+        else f.mem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+        return;
+      case 'float64':
+        f.mem('v128.load');
+        return;
+      case 'int32':
+        f.mem(wide ? 'v128.load' : 'v128.load64_zero');
+        return;
+      case 'bool':
+        f.mem(wide ? 'v128.load32_zero' : 'v128.load16_splat');
+        f.simd('i16x8.extend_low_i8x16_u', 'i32x4.extend_low_i16x8_u');
+        return;
+      default:
+        dtype satisfies never;
+    }
+  }
+  const lane = storageLane[dtype];
+  const t = emitter.temps.take('i32');
+  f.get(q).mem(lane.load).simd(lane.splat);
+  const storageLanes =
+    dtype === 'float64' ? 2 : dtype === 'float32' && mode === 'f64x2' ? 2 : lanes;
+  for (let l = 1; l < storageLanes; l++) {
+    f.get(l === 1 ? q : t)
+      .get(stride)
+      .op('i32.add')
+      .tee(t)
+      .mem(lane.load)
+      .lane(lane.replace, l);
+  }
+  emitter.temps.give('i32', t);
+  if (dtype === 'float32' && mode === 'f64x2') f.simd('f64x2.promote_low_f32x4');
+}
+
+/** Converts `e`'s vector value to the lanes `dtype` stores (render.ts's renderStored per lane). */
+function toStorageVector(
+  f: FunctionBuilder,
+  emitter: ExprEmitter,
+  e: Typed,
+  dtype: DType,
+  mode: VectorMode,
+): void {
+  switch (dtype) {
+    case 'float32':
+      if (e.type === 'int') f.simd('f32x4.convert_i32x4_s');
+      else if (mode === 'f64x2') f.simd('f32x4.demote_f64x2_zero');
+      return;
+    case 'float64':
+      if (e.type === 'int') f.simd('f64x2.convert_low_i32x4_s');
+      return;
+    case 'int32':
+      if (e.type === 'float') emitter.vectorToInt32();
+      return;
+    case 'bool':
+      if (!isTest(e)) {
+        emitter.truthyMask(e.type);
+        f.simd('i32x4.neg');
+      }
+      return;
+    default:
+      dtype satisfies never;
+  }
+}
+
+/**
+ * Stores the storage-form vector in local `v` at pointer local `q`: contiguous (`stride` <
+ * 0) or `stride` bytes apart.
+ */
+function storeVector(
+  f: FunctionBuilder,
+  emitter: ExprEmitter,
+  dtype: DType,
+  mode: VectorMode,
+  q: number,
+  stride: number,
+  v: number,
+): void {
+  const wide = mode === 'f32x4';
+  if (stride < 0) {
+    f.get(q).get(v);
+    switch (dtype) {
+      case 'float32':
+      case 'int32':
+        if (wide) f.mem('v128.store');
+        else f.memLane('v128.store64_lane', 0);
+        return;
+      case 'float64':
+        f.mem('v128.store');
+        return;
+      case 'bool': {
+        const t = emitter.temps.take('v128');
+        f.tee(t).get(t).simd('i16x8.narrow_i32x4_u').tee(t).get(t).simd('i8x16.narrow_i16x8_u');
+        f.memLane(wide ? 'v128.store32_lane' : 'v128.store16_lane', 0);
+        emitter.temps.give('v128', t);
+        return;
+      }
+      default:
+        dtype satisfies never;
+    }
+  }
+  const lane = storageLane[dtype];
+  const t = emitter.temps.take('i32');
+  const lanes = dtype === 'float64' || !wide ? 2 : 4;
+  for (let l = 0; l < lanes; l++) {
+    if (l === 0) f.get(q);
+    else
+      f.get(l === 1 ? q : t)
+        .get(stride)
+        .op('i32.add')
+        .tee(t);
+    f.get(v).lane(lane.extract, l).mem(lane.store);
+  }
+  emitter.temps.give('i32', t);
+}
+
+// The JavaScript side --------------------------------------------------------------------
+
+const exprKeys = new WeakMap<Expr, string>();
+const keyOf = (e: Expr) => {
+  let key = exprKeys.get(e);
+  if (key === undefined) {
+    key = exprKey(e);
+    exprKeys.set(e, key);
+  }
+  return key;
+};
+
+/**
+ * Elementwise kernels over one WasmRuntime's memory, compiled on first use and cached.
+ *
+ *   const elementwise = new WasmElementwise(runtime);
+ *   elementwise.run([E.add(E.input(0), E.input(1))], [a, b], [out]); // a, b, out: WasmOperand
+ *
+ * Semantics are Backend.elementwiseMulti's: outs share one shape; inputs are broadcast to it
+ * (stride 0); each element's inputs are read before its outputs are written.
+ */
+export class WasmElementwise {
+  readonly #runtime: WasmRuntime;
+  readonly #kernels = new Map<string, ElementwiseKernel>();
+  #meta = 0;
+  #metaBytes = 0;
+  #buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  #words: Int32Array<ArrayBuffer | SharedArrayBuffer> = new Int32Array(0);
+  #doubles: Float64Array<ArrayBuffer | SharedArrayBuffer> = new Float64Array(0);
+
+  readonly #simd: boolean;
+
+  /** `options.simd: false` compiles scalar loops only (as where the runtime lacks SIMD). */
+  constructor(runtime: WasmRuntime, options: { simd?: boolean } = {}) {
+    this.#runtime = runtime;
+    this.#simd = runtime.features.simd && options.simd !== false;
+  }
+
+  /** Kernels compiled so far. */
+  get kernelCount(): number {
+    return this.#kernels.size;
+  }
+
+  /** outs[k] = exprs[k](inputs) elementwise, on this thread. */
+  run(
+    exprs: readonly Expr[],
+    inputs: readonly WasmOperand[],
+    outs: readonly WasmOperand[],
+    params: readonly number[] = [],
+  ): void {
+    const call = this.prepare(exprs, inputs, outs, params);
+    if (call.total === 0) return;
+    if (call.metaBytes > this.#metaBytes) {
+      if (this.#metaBytes > 0) this.#runtime.free(this.#meta);
+      const bytes = Math.max(256, call.metaBytes);
+      const meta = this.#runtime.alloc(bytes);
+      if (meta === undefined) throw new RangeError('wasm elementwise: out of memory for metadata');
+      this.#meta = meta;
+      this.#metaBytes = bytes;
+    }
+    call.writeMeta(this.#meta);
+    call.kernel.run(0, call.total, this.#meta);
+  }
+
+  /**
+   * The kernel and metadata of one call, for running it in ranges (a thread pool): write the
+   * metadata into a block of `metaBytes` bytes, then run [0, total) in disjoint ranges, at once
+   * when `parallel`.
+   */
+  prepare(
+    exprs: readonly Expr[],
+    inputs: readonly WasmOperand[],
+    outs: readonly WasmOperand[],
+    params: readonly number[] = [],
+  ): ElementwiseCall {
+    const operands = [...outs, ...inputs];
+    const { shape, strides } = collapseDims(
+      outs[0]!.view.shape,
+      operands.map((o) => o.view.strides),
+    );
+    const rank = shape.length;
+    let total = 1;
+    for (const size of shape) total *= size;
+    const inner = operands.map((_, k): InnerLayout => {
+      const stride = strides[k]![rank - 1]!;
+      if (stride === 1) return 'contiguous';
+      return stride === 0 && k >= outs.length ? 'broadcast' : 'strided';
+    });
+    // Vectors read several elements before writing: fine where an input is an output's very
+    // elements, not where it overlaps them otherwise.
+    let parallel = true;
+    for (const [i, input] of inputs.entries()) {
+      for (const [o, out] of outs.entries()) {
+        if (input.ptr !== out.ptr) continue;
+        const a = strides[outs.length + i]!;
+        const b = strides[o]!;
+        if (
+          input.view.offset !== out.view.offset ||
+          input.view.dtype !== out.view.dtype ||
+          a.some((stride, d) => stride !== b[d])
+        ) {
+          parallel = false;
+        }
+      }
+    }
+    const inputTypes = inputs.map((i) => i.view.dtype);
+    const outTypes = outs.map((o) => o.view.dtype);
+    const key = `${params.length}|${outTypes.join(',')}|${inputTypes.join(',')}|${rank}|${inner.map((l) => layoutLetter[l]).join('')}|${parallel ? 'v' : 's'}|${exprs.map(keyOf).join(';')}`;
+    let kernel = this.#kernels.get(key);
+    if (!kernel) {
+      const spec: KernelSpec = {
+        exprs,
+        inputTypes,
+        outTypes,
+        paramCount: params.length,
+        rank,
+        inner,
+        vector: parallel,
+      };
+      const { bytes, paramKinds } = compileElementwise(
+        spec,
+        this.#runtime.memoryImport,
+        this.#simd,
+      );
+      const exports = this.#runtime.instantiate(bytes, kernelImports());
+      // The export's signature is the one compileElementwise gives it.
+      const run = exports['run'] as ElementwiseKernel['run'];
+      kernel = { key, bytes, paramKinds, run };
+      this.#kernels.set(key, kernel);
+    }
+    const layout = new MetaLayout(rank, operands.length, params.length);
+    const paramKinds = kernel.paramKinds;
+    return {
+      kernel,
+      total,
+      metaBytes: layout.bytes,
+      parallel,
+      writeMeta: (meta: number) => {
+        const words = this.#wordsView();
+        const base = meta >> 2;
+        for (let d = 0; d < rank; d++) words[base + d] = shape[d]!;
+        for (const [k, o] of operands.entries()) {
+          const size = bytesPerElement[o.view.dtype];
+          const at = (meta + layout.base(k)) >> 2;
+          words[at] = o.ptr + o.view.offset * size;
+          for (let d = 0; d < rank; d++) words[at + 1 + d] = strides[k]![d]! * size;
+        }
+        for (const [k, value] of params.entries()) {
+          const at = meta + layout.param(k);
+          // An integer param is an int32, wrapped (as the JavaScript kernel's `| 0`).
+          if (paramKinds[k] === 'int') words[at >> 2] = value | 0;
+          else this.#doubles[at >> 3] = value;
+        }
+      },
+    };
+  }
+
+  #wordsView(): Int32Array<ArrayBuffer | SharedArrayBuffer> {
+    const buffer = this.#runtime.buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#words = new Int32Array(buffer);
+      this.#doubles = new Float64Array(buffer);
+    }
+    return this.#words;
+  }
+}
