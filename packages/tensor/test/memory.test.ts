@@ -53,30 +53,33 @@ describe('memory', () => {
     }
     // Its tensors are plain arrays (as a GPU's buffers, nothing of them is pooled on the CPU).
     const device = new LosableDevice({ wasm: false });
-    const before = memory();
+    // The CPU's pooled bytes move as its allocator reuses freed blocks; the counts are compared.
+    const counts = () => {
+      const { pooled: _, ...rest } = memory();
+      return rest;
+    };
+    const before = counts();
     const x = zeros([10], { device }); // 40 bytes
     const view = x.reshape(2, 5);
     const kept = zeros([3]); // 12 bytes on the CPU
-    expect(memory()).toEqual({
+    expect(counts()).toEqual({
       tensors: before.tensors + 3,
       storages: before.storages + 2,
       bytes: before.bytes + 52,
-      pooled: before.pooled,
     });
     device.isLost = true;
     const afterLoss = {
       tensors: before.tensors + 1,
       storages: before.storages + 1,
       bytes: before.bytes + 12,
-      pooled: before.pooled,
     };
-    expect(memory()).toEqual(afterLoss);
+    expect(counts()).toEqual(afterLoss);
     // Disposing what the lost device held changes nothing more.
     x.dispose();
     view.dispose();
-    expect(memory()).toEqual(afterLoss);
+    expect(counts()).toEqual(afterLoss);
     kept.dispose();
-    expect(memory()).toEqual(before);
+    expect(counts()).toEqual(before);
   });
 
   it('tidy disposes intermediates and keeps what fn returns', () => {

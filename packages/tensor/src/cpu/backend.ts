@@ -19,6 +19,7 @@ import type { OutOfRangeMessage } from '../errors.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
 import { yieldIfBusy } from '../task.js';
+import { WasmElementwise } from '../wasm/elementwise.js';
 import { ModuleBuilder } from '../wasm/encoder.js';
 import { WasmRuntime } from '../wasm/runtime.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
@@ -139,6 +140,20 @@ function wasmRuntime(): WasmRuntime | undefined {
   return sharedRuntime;
 }
 
+/** The WebAssembly kernels over the shared memory, compiled as they are first used. */
+interface WasmKernels {
+  readonly elementwise: WasmElementwise;
+}
+
+let sharedKernels: WasmKernels | undefined;
+
+function kernelsFor(runtime: WasmRuntime): WasmKernels {
+  sharedKernels ??= { elementwise: new WasmElementwise(runtime) };
+  return sharedKernels;
+}
+
+const inMemory = (view: View) => (view.storage as CpuStorage).ptr !== undefined;
+
 /** The WebAssembly memory's default limit: 2 GiB. */
 const defaultWasmMemoryLimit = 2 ** 31;
 
@@ -163,6 +178,7 @@ export class CpuBackend implements Backend {
   readonly #runtime: WasmRuntime | undefined;
   readonly #reason: string | undefined;
   #maxAllocationBytes = defaultMaxAllocationBytes;
+  #kernels: WasmKernels | undefined;
 
   constructor(options: CpuBackendOptions = {}) {
     this.#runtime = options.wasm === false ? undefined : wasmRuntime();
@@ -282,12 +298,7 @@ export class CpuBackend implements Backend {
     out: View,
     params: readonly number[] = [],
   ): void {
-    runElementwise(
-      [expr],
-      inputs.map((view) => ({ view, data: this.#data(view) })),
-      [{ view: out, data: this.#data(out) }],
-      params,
-    );
+    this.elementwiseMulti([expr], inputs, [out], params);
   }
 
   elementwiseMulti(
@@ -296,6 +307,16 @@ export class CpuBackend implements Backend {
     outs: readonly View[],
     params: readonly number[] = [],
   ): void {
+    const wasm = this.#wasm(inputs, outs);
+    if (wasm) {
+      wasm.elementwise.run(
+        exprs,
+        inputs.map((view) => ({ ptr: (view.storage as CpuStorage).ptr!, view })),
+        outs.map((view) => ({ ptr: (view.storage as CpuStorage).ptr!, view })),
+        params,
+      );
+      return;
+    }
     runElementwise(
       exprs,
       inputs.map((view) => ({ view, data: this.#data(view) })),
@@ -377,6 +398,19 @@ export class CpuBackend implements Backend {
         `cpu: a ${dtype} tensor of ${length} elements needs ${bytes} bytes (${gib(bytes)}), more than the CPU backend's limit of ${gib(this.#maxAllocationBytes)} per tensor; set cpu.maxAllocationBytes to allow it`,
       );
     }
+  }
+
+  /**
+   * The WebAssembly kernels, when every operand lives in the WebAssembly memory (a tensor past
+   * its limit is computed by the JavaScript kernels instead).
+   */
+  #wasm(inputs: readonly View[], outs: readonly View[]): WasmKernels | undefined {
+    const runtime = this.#runtime;
+    if (!runtime) return undefined;
+    for (const view of outs) if (!inMemory(view)) return undefined;
+    for (const view of inputs) if (!inMemory(view)) return undefined;
+    this.#kernels ??= kernelsFor(runtime);
+    return this.#kernels;
   }
 
   #data(view: View): TypedArray {
