@@ -53,13 +53,11 @@ export interface GemmConfig {
   readonly nc: number;
   /** Use f32x4.relaxed_madd (needs a runtime with relaxed SIMD). */
   readonly relaxed: boolean;
-  /** Steps of k per iteration of the microkernel's loop. */
-  readonly unroll: number;
 }
 
 /** The sizes measured fastest on x64 (see bench/wasm-gemm.bench.ts). */
 export function defaultGemmConfig(relaxed: boolean): GemmConfig {
-  return { mr: 2, nr: 16, kc: 256, mc: 128, nc: 2048, relaxed, unroll: 1 };
+  return { mr: 2, nr: 16, kc: 512, mc: 128, nc: 2048, relaxed };
 }
 
 /** Bytes at the start of every scratch block for one edge tile, kept a cache line. */
@@ -90,54 +88,43 @@ function transpose4(s: Asm, rows: Local[], tmp: Local[], into: Local[]): void {
 }
 
 /**
- * kernel(ap, bp, kc, c, cRowBytes, add): the MR×(4·vectors) tile at c (rows cRowBytes apart,
- * columns contiguous) gets (add ? itself : 0) + Σ_p ap[p][i] · bp[p][j] over kc steps, from
- * A's panel (MR floats per step) and B's (NR floats per step, the first 4·vectors read).
+ * kernel(ap, bp, bStepBytes, kc, c, cRowBytes, add): the MR×(4·vectors) tile at c (rows
+ * cRowBytes apart, columns contiguous) gets (add ? itself : 0) + Σ_p ap[p][i] · bp[p][j]
+ * over kc steps, from A's panel (MR floats per step) and B's rows (bStepBytes apart: NR
+ * floats in a packed panel, a whole row in a row-major block; the first 4·vectors read).
  * The full-width kernel does all the work but at C's right edge, where the narrower ones
  * avoid multiplying padding.
  *
  * Registers decide the shape: V8 hoists the loads of a step above its arithmetic, so the
  * step's loaded values, the accumulators and one product must fit x64's 15 free vector
- * registers together or the loop spills. 2×16 (8 accumulators, 4 B vectors, 2 broadcasts)
- * is the best shape that fits; see bench/wasm-gemm.bench.ts.
+ * registers together or the loop spills (unrolling the loop spills for the same reason).
+ * 2×16 (8 accumulators, 4 B vectors, 2 broadcasts) is the best shape that fits; see
+ * bench/wasm-gemm.bench.ts.
  */
 function kernelFunction(m: ModuleBuilder, config: GemmConfig, vectors: number): number {
-  const { mr, nr, relaxed, unroll } = config;
-  return m.func(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (f) => {
+  const { mr, relaxed } = config;
+  return m.func(Array(7).fill('i32'), [], (f) => {
     const s = new Asm(f);
-    const [ap, bp, kc, c, cRowBytes, addFlag] = s.params(6);
+    const [ap, bp, bStepBytes, kc, c, cRowBytes, addFlag] = s.params(7);
     const acc = Array.from({ length: mr }, () => Array.from({ length: vectors }, () => s.v128()));
     const bvec = Array.from({ length: vectors }, () => s.v128());
     const avec = s.v128();
     const aEnd = s.i32();
     for (const row of acc) for (const a of row) s.set(a, zero128);
-    const step = (u: number) => {
-      for (let v = 0; v < vectors; v++)
-        s.set(bvec[v]!, load('v128.load', bp, (u * nr + 4 * v) * 4));
+    s.set(aEnd, add(ap, mul(kc, mr * 4)));
+    s.while(ne(ap, aEnd), () => {
+      for (let v = 0; v < vectors; v++) s.set(bvec[v]!, load('v128.load', bp, 16 * v));
       for (let i = 0; i < mr; i++) {
-        s.set(avec, load('v128.load32_splat', ap, (u * mr + i) * 4));
+        s.set(avec, load('v128.load32_splat', ap, 4 * i));
         for (let v = 0; v < vectors; v++) {
           const a = acc[i]![v]!;
           if (relaxed) s.set(a, simd('f32x4.relaxed_madd', avec, bvec[v]!, a));
           else s.set(a, simd('f32x4.add', a, simd('f32x4.mul', avec, bvec[v]!)));
         }
       }
-    };
-    const loop = (steps: number, end: Ex) => {
-      s.set(aEnd, end);
-      s.while(ne(ap, aEnd), () => {
-        for (let u = 0; u < steps; u++) step(u);
-        s.inc(ap, steps * mr * 4);
-        s.inc(bp, steps * nr * 4);
-      });
-    };
-    if (unroll === 1) {
-      loop(1, add(ap, mul(kc, mr * 4)));
-    } else {
-      // The unrolled loop, then the remaining kc % unroll steps one at a time.
-      loop(unroll, add(ap, mul(sub(kc, remU(kc, unroll)), mr * 4)));
-      loop(1, add(ap, mul(remU(kc, unroll), mr * 4)));
-    }
+      s.inc(ap, mr * 4);
+      s.inc(bp, bStepBytes);
+    });
     const row = s.i32();
     s.set(row, c);
     for (let i = 0; i < mr; i++) {
@@ -149,11 +136,6 @@ function kernelFunction(m: ModuleBuilder, config: GemmConfig, vectors: number): 
       if (i + 1 < mr) s.inc(row, cRowBytes);
     }
   });
-}
-
-/** kc % unroll. */
-function remU(kc: Ex, unroll: number): Ex {
-  return (unroll & (unroll - 1)) === 0 ? and(kc, unroll - 1) : bin('i32.rem_u', kc, unroll);
 }
 
 /**
@@ -280,18 +262,21 @@ function callKernel(s: Asm, kernels: readonly number[], vectors: Ex, args: Ex[],
 }
 
 /**
- * macro(pa, aPanelBytes, pb, bPanelBytes, kc, mc, nc, c, cRs, cCs, add, tile): the mc×nc
- * block of C at c (strides in elements) gets (add ? itself : 0) + packed A · packed B, where
- * A's panels (MR rows, kc long) are aPanelBytes apart from pa and B's (NR columns) are
- * bPanelBytes apart from pb. `kernels[v - 1]` computes a tile v vectors wide. Tiles cut by
+ * macro(pa, aPanelBytes, pb, bPanelBytes, bStepBytes, kc, mc, nc, c, cRs, cCs, add, tile):
+ * the mc×nc block of C at c (strides in elements) gets (add ? itself : 0) + packed A · B,
+ * where A's panels (MR rows, kc long) are aPanelBytes apart from pa and B's (NR columns,
+ * steps of k bStepBytes apart) are bPanelBytes apart from pb: packed panels have
+ * bStepBytes = NR·4 and bPanelBytes = kc·NR·4, a row-major block of B has bStepBytes = its
+ * row's bytes and bPanelBytes = NR·4. `kernels[v - 1]` computes a tile v vectors wide. Tiles cut by
  * the block's bottom edge or by a column count that is not a multiple of 4, or in a C whose
  * columns are not contiguous, are computed into `tile` and copied out element by element.
  */
 export function macroFunction(m: ModuleBuilder, config: GemmConfig, kernels: number[]): number {
   const { mr, nr } = config;
-  return m.func(Array(12).fill('i32'), [], (f) => {
+  return m.func(Array(13).fill('i32'), [], (f) => {
     const s = new Asm(f);
-    const [pa, aPanelBytes, pb, bPanelBytes, kc, mc, nc, c, cRs, cCs, addFlag, tile] = s.params(12);
+    const [pa, aPanelBytes, pb, bPanelBytes, bStepBytes, kc, mc, nc, c, cRs, cCs, addFlag, tile] =
+      s.params(13);
     const jr = s.i32();
     const ir = s.i32();
     const rows = s.i32();
@@ -320,9 +305,9 @@ export function macroFunction(m: ModuleBuilder, config: GemmConfig, kernels: num
         s.set(direct, and(and(eq(rows, mr), eqz(and(cols, 3))), eq(cCs, 1)));
         s.if(
           direct,
-          () => callKernel(s, kernels, vectors, [ap, bp, kc, cp, cRowBytes, addFlag]),
+          () => callKernel(s, kernels, vectors, [ap, bp, bStepBytes, kc, cp, cRowBytes, addFlag]),
           () => {
-            callKernel(s, kernels, vectors, [ap, bp, kc, tile, nr * 4, 0]);
+            callKernel(s, kernels, vectors, [ap, bp, bStepBytes, kc, tile, nr * 4, 0]);
             s.set(from, tile);
             s.for(i, 0, rows, 1, () => {
               s.set(out, add(cp, mul(i, cRowBytes)));
@@ -394,6 +379,7 @@ export function addGemmFunctions(m: ModuleBuilder, config: GemmConfig): GemmFunc
       const mc = s.i32();
       const pA = s.i32();
       const pB = s.i32();
+      const kcStep = s.i32();
       s.if(lt(k, 1), () => {
         s.if(eqz(accumulate), () =>
           s.for(i, m0, m1, 1, () =>
@@ -407,10 +393,11 @@ export function addGemmFunctions(m: ModuleBuilder, config: GemmConfig): GemmFunc
       // Scratch: the edge tile, then packed A (MC×KC at most), then packed B (KC×NC).
       s.set(pA, add(scratch, tileBytes(config)));
       s.set(pB, add(pA, bytes(mul(roundUpEx(min(MC, sub(m1, m0)), mr), min(KC, k)))));
+      s.set(kcStep, blockStep(k, KC));
       s.for(jc, n0, n1, NC, () => {
         s.set(nc, min(NC, sub(n1, jc)));
-        s.for(pc, 0, k, KC, () => {
-          s.set(kc, min(KC, sub(k, pc)));
+        s.for(pc, 0, k, kcStep, () => {
+          s.set(kc, min(kcStep, sub(k, pc)));
           s.call(packB, add(b, bytes(add(mul(pc, bRs), mul(jc, bCs)))), bCs, bRs, nc, kc, pB);
           s.for(ic, m0, m1, MC, () => {
             s.set(mc, min(MC, sub(m1, ic)));
@@ -421,6 +408,7 @@ export function addGemmFunctions(m: ModuleBuilder, config: GemmConfig): GemmFunc
               mul(kc, mr * 4),
               pB,
               mul(kc, nr * 4),
+              nr * 4,
               kc,
               mc,
               nc,
@@ -442,6 +430,16 @@ export function addGemmFunctions(m: ModuleBuilder, config: GemmConfig): GemmFunc
 const f32zero: Ex = (f) => {
   f.f32Const(0);
 };
+
+/**
+ * The length of each of the ⌈total / block⌉ nearly equal blocks that cover `total` (> 0): k
+ * is split evenly rather than into full blocks and a short last one, which would run the
+ * microkernel over few steps of k and add into C once more.
+ */
+export function blockStep(total: Ex, block: number): Ex {
+  const blocks = bin('i32.div_s', add(total, block - 1), block);
+  return bin('i32.div_s', add(total, sub(blocks, 1)), blocks);
+}
 
 /** x rounded up to a multiple of `to` (a positive constant). */
 function roundUpEx(x: Ex, to: number): Ex {
