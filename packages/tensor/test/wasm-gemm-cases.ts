@@ -35,12 +35,13 @@ interface Operand {
 
 function operand(rows: number, cols: number, layout: Layout, fill: () => number): Operand {
   const offset = layout === 'rows' ? 0 : 3;
-  const [rowStride, colStride] = {
+  const strides: Record<Layout, [number, number]> = {
     rows: [cols, 1],
     columns: [1, rows],
     padded: [cols + 5, 1],
     strided: [2 * cols + 1, 2],
-  }[layout];
+  };
+  const [rowStride, colStride] = strides[layout];
   const length = offset + Math.max(0, (rows - 1) * rowStride + (cols - 1) * colStride + 1) + 4;
   const data = new Float32Array(length);
   for (let i = 0; i < length; i++) data[i] = fill();

@@ -111,13 +111,27 @@ export const f32 =
     f.f32Const(value);
   };
 
+/** A tuple of `N` values of type T (for parameter lists of a known length). */
+export type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N
+  ? R
+  : Tuple<T, N, [T, ...R]>;
+
+/** `count` i32 parameter types. */
+export function i32s(count: number): ValType[] {
+  return Array.from({ length: count }, (): ValType => 'i32');
+}
+
 /** Statements over a FunctionBuilder. */
 export class Asm {
   constructor(readonly f: FunctionBuilder) {}
 
   /** Parameters 0..count-1 as locals (all i32 unless `types` says otherwise). */
-  params(count: number, types: readonly ValType[] = []): Local[] {
-    return Array.from({ length: count }, (_, i) => new Local(i, types[i] ?? 'i32'));
+  params<N extends number>(count: N, types: readonly ValType[] = []): Tuple<Local, N> {
+    // A tuple of `count` locals, which the type system cannot build from a loop.
+    return Array.from({ length: count }, (_, i) => new Local(i, types[i] ?? 'i32')) as Tuple<
+      Local,
+      N
+    >;
   }
 
   i32(): Local {

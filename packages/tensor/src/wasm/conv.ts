@@ -27,6 +27,7 @@ import {
   eqz,
   ge,
   gt,
+  i32s,
   type Local,
   load,
   lt,
@@ -285,7 +286,7 @@ class Im2colRows {
  * vectors.
  */
 function unfoldFunction(m: ModuleBuilder): number {
-  return m.func(Array(8).fill('i32'), [], (f) => {
+  return m.func(i32s(8), [], (f) => {
     const s = new Asm(f);
     const [params, image, r0, count, l0, n, dst, rowFloats] = s.params(8);
     const g = readGeometry(s, params);
@@ -374,7 +375,7 @@ function colsTFunction(
   packB: number,
 ): number {
   const { nr } = config;
-  return m.func(Array(8).fill('i32'), [], (f) => {
+  return m.func(i32s(8), [], (f) => {
     const s = new Asm(f);
     const [params, image, l0, kc, r0, nc, dst, rowsScratch] = s.params(8);
     const jr = s.i32();
@@ -393,7 +394,7 @@ function colsTFunction(
  * into the group's input-gradient planes at byte `image`.
  */
 function col2imFunction(m: ModuleBuilder): number {
-  return m.func(Array(6).fill('i32'), [], (f) => {
+  return m.func(i32s(6), [], (f) => {
     const s = new Asm(f);
     const [params, cols, rowBytes, image, l0, nc] = s.params(6);
     const g = readGeometry(s, params);
@@ -466,7 +467,7 @@ function addConvFunctions(
   const unfold = unfoldFunction(m);
   const colsT = colsTFunction(m, config, unfold, gemm.packB);
   const col2im = col2imFunction(m);
-  const signature = ['i32', 'i32', 'i32', 'i32'] as const;
+  const signature = i32s(4);
 
   // conv2d: y[n, g] = w[g] · cols(x[n, g]) for images n0..n1-1.
   // Scratch: edge tile | packed weights (groups × ⌈O/g⌉MR × K) | one B block (KC × NC).

@@ -25,6 +25,7 @@ import {
   eqz,
   ge,
   gt,
+  i32s,
   type Local,
   load,
   lt,
@@ -103,7 +104,7 @@ function transpose4(s: Asm, rows: Local[], tmp: Local[], into: Local[]): void {
  */
 function kernelFunction(m: ModuleBuilder, config: GemmConfig, vectors: number): number {
   const { mr, relaxed } = config;
-  return m.func(Array(7).fill('i32'), [], (f) => {
+  return m.func(i32s(7), [], (f) => {
     const s = new Asm(f);
     const [ap, bp, bStepBytes, kc, c, cRowBytes, addFlag] = s.params(7);
     const acc = Array.from({ length: mr }, () => Array.from({ length: vectors }, () => s.v128()));
@@ -147,7 +148,7 @@ function kernelFunction(m: ModuleBuilder, config: GemmConfig, vectors: number): 
  * width 2); lines next to each other in memory (a transposed operand) are copied whole.
  */
 export function packFunction(m: ModuleBuilder, width: number): number {
-  return m.func(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (f) => {
+  return m.func(i32s(6), [], (f) => {
     const s = new Asm(f);
     const [src, lineStride, alongStride, lines, kc, dst] = s.params(6);
     const l0 = s.i32();
@@ -273,7 +274,7 @@ function callKernel(s: Asm, kernels: readonly number[], vectors: Ex, args: Ex[],
  */
 export function macroFunction(m: ModuleBuilder, config: GemmConfig, kernels: number[]): number {
   const { mr, nr } = config;
-  return m.func(Array(13).fill('i32'), [], (f) => {
+  return m.func(i32s(13), [], (f) => {
     const s = new Asm(f);
     const [pa, aPanelBytes, pb, bPanelBytes, bStepBytes, kc, mc, nc, c, cRs, cCs, addFlag, tile] =
       s.params(13);
@@ -363,7 +364,7 @@ export function addGemmFunctions(m: ModuleBuilder, config: GemmConfig): GemmFunc
   const packB = packFunction(m, nr);
   const macro = macroFunction(m, config, kernels);
   const sgemm = m.func(
-    Array(16).fill('i32'),
+    i32s(16),
     [],
     (f) => {
       const s = new Asm(f);
