@@ -19,14 +19,16 @@ import type { OutOfRangeMessage } from '../errors.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
 import { yieldIfBusy } from '../task.js';
+import { type ConvShape, WasmConv } from '../wasm/conv.js';
 import { WasmElementwise } from '../wasm/elementwise.js';
 import { ModuleBuilder } from '../wasm/encoder.js';
+import { WasmGemm } from '../wasm/gemm.js';
 import { WasmRuntime } from '../wasm/runtime.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
 import { offsetsOf } from './layout.js';
-import { runMatmul } from './matmul.js';
+import { runMatmul, runWasmMatmul } from './matmul.js';
 import { runMaxPool2d, runMaxPool2dBackward } from './pool.js';
 import { runCumsum, runReduce } from './reduce.js';
 import { runSoftmax } from './softmax.js';
@@ -143,16 +145,32 @@ function wasmRuntime(): WasmRuntime | undefined {
 /** The WebAssembly kernels over the shared memory, compiled as they are first used. */
 interface WasmKernels {
   readonly elementwise: WasmElementwise;
+  readonly gemm: WasmGemm;
+  readonly conv: WasmConv;
 }
 
 let sharedKernels: WasmKernels | undefined;
 
 function kernelsFor(runtime: WasmRuntime): WasmKernels {
-  sharedKernels ??= { elementwise: new WasmElementwise(runtime) };
+  sharedKernels ??= {
+    elementwise: new WasmElementwise(runtime),
+    gemm: new WasmGemm(runtime),
+    conv: new WasmConv(runtime),
+  };
   return sharedKernels;
 }
 
 const inMemory = (view: View) => (view.storage as CpuStorage).ptr !== undefined;
+
+/** Byte offset of a view's first element in the WebAssembly memory. */
+const ptrOf = (view: View) =>
+  (view.storage as CpuStorage).ptr! + view.offset * bytesPerElement[view.dtype];
+
+/** The convolution's sizes from its input [N, C, H, W] and weight [O, C / groups, kh, kw]. */
+function convShape(input: View, weight: View, geometry: ConvGeometry): ConvShape {
+  const [batch, channels, height, width] = input.shape as [number, number, number, number];
+  return { ...geometry, batch, channels, height, width, outChannels: weight.shape[0]! };
+}
 
 /** The WebAssembly memory's default limit: 2 GiB. */
 const defaultWasmMemoryLimit = 2 ** 31;
@@ -330,6 +348,11 @@ export class CpuBackend implements Backend {
   }
 
   matmul(a: View, b: View, out: View): void {
+    const wasm = out.dtype === 'float32' ? this.#wasm([a, b], [out]) : undefined;
+    if (wasm) {
+      runWasmMatmul(wasm.gemm, a, b, out);
+      return;
+    }
     runMatmul(a, this.#data(a), b, this.#data(b), out, this.#data(out));
   }
 
@@ -363,16 +386,33 @@ export class CpuBackend implements Backend {
   }
 
   conv2d(input: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const wasm = this.#wasmConv(input, weight, out);
+    if (wasm) {
+      wasm.conv.conv2d(convShape(input, weight, geometry), ptrOf(input), ptrOf(weight), ptrOf(out));
+      return;
+    }
     const [x, w, y] = [this.#data(input), this.#data(weight), this.#data(out)];
     runConv2d(input, x, weight, w, geometry, out, y);
   }
 
   conv2dBackwardInput(grad: View, weight: View, geometry: ConvGeometry, out: View): void {
+    const wasm = this.#wasmConv(grad, weight, out);
+    if (wasm) {
+      const shape = convShape(out, weight, geometry);
+      wasm.conv.conv2dBackwardInput(shape, ptrOf(grad), ptrOf(weight), ptrOf(out));
+      return;
+    }
     const [gy, w, dx] = [this.#data(grad), this.#data(weight), this.#data(out)];
     runConv2dBackwardInput(grad, gy, weight, w, geometry, out, dx);
   }
 
   conv2dBackwardWeight(input: View, grad: View, geometry: ConvGeometry, out: View): void {
+    const wasm = this.#wasmConv(input, grad, out);
+    if (wasm) {
+      const shape = convShape(input, out, geometry);
+      wasm.conv.conv2dBackwardWeight(shape, ptrOf(input), ptrOf(grad), ptrOf(out));
+      return;
+    }
     const [x, gy, dw] = [this.#data(input), this.#data(grad), this.#data(out)];
     runConv2dBackwardWeight(input, x, grad, gy, geometry, out, dw);
   }
@@ -411,6 +451,13 @@ export class CpuBackend implements Backend {
     for (const view of inputs) if (!inMemory(view)) return undefined;
     this.#kernels ??= kernelsFor(runtime);
     return this.#kernels;
+  }
+
+  /** The WebAssembly kernels for a float32 convolution over contiguous views in memory. */
+  #wasmConv(a: View, b: View, out: View): WasmKernels | undefined {
+    if (out.dtype !== 'float32') return undefined;
+    // Backend.conv2d's views are contiguous; their offsets are added to the pointers.
+    return this.#wasm([a, b], [out]);
   }
 
   #data(view: View): TypedArray {

@@ -10,6 +10,7 @@
 
 import type { View } from '../backend.js';
 import type { TypedArray } from '../dtype.js';
+import type { WasmGemm } from '../wasm/gemm.js';
 import { collapseDims, offsetsOf } from './layout.js';
 
 /** Rows of A and columns of B per micro-kernel tile. */
@@ -405,5 +406,56 @@ function runIntMatmul(
         outData[outBases[batch]! + i * oRow + j * oCol] = acc;
       }
     }
+  }
+}
+
+/**
+ * Backend.matmul for float32 operands in the WebAssembly memory: batch dims become one product
+ * per batch element (or fold into m where b is the same for every batch element).
+ */
+export function runWasmMatmul(gemm: WasmGemm, a: View, b: View, out: View): void {
+  const rank = out.shape.length;
+  let m = out.shape[rank - 2]!;
+  const n = out.shape[rank - 1]!;
+  const k = a.shape[rank - 1]!;
+  let batchShape = out.shape.slice(0, rank - 2);
+  let aBatchStrides = a.strides.slice(0, rank - 2);
+  let outBatchStrides = out.strides.slice(0, rank - 2);
+  let aRow = a.strides[rank - 2]!;
+  let oRow = out.strides[rank - 2]!;
+  if (b.strides.slice(0, rank - 2).every((s, d) => s === 0 || batchShape[d] === 1)) {
+    const merged = collapseDims(
+      [...batchShape, m],
+      [
+        [...aBatchStrides, aRow],
+        [...outBatchStrides, oRow],
+      ],
+    );
+    if (merged.shape.length === 1) {
+      m = merged.shape[0]!;
+      aRow = merged.strides[0]![0]!;
+      oRow = merged.strides[1]![0]!;
+      batchShape = [];
+      aBatchStrides = [];
+      outBatchStrides = [];
+    }
+  }
+  const ptr = (view: View) => (view.storage as { ptr?: number }).ptr!;
+  const aBases = offsetsOf(batchShape, aBatchStrides, a.offset);
+  const bBases = offsetsOf(batchShape, b.strides.slice(0, batchShape.length), b.offset);
+  const outBases = offsetsOf(batchShape, outBatchStrides, out.offset);
+  for (let batch = 0; batch < outBases.length; batch++) {
+    gemm.matmul(
+      { ptr: ptr(a) + 4 * aBases[batch]!, rowStride: aRow, colStride: a.strides[rank - 1]! },
+      {
+        ptr: ptr(b) + 4 * bBases[batch]!,
+        rowStride: b.strides[rank - 2]!,
+        colStride: b.strides[rank - 1]!,
+      },
+      { ptr: ptr(out) + 4 * outBases[batch]!, rowStride: oRow, colStride: out.strides[rank - 1]! },
+      m,
+      n,
+      k,
+    );
   }
 }
