@@ -8,7 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WasmRuntime } from '../src/wasm/runtime.js';
-import { planThreads, ThreadPool, type ThreadHost, threadPool } from '../src/wasm/threads.js';
+import {
+  planThreads,
+  type ThreadHost,
+  type ThreadModule,
+  ThreadPool,
+  threadPool,
+} from '../src/wasm/threads.js';
 import { slowReference, toyKernels } from './wasm-toy-kernels.js';
 
 const pools: ThreadPool[] = [];
@@ -24,11 +30,32 @@ function setUp(threads: number, maximumBytes = 2 ** 28) {
   return { runtime, pool, kernels };
 }
 
-/** Runs `work` until it reports more than one thread (workers wake at the OS's pace). */
-function untilShared(work: () => number, attempts = 50): number {
+/**
+ * Runs `work` (give it some milliseconds of work) until it reports more than one thread: a
+ * worker the OS does not wake before the calling thread has done every chunk takes no part.
+ */
+async function untilShared(work: () => number, attempts = 50): Promise<number> {
   let most = 0;
-  for (let i = 0; i < attempts && most < 2; i++) most = Math.max(most, work());
+  for (let i = 0; i < attempts && most < 2; i++) {
+    most = Math.max(most, work());
+    await new Promise((r) => setTimeout(r, 1));
+  }
   return most;
+}
+
+/** Runs `slow` over a fresh array until two threads take part, and checks its values. */
+async function checkShared(runtime: WasmRuntime, pool: ThreadPool, kernels: ThreadModule) {
+  const n = 64_000;
+  const reps = 100;
+  const a = runtime.alloc(4 * n)!;
+  const out = runtime.alloc(4 * n)!;
+  const f32 = new Float32Array(runtime.buffer);
+  for (let i = 0; i < n; i++) f32[a / 4 + i] = i % 100;
+  const used = await untilShared(() => pool.run(kernels, 'slow', [a, out, reps], n, 1000));
+  expect(used).toBeGreaterThan(1);
+  for (let i = 0; i < n; i += 11) expect(f32[out / 4 + i]).toBe(slowReference(i % 100, reps));
+  runtime.free(a);
+  runtime.free(out);
 }
 
 const grain = 1000;
@@ -79,25 +106,30 @@ describe.each([1, 2, 4])('thread pool with %i threads', (threads) => {
     expect(wrong, `element ${wrong} holds ${i32[wrong]}`).toBe(-1);
     expect(most).toBeLessThanOrEqual(threads);
     if (threads > 1) {
-      const reps = 300;
       const a = runtime.alloc(4 * n)!;
       const o = runtime.alloc(4 * n)!;
-      expect(untilShared(() => pool.run(kernels, 'slow', [a, o, reps], n, 1000))).toBeGreaterThan(1);
+      const used = await untilShared(() => pool.run(kernels, 'slow', [a, o, 300], n, 1000));
+      expect(used).toBeGreaterThan(1);
     }
   });
 
-  it('gives a slow kernel the values JavaScript computes', async () => {
+  it('returns once every chunk of a slow kernel is done, with the values JavaScript computes', async () => {
     const { runtime, pool, kernels } = setUp(threads);
     const n = 20_000;
-    const reps = 200;
     const a = runtime.alloc(4 * n)!;
     const out = runtime.alloc(4 * n)!;
     const f32 = new Float32Array(runtime.buffer);
     for (let i = 0; i < n; i++) f32[a / 4 + i] = Math.sin(i) * 100;
     await pool.ready();
-    pool.run(kernels, 'slow', [a, out, reps], n, 64);
-    for (let i = 0; i < n; i += 7) {
-      expect(f32[out / 4 + i]).toBe(slowReference(Math.sin(i) * 100, reps));
+    for (const reps of [50, 200, 31]) {
+      f32.fill(Number.NaN, out / 4, out / 4 + n);
+      pool.run(kernels, 'slow', [a, out, reps], n, 64);
+      // A copy at once: a worker still at work after run returned would leave NaNs in it.
+      const result = f32.slice(out / 4, out / 4 + n);
+      for (let i = 0; i < n; i += 7) {
+        expect(result[i]).toBe(slowReference(Math.sin(i) * 100, reps));
+      }
+      expect(result.findIndex((v) => Number.isNaN(v))).toBe(-1);
     }
   });
 });
@@ -132,8 +164,7 @@ describe('thread pool lifecycle', () => {
     await pool.ready();
     const last = pool.register(toyKernels(runtime.memoryImport));
     await pool.ready();
-    const slowOut = runtime.alloc(4 * n)!;
-    expect(untilShared(() => pool.run(last, 'slow', [a, slowOut, 200], n, 100))).toBe(2);
+    await checkShared(runtime, pool, last);
   });
 
   it('reports a trap on a worker with the kernel and the range, then keeps working', async () => {
@@ -148,12 +179,12 @@ describe('thread pool lifecycle', () => {
       } catch (error) {
         message = String(error);
       }
+      await new Promise((r) => setTimeout(r, 1));
     }
     expect(message).toMatch(
       /^Error: wasm kernel trapLast failed on worker 1 over \[\d+, 64000\) of 64000: RuntimeError: unreachable$/,
     );
-    const out = runtime.alloc(4 * n)!;
-    expect(untilShared(() => pool.run(kernels, 'increment', [out], n, 100))).toBe(2);
+    await checkShared(runtime, pool, kernels);
   });
 
   it('reports traps and out-of-bounds stores wherever they happen, then keeps working', async () => {
@@ -176,6 +207,7 @@ describe('thread pool lifecycle', () => {
     const out = runtime.alloc(4 * n)!;
     for (let r = 0; r < 5; r++) pool.run(kernels, 'increment', [out], n, 100);
     expect(new Int32Array(runtime.buffer, out, n).every((v) => v === 5)).toBe(true);
+    await checkShared(runtime, pool, kernels);
   });
 
   it('sees memory the calling thread grew after the workers started', async () => {
@@ -277,7 +309,12 @@ describe('thread pool info', () => {
       threads: 1,
       reason: 'the page is not cross-origin isolated (SharedArrayBuffer needs COOP/COEP headers)',
     });
-    const isolated = { ...page, sharedMemory: true, sharedArrayBuffer: true, crossOriginIsolated: true };
+    const isolated = {
+      ...page,
+      sharedMemory: true,
+      sharedArrayBuffer: true,
+      crossOriginIsolated: true,
+    };
     expect(planThreads(isolated)).toEqual({
       threads: 8,
       reason: 'the calling thread and 7 Web Workers over shared memory (8 hardware threads)',

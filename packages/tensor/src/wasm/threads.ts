@@ -67,7 +67,16 @@ interface ModuleRecord {
 }
 
 // The control block. The header, then one stride of ints per worker.
-const header = { PENDING: 0, NEXT: 1, CHUNKS: 2, MODULE: 3, EXPORT: 4, ARGC: 5, TOTAL: 6, GRAIN: 7 };
+const header = {
+  PENDING: 0,
+  NEXT: 1,
+  CHUNKS: 2,
+  MODULE: 3,
+  EXPORT: 4,
+  ARGC: 5,
+  TOTAL: 6,
+  GRAIN: 7,
+};
 const headerInts = 16;
 const slot = {
   STATE: 0,
@@ -408,7 +417,8 @@ export class ThreadPool {
     const kernels = new Map<string, { index: number; fn: Kernel }>();
     for (const [name, value] of Object.entries(instance.exports)) {
       // A foreign boundary: an exported WebAssembly function takes and returns numbers.
-      if (typeof value === 'function') kernels.set(name, { index: kernels.size, fn: value as Kernel });
+      if (typeof value === 'function')
+        kernels.set(name, { index: kernels.size, fn: value as Kernel });
     }
     const handle: ThreadModule = { id: this.#modules.length, exports: instance.exports };
     this.#modules.push({ handle, module, kernels });
@@ -438,7 +448,9 @@ export class ThreadPool {
     const kernel = record.kernels.get(exportName);
     if (kernel === undefined) {
       const names = [...record.kernels.keys()].join(', ');
-      throw new Error(`thread pool: module ${module.id} has no export ${exportName} (it has ${names})`);
+      throw new Error(
+        `thread pool: module ${module.id} has no export ${exportName} (it has ${names})`,
+      );
     }
     if (!Number.isInteger(total) || total < 0 || total > 0x7fffffff) {
       throw new Error(`thread pool: ${exportName} total must be an int32 >= 0, got ${total}`);
@@ -447,7 +459,9 @@ export class ThreadPool {
       throw new Error(`thread pool: ${exportName} grain must be a positive integer, got ${grain}`);
     }
     if (args.length > maxArgs) {
-      throw new Error(`thread pool: ${exportName} takes at most ${maxArgs} arguments, got ${args.length}`);
+      throw new Error(
+        `thread pool: ${exportName} takes at most ${maxArgs} arguments, got ${args.length}`,
+      );
     }
     if (total === 0) return 0;
     if (total < 2 * grain || this.#workerCount === 0 || this.#closed) {
@@ -477,7 +491,8 @@ export class ThreadPool {
     if (this.#closed) return;
     this.#closed = true;
     for (let w = 0; w < this.#workers.length; w++) {
-      if (this.#control) Atomics.store(this.#control, headerInts + w * strideInts + slot.STATE, state.DEAD);
+      if (this.#control)
+        Atomics.store(this.#control, headerInts + w * strideInts + slot.STATE, state.DEAD);
       this.#workers[w]!.handle?.terminate();
     }
     if (this.#blobUrl !== undefined) host.URL?.revokeObjectURL(this.#blobUrl);
@@ -670,7 +685,10 @@ export class ThreadPool {
     const worker = new host.Worker!(this.#blobUrl, { name: `dl wasm ${w + 1}` });
     worker.addEventListener('message', (event) => onMessage(event.data));
     worker.addEventListener('error', (event) =>
-      onError(event.message ?? 'the worker could not start (a Content Security Policy refusing blob: workers?)'),
+      onError(
+        event.message ??
+          'the worker could not start (a Content Security Policy refusing blob: workers?)',
+      ),
     );
     return worker;
   }
@@ -688,7 +706,9 @@ export class ThreadPool {
 
   #onMessage(w: number, data: unknown): void {
     // A foreign boundary: the worker posts only the two shapes written above.
-    const message = data as { type: 'ready'; modules: number } | { type: 'failed'; message: string };
+    const message = data as
+      | { type: 'ready'; modules: number }
+      | { type: 'failed'; message: string };
     if (message.type === 'ready') this.#workers[w]!.modulesReady = message.modules;
     else this.#onDead(w, message.message);
     this.#checkReady();
