@@ -19,9 +19,11 @@
 // leaves its wait loop when POSTED says a message is on its way). The caller only claims
 // IDLE workers that have instantiated the module (READY), so start-up and registration never
 // block a run. A worker sleeps with Atomics.wait on its SIGNAL word, which the caller bumps
-// for every claim and message. The caller waits for PENDING (workers claimed and not yet
-// done) to reach zero: by Atomics.wait where the thread may block (Node, a worker), by
-// spinning on Atomics.load on a page's main thread, where Atomics.wait is forbidden.
+// for every claim and message, after polling it a while (`spinMicroseconds`: waking a
+// sleeping thread takes tens of microseconds, longer than many kernels). The caller waits for
+// PENDING (workers claimed and not yet done) to reach zero: polling, then Atomics.wait where
+// the thread may block (Node, a worker); on a page's main thread, where Atomics.wait is
+// forbidden, it polls until the end.
 
 import { type WasmExports, wasmApi } from './api.js';
 import type { WasmRuntime } from './runtime.js';
@@ -37,11 +39,12 @@ export interface ThreadPoolOptions {
    */
   readonly threads?: number;
   /**
-   * Polls of its signal word a worker makes before sleeping in Atomics.wait after a job
-   * (0: sleep at once). Spinning saves the wake-up of back-to-back kernels, but takes a core
-   * from everything else while it lasts.
+   * Microseconds a thread polls before it sleeps in Atomics.wait: a worker after its job, the
+   * caller waiting for workers. Waking a sleeping thread takes tens of microseconds, so
+   * polling a while makes back-to-back kernels cheap, at the price of a core busy for that
+   * long after the last one. 100 by default; 0 sleeps at once.
    */
-  readonly spin?: number;
+  readonly spinMicroseconds?: number;
 }
 
 /** How many threads run kernels here, and why that many. */
@@ -96,6 +99,8 @@ const maxArgs = 30;
 const errorChars = 400;
 /** Chunks per participating thread: enough to even out a late or slow thread. */
 const chunksPerThread = 4;
+/** Default time a thread polls before sleeping. */
+const defaultSpinMicroseconds = 100;
 /** Default cap on threads. */
 const defaultMaxThreads = 8;
 
@@ -107,7 +112,7 @@ const defaultMaxThreads = 8;
 const workerSource = `'use strict';
 let port;
 const H = ${JSON.stringify(header)}, S = ${JSON.stringify(slot)}, ST = ${JSON.stringify(state)};
-let ctl, args, text, memory, base = 0, spin = 0, received = 0;
+let ctl, args, text, memory, base = 0, spinMs = 0, received = 0;
 const modules = [];
 
 function fail(error, start, end) {
@@ -162,7 +167,12 @@ function listen() {
       if (Atomics.compareExchange(ctl, base + S.STATE, ST.IDLE, ST.AWAY) === ST.IDLE) return;
       continue;
     }
-    for (let i = 0; i < spin && Atomics.load(ctl, base + S.SIGNAL) === signal; i++);
+    if (spinMs > 0) {
+      const until = performance.now() + spinMs;
+      for (let i = 1; Atomics.load(ctl, base + S.SIGNAL) === signal; i++) {
+        if ((i & 255) === 0 && performance.now() > until) break;
+      }
+    }
     Atomics.wait(ctl, base + S.SIGNAL, signal);
   }
 }
@@ -175,7 +185,7 @@ function receive(message) {
       text = new Uint16Array(message.control, message.textOffset, message.textLength);
       memory = message.memory;
       base = message.base;
-      spin = message.spin;
+      spinMs = message.spinMs;
     } else {
       const instance = new WebAssembly.Instance(message.module, { env: { memory } });
       modules.push(Object.values(instance.exports).filter((f) => typeof f === 'function'));
@@ -245,10 +255,14 @@ interface Host {
   Worker?: new (url: string, options?: { name?: string }) => WebWorker;
   Blob?: new (parts: string[], options: { type: string }) => object;
   URL?: { createObjectURL(blob: object): string; revokeObjectURL(url: string): void };
+  performance?: { now(): number };
 }
 
 /** The global object, typed with the host APIs used here (they are foreign to this package). */
 const host = globalThis as unknown as Host;
+
+/** Milliseconds from a monotonic clock (every supported host has `performance`). */
+const now = (): number => host.performance?.now() ?? Date.now();
 
 type WorkerThreads = {
   Worker: new (source: string, options: { eval: true; name: string }) => NodeWorker;
@@ -370,7 +384,8 @@ export class ThreadPool {
   readonly #runtime: WasmRuntime;
   readonly #plan: ThreadInfo;
   readonly #facts: ThreadHost;
-  readonly #spin: number;
+  /** Milliseconds to poll before sleeping. */
+  readonly #spinMs: number;
   readonly #workerCount: number;
   readonly #modules: ModuleRecord[] = [];
   readonly #workers: WorkerEntry[] = [];
@@ -389,7 +404,11 @@ export class ThreadPool {
     this.#runtime = runtime;
     this.#facts = threadHost(runtime.shared);
     this.#plan = planThreads(this.#facts, options);
-    this.#spin = options.spin ?? 0;
+    const spin = options.spinMicroseconds ?? defaultSpinMicroseconds;
+    if (!(spin >= 0 && spin <= 1e7)) {
+      throw new Error(`thread pool: spinMicroseconds must be in [0, 1e7], got ${spin}`);
+    }
+    this.#spinMs = spin / 1000;
     this.#workerCount = this.#plan.threads - 1;
     this.#claimed = new Int32Array(this.#workerCount);
   }
@@ -602,10 +621,13 @@ export class ThreadPool {
         took--;
       }
     }
-    for (;;) {
+    const until = this.#canBlock ? now() + this.#spinMs : 0;
+    for (let polls = 1; ; polls++) {
       const pending = Atomics.load(control, header.PENDING);
       if (pending === 0) break;
-      if (this.#canBlock) Atomics.wait(control, header.PENDING, pending);
+      if (this.#canBlock && (polls & 255) === 0 && now() > until) {
+        Atomics.wait(control, header.PENDING, pending);
+      }
     }
 
     if (failure) throw failure;
@@ -660,7 +682,7 @@ export class ThreadPool {
         textLength: errorChars,
         memory: this.#runtime.memory,
         base: headerInts + w * strideInts,
-        spin: this.#spin,
+        spinMs: this.#spinMs,
       });
       for (const record of this.#modules) this.#post(w, record.module);
     }
