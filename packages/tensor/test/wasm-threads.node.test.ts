@@ -277,7 +277,7 @@ describe('thread pool info', () => {
     expect(two.info).toEqual({
       threads: 2,
       reason:
-        'the calling thread and 1 worker_threads over shared memory (threads: 2 was asked for)',
+        'the calling thread and 1 worker (worker_threads) over shared memory (threads: 2 was asked for)',
     });
   });
 
@@ -317,7 +317,8 @@ describe('thread pool info', () => {
     };
     expect(planThreads(isolated)).toEqual({
       threads: 8,
-      reason: 'the calling thread and 7 Web Workers over shared memory (8 hardware threads)',
+      reason:
+        'the calling thread and 7 workers (Web Workers) over shared memory (8 hardware threads)',
     });
     expect(planThreads({ ...isolated, hardwareConcurrency: 32 }).threads).toBe(8);
     expect(planThreads({ ...isolated, hardwareConcurrency: 1 })).toEqual({
