@@ -80,7 +80,7 @@ console.log(
 console.log(
   '  chunk µs   1 thread µs   2 threads µs   speed-up   worker took part   2 threads, no polling µs   speed-up',
 );
-for (const chunkUs of [5, 10, 25, 50, 100, 250, 1000]) {
+for (const chunkUs of [1, 2, 5, 10, 25, 50, 100, 250, 1000]) {
   const grain = Math.max(1, Math.round((chunkUs * 1000) / nsPerItem));
   const total = 2 * grain;
   const calls = Math.max(10, Math.round(20_000 / chunkUs));

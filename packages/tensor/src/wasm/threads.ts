@@ -3,7 +3,9 @@
 // calling thread alone everywhere else (`info` says why).
 //
 // A kernel is an export whose last two i32 arguments are a range [start, end) of independent
-// work. `run` splits [0, total) into chunks whose bounds are multiples of `grain`; the caller
+// work. Each thread has its own instance of a module, so a kernel keeps no state but the
+// memory (scratch comes as pointer arguments). `run` splits [0, total) into chunks whose
+// bounds are multiples of `grain`; the caller
 // takes chunks like any worker (it is the last worker), so a worker that is slow to wake
 // costs nothing but its share. Small work runs inline with no synchronisation at all.
 //
