@@ -23,6 +23,19 @@ const browserTested = new Set(['autograd', 'webgpu', 'plot']);
  */
 const browserOnlyTested = new Set(['vision', 'nn']);
 
+/**
+ * Packages whose `*.browser.test.ts` files run in two Chromium projects: a cross-origin-
+ * isolated page (COOP/COEP headers: SharedArrayBuffer and worker threads exist), and a plain
+ * page (`<name>:chromium-plain`). Tests read which one with `inject('isolatedPage')`.
+ */
+const isolationTested = new Set(['tensor']);
+
+/** The headers that make a page cross-origin isolated. */
+const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 /** Set DL_REQUIRE_WEBGPU=1 to turn a missing WebGPU adapter into a failure, not a skip. */
 const requireWebGPU = process.env['DL_REQUIRE_WEBGPU'] === '1';
 
@@ -35,7 +48,7 @@ export function nodeProject(packageDir: string): TestProjectInlineConfiguration 
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
       environment: 'node',
-      provide: { requireWebGPU },
+      provide: { requireWebGPU, isolatedPage: false },
       testTimeout: 30_000,
     },
   };
@@ -44,15 +57,17 @@ export function nodeProject(packageDir: string): TestProjectInlineConfiguration 
 export function browserProject(
   packageDir: string,
   include = ['test/**/*.test.ts'],
+  page: 'default' | 'isolated' | 'plain' = 'default',
 ): TestProjectInlineConfiguration {
   const name = basename(packageDir);
   return {
+    ...(page === 'isolated' ? { server: { headers: isolationHeaders } } : {}),
     test: {
-      name: `${name}:chromium`,
+      name: `${name}:${page === 'plain' ? 'chromium-plain' : 'chromium'}`,
       root: packageDir,
       include,
       exclude: ['**/*.node.test.ts', '**/node_modules/**'],
-      provide: { requireWebGPU },
+      provide: { requireWebGPU, isolatedPage: page === 'isolated' },
       testTimeout: 60_000,
       browser: {
         enabled: true,
@@ -96,6 +111,13 @@ export function packageProjects(packageDir: string): TestProjectInlineConfigurat
   if (browserTested.has(basename(packageDir))) projects.push(browserProject(packageDir));
   else if (browserOnlyTested.has(basename(packageDir)))
     projects.push(browserProject(packageDir, ['test/**/*.browser.test.ts']));
+  else if (isolationTested.has(basename(packageDir))) {
+    const include = ['test/**/*.browser.test.ts'];
+    projects.push(
+      browserProject(packageDir, include, 'isolated'),
+      browserProject(packageDir, include, 'plain'),
+    );
+  }
   return projects;
 }
 
@@ -117,5 +139,7 @@ export function workspaceProjects(packagesDir: string): TestProjectInlineConfigu
 declare module 'vitest' {
   export interface ProvidedContext {
     requireWebGPU: boolean;
+    /** The test runs in a cross-origin-isolated page (see isolationTested). */
+    isolatedPage: boolean;
   }
 }

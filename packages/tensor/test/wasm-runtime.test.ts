@@ -48,12 +48,12 @@ describe('wasm encoder', () => {
       view[a / 4 + i] = i + 0.5;
       view[b / 4 + i] = -3 * i;
     }
-    (exports.mul as (...args: number[]) => void)(a, b, out, 32);
+    (exports['mul'] as (...args: number[]) => void)(a, b, out, 32);
     expect(Array.from(view.subarray(out / 4, out / 4 + 8))).toEqual(
       [0, 1, 2, 3, 4, 5, 6, 7].map((i) => Math.fround((i + 0.5) * -3 * i)),
     );
-    expect((exports.scale as (x: number) => number)(2)).toBe(-5);
-    expect((exports.constant as () => number)()).toBe(-123456789);
+    expect((exports['scale'] as (x: number) => number)(2)).toBe(-5);
+    expect((exports['constant'] as () => number)()).toBe(-123456789);
   });
 
   it('finds SIMD in Node', () => {
