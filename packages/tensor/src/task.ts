@@ -74,3 +74,8 @@ export function yieldIfBusy(): Promise<void> | undefined {
   if (storages < yieldAfterStorages && bytes < yieldAfterBytes) return undefined;
   return new Promise((resolve) => scheduler()(resolve));
 }
+
+/** Resolves in a later task. */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => scheduler()(resolve));
+}

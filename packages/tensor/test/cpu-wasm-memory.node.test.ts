@@ -1,6 +1,7 @@
 // The CPU backend keeps tensors in one WebAssembly memory: each storage is a typed array over
 // it, freed on dispose (or when collected) and reused; tensors past the memory's limit are
 // plain arrays; `{ wasm: false }` gives the JavaScript reference backend.
+import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CpuBackend, type CpuStorage, cpu, memory, tensor, zeros } from '@dl/tensor';
@@ -15,6 +16,8 @@ describe('cpu tensors in WebAssembly memory', () => {
       simd: true,
       relaxedSimd: false,
       sharedMemory: true,
+      threads: Math.min(availableParallelism(), 8),
+      threadsReason: expect.stringContaining('over shared memory'),
     });
     const x = tensor([1.5, -2, 3]);
     const storage = storageOf(x as never);
@@ -85,6 +88,8 @@ describe('cpu tensors in WebAssembly memory', () => {
       simd: false,
       relaxedSimd: false,
       sharedMemory: false,
+      threads: 1,
+      threadsReason: 'the JavaScript kernels run on this thread only',
     });
     const x = tensor([1, 2, 3], { device: reference });
     expect(storageOf(x as never).ptr).toBeUndefined();

@@ -18,12 +18,13 @@ import { bytesPerElement, type DType, type TypedArray, typedArrayOf } from '../d
 import type { OutOfRangeMessage } from '../errors.js';
 import type { Expr } from '../expr.js';
 import { isContiguousLayout, numelOf } from '../shape.js';
-import { yieldIfBusy } from '../task.js';
+import { nextTask, yieldIfBusy } from '../task.js';
 import { type ConvShape, WasmConv } from '../wasm/conv.js';
 import { WasmElementwise } from '../wasm/elementwise.js';
 import { ModuleBuilder } from '../wasm/encoder.js';
 import { WasmGemm } from '../wasm/gemm.js';
 import { WasmRuntime } from '../wasm/runtime.js';
+import { threadPool } from '../wasm/threads.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
 import { runGather, runScatter } from './gather.js';
@@ -108,6 +109,10 @@ export interface CpuInfo {
   readonly relaxedSimd: boolean;
   /** Whether the WebAssembly memory is shared (needed for worker threads). */
   readonly sharedMemory: boolean;
+  /** Threads that run large matmuls and convolutions, this one included (1: no workers). */
+  readonly threads: number;
+  /** Why that many threads. */
+  readonly threadsReason: string;
 }
 
 let sharedRuntime: WasmRuntime | undefined;
@@ -152,11 +157,14 @@ interface WasmKernels {
 let sharedKernels: WasmKernels | undefined;
 
 function kernelsFor(runtime: WasmRuntime): WasmKernels {
-  sharedKernels ??= {
-    elementwise: new WasmElementwise(runtime),
-    gemm: new WasmGemm(runtime),
-    conv: new WasmConv(runtime),
-  };
+  if (!sharedKernels) {
+    const pool = threadPool(runtime);
+    sharedKernels = {
+      elementwise: new WasmElementwise(runtime),
+      gemm: new WasmGemm(runtime, { pool }),
+      conv: new WasmConv(runtime, { pool }),
+    };
+  }
   return sharedKernels;
 }
 
@@ -170,6 +178,61 @@ const ptrOf = (view: View) =>
 function convShape(input: View, weight: View, geometry: ConvGeometry): ConvShape {
   const [batch, channels, height, width] = input.shape as [number, number, number, number];
   return { ...geometry, batch, channels, height, width, outChannels: weight.shape[0]! };
+}
+
+/** V8's gc(), which takes options when exposed (--expose-gc). */
+type Gc = (options?: { type: 'major'; execution: 'async' }) => void;
+
+/** What Node lends the collection policy (found without a static `node:` import). */
+interface NodeProcess {
+  getBuiltinModule?(name: string): unknown;
+}
+
+let gc: Gc | undefined | null;
+
+/**
+ * V8's gc() in Node (exposed at run time, as --expose-gc would), or null elsewhere. Tensors
+ * nobody disposed are freed when the collector finds them, and it does not see the
+ * WebAssembly memory they hold: a batch of 1000 images makes few objects and much memory,
+ * and the heap alone would not ask for a collection before the memory had grown for several
+ * batches. So the allocator asks for one (below) as WebGPU's buffer pool does.
+ */
+function collector(): Gc | null {
+  if (gc !== undefined) return gc;
+  gc = null;
+  const exposed = (globalThis as { gc?: Gc }).gc;
+  if (exposed) return (gc = exposed);
+  const process = (globalThis as { process?: NodeProcess }).process;
+  try {
+    const v8 = process?.getBuiltinModule?.('node:v8') as
+      | { setFlagsFromString(flags: string): void }
+      | undefined;
+    const vm = process?.getBuiltinModule?.('node:vm') as
+      | { runInNewContext(code: string): unknown }
+      | undefined;
+    if (v8 && vm) {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as Gc;
+    }
+  } catch {
+    gc = null;
+  }
+  return gc;
+}
+
+/** No collection is asked for below this many bytes in use. */
+const collectionFloor = 16 * 2 ** 20;
+/** The fewest bytes in use since the last collection asked for (what survives it, roughly). */
+let lowSinceCollection = 0;
+const collecting = false;
+
+/** True, and the threshold moved on, when the bytes in use doubled since the last collection. */
+function collectionDue(runtime: WasmRuntime): boolean {
+  const inUse = runtime.allocatedBytes;
+  lowSinceCollection = Math.min(lowSinceCollection, inUse);
+  if (inUse <= Math.max(collectionFloor, 2 * lowSinceCollection) || !collector()) return false;
+  lowSinceCollection = inUse;
+  return true;
 }
 
 /** The WebAssembly memory's default limit: 2 GiB. */
@@ -213,12 +276,15 @@ export class CpuBackend implements Backend {
   /** Where tensors live and which kernels run, and why. */
   get info(): CpuInfo {
     const runtime = this.#runtime;
+    const pool = runtime ? threadPool(runtime).info : undefined;
     return {
       kernels: runtime ? 'wasm' : 'javascript',
       ...(this.#reason === undefined ? {} : { reason: this.#reason }),
       simd: runtime?.features.simd ?? false,
       relaxedSimd: runtime?.features.relaxedSimd ?? false,
       sharedMemory: runtime?.shared ?? false,
+      threads: pool?.threads ?? 1,
+      threadsReason: pool?.reason ?? 'the JavaScript kernels run on this thread only',
     };
   }
 
@@ -290,6 +356,15 @@ export class CpuBackend implements Backend {
     // The loop awaiting this read may create all its tensors within one task otherwise,
     // and the collector could not free them (see task.ts).
     await yieldIfBusy();
+    if (this.#runtime && collectionDue(this.#runtime)) {
+      // Much memory since the last collection: the tensors of this task are handed to the
+      // registry when it ends, then a collection finds the garbage ones and their finalizers
+      // free them in the next tasks, before the code awaiting this read makes more.
+      await nextTask();
+      collector()?.();
+      await nextTask();
+      await nextTask();
+    }
     return data;
   }
 
@@ -307,7 +382,12 @@ export class CpuBackend implements Backend {
 
   release(storage: Storage): void {
     // Storage outside the WebAssembly memory is reclaimed by the garbage collector.
-    if (storage instanceof CpuStorage) storage.free();
+    if (storage instanceof CpuStorage) {
+      storage.free();
+      if (this.#runtime) {
+        lowSinceCollection = Math.min(lowSinceCollection, this.#runtime.allocatedBytes);
+      }
+    }
   }
 
   elementwise(

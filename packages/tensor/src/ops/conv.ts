@@ -172,7 +172,13 @@ export function conv2d(
   const [ph, pw] = padded === input ? [h, w] : [padded.shape[2]!, padded.shape[3]!];
   const window = geometryFor(ph, pw, { kernel: [kh, kw], stride, padding, dilation }, op);
   let out = convolve(padded, weight, { ...window, groups });
-  if (bias) out = out.add(bias.reshape([1, o, 1, 1]));
+  if (bias) {
+    // The result is new and nobody else holds it: without a graph to record, the bias goes
+    // into it in place, sparing an output-sized tensor (a batch of 1000 images' worth).
+    const b = bias.reshape([1, o, 1, 1]);
+    if (out.requiresGrad) out = out.add(b);
+    else out.add_(b);
+  }
   return batched ? out : out.squeeze(0);
 }
 

@@ -51,6 +51,12 @@ import {
   tileBytes,
 } from './gemm.js';
 import type { WasmRuntime } from './runtime.js';
+import type { ThreadModule, ThreadPool } from './threads.js';
+
+/** Most chunks one convolution splits into over threads (params blocks kept for each). */
+const maxChunks = 16;
+/** Convolutions of at least this many multiply-adds are split over threads. */
+const threadedWork = 2 ** 21;
 
 /** The fields of a params block, in order, one i32 each. */
 export const convParamFields = [
@@ -783,8 +789,33 @@ export function convModuleBytes(
 ): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder(memory);
   const gemm = addGemmFunctions(m, config);
-  addConvFunctions(m, config, gemm);
+  const conv = addConvFunctions(m, config, gemm);
+  addChunked(m, conv.forward, 'conv2dChunks');
+  addChunked(m, conv.backwardInput, 'conv2dBackwardInputChunks');
+  addChunked(m, conv.backwardWeight, 'conv2dBackwardWeightChunks');
   return m.encode();
+}
+
+/**
+ * Exports `name(paramsBase, paramsStride, scratchBase, scratchStride, grain, n0, n1)`: the
+ * conv export `target` over images [n0, n1) with the params and scratch blocks of chunk
+ * n0 / grain, so a thread pool (threads.ts) can run disjoint ranges of images, chunk starts
+ * being multiples of grain, on several threads at once.
+ */
+function addChunked(m: ModuleBuilder, target: number, name: string): void {
+  m.func(
+    i32s(7),
+    [],
+    (f) => {
+      const chunk = f.local('i32');
+      f.get(5).get(4).op('i32.div_u').set(chunk);
+      f.get(chunk).get(1).op('i32.mul').get(0).op('i32.add');
+      f.get(5).get(6);
+      f.get(chunk).get(3).op('i32.mul').get(2).op('i32.add');
+      f.call(target);
+    },
+    name,
+  );
 }
 
 /**
@@ -798,27 +829,70 @@ export class WasmConv {
   readonly conv2dBackwardInputExport: ConvExport;
   readonly conv2dBackwardWeightExport: ConvExport;
   readonly sgemmExport: SgemmExport;
+  readonly #pool: ThreadPool | undefined;
+  readonly #module: ThreadModule | undefined;
   #params: number;
   #scratch = 0;
   #scratchBytes = 0;
 
   constructor(
     readonly runtime: WasmRuntime,
-    options: { relaxed?: boolean; config?: Partial<GemmConfig> } = {},
+    options: { relaxed?: boolean; config?: Partial<GemmConfig>; pool?: ThreadPool } = {},
   ) {
     const relaxed = options.relaxed ?? runtime.features.relaxedSimd;
     if (relaxed && !runtime.features.relaxedSimd)
       throw new Error('wasm conv: relaxed SIMD was asked for but this runtime has none');
     this.config = { ...defaultGemmConfig(relaxed), ...options.config };
-    const exports = runtime.instantiate(convModuleBytes(runtime.memoryImport, this.config));
+    const bytes = convModuleBytes(runtime.memoryImport, this.config);
+    this.#pool = options.pool;
+    this.#module = options.pool?.register(bytes);
+    const exports = this.#module?.exports ?? runtime.instantiate(bytes);
     // The exports' signatures are the ones built above (a foreign boundary).
     this.conv2dExport = exports['conv2d'] as ConvExport;
     this.conv2dBackwardInputExport = exports['conv2dBackwardInput'] as ConvExport;
     this.conv2dBackwardWeightExport = exports['conv2dBackwardWeight'] as ConvExport;
     this.sgemmExport = exports['sgemm'] as SgemmExport;
-    const params = runtime.alloc(convParamsBytes);
+    const params = runtime.alloc(convParamsBytes * maxChunks);
     if (params === undefined) throw new Error('wasm conv: cannot allocate its params block');
     this.#params = params;
+  }
+
+  /**
+   * How a call over `shape` splits over the pool's threads: images per chunk and chunks, or
+   * undefined to run it on this thread (one image, or too little work for threads to pay).
+   */
+  #split(shape: ConvShape): { grain: number; chunks: number } | undefined {
+    const threads = this.#pool?.info.threads ?? 1;
+    if (threads < 2 || shape.batch < 2) return undefined;
+    const perImage =
+      (shape.outChannels / shape.groups) *
+      shape.channels *
+      shape.kernel[0] *
+      shape.kernel[1] *
+      shape.outSize[0] *
+      shape.outSize[1];
+    if (perImage * shape.batch < threadedWork) return undefined;
+    const grain = Math.ceil(shape.batch / Math.min(2 * threads, maxChunks));
+    return { grain, chunks: Math.ceil(shape.batch / grain) };
+  }
+
+  /** Runs a chunked export over the batch: scratch per chunk, params per chunk if `paramsStride`. */
+  #runChunks(
+    name: string,
+    shape: ConvShape,
+    split: { grain: number; chunks: number },
+    scratchBytes: number,
+    paramsStride: number,
+  ): void {
+    const each = Math.ceil(scratchBytes / 64) * 64;
+    const scratch = this.#scratchOf(each * split.chunks);
+    this.#pool!.run(
+      this.#module!,
+      name,
+      [this.#params, paramsStride, scratch, each, split.grain],
+      shape.batch,
+      split.grain,
+    );
   }
 
   /** Writes a params block at byte `ptr` (convParamsBytes long). */
@@ -872,20 +946,32 @@ export class WasmConv {
   /** y = conv2d(x, w): byte offsets of contiguous float32 x [N, C, H, W], w, y [N, O, oh, ow]. */
   conv2d(shape: ConvShape, x: number, w: number, y: number): void {
     const bytesNeeded = convScratchBytes(this.config, shape).forward;
-    const scratch = this.#scratchOf(bytesNeeded);
     this.writeParams(this.#params, shape, { x, w, y });
-    this.conv2dExport(this.#params, 0, shape.batch, scratch);
+    const split = this.#split(shape);
+    if (split) {
+      this.#runChunks('conv2dChunks', shape, split, bytesNeeded, 0);
+      return;
+    }
+    this.conv2dExport(this.#params, 0, shape.batch, this.#scratchOf(bytesNeeded));
   }
 
   /** dx = the input gradient of conv2d from dy [N, O, oh, ow] and w; dx is overwritten. */
   conv2dBackwardInput(shape: ConvShape, dy: number, w: number, dx: number): void {
     const bytesNeeded = convScratchBytes(this.config, shape).backwardInput;
-    const scratch = this.#scratchOf(bytesNeeded);
     this.writeParams(this.#params, shape, { x: dx, w, y: dy });
-    this.conv2dBackwardInputExport(this.#params, 0, shape.batch, scratch);
+    const split = this.#split(shape);
+    if (split) {
+      this.#runChunks('conv2dBackwardInputChunks', shape, split, bytesNeeded, 0);
+      return;
+    }
+    this.conv2dBackwardInputExport(this.#params, 0, shape.batch, this.#scratchOf(bytesNeeded));
   }
 
-  /** dw (+)= the weight gradient of conv2d from x and dy, summed over the batch. */
+  /**
+   * dw (+)= the weight gradient of conv2d from x and dy, summed over the batch. Split over
+   * threads, each chunk of images sums into a buffer of its own (the first into dw), added up
+   * afterwards in chunk order.
+   */
   conv2dBackwardWeight(
     shape: ConvShape,
     x: number,
@@ -894,8 +980,31 @@ export class WasmConv {
     accumulate = false,
   ): void {
     const bytesNeeded = convScratchBytes(this.config, shape).backwardWeight;
-    const scratch = this.#scratchOf(bytesNeeded);
-    this.writeParams(this.#params, shape, { x, w: dw, y: dy }, accumulate);
-    this.conv2dBackwardWeightExport(this.#params, 0, shape.batch, scratch);
+    const split = this.#split(shape);
+    if (!split) {
+      this.writeParams(this.#params, shape, { x, w: dw, y: dy }, accumulate);
+      this.conv2dBackwardWeightExport(this.#params, 0, shape.batch, this.#scratchOf(bytesNeeded));
+      return;
+    }
+    const count =
+      shape.outChannels * (shape.channels / shape.groups) * shape.kernel[0] * shape.kernel[1];
+    const partials = this.runtime.alloc(4 * count * (split.chunks - 1));
+    if (partials === undefined) throw new Error('wasm conv: cannot allocate the partial sums');
+    try {
+      for (let chunk = 0; chunk < split.chunks; chunk++) {
+        const target = chunk === 0 ? dw : partials + 4 * count * (chunk - 1);
+        const ptr = this.#params + chunk * convParamsBytes;
+        this.writeParams(ptr, shape, { x, w: target, y: dy }, chunk === 0 && accumulate);
+      }
+      this.#runChunks('conv2dBackwardWeightChunks', shape, split, bytesNeeded, convParamsBytes);
+      const buffer = this.runtime.buffer;
+      const out = new Float32Array(buffer, dw, count);
+      for (let chunk = 1; chunk < split.chunks; chunk++) {
+        const part = new Float32Array(buffer, partials + 4 * count * (chunk - 1), count);
+        for (let i = 0; i < count; i++) out[i]! += part[i]!;
+      }
+    } finally {
+      this.runtime.free(partials);
+    }
   }
 }

@@ -39,6 +39,7 @@ import {
 } from './asm.js';
 import { type MemoryImport, ModuleBuilder } from './encoder.js';
 import type { WasmRuntime } from './runtime.js';
+import type { ThreadModule, ThreadPool } from './threads.js';
 
 /** Tile and block sizes of the generated kernels. */
 export interface GemmConfig {
@@ -492,8 +493,31 @@ export interface BatchStrides {
 /** Builds the module bytes of the matmul alone (bench and tests of other configurations). */
 export function gemmModuleBytes(memory: MemoryImport, config: GemmConfig): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder(memory);
-  addGemmFunctions(m, config);
+  const gemm = addGemmFunctions(m, config);
+  addSgemmChunks(m, gemm.sgemm);
   return m.encode();
+}
+
+/**
+ * Exports `sgemmChunks(a, aRs, aCs, b, bRs, bCs, c, cRs, cCs, k, m, accumulate, scratchBase,
+ * scratchStride, grain, n0, n1)`: sgemm over all rows and the columns [n0, n1), with the
+ * scratch block of chunk n0 / grain, so a thread pool (threads.ts) can run disjoint column
+ * ranges, chunk starts being multiples of grain, on several threads at once.
+ */
+export function addSgemmChunks(m: ModuleBuilder, sgemm: number): void {
+  m.func(
+    i32s(17),
+    [],
+    (f) => {
+      for (let p = 0; p < 10; p++) f.get(p); // a .. cCs, k
+      f.i32Const(0).get(10); // m0 = 0, m1 = m
+      f.get(15).get(16); // n0, n1
+      f.get(11); // accumulate
+      f.get(15).get(14).op('i32.div_u').get(13).op('i32.mul').get(12).op('i32.add');
+      f.call(sgemm);
+    },
+    'sgemmChunks',
+  );
 }
 
 /**
@@ -504,18 +528,23 @@ export class WasmGemm {
   readonly config: GemmConfig;
   /** The raw export (see addGemmFunctions), for worker threads. */
   readonly sgemmExport: SgemmExport;
+  readonly #pool: ThreadPool | undefined;
+  readonly #module: ThreadModule | undefined;
   #scratch = 0;
   #scratchBytes = 0;
 
   constructor(
     readonly runtime: WasmRuntime,
-    options: { relaxed?: boolean; config?: Partial<GemmConfig> } = {},
+    options: { relaxed?: boolean; config?: Partial<GemmConfig>; pool?: ThreadPool } = {},
   ) {
     const relaxed = options.relaxed ?? runtime.features.relaxedSimd;
     if (relaxed && !runtime.features.relaxedSimd)
       throw new Error('wasm gemm: relaxed SIMD was asked for but this runtime has none');
     this.config = { ...defaultGemmConfig(relaxed), ...options.config };
-    const exports = runtime.instantiate(gemmModuleBytes(runtime.memoryImport, this.config));
+    const bytes = gemmModuleBytes(runtime.memoryImport, this.config);
+    this.#pool = options.pool;
+    this.#module = options.pool?.register(bytes);
+    const exports = this.#module?.exports ?? runtime.instantiate(bytes);
     // The export's signature is the one addGemmFunctions builds (a foreign boundary).
     this.sgemmExport = exports['sgemm'] as SgemmExport;
   }
@@ -542,7 +571,8 @@ export class WasmGemm {
 
   /**
    * c = a · b (or c += a · b with `accumulate`) for a m×k, b k×n, c m×n; with `batch` > 1,
-   * `batch` such products, operand pointers advancing by `strides` bytes per product.
+   * `batch` such products, operand pointers advancing by `strides` bytes per product. Large
+   * products are split over the pool's threads by ranges of columns.
    */
   matmul(
     a: WasmMatrix,
@@ -555,6 +585,41 @@ export class WasmGemm {
   ): void {
     const { accumulate = false, batch = 1, strides = { a: 0, b: 0, c: 0 } } = options;
     if (m <= 0 || n <= 0) return;
+    const threads = this.#pool?.info.threads ?? 1;
+    const nr = this.config.nr;
+    if (threads > 1 && m * n * k >= threadedFlops && n >= 2 * nr) {
+      // About two chunks per thread, each a whole number of column panels.
+      const grain = Math.ceil(Math.ceil(n / (2 * threads)) / nr) * nr;
+      const chunks = Math.ceil(n / grain);
+      const each = Math.ceil(this.scratchBytes(m, grain, k) / 64) * 64;
+      const scratch = this.scratch(each * chunks);
+      for (let t = 0; t < batch; t++) {
+        this.#pool!.run(
+          this.#module!,
+          'sgemmChunks',
+          [
+            a.ptr + t * strides.a,
+            a.rowStride,
+            a.colStride,
+            b.ptr + t * strides.b,
+            b.rowStride,
+            b.colStride,
+            c.ptr + t * strides.c,
+            c.rowStride,
+            c.colStride,
+            k,
+            m,
+            accumulate ? 1 : 0,
+            scratch,
+            each,
+            grain,
+          ],
+          n,
+          grain,
+        );
+      }
+      return;
+    }
     const scratch = this.scratch(this.scratchBytes(m, n, k));
     for (let t = 0; t < batch; t++) {
       this.sgemmExport(
@@ -578,3 +643,6 @@ export class WasmGemm {
     }
   }
 }
+
+/** Products of at least this many multiply-adds (m·n·k) are split over threads. */
+const threadedFlops = 2 ** 20;
