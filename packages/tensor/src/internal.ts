@@ -43,7 +43,8 @@ export function checkTensor(
 /** A new contiguous tensor with unspecified contents. */
 export function emptyTensor(shape: Shape, dtype: DType, device: Backend): Tensor {
   const storage = new StorageRef(device.allocate(dtype, numelOf(shape)));
-  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+  // Frozen, the strides become the tensor's own without a copy.
+  return new Tensor(storage, shape, Object.freeze(contiguousStrides(shape)), 0, dtype);
 }
 
 /** A view sharing `base`'s storage with another shape, strides and offset. */
@@ -62,7 +63,8 @@ export function viewOf(
 
 /** The view a kernel reads or writes for `t`, which `op` uses. */
 export function viewDescriptor(t: Tensor, op: string): View {
-  checkAlive(op, [t]);
+  checkTensor(op, t);
+  t.assertAlive(op);
   return {
     storage: t.storageRef.storage,
     dtype: t.dtype,
@@ -89,7 +91,7 @@ export function record(
 ): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
   const versions = saved.map((t) => t.storageRef.version);
-  const nodeName = `${name.charAt(0).toUpperCase()}${name.slice(1)}Backward`;
+  const nodeName = backwardName(name);
   out.attachGradFn(
     new Node<Tensor>(nodeName, inputs, (gradOutput) => {
       for (const [i, t] of saved.entries()) {
@@ -106,6 +108,18 @@ export function record(
     }),
   );
   return out;
+}
+
+/** Node names by op name: `MulBackward` for `mul`, spelled once per op. */
+const backwardNames = new Map<string, string>();
+
+function backwardName(op: string): string {
+  let name = backwardNames.get(op);
+  if (name === undefined) {
+    name = `${op.charAt(0).toUpperCase()}${op.slice(1)}Backward`;
+    backwardNames.set(op, name);
+  }
+  return name;
 }
 
 /** Checks that all tensors are alive and share one device, and returns it. */

@@ -3,27 +3,45 @@
 // innermost dim and an odometer over the others. No per-element calls or allocations.
 // Several expressions over the same inputs (a fused update) run in one loop: each element's
 // values are all computed before any output is stored, so an output may also be an input.
+//
+// Kernels are found by the expression object first: the op table builds one expression per
+// op and dtypes and passes the same object every call, so a small op does not pay for
+// rendering its expression as a text key (exprKey) each time.
 
 import type { View } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { type Expr, exprKey } from '../expr.js';
 import { typeExprs } from '../expr-types.js';
+import { isContiguousLayout } from '../shape.js';
 import { collapseDims } from './layout.js';
 import { helpers, renderStored } from './render.js';
 
+/**
+ * A generated kernel. `arrays`, `offsets` and `strides` list the outputs, then the inputs;
+ * all walk `shape`.
+ */
 type Kernel = (
-  outs: readonly TypedArray[],
-  outOffsets: readonly number[],
-  outStrides: readonly (readonly number[])[],
-  shape: readonly number[],
-  inputs: readonly TypedArray[],
+  arrays: readonly TypedArray[],
   offsets: readonly number[],
   strides: readonly (readonly number[])[],
+  shape: readonly number[],
   params: readonly number[],
   h: typeof helpers,
 ) => void;
 
+/** Kernels by their text key: structurally equal expressions share one. */
 const cache = new Map<string, Kernel>();
+
+/** A kernel for one expression and the dtypes and param count it was generated for. */
+interface Compiled {
+  readonly inputTypes: readonly DType[];
+  readonly outType: DType;
+  readonly paramCount: number;
+  readonly kernel: Kernel;
+}
+
+/** Kernels of single expressions by the expression object (usually one dtype combination each). */
+const byExpr = new WeakMap<Expr, Compiled[]>();
 
 function generate(
   exprs: readonly Expr[],
@@ -42,6 +60,8 @@ function generate(
          ${outs.map((k) => `y${k}[qo${k}] = v${k};`).join(' ')}`;
   // An integer param is an int32 (wrapped, as the WebGPU backend's metadata wraps it).
   const param = (k: number) => (typed.params[k] === 'int' ? `params[${k}] | 0` : `params[${k}]`);
+  // Operand k of arrays/offsets/strides: the outputs first, then the inputs.
+  const input = (k: number) => exprs.length + k;
   const source = `
     ${Array.from({ length: paramCount }, (_, k) => `const c${k} = ${param(k)};`).join(' ')}
     const rank = shape.length;
@@ -49,9 +69,10 @@ function generate(
     let total = 1;
     for (let d = 0; d < rank; d++) total *= shape[d];
     const outerCount = inner === 0 ? 0 : total / inner;
-    const index = new Int32Array(rank);
-    ${outs.map((k) => `const y${k} = outs[${k}], r${k} = outStrides[${k}], so${k} = r${k}[rank - 1]; let po${k} = outOffsets[${k}];`).join('\n')}
-    ${ins.map((k) => `const x${k} = inputs[${k}], s${k} = strides[${k}], t${k} = s${k}[rank - 1]; let p${k} = offsets[${k}];`).join('\n')}
+    // The odometer over the outer dims; a single dim (any contiguous operands) needs none.
+    const index = rank > 1 ? new Int32Array(rank) : undefined;
+    ${outs.map((k) => `const y${k} = arrays[${k}], r${k} = strides[${k}], so${k} = r${k}[rank - 1]; let po${k} = offsets[${k}];`).join('\n')}
+    ${ins.map((k) => `const x${k} = arrays[${input(k)}], s${k} = strides[${input(k)}], t${k} = s${k}[rank - 1]; let p${k} = offsets[${input(k)}];`).join('\n')}
     for (let outer = 0; outer < outerCount; outer++) {
       ${outs.map((k) => `let qo${k} = po${k};`).join(' ')}
       ${ins.map((k) => `let q${k} = p${k};`).join(' ')}
@@ -72,21 +93,50 @@ function generate(
       }
     }`;
   // Generated once per expression and dtypes; the only dynamic code in the CPU backend.
-  return new Function(
-    'outs',
-    'outOffsets',
-    'outStrides',
-    'shape',
-    'inputs',
-    'offsets',
-    'strides',
-    'params',
-    'h',
-    source,
-  ) as Kernel;
+  return new Function('arrays', 'offsets', 'strides', 'shape', 'params', 'h', source) as Kernel;
 }
 
 type Operand = { view: View; data: TypedArray };
+
+/** The kernel for `exprs` over operands of these dtypes, generated on first use. */
+function kernelFor(
+  exprs: readonly Expr[],
+  inputs: readonly Operand[],
+  outs: readonly Operand[],
+  paramCount: number,
+): Kernel {
+  const single = exprs.length === 1 ? exprs[0]! : undefined;
+  const known = single && byExpr.get(single);
+  if (known) {
+    for (const compiled of known) {
+      if (
+        compiled.paramCount === paramCount &&
+        compiled.outType === outs[0]!.view.dtype &&
+        compiled.inputTypes.length === inputs.length &&
+        compiled.inputTypes.every((dtype, k) => dtype === inputs[k]!.view.dtype)
+      ) {
+        return compiled.kernel;
+      }
+    }
+  }
+  const inputTypes = inputs.map((i) => i.view.dtype);
+  const outTypes = outs.map((o) => o.view.dtype);
+  const key = `${paramCount}|${outTypes.join(',')}|${inputTypes.join(',')}|${exprs.map(exprKey).join(';')}`;
+  let kernel = cache.get(key);
+  if (!kernel) {
+    kernel = generate(exprs, inputTypes, outTypes, paramCount);
+    cache.set(key, kernel);
+  }
+  if (single) {
+    const compiled = { inputTypes, outType: outTypes[0]!, paramCount, kernel };
+    if (known) known.push(compiled);
+    else byExpr.set(single, [compiled]);
+  }
+  return kernel;
+}
+
+/** Strides of one contiguous dim, for every operand of a kernel of up to this many. */
+const unitStrides: readonly (readonly number[])[] = Array.from({ length: 16 }, () => [1]);
 
 /** outs[k] = exprs[k](inputs) elementwise; all outs share one shape. */
 export function runElementwise(
@@ -95,31 +145,25 @@ export function runElementwise(
   outs: readonly Operand[],
   params: readonly number[],
 ): void {
-  const { shape: dims, strides } = collapseDims(outs[0]!.view.shape, [
-    ...outs.map((out) => out.view.strides),
-    ...inputs.map((input) => input.view.strides),
-  ]);
-  const typeNames = (operands: readonly Operand[]) => operands.map((o) => o.view.dtype).join(',');
-  const key = `${params.length}|${typeNames(outs)}|${typeNames(inputs)}|${exprs.map(exprKey).join(';')}`;
-  let kernel = cache.get(key);
-  if (!kernel) {
-    kernel = generate(
-      exprs,
-      inputs.map((i) => i.view.dtype),
-      outs.map((o) => o.view.dtype),
-      params.length,
-    );
-    cache.set(key, kernel);
+  const kernel = kernelFor(exprs, inputs, outs, params.length);
+  const operands = [...outs, ...inputs];
+  const arrays = operands.map((o) => o.data);
+  const offsets = operands.map((o) => o.view.offset);
+  const shape = outs[0]!.view.shape;
+  // Operands that all lie row-major without gaps (the common case) walk one dim; others
+  // have their dims merged where every layout allows it.
+  if (
+    operands.length <= unitStrides.length &&
+    operands.every((o) => isContiguousLayout(shape, o.view.strides))
+  ) {
+    let count = 1;
+    for (const size of shape) count *= size;
+    kernel(arrays, offsets, unitStrides, [count], params, helpers);
+    return;
   }
-  kernel(
-    outs.map((o) => o.data),
-    outs.map((o) => o.view.offset),
-    strides.slice(0, outs.length),
-    dims,
-    inputs.map((i) => i.data),
-    inputs.map((i) => i.view.offset),
-    strides.slice(outs.length),
-    params,
-    helpers,
+  const collapsed = collapseDims(
+    shape,
+    operands.map((o) => o.view.strides),
   );
+  kernel(arrays, offsets, collapsed.strides, collapsed.shape, params, helpers);
 }
