@@ -4,13 +4,12 @@
 // Several expressions over the same inputs (a fused update) run in one loop: each element's
 // values are all computed before any output is stored, so an output may also be an input.
 //
-// Kernels are found by the expression object first: the op table builds one expression per
-// op and dtypes and passes the same object every call, so a small op does not pay for
-// rendering its expression as a text key (exprKey) each time.
+// Kernels are found by the expression object first when the op table keeps it (isReused),
+// so a small op does not pay for rendering its expression as a text key (exprKey) each time.
 
 import type { View } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
-import { type Expr, exprKey } from '../expr.js';
+import { type Expr, exprKey, isReused } from '../expr.js';
 import { typeExprs } from '../expr-types.js';
 import { isContiguousLayout } from '../shape.js';
 import { collapseDims } from './layout.js';
@@ -40,7 +39,7 @@ interface Compiled {
   readonly kernel: Kernel;
 }
 
-/** Kernels of single expressions by the expression object (usually one dtype combination each). */
+/** Kernels of reused expressions by the object (usually one dtype combination each). */
 const byExpr = new WeakMap<Expr, Compiled[]>();
 
 function generate(
@@ -127,7 +126,7 @@ function kernelFor(
     kernel = generate(exprs, inputTypes, outTypes, paramCount);
     cache.set(key, kernel);
   }
-  if (single) {
+  if (single && isReused(single)) {
     const compiled = { inputTypes, outType: outTypes[0]!, paramCount, kernel };
     if (known) known.push(compiled);
     else byExpr.set(single, [compiled]);

@@ -11,7 +11,7 @@ import {
   promoteWithScalar,
   scalarsDType,
 } from '../dtype.js';
-import { E, type Expr } from '../expr.js';
+import { E, type Expr, markReused } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -450,13 +450,17 @@ class ExprCache<Name extends string> {
       exprs = new Map();
       this.#byOp.set(name, exprs);
     }
-    exprs.set(key, expr);
+    exprs.set(key, markReused(expr));
     return expr;
   }
 }
 
 const unaryExprs = new ExprCache<UnaryOpName>();
 const binaryExprs = new ExprCache<BinaryOpName>();
+const noParams: readonly number[] = [];
+
+/** toDType's expressions, by the dtype converted to (the same for every input dtype). */
+const castExprs = new ExprCache<DType>();
 
 function isRule(rule: DTypeRule | DType): rule is DTypeRule {
   return rule === 'same' || rule === 'float' || rule === 'bool' || rule === 'withParams';
@@ -616,8 +620,6 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
   return y;
 }
 
-const noParams: readonly number[] = [];
-
 /**
  * The cache key of a binary op's expression: the operands' dtypes (the second undefined for
  * a scalar param), the dtype they compute in and the result's.
@@ -708,7 +710,8 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
 /** Converts to `dtype` (float → int truncates toward zero; anything → bool is x != 0). */
 export function toDType(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const y = elementwise('to', [x], (v) => E.cast(dtype, v), dtype);
+  const expr = castExprs.get(dtype, 0) ?? castExprs.set(dtype, 0, E.cast(dtype, E.input(0)));
+  const y = runExpr('to', [x], expr, dtype, noParams);
   if (isFloating(dtype) && isFloating(x.dtype)) {
     record(y, 'to', [x], (g) => [toDType(g, x.dtype)], []);
   }
