@@ -11,18 +11,18 @@ import type { View } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { type Expr, exprKey, isReused } from '../expr.js';
 import { typeExprs } from '../expr-types.js';
-import { isContiguousLayout } from '../shape.js';
+import { isContiguousLayout, numelOf } from '../shape.js';
 import { collapseDims } from './layout.js';
 import { helpers, renderStored } from './render.js';
 
 /**
  * A generated kernel. `arrays`, `offsets` and `strides` list the outputs, then the inputs;
- * all walk `shape`.
+ * all walk `shape`. Null strides: every operand is contiguous, and `shape` is [count].
  */
 type Kernel = (
   arrays: readonly TypedArray[],
   offsets: readonly number[],
-  strides: readonly (readonly number[])[],
+  strides: readonly (readonly number[])[] | null,
   shape: readonly number[],
   params: readonly number[],
   h: typeof helpers,
@@ -52,17 +52,29 @@ function generate(
   const ins = Array.from({ length: inputTypes.length }, (_, k) => k);
   const outs = Array.from({ length: exprs.length }, (_, k) => k);
   const value = (k: number) => renderStored(typed.exprs[k]!, outTypes[k]!);
-  const store =
+  // Stores each output's value at its index `at(k)`.
+  const store = (at: (k: number) => string) =>
     exprs.length === 1
-      ? `y0[qo0] = ${value(0)};`
+      ? `y0[${at(0)}] = ${value(0)};`
       : `${outs.map((k) => `const v${k} = ${value(k)};`).join(' ')}
-         ${outs.map((k) => `y${k}[qo${k}] = v${k};`).join(' ')}`;
+         ${outs.map((k) => `y${k}[${at(k)}] = v${k};`).join(' ')}`;
   // An integer param is an int32 (wrapped, as the WebGPU backend's metadata wraps it).
   const param = (k: number) => (typed.params[k] === 'int' ? `params[${k}] | 0` : `params[${k}]`);
   // Operand k of arrays/offsets/strides: the outputs first, then the inputs.
   const input = (k: number) => exprs.length + k;
   const source = `
     ${Array.from({ length: paramCount }, (_, k) => `const c${k} = ${param(k)};`).join(' ')}
+    if (strides === null) {
+      // Contiguous operands: one loop over shape[0] elements from each offset.
+      const count = shape[0];
+      ${outs.map((k) => `const y${k} = arrays[${k}], o${k} = offsets[${k}];`).join(' ')}
+      ${ins.map((k) => `const x${k} = arrays[${input(k)}], p${k} = offsets[${input(k)}];`).join(' ')}
+      for (let j = 0; j < count; j++) {
+        ${ins.map((k) => `const a${k} = x${k}[p${k} + j];`).join(' ')}
+        ${store((k) => `o${k} + j`)}
+      }
+      return;
+    }
     const rank = shape.length;
     const inner = shape[rank - 1];
     let total = 1;
@@ -77,7 +89,7 @@ function generate(
       ${ins.map((k) => `let q${k} = p${k};`).join(' ')}
       for (let j = 0; j < inner; j++) {
         ${ins.map((k) => `const a${k} = x${k}[q${k}]; q${k} += t${k};`).join(' ')}
-        ${store}
+        ${store((k) => `qo${k}`)}
         ${outs.map((k) => `qo${k} += so${k};`).join(' ')}
       }
       for (let d = rank - 2; d >= 0; d--) {
@@ -108,13 +120,11 @@ function kernelFor(
   const known = single && byExpr.get(single);
   if (known) {
     for (const compiled of known) {
-      if (
-        compiled.paramCount === paramCount &&
-        compiled.outType === outs[0]!.view.dtype &&
-        compiled.inputTypes.length === inputs.length &&
-        compiled.inputTypes.every((dtype, k) => dtype === inputs[k]!.view.dtype)
-      ) {
-        return compiled.kernel;
+      if (compiled.paramCount === paramCount && compiled.outType === outs[0]!.view.dtype) {
+        let same = compiled.inputTypes.length === inputs.length;
+        for (let k = 0; k < inputs.length && same; k++)
+          same = compiled.inputTypes[k] === inputs[k]!.view.dtype;
+        if (same) return compiled.kernel;
       }
     }
   }
@@ -134,9 +144,6 @@ function kernelFor(
   return kernel;
 }
 
-/** Strides of one contiguous dim, for every operand of a kernel of up to this many. */
-const unitStrides: readonly (readonly number[])[] = Array.from({ length: 16 }, () => [1]);
-
 /** outs[k] = exprs[k](inputs) elementwise; all outs share one shape. */
 export function runElementwise(
   exprs: readonly Expr[],
@@ -145,21 +152,24 @@ export function runElementwise(
   params: readonly number[],
 ): void {
   const kernel = kernelFor(exprs, inputs, outs, params.length);
-  const operands = [...outs, ...inputs];
-  const arrays = operands.map((o) => o.data);
-  const offsets = operands.map((o) => o.view.offset);
   const shape = outs[0]!.view.shape;
+  const count = outs.length + inputs.length;
+  const arrays: TypedArray[] = [];
+  const offsets: number[] = [];
   // Operands that all lie row-major without gaps (the common case) walk one dim; others
   // have their dims merged where every layout allows it.
-  if (
-    operands.length <= unitStrides.length &&
-    operands.every((o) => isContiguousLayout(shape, o.view.strides))
-  ) {
-    let count = 1;
-    for (const size of shape) count *= size;
-    kernel(arrays, offsets, unitStrides, [count], params, helpers);
+  let contiguous = true;
+  for (let k = 0; k < count; k++) {
+    const { view, data } = k < outs.length ? outs[k]! : inputs[k - outs.length]!;
+    arrays.push(data);
+    offsets.push(view.offset);
+    contiguous &&= isContiguousLayout(shape, view.strides);
+  }
+  if (contiguous) {
+    kernel(arrays, offsets, null, [numelOf(shape)], params, helpers);
     return;
   }
+  const operands = [...outs, ...inputs];
   const collapsed = collapseDims(
     shape,
     operands.map((o) => o.view.strides),
