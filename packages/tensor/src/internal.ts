@@ -43,8 +43,7 @@ export function checkTensor(
 /** A new contiguous tensor with unspecified contents. */
 export function emptyTensor(shape: Shape, dtype: DType, device: Backend): Tensor {
   const storage = new StorageRef(device.allocate(dtype, numelOf(shape)));
-  // Frozen, the strides become the tensor's own without a copy.
-  return new Tensor(storage, shape, Object.freeze(contiguousStrides(shape)), 0, dtype);
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
 }
 
 /** A view sharing `base`'s storage with another shape, strides and offset. */

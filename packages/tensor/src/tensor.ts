@@ -1106,9 +1106,19 @@ export class Tensor implements Variable<Tensor> {
   }
 }
 
-/** `values` itself when frozen already (another tensor's shape), else a frozen copy. */
+/** Shared shapes and strides: freezing a new array costs more than the rest of a small op. */
+const noDims: readonly number[] = Object.freeze([]);
+const unitStride: readonly number[] = Object.freeze([1]);
+
+/**
+ * `values` itself when frozen already (another tensor's shape), a shared frozen array for []
+ * and [1] (a 0-d shape, the strides of a vector), else a frozen copy.
+ */
 function frozen(values: readonly number[]): readonly number[] {
-  return Object.isFrozen(values) ? values : Object.freeze([...values]);
+  if (Object.isFrozen(values)) return values;
+  if (values.length === 0) return noDims;
+  if (values.length === 1 && values[0] === 1) return unitStride;
+  return Object.freeze([...values]);
 }
 
 function scaled(other: Tensor | Scalar, alpha: number): Tensor | Scalar {
