@@ -1,7 +1,7 @@
 // CPU backend benchmarks: matmul and the MNIST CNN's convolutions, forward and
 // forward+backward, against TensorFlow.js's pure-JS CPU backend doing the same work in the
 // same process. Run with `pnpm bench` (add a word to run only the cases whose names hold it:
-// `pnpm --filter @dl/tensor bench conv2`).
+// `pnpm --filter @dl/tensor bench:cpu conv2`).
 //
 // tfjs runs its convolutions in NHWC with HWIO filters, its native layout; the data are the
 // same numbers transposed, and each case checks once that both give the same results.

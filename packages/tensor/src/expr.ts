@@ -181,6 +181,24 @@ export const E = {
   xor: binary('xor'),
 };
 
+// Most ops pass the same expression object with every call: the op table builds one per op
+// and dtypes and keeps it (see ops/elementwise.ts), and marks it so. A backend may then find
+// its compiled kernel by the object, which costs far less than rendering the text key below
+// (more than a small op's kernel itself). Expressions built per call (fused chains, where,
+// clamp) are not marked: caching them by object would only fill the cache.
+const reused = new WeakSet<Expr>();
+
+/** Marks `expr` as kept and passed again with every call of its op; returns it. */
+export function markReused(expr: Expr): Expr {
+  reused.add(expr);
+  return expr;
+}
+
+/** Whether `expr` is kept and passed again (markReused): worth caching a kernel by the object. */
+export function isReused(expr: Expr): boolean {
+  return reused.has(expr);
+}
+
 /** A stable text form, used as a cache key for generated kernels. */
 export function exprKey(expr: Expr): string {
   switch (expr.kind) {

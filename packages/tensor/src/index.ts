@@ -35,7 +35,15 @@ export {
 export { registerDevtoolsFormatter } from './devtools.js';
 export { type DType, isFloating, promoteTypes, type TypedArray } from './dtype.js';
 export { IndexError, type OutOfRangeMessage } from './errors.js';
-export { type BinaryFn, E, type Expr, exprKey, type Operand, type UnaryFn } from './expr.js';
+export {
+  type BinaryFn,
+  E,
+  type Expr,
+  exprKey,
+  isReused,
+  type Operand,
+  type UnaryFn,
+} from './expr.js';
 export {
   binaryRule,
   isTest,

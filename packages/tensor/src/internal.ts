@@ -62,7 +62,8 @@ export function viewOf(
 
 /** The view a kernel reads or writes for `t`, which `op` uses. */
 export function viewDescriptor(t: Tensor, op: string): View {
-  checkAlive(op, [t]);
+  checkTensor(op, t);
+  t.assertAlive(op);
   return {
     storage: t.storageRef.storage,
     dtype: t.dtype,
@@ -89,7 +90,7 @@ export function record(
 ): Tensor {
   if (!isGradEnabled() || !inputs.some((t) => t.requiresGrad)) return out;
   const versions = saved.map((t) => t.storageRef.version);
-  const nodeName = `${name.charAt(0).toUpperCase()}${name.slice(1)}Backward`;
+  const nodeName = backwardName(name);
   out.attachGradFn(
     new Node<Tensor>(nodeName, inputs, (gradOutput) => {
       for (const [i, t] of saved.entries()) {
@@ -106,6 +107,18 @@ export function record(
     }),
   );
   return out;
+}
+
+/** Node names by op name: `MulBackward` for `mul`, spelled once per op. */
+const backwardNames = new Map<string, string>();
+
+function backwardName(op: string): string {
+  let name = backwardNames.get(op);
+  if (name === undefined) {
+    name = `${op.charAt(0).toUpperCase()}${op.slice(1)}Backward`;
+    backwardNames.set(op, name);
+  }
+  return name;
 }
 
 /** Checks that all tensors are alive and share one device, and returns it. */

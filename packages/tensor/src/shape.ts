@@ -91,7 +91,11 @@ export function normalizeDims(
   ndim: number,
   op: string,
 ): number[] {
-  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  if (dims === undefined) {
+    const all = new Array<number>(ndim);
+    for (let i = 0; i < ndim; i++) all[i] = i;
+    return all;
+  }
   if (typeof dims !== 'number' && !Array.isArray(dims)) {
     throw new TypeError(
       `${op}: expected dim to be an integer or an array of integers, got ${describeValue(dims)}`,
@@ -100,10 +104,10 @@ export function normalizeDims(
   const list = typeof dims === 'number' ? [dims] : dims;
   const out = list.map((d) => normalizeDim(d, ndim, op));
   if (ndim === 0) return [];
-  const seen = new Set<number>();
-  for (const d of out) {
-    if (seen.has(d)) throw new Error(`${op}: dim ${d} appears multiple times in the list of dims`);
-    seen.add(d);
+  for (let i = 1; i < out.length; i++) {
+    const d = out[i]!;
+    if (out.indexOf(d) < i)
+      throw new Error(`${op}: dim ${d} appears multiple times in the list of dims`);
   }
   return out.sort((a, b) => a - b);
 }
@@ -131,6 +135,10 @@ export function checkShape(shape: readonly number[], op: string): number[] {
   return [...shape];
 }
 
+/** Whether two shapes are equal (a plain loop: every op with two operands asks). */
 export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

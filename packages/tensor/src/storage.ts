@@ -85,6 +85,12 @@ let unregistered: StorageRef[] = [];
 let withRecentDependents: StorageRef[] = [];
 /** Storages (or one storage's dependents) held so at most, then handed over at once. */
 const deferredLimit = 1024;
+/**
+ * Storage whose memory the collector reclaims by itself (typed arrays) is deferred only up
+ * to this size: the list would keep larger ones from the collector within a task, while
+ * deferredLimit small ones hold a few MiB at most.
+ */
+const deferredCollectableBytes = 4096;
 
 function endOfTask(): void {
   const refs = unregistered;
@@ -170,9 +176,12 @@ export class StorageRef {
       this.length = storage.length;
       this.#adopt(storage);
     }
-    // CPU storages are registered at once: their memory is the collector's to reclaim
+    // Large CPU storages are registered at once: their memory is the collector's to reclaim
     // within a task, which a list holding them would prevent.
-    if (!this.backend.releasesMemory) {
+    if (
+      !this.backend.releasesMemory &&
+      this.length * bytesPerElement[this.dtype] > deferredCollectableBytes
+    ) {
       this.register();
     } else if (unregistered.length >= deferredLimit) {
       // A long task (a synchronous loop): register what is held so far now.

@@ -66,6 +66,8 @@ export interface HookHandle {
 
 const creationListeners: ((t: Tensor) => void)[] = [];
 
+const noHooks: readonly GradHook<Tensor>[] = Object.freeze([]);
+
 const gradAlgebra: GradAlgebra<Tensor> = {
   add: (a, b) => a.add(b),
   onesLike: (like) => creation.onesLike(like),
@@ -104,7 +106,8 @@ export class Tensor implements Variable<Tensor> {
   readonly #strides: readonly number[];
   #requiresGrad = false;
   #gradFn: Node<Tensor> | null = null;
-  #gradHooks: GradHook<Tensor>[] = [];
+  /** Made by the first registerHook on this leaf (few tensors have hooks). */
+  #gradHooks: GradHook<Tensor>[] | undefined;
   #disposed = false;
   #isView = false;
   /** The values of the last data() (small tensors only), for toString on asynchronous devices. */
@@ -121,8 +124,8 @@ export class Tensor implements Variable<Tensor> {
     dtype: DType,
   ) {
     this.storageRef = storage;
-    this.shape = Object.freeze([...shape]);
-    this.#strides = Object.freeze([...strides]);
+    this.shape = frozen(shape);
+    this.#strides = frozen(strides);
     this.storageOffset = offset;
     this.dtype = dtype;
     this.#share = storage.retainTensor(this);
@@ -224,7 +227,7 @@ export class Tensor implements Variable<Tensor> {
 
   /** The hooks registerHook added to this leaf, run on its gradient before it is accumulated. */
   get gradHooks(): readonly GradHook<Tensor>[] {
-    return this.#gradHooks;
+    return this.#gradHooks ?? noHooks;
   }
 
   /** True when this tensor is a view (reshape, slice, transpose, ...) of another tensor's storage. */
@@ -270,7 +273,11 @@ export class Tensor implements Variable<Tensor> {
     if (!this.#requiresGrad) {
       throw new Error("cannot register a hook on a tensor that doesn't require gradient");
     }
-    const list = this.#gradFn ? this.#gradFn.preHooks : this.#gradHooks;
+    let list = this.#gradFn ? this.#gradFn.preHooks : this.#gradHooks;
+    if (!list) {
+      list = [];
+      this.#gradHooks = list;
+    }
     list.push(hook);
     return {
       remove: () => {
@@ -1097,6 +1104,21 @@ export class Tensor implements Variable<Tensor> {
       );
     }
   }
+}
+
+/** Shared shapes and strides: freezing a new array costs more than the rest of a small op. */
+const noDims: readonly number[] = Object.freeze([]);
+const unitStride: readonly number[] = Object.freeze([1]);
+
+/**
+ * `values` itself when frozen already (another tensor's shape), a shared frozen array for []
+ * and [1] (a 0-d shape, the strides of a vector), else a frozen copy.
+ */
+function frozen(values: readonly number[]): readonly number[] {
+  if (Object.isFrozen(values)) return values;
+  if (values.length === 0) return noDims;
+  if (values.length === 1 && values[0] === 1) return unitStride;
+  return Object.freeze([...values]);
 }
 
 function scaled(other: Tensor | Scalar, alpha: number): Tensor | Scalar {

@@ -3,27 +3,44 @@
 // innermost dim and an odometer over the others. No per-element calls or allocations.
 // Several expressions over the same inputs (a fused update) run in one loop: each element's
 // values are all computed before any output is stored, so an output may also be an input.
+//
+// Kernels are found by the expression object first when the op table keeps it (isReused),
+// so a small op does not pay for rendering its expression as a text key (exprKey) each time.
 
 import type { View } from '../backend.js';
 import type { DType, TypedArray } from '../dtype.js';
-import { type Expr, exprKey } from '../expr.js';
+import { type Expr, exprKey, isReused } from '../expr.js';
 import { typeExprs } from '../expr-types.js';
+import { isContiguousLayout, numelOf } from '../shape.js';
 import { collapseDims } from './layout.js';
 import { helpers, renderStored } from './render.js';
 
+/**
+ * A generated kernel. `arrays`, `offsets` and `strides` list the outputs, then the inputs;
+ * all walk `shape`. Null strides: every operand is contiguous, and `shape` is [count].
+ */
 type Kernel = (
-  outs: readonly TypedArray[],
-  outOffsets: readonly number[],
-  outStrides: readonly (readonly number[])[],
-  shape: readonly number[],
-  inputs: readonly TypedArray[],
+  arrays: readonly TypedArray[],
   offsets: readonly number[],
-  strides: readonly (readonly number[])[],
+  strides: readonly (readonly number[])[] | null,
+  shape: readonly number[],
   params: readonly number[],
   h: typeof helpers,
 ) => void;
 
+/** Kernels by their text key: structurally equal expressions share one. */
 const cache = new Map<string, Kernel>();
+
+/** A kernel for one expression and the dtypes and param count it was generated for. */
+interface Compiled {
+  readonly inputTypes: readonly DType[];
+  readonly outType: DType;
+  readonly paramCount: number;
+  readonly kernel: Kernel;
+}
+
+/** Kernels of reused expressions by the object (usually one dtype combination each). */
+const byExpr = new WeakMap<Expr, Compiled[]>();
 
 function generate(
   exprs: readonly Expr[],
@@ -35,29 +52,44 @@ function generate(
   const ins = Array.from({ length: inputTypes.length }, (_, k) => k);
   const outs = Array.from({ length: exprs.length }, (_, k) => k);
   const value = (k: number) => renderStored(typed.exprs[k]!, outTypes[k]!);
-  const store =
+  // Stores each output's value at its index `at(k)`.
+  const store = (at: (k: number) => string) =>
     exprs.length === 1
-      ? `y0[qo0] = ${value(0)};`
+      ? `y0[${at(0)}] = ${value(0)};`
       : `${outs.map((k) => `const v${k} = ${value(k)};`).join(' ')}
-         ${outs.map((k) => `y${k}[qo${k}] = v${k};`).join(' ')}`;
+         ${outs.map((k) => `y${k}[${at(k)}] = v${k};`).join(' ')}`;
   // An integer param is an int32 (wrapped, as the WebGPU backend's metadata wraps it).
   const param = (k: number) => (typed.params[k] === 'int' ? `params[${k}] | 0` : `params[${k}]`);
+  // Operand k of arrays/offsets/strides: the outputs first, then the inputs.
+  const input = (k: number) => exprs.length + k;
   const source = `
     ${Array.from({ length: paramCount }, (_, k) => `const c${k} = ${param(k)};`).join(' ')}
+    if (strides === null) {
+      // Contiguous operands: one loop over shape[0] elements from each offset.
+      const count = shape[0];
+      ${outs.map((k) => `const y${k} = arrays[${k}], o${k} = offsets[${k}];`).join(' ')}
+      ${ins.map((k) => `const x${k} = arrays[${input(k)}], p${k} = offsets[${input(k)}];`).join(' ')}
+      for (let j = 0; j < count; j++) {
+        ${ins.map((k) => `const a${k} = x${k}[p${k} + j];`).join(' ')}
+        ${store((k) => `o${k} + j`)}
+      }
+      return;
+    }
     const rank = shape.length;
     const inner = shape[rank - 1];
     let total = 1;
     for (let d = 0; d < rank; d++) total *= shape[d];
     const outerCount = inner === 0 ? 0 : total / inner;
-    const index = new Int32Array(rank);
-    ${outs.map((k) => `const y${k} = outs[${k}], r${k} = outStrides[${k}], so${k} = r${k}[rank - 1]; let po${k} = outOffsets[${k}];`).join('\n')}
-    ${ins.map((k) => `const x${k} = inputs[${k}], s${k} = strides[${k}], t${k} = s${k}[rank - 1]; let p${k} = offsets[${k}];`).join('\n')}
+    // The odometer over the outer dims; a single dim (any contiguous operands) needs none.
+    const index = rank > 1 ? new Int32Array(rank) : undefined;
+    ${outs.map((k) => `const y${k} = arrays[${k}], r${k} = strides[${k}], so${k} = r${k}[rank - 1]; let po${k} = offsets[${k}];`).join('\n')}
+    ${ins.map((k) => `const x${k} = arrays[${input(k)}], s${k} = strides[${input(k)}], t${k} = s${k}[rank - 1]; let p${k} = offsets[${input(k)}];`).join('\n')}
     for (let outer = 0; outer < outerCount; outer++) {
       ${outs.map((k) => `let qo${k} = po${k};`).join(' ')}
       ${ins.map((k) => `let q${k} = p${k};`).join(' ')}
       for (let j = 0; j < inner; j++) {
         ${ins.map((k) => `const a${k} = x${k}[q${k}]; q${k} += t${k};`).join(' ')}
-        ${store}
+        ${store((k) => `qo${k}`)}
         ${outs.map((k) => `qo${k} += so${k};`).join(' ')}
       }
       for (let d = rank - 2; d >= 0; d--) {
@@ -72,18 +104,7 @@ function generate(
       }
     }`;
   // Generated once per expression and dtypes: the JavaScript kernels' only dynamic code.
-  return compile(
-    'outs',
-    'outOffsets',
-    'outStrides',
-    'shape',
-    'inputs',
-    'offsets',
-    'strides',
-    'params',
-    'h',
-    source,
-  );
+  return compile('arrays', 'offsets', 'strides', 'shape', 'params', 'h', source);
 }
 
 /** `new Function`, with the error a Content Security Policy gives made clear. */
@@ -100,6 +121,41 @@ function compile(...args: string[]): Kernel {
 
 type Operand = { view: View; data: TypedArray };
 
+/** The kernel for `exprs` over operands of these dtypes, generated on first use. */
+function kernelFor(
+  exprs: readonly Expr[],
+  inputs: readonly Operand[],
+  outs: readonly Operand[],
+  paramCount: number,
+): Kernel {
+  const single = exprs.length === 1 ? exprs[0]! : undefined;
+  const known = single && byExpr.get(single);
+  if (known) {
+    for (const compiled of known) {
+      if (compiled.paramCount === paramCount && compiled.outType === outs[0]!.view.dtype) {
+        let same = compiled.inputTypes.length === inputs.length;
+        for (let k = 0; k < inputs.length && same; k++)
+          same = compiled.inputTypes[k] === inputs[k]!.view.dtype;
+        if (same) return compiled.kernel;
+      }
+    }
+  }
+  const inputTypes = inputs.map((i) => i.view.dtype);
+  const outTypes = outs.map((o) => o.view.dtype);
+  const key = `${paramCount}|${outTypes.join(',')}|${inputTypes.join(',')}|${exprs.map(exprKey).join(';')}`;
+  let kernel = cache.get(key);
+  if (!kernel) {
+    kernel = generate(exprs, inputTypes, outTypes, paramCount);
+    cache.set(key, kernel);
+  }
+  if (single && isReused(single)) {
+    const compiled = { inputTypes, outType: outTypes[0]!, paramCount, kernel };
+    if (known) known.push(compiled);
+    else byExpr.set(single, [compiled]);
+  }
+  return kernel;
+}
+
 /** outs[k] = exprs[k](inputs) elementwise; all outs share one shape. */
 export function runElementwise(
   exprs: readonly Expr[],
@@ -107,31 +163,28 @@ export function runElementwise(
   outs: readonly Operand[],
   params: readonly number[],
 ): void {
-  const { shape: dims, strides } = collapseDims(outs[0]!.view.shape, [
-    ...outs.map((out) => out.view.strides),
-    ...inputs.map((input) => input.view.strides),
-  ]);
-  const typeNames = (operands: readonly Operand[]) => operands.map((o) => o.view.dtype).join(',');
-  const key = `${params.length}|${typeNames(outs)}|${typeNames(inputs)}|${exprs.map(exprKey).join(';')}`;
-  let kernel = cache.get(key);
-  if (!kernel) {
-    kernel = generate(
-      exprs,
-      inputs.map((i) => i.view.dtype),
-      outs.map((o) => o.view.dtype),
-      params.length,
-    );
-    cache.set(key, kernel);
+  const kernel = kernelFor(exprs, inputs, outs, params.length);
+  const shape = outs[0]!.view.shape;
+  const count = outs.length + inputs.length;
+  const arrays: TypedArray[] = [];
+  const offsets: number[] = [];
+  // Operands that all lie row-major without gaps (the common case) walk one dim; others
+  // have their dims merged where every layout allows it.
+  let contiguous = true;
+  for (let k = 0; k < count; k++) {
+    const { view, data } = k < outs.length ? outs[k]! : inputs[k - outs.length]!;
+    arrays.push(data);
+    offsets.push(view.offset);
+    contiguous &&= isContiguousLayout(shape, view.strides);
   }
-  kernel(
-    outs.map((o) => o.data),
-    outs.map((o) => o.view.offset),
-    strides.slice(0, outs.length),
-    dims,
-    inputs.map((i) => i.data),
-    inputs.map((i) => i.view.offset),
-    strides.slice(outs.length),
-    params,
-    helpers,
+  if (contiguous) {
+    kernel(arrays, offsets, null, [numelOf(shape)], params, helpers);
+    return;
+  }
+  const operands = [...outs, ...inputs];
+  const collapsed = collapseDims(
+    shape,
+    operands.map((o) => o.view.strides),
   );
+  kernel(arrays, offsets, collapsed.strides, collapsed.shape, params, helpers);
 }

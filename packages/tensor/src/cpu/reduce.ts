@@ -9,6 +9,8 @@ import { collapseDims, offsetsOf } from './layout.js';
 
 /** Reduced elements listed per block when they collapse to one strided dim. */
 const blockSize = 4096;
+/** The offsets of one block of stride 1 (a contiguous reduction), listed once for all. */
+let unitBlock: Int32Array | undefined;
 
 /**
  * Where the reduced elements lie relative to an output's base, in blocks: element
@@ -22,6 +24,11 @@ function reducedBlocks(
 ): { count: number; block: number; blockStep: number; relative: Int32Array } {
   const collapsed = collapseDims(shape, [strides]);
   const count = shape.reduce((a, b) => a * b, 1);
+  if (collapsed.shape.length === 1 && collapsed.strides[0]![0] === 1) {
+    // A block past the count is read only up to it.
+    unitBlock ??= Int32Array.from({ length: blockSize }, (_, r) => r);
+    return { count, block: blockSize, blockStep: blockSize, relative: unitBlock };
+  }
   if (collapsed.shape.length === 1 && count > blockSize) {
     const stride = collapsed.strides[0]![0]!;
     const relative = Int32Array.from({ length: blockSize }, (_, r) => r * stride);

@@ -11,7 +11,7 @@ import {
   promoteWithScalar,
   scalarsDType,
 } from '../dtype.js';
-import { E, type Expr } from '../expr.js';
+import { E, type Expr, markReused } from '../expr.js';
 import { commonDevice, emptyTensor, record, viewDescriptor } from '../internal.js';
 import { broadcastShapes, broadcastStrides, numelOf, type Shape, sameShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -394,12 +394,29 @@ export function elementwise(
   params: readonly number[] = [],
   outShape?: Shape,
 ): Tensor {
+  const outDType = isRule(rule) ? resultDType(rule, resultType(inputs), params) : rule;
+  const expr = build(...inputs.map((_, i) => E.input(i)));
+  return runExpr(name, inputs, expr, outDType, params, outShape);
+}
+
+/** elementwise() with the expression built and the dtype decided (unary and binary cache both). */
+function runExpr(
+  name: string,
+  inputs: readonly Tensor[],
+  expr: Expr,
+  outDType: DType,
+  params: readonly number[],
+  outShape?: Shape,
+): Tensor {
   const device = commonDevice(name, inputs);
   let shape: Shape = outShape ?? inputs[0]!.shape;
-  if (!outShape) for (const t of inputs.slice(1)) shape = broadcastShapes(shape, t.shape, name);
-  const outDType = isRule(rule) ? resultDType(rule, resultType(inputs), params) : rule;
+  if (!outShape) {
+    for (let i = 1; i < inputs.length; i++) {
+      const other = inputs[i]!.shape;
+      if (!sameShape(shape, other)) shape = broadcastShapes(shape, other, name);
+    }
+  }
   if (device.fusesElementwise && numelOf(shape) > 0) {
-    const expr = build(...inputs.map((_, i) => E.input(i)));
     return lazyElementwise(device, inputs, expr, params, shape, outDType);
   }
   const out = emptyTensor(shape, outDType, device);
@@ -409,10 +426,41 @@ export function elementwise(
       ? view
       : { ...view, shape, strides: broadcastStrides(t.shape, t.stride(), shape) };
   });
-  const expr = build(...inputs.map((_, i) => E.input(i)));
   device.elementwise(expr, views, viewDescriptor(out, name), params);
   return out;
 }
+
+/** Numbers naming the dtypes in cache keys. */
+const dtypeCode: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/**
+ * Each op's expression, built once per op and dtypes (`key`, a number) and then passed as
+ * the same object, which backends find their compiled kernel by.
+ */
+class ExprCache<Name extends string> {
+  readonly #byOp = new Map<Name, Map<number, Expr>>();
+
+  get(name: Name, key: number): Expr | undefined {
+    return this.#byOp.get(name)?.get(key);
+  }
+
+  set(name: Name, key: number, expr: Expr): Expr {
+    let exprs = this.#byOp.get(name);
+    if (!exprs) {
+      exprs = new Map();
+      this.#byOp.set(name, exprs);
+    }
+    exprs.set(key, markReused(expr));
+    return expr;
+  }
+}
+
+const unaryExprs = new ExprCache<UnaryOpName>();
+const binaryExprs = new ExprCache<BinaryOpName>();
+const noParams: readonly number[] = [];
+
+/** toDType's expressions, by the dtype converted to (the same for every input dtype). */
+const castExprs = new ExprCache<DType>();
 
 function isRule(rule: DTypeRule | DType): rule is DTypeRule {
   return rule === 'same' || rule === 'float' || rule === 'bool' || rule === 'withParams';
@@ -421,7 +469,7 @@ function isRule(rule: DTypeRule | DType): rule is DTypeRule {
 export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = []): Tensor {
   const def: UnaryDef = unaryOps[name];
   def.check?.(x.dtype, params);
-  const outDType = resultDType(def.dtype, resultType([x]), params);
+  const outDType = resultDType(def.dtype, x.dtype, params);
   // A float result computes on the input as a float (int32.clamp(0.5) and int32.exp() convert
   // the integers first, as PyTorch does); an integer result keeps integer arithmetic, with
   // its params as integers.
@@ -429,18 +477,20 @@ export function unary(name: UnaryOpName, x: Tensor, params: readonly number[] = 
   // Errors name the op as a user calls it (powScalar is x.pow(number)).
   const op = name === 'powScalar' ? 'pow' : name;
   const kernelParams = float ? params : params.map((p) => int32Operand(op, p));
-  const y = elementwise(
-    name,
-    [x],
-    (v) =>
+  // The expression depends on the dtypes and the number of params only.
+  const key = (dtypeCode[x.dtype] * 4 + dtypeCode[outDType]) * 8 + params.length;
+  const expr =
+    unaryExprs.get(name, key) ??
+    unaryExprs.set(
+      name,
+      key,
       def.expr(
-        float ? maybeCast(v, x.dtype, outDType) : v,
+        float ? maybeCast(E.input(0), x.dtype, outDType) : E.input(0),
         params.map((_, i) => E.param(i)),
       ),
-    outDType,
-    kernelParams,
-  );
-  if (def.grad && isFloating(y.dtype)) {
+    );
+  const y = runExpr(name, [x], expr, outDType, kernelParams);
+  if (def.grad && isFloating(y.dtype) && x.requiresGrad) {
     const grad = def.grad;
     const saves = def.saves ?? 'both';
     const saved = [
@@ -496,15 +546,20 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
     // int32 tensor == 2**32 holds for zeros): refuse the value instead.
     if (operandDType === 'int32' && comparesValues.has(name)) checkInt32Scalar(name, exact);
     const value = operandDType === 'float32' ? Math.fround(exact) : exact;
-    const y = elementwise(
-      name,
-      [a],
-      (v) =>
-        asBoolIfNeeded(def, outDType, def.expr(maybeCast(v, a.dtype, operandDType), E.param(0))),
-      outDType,
-      [value],
-    );
-    if (def.grad && isFloating(y.dtype)) {
+    const key = binaryKey(a.dtype, undefined, operandDType, outDType);
+    const expr =
+      binaryExprs.get(name, key) ??
+      binaryExprs.set(
+        name,
+        key,
+        asBoolIfNeeded(
+          def,
+          outDType,
+          def.expr(maybeCast(E.input(0), a.dtype, operandDType), E.param(0)),
+        ),
+      );
+    const y = runExpr(name, [a], expr, outDType, [value]);
+    if (def.grad && isFloating(y.dtype) && a.requiresGrad) {
       const grad = def.grad;
       record(
         y,
@@ -527,21 +582,26 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
   def.check?.(a.dtype, b.dtype);
   // Both operands in the type the op computes in, as PyTorch converts them first
   // (int32 + float32 adds float32 values; int32 / int32 divides float32 values).
-  const common = resultType([a, b]);
+  const common = a.dtype === b.dtype ? a.dtype : resultType([a, b]);
   const outDType = resultDType(def.dtype, common);
   const operandDType = def.dtype === 'float' ? outDType : common;
-  const y = elementwise(
-    name,
-    [a, b],
-    (p, q) =>
+  const key = binaryKey(a.dtype, b.dtype, operandDType, outDType);
+  const expr =
+    binaryExprs.get(name, key) ??
+    binaryExprs.set(
+      name,
+      key,
       asBoolIfNeeded(
         def,
         outDType,
-        def.expr(maybeCast(p, a.dtype, operandDType), maybeCast(q, b.dtype, operandDType)),
+        def.expr(
+          maybeCast(E.input(0), a.dtype, operandDType),
+          maybeCast(E.input(1), b.dtype, operandDType),
+        ),
       ),
-    outDType,
-  );
-  if (def.grad && isFloating(y.dtype)) {
+    );
+  const y = runExpr(name, [a, b], expr, outDType, noParams);
+  if (def.grad && isFloating(y.dtype) && (a.requiresGrad || b.requiresGrad)) {
     const grad = def.grad;
     record(
       y,
@@ -558,6 +618,15 @@ export function binary(name: BinaryOpName, a: Tensor, b: Tensor | Scalar): Tenso
     );
   }
   return y;
+}
+
+/**
+ * The cache key of a binary op's expression: the operands' dtypes (the second undefined for
+ * a scalar param), the dtype they compute in and the result's.
+ */
+function binaryKey(a: DType, b: DType | undefined, operand: DType, out: DType): number {
+  const second = b === undefined ? 4 : dtypeCode[b];
+  return ((dtypeCode[a] * 5 + second) * 4 + dtypeCode[operand]) * 4 + dtypeCode[out];
 }
 
 /** The tensors a binary op's derivative reads, which must not change in place before backward. */
@@ -641,7 +710,8 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
 /** Converts to `dtype` (float → int truncates toward zero; anything → bool is x != 0). */
 export function toDType(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
-  const y = elementwise('to', [x], (v) => E.cast(dtype, v), dtype);
+  const expr = castExprs.get(dtype, 0) ?? castExprs.set(dtype, 0, E.cast(dtype, E.input(0)));
+  const y = runExpr('to', [x], expr, dtype, noParams);
   if (isFloating(dtype) && isFloating(x.dtype)) {
     record(y, 'to', [x], (g) => [toDType(g, x.dtype)], []);
   }
