@@ -243,14 +243,22 @@ class Im2colRows {
     });
   }
 
-  /** Walks the current row over positions start..start+count-1 of image plane 0 at `image`. */
-  walk(image: Ex, start: Ex, count: Ex, visit: RowWalk): void {
+  /**
+   * Finds the current row's input plane (of the group's planes at byte `image`), its shifts,
+   * and the output rows [yFirst, yEnd) and columns [xFirst, xEnd) whose input is inside.
+   */
+  locate(image: Ex): void {
     const { s, g } = this;
     s.set(this.rowShift, sub(mul(this.i, g.dilationH), g.padH));
     s.set(this.colShift, sub(mul(this.j, g.dilationW), g.padW));
     s.set(this.plane, add(image, mul(this.c, g.planeBytes)));
     insideRange(s, g.outH, this.rowShift, g.strideH, g.height, this.yFirst, this.yEnd);
     insideRange(s, g.outW, this.colShift, g.strideW, g.width, this.xFirst, this.xEnd);
+  }
+
+  /** Walks the located row over positions start..start+count-1 (see locate). */
+  walk(start: Ex, count: Ex, visit: RowWalk): void {
+    const { s, g } = this;
     s.set(this.oy, bin('i32.div_s', start, g.outW));
     s.set(this.ox, sub(start, mul(this.oy, g.outW)));
     s.set(this.left, count);
@@ -295,6 +303,7 @@ function unfoldFunction(m: ModuleBuilder): number {
     const to = s.i32();
     const end = s.i32();
     const src = s.i32();
+    const next = s.i32();
     const step = s.i32();
     s.set(step, bytes(g.strideW));
     // Writes `values` floats at `to` onwards: vectors while 4 or more remain, then floats.
@@ -327,34 +336,79 @@ function unfoldFunction(m: ModuleBuilder): number {
         () => {},
         () => {},
       );
+    const y = s.i32();
+    const wholeRows = s.i32();
+    const rowStep = s.i32();
+    const yStart = s.i32();
+    const yStop = s.i32();
+    const ya = s.i32();
+    const yb = s.i32();
+    // Whole output rows yStart..yStop-1, each read from one contiguous run of input (stride
+    // 1 along x, and no padding along x for this row of the matrix): the common case, copied
+    // without the general walk.
+    s.set(
+      wholeRows,
+      bin(
+        'i32.and',
+        eq(g.strideW, 1),
+        eqz(bin('i32.or', bin('i32.rem_s', l0, g.outW), bin('i32.rem_s', n, g.outW))),
+      ),
+    );
+    s.set(yStart, bin('i32.div_s', l0, g.outW));
+    s.set(yStop, bin('i32.div_s', add(l0, n), g.outW));
+    s.set(rowStep, bytes(mul(g.strideH, g.width)));
     rows.seek(r0);
     s.for(r, 0, count, 1, () => {
       s.set(to, add(dst, bytes(mul(r, rowFloats))));
-      rows.walk(image, l0, n, {
-        outside: zeros,
-        inside: (values, pixel) => {
-          s.set(src, pixel);
-          s.if(
-            eq(g.strideW, 1),
-            () =>
-              write(
-                values,
-                load('v128.load', src),
-                load('f32.load', src),
-                () => s.inc(src, 16),
-                () => s.inc(src, 4),
-              ),
-            () =>
-              write(
-                values,
-                undefined,
-                load('f32.load', src),
-                () => {},
-                () => s.inc(src, step),
-              ),
-          );
+      rows.locate(image);
+      s.if(
+        bin('i32.and', wholeRows, bin('i32.and', eqz(rows.xFirst), eq(rows.xEnd, g.outW))),
+        () => {
+          s.set(ya, min(max(rows.yFirst, yStart), yStop));
+          s.set(yb, min(max(rows.yEnd, ya), yStop));
+          zeros(mul(sub(ya, yStart), g.outW));
+          const firstRow = add(mul(ya, g.strideH), rows.rowShift);
+          s.set(src, add(rows.plane, bytes(add(mul(firstRow, g.width), rows.colShift))));
+          s.for(y, ya, yb, 1, () => {
+            s.set(next, add(src, rowStep));
+            write(
+              g.outW,
+              load('v128.load', src),
+              load('f32.load', src),
+              () => s.inc(src, 16),
+              () => s.inc(src, 4),
+            );
+            s.set(src, next);
+          });
+          zeros(mul(sub(yStop, yb), g.outW));
         },
-      });
+        () =>
+          rows.walk(l0, n, {
+            outside: zeros,
+            inside: (values, pixel) => {
+              s.set(src, pixel);
+              s.if(
+                eq(g.strideW, 1),
+                () =>
+                  write(
+                    values,
+                    load('v128.load', src),
+                    load('f32.load', src),
+                    () => s.inc(src, 16),
+                    () => s.inc(src, 4),
+                  ),
+                () =>
+                  write(
+                    values,
+                    undefined,
+                    load('f32.load', src),
+                    () => {},
+                    () => s.inc(src, step),
+                  ),
+              );
+            },
+          }),
+      );
       zeros(sub(rowFloats, n));
       rows.next();
     });
@@ -408,7 +462,8 @@ function col2imFunction(m: ModuleBuilder): number {
     rows.seek(0);
     s.for(r, 0, g.rows, 1, () => {
       s.set(src, add(cols, mul(r, rowBytes)));
-      rows.walk(image, l0, nc, {
+      rows.locate(image);
+      rows.walk(l0, nc, {
         outside: (count) => s.inc(src, bytes(count)),
         inside: (count, pixel) => {
           s.set(to, pixel);
