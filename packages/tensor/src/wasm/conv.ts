@@ -458,36 +458,76 @@ function col2imFunction(m: ModuleBuilder): number {
     const to = s.i32();
     const n = s.i32();
     const step = s.i32();
+    const y = s.i32();
+    const next = s.i32();
+    const wholeRows = s.i32();
+    const rowStep = s.i32();
+    const yStart = s.i32();
+    const yStop = s.i32();
+    const ya = s.i32();
+    const yb = s.i32();
     s.set(step, bytes(g.strideW));
+    // Adds `count` floats from src into the pixels from `to` (strideW apart).
+    const addRun = (count: Ex) => {
+      s.set(n, count);
+      s.if(eq(g.strideW, 1), () =>
+        s.while(ge(n, 4), () => {
+          s.store(
+            'v128.store',
+            to,
+            simd('f32x4.add', load('v128.load', to), load('v128.load', src)),
+          );
+          s.inc(to, 16);
+          s.inc(src, 16);
+          s.inc(n, -4);
+        }),
+      );
+      s.while(gt(n, 0), () => {
+        s.store('f32.store', to, bin('f32.add', load('f32.load', to), load('f32.load', src)));
+        s.inc(to, step);
+        s.inc(src, 4);
+        s.inc(n, -1);
+      });
+    };
+    // As in unfold: whole output rows whose pixels are one contiguous run skip the walk.
+    s.set(
+      wholeRows,
+      bin(
+        'i32.and',
+        eq(g.strideW, 1),
+        eqz(bin('i32.or', bin('i32.rem_s', l0, g.outW), bin('i32.rem_s', nc, g.outW))),
+      ),
+    );
+    s.set(yStart, bin('i32.div_s', l0, g.outW));
+    s.set(yStop, bin('i32.div_s', add(l0, nc), g.outW));
+    s.set(rowStep, bytes(mul(g.strideH, g.width)));
     rows.seek(0);
     s.for(r, 0, g.rows, 1, () => {
       s.set(src, add(cols, mul(r, rowBytes)));
       rows.locate(image);
-      rows.walk(l0, nc, {
-        outside: (count) => s.inc(src, bytes(count)),
-        inside: (count, pixel) => {
-          s.set(to, pixel);
-          s.set(n, count);
-          s.if(eq(g.strideW, 1), () =>
-            s.while(ge(n, 4), () => {
-              s.store(
-                'v128.store',
-                to,
-                simd('f32x4.add', load('v128.load', to), load('v128.load', src)),
-              );
-              s.inc(to, 16);
-              s.inc(src, 16);
-              s.inc(n, -4);
-            }),
-          );
-          s.while(gt(n, 0), () => {
-            s.store('f32.store', to, bin('f32.add', load('f32.load', to), load('f32.load', src)));
-            s.inc(to, step);
-            s.inc(src, 4);
-            s.inc(n, -1);
+      s.if(
+        bin('i32.and', wholeRows, bin('i32.and', eqz(rows.xFirst), eq(rows.xEnd, g.outW))),
+        () => {
+          s.set(ya, min(max(rows.yFirst, yStart), yStop));
+          s.set(yb, min(max(rows.yEnd, ya), yStop));
+          s.inc(src, bytes(mul(sub(ya, yStart), g.outW)));
+          const firstRow = add(mul(ya, g.strideH), rows.rowShift);
+          s.set(to, add(rows.plane, bytes(add(mul(firstRow, g.width), rows.colShift))));
+          s.for(y, ya, yb, 1, () => {
+            s.set(next, add(to, rowStep));
+            addRun(g.outW);
+            s.set(to, next);
           });
         },
-      });
+        () =>
+          rows.walk(l0, nc, {
+            outside: (count) => s.inc(src, bytes(count)),
+            inside: (count, pixel) => {
+              s.set(to, pixel);
+              addRun(count);
+            },
+          }),
+      );
       rows.next();
     });
   });
