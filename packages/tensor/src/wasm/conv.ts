@@ -36,6 +36,7 @@ import {
   mul,
   or,
   select,
+  shl,
   simd,
   sub,
   zero128,
@@ -539,6 +540,18 @@ const f32zero: () => Ex = () => (f) => {
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
+/**
+ * Floats per row of a row-major block of n columns that the microkernel reads down: an odd
+ * multiple of 16, so each row's 64-byte run is one cache line and the runs of consecutive
+ * rows fall in different cache sets (rows a power of two of bytes apart would all share a
+ * few sets of the L1 cache, and its 12 ways would not hold a panel).
+ */
+export function rowFloats(n: number): number {
+  return (Math.ceil(n / 16) | 1) * 16;
+}
+
+const rowFloatsEx = (n: Ex): Ex => shl(bin('i32.or', bin('i32.shr_u', add(n, 15), 4), 1), 4);
+
 /** x rounded up to a multiple of the constant `to`. */
 const roundUpEx = (x: Ex, to: number): Ex => mul(bin('i32.div_s', add(x, to - 1), to), to);
 
@@ -612,15 +625,15 @@ function addConvFunctions(
             s.set(nc, min(NC, sub(g.positions, jc)));
             s.for(pc, 0, g.rows, blockStep(g.rows, KC), () => {
               s.set(kc, min(blockStep(g.rows, KC), sub(g.rows, pc)));
-              // The block of columns, row-major with rows of ⌈nc⌉4 floats.
-              s.call(unfold, params, image, pc, kc, jc, nc, pB, roundUpEx(nc, 4));
+              // The block of columns, row-major (see rowFloats).
+              s.call(unfold, params, image, pc, kc, jc, nc, pB, rowFloatsEx(nc));
               s.call(
                 gemm.macro,
                 add(add(packedW, mul(group, groupWBytes)), mul(pc, mr * 4)),
                 mul(g.rows, mr * 4),
                 pB,
                 nr * 4,
-                bytes(roundUpEx(nc, 4)),
+                bytes(rowFloatsEx(nc)),
                 kc,
                 g.groupOut,
                 nc,
@@ -664,7 +677,7 @@ function addConvFunctions(
       s.set(packedW, add(scratch, tileBytes(config)));
       s.set(groupWBytes, bytes(mul(roundUpEx(g.rows, mr), g.groupOut)));
       s.set(pB, add(packedW, mul(g.groups, groupWBytes)));
-      s.set(blockWidth, roundUpEx(min(NC, g.positions), nr));
+      s.set(blockWidth, rowFloatsEx(min(NC, g.positions)));
       s.set(colBlock, add(pB, bytes(mul(min(KC, g.groupOut), blockWidth))));
       // wᵀ of group g: row r, column o is w[g·O/g + o][r].
       s.for(group, 0, g.groups, 1, () =>
@@ -854,7 +867,7 @@ export function convScratchBytes(
   const rows = (shape.channels / shape.groups) * shape.kernel[0] * shape.kernel[1];
   const positions = shape.outSize[0] * shape.outSize[1];
   const tile = tileBytes(config);
-  const blockWidth = roundUp(Math.min(NC, positions), nr);
+  const blockWidth = rowFloats(Math.min(NC, positions));
   return {
     forward:
       tile + 4 * shape.groups * roundUp(groupOut, mr) * rows + 4 * Math.min(KC, rows) * blockWidth,
