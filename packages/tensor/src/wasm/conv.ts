@@ -31,6 +31,7 @@ import {
   type Local,
   load,
   lt,
+  ltU,
   max,
   min,
   mul,
@@ -308,6 +309,7 @@ function unfoldFunction(m: ModuleBuilder): number {
     const step = s.i32();
     s.set(step, bytes(g.strideW));
     // Writes `values` floats at `to` onwards: vectors while 4 or more remain, then floats.
+    // (Addresses compare unsigned: memory may hold more than 2 GiB.)
     const write = (
       values: Ex,
       vector: Ex | undefined,
@@ -317,13 +319,13 @@ function unfoldFunction(m: ModuleBuilder): number {
     ) => {
       s.set(end, add(to, bytes(values)));
       if (vector) {
-        s.while(lt(to, sub(end, 12)), () => {
+        s.while(ltU(add(to, 12), end), () => {
           s.store('v128.store', to, vector);
           after4();
           s.inc(to, 16);
         });
       }
-      s.while(lt(to, end), () => {
+      s.while(ltU(to, end), () => {
         s.store('f32.store', to, scalar);
         after1();
         s.inc(to, 4);
