@@ -39,6 +39,18 @@ describe('wasm conv2d with tiny blocks', () => {
     expect(convFailures(conv, convCases(100, 12))).toEqual([]);
     expect(convFailures(conv, mnistCases)).toEqual([]);
   });
+
+  it('matches them where blocks of columns or of k hold whole output rows', () => {
+    // 6 output columns: the 24-column blocks and the 6-step blocks of k hold whole rows, the
+    // case unfolded row by row; padding along y puts some of those rows in the padding.
+    const shapes = [
+      convShape(2, 3, [8, 8], 4, [3, 3]),
+      convShape(2, 2, [13, 8], 3, [3, 3], { stride: [2, 1], padding: [2, 0] }),
+      convShape(1, 2, [9, 8], 3, [2, 3], { dilation: [3, 1], padding: [1, 0] }),
+    ];
+    const cases = shapes.map((shape, i) => ({ shape, split: i === 0, seed: 30 + i }));
+    expect(convFailures(conv, cases)).toEqual([]);
+  });
 });
 
 describe('wasm conv2d memory', () => {

@@ -31,11 +31,13 @@ import {
   type Local,
   load,
   lt,
+  ltU,
   max,
   min,
   mul,
   or,
   select,
+  shl,
   simd,
   sub,
   zero128,
@@ -249,14 +251,22 @@ class Im2colRows {
     });
   }
 
-  /** Walks the current row over positions start..start+count-1 of image plane 0 at `image`. */
-  walk(image: Ex, start: Ex, count: Ex, visit: RowWalk): void {
+  /**
+   * Finds the current row's input plane (of the group's planes at byte `image`), its shifts,
+   * and the output rows [yFirst, yEnd) and columns [xFirst, xEnd) whose input is inside.
+   */
+  locate(image: Ex): void {
     const { s, g } = this;
     s.set(this.rowShift, sub(mul(this.i, g.dilationH), g.padH));
     s.set(this.colShift, sub(mul(this.j, g.dilationW), g.padW));
     s.set(this.plane, add(image, mul(this.c, g.planeBytes)));
     insideRange(s, g.outH, this.rowShift, g.strideH, g.height, this.yFirst, this.yEnd);
     insideRange(s, g.outW, this.colShift, g.strideW, g.width, this.xFirst, this.xEnd);
+  }
+
+  /** Walks the located row over positions start..start+count-1 (see locate). */
+  walk(start: Ex, count: Ex, visit: RowWalk): void {
+    const { s, g } = this;
     s.set(this.oy, bin('i32.div_s', start, g.outW));
     s.set(this.ox, sub(start, mul(this.oy, g.outW)));
     s.set(this.left, count);
@@ -301,9 +311,11 @@ function unfoldFunction(m: ModuleBuilder): number {
     const to = s.i32();
     const end = s.i32();
     const src = s.i32();
+    const next = s.i32();
     const step = s.i32();
     s.set(step, bytes(g.strideW));
     // Writes `values` floats at `to` onwards: vectors while 4 or more remain, then floats.
+    // (Addresses compare unsigned: memory may hold more than 2 GiB.)
     const write = (
       values: Ex,
       vector: Ex | undefined,
@@ -313,13 +325,13 @@ function unfoldFunction(m: ModuleBuilder): number {
     ) => {
       s.set(end, add(to, bytes(values)));
       if (vector) {
-        s.while(lt(to, sub(end, 12)), () => {
+        s.while(ltU(add(to, 12), end), () => {
           s.store('v128.store', to, vector);
           after4();
           s.inc(to, 16);
         });
       }
-      s.while(lt(to, end), () => {
+      s.while(ltU(to, end), () => {
         s.store('f32.store', to, scalar);
         after1();
         s.inc(to, 4);
@@ -333,34 +345,79 @@ function unfoldFunction(m: ModuleBuilder): number {
         () => {},
         () => {},
       );
+    const y = s.i32();
+    const wholeRows = s.i32();
+    const rowStep = s.i32();
+    const yStart = s.i32();
+    const yStop = s.i32();
+    const ya = s.i32();
+    const yb = s.i32();
+    // Whole output rows yStart..yStop-1, each read from one contiguous run of input (stride
+    // 1 along x, and no padding along x for this row of the matrix): the common case, copied
+    // without the general walk.
+    s.set(
+      wholeRows,
+      bin(
+        'i32.and',
+        eq(g.strideW, 1),
+        eqz(bin('i32.or', bin('i32.rem_s', l0, g.outW), bin('i32.rem_s', n, g.outW))),
+      ),
+    );
+    s.set(yStart, bin('i32.div_s', l0, g.outW));
+    s.set(yStop, bin('i32.div_s', add(l0, n), g.outW));
+    s.set(rowStep, bytes(mul(g.strideH, g.width)));
     rows.seek(r0);
     s.for(r, 0, count, 1, () => {
       s.set(to, add(dst, bytes(mul(r, rowFloats))));
-      rows.walk(image, l0, n, {
-        outside: zeros,
-        inside: (values, pixel) => {
-          s.set(src, pixel);
-          s.if(
-            eq(g.strideW, 1),
-            () =>
-              write(
-                values,
-                load('v128.load', src),
-                load('f32.load', src),
-                () => s.inc(src, 16),
-                () => s.inc(src, 4),
-              ),
-            () =>
-              write(
-                values,
-                undefined,
-                load('f32.load', src),
-                () => {},
-                () => s.inc(src, step),
-              ),
-          );
+      rows.locate(image);
+      s.if(
+        bin('i32.and', wholeRows, bin('i32.and', eqz(rows.xFirst), eq(rows.xEnd, g.outW))),
+        () => {
+          s.set(ya, min(max(rows.yFirst, yStart), yStop));
+          s.set(yb, min(max(rows.yEnd, ya), yStop));
+          zeros(mul(sub(ya, yStart), g.outW));
+          const firstRow = add(mul(ya, g.strideH), rows.rowShift);
+          s.set(src, add(rows.plane, bytes(add(mul(firstRow, g.width), rows.colShift))));
+          s.for(y, ya, yb, 1, () => {
+            s.set(next, add(src, rowStep));
+            write(
+              g.outW,
+              load('v128.load', src),
+              load('f32.load', src),
+              () => s.inc(src, 16),
+              () => s.inc(src, 4),
+            );
+            s.set(src, next);
+          });
+          zeros(mul(sub(yStop, yb), g.outW));
         },
-      });
+        () =>
+          rows.walk(l0, n, {
+            outside: zeros,
+            inside: (values, pixel) => {
+              s.set(src, pixel);
+              s.if(
+                eq(g.strideW, 1),
+                () =>
+                  write(
+                    values,
+                    load('v128.load', src),
+                    load('f32.load', src),
+                    () => s.inc(src, 16),
+                    () => s.inc(src, 4),
+                  ),
+                () =>
+                  write(
+                    values,
+                    undefined,
+                    load('f32.load', src),
+                    () => {},
+                    () => s.inc(src, step),
+                  ),
+              );
+            },
+          }),
+      );
       zeros(sub(rowFloats, n));
       rows.next();
     });
@@ -410,35 +467,76 @@ function col2imFunction(m: ModuleBuilder): number {
     const to = s.i32();
     const n = s.i32();
     const step = s.i32();
+    const y = s.i32();
+    const next = s.i32();
+    const wholeRows = s.i32();
+    const rowStep = s.i32();
+    const yStart = s.i32();
+    const yStop = s.i32();
+    const ya = s.i32();
+    const yb = s.i32();
     s.set(step, bytes(g.strideW));
+    // Adds `count` floats from src into the pixels from `to` (strideW apart).
+    const addRun = (count: Ex) => {
+      s.set(n, count);
+      s.if(eq(g.strideW, 1), () =>
+        s.while(ge(n, 4), () => {
+          s.store(
+            'v128.store',
+            to,
+            simd('f32x4.add', load('v128.load', to), load('v128.load', src)),
+          );
+          s.inc(to, 16);
+          s.inc(src, 16);
+          s.inc(n, -4);
+        }),
+      );
+      s.while(gt(n, 0), () => {
+        s.store('f32.store', to, bin('f32.add', load('f32.load', to), load('f32.load', src)));
+        s.inc(to, step);
+        s.inc(src, 4);
+        s.inc(n, -1);
+      });
+    };
+    // As in unfold: whole output rows whose pixels are one contiguous run skip the walk.
+    s.set(
+      wholeRows,
+      bin(
+        'i32.and',
+        eq(g.strideW, 1),
+        eqz(bin('i32.or', bin('i32.rem_s', l0, g.outW), bin('i32.rem_s', nc, g.outW))),
+      ),
+    );
+    s.set(yStart, bin('i32.div_s', l0, g.outW));
+    s.set(yStop, bin('i32.div_s', add(l0, nc), g.outW));
+    s.set(rowStep, bytes(mul(g.strideH, g.width)));
     rows.seek(0);
     s.for(r, 0, g.rows, 1, () => {
       s.set(src, add(cols, mul(r, rowBytes)));
-      rows.walk(image, l0, nc, {
-        outside: (count) => s.inc(src, bytes(count)),
-        inside: (count, pixel) => {
-          s.set(to, pixel);
-          s.set(n, count);
-          s.if(eq(g.strideW, 1), () =>
-            s.while(ge(n, 4), () => {
-              s.store(
-                'v128.store',
-                to,
-                simd('f32x4.add', load('v128.load', to), load('v128.load', src)),
-              );
-              s.inc(to, 16);
-              s.inc(src, 16);
-              s.inc(n, -4);
-            }),
-          );
-          s.while(gt(n, 0), () => {
-            s.store('f32.store', to, bin('f32.add', load('f32.load', to), load('f32.load', src)));
-            s.inc(to, step);
-            s.inc(src, 4);
-            s.inc(n, -1);
+      rows.locate(image);
+      s.if(
+        bin('i32.and', wholeRows, bin('i32.and', eqz(rows.xFirst), eq(rows.xEnd, g.outW))),
+        () => {
+          s.set(ya, min(max(rows.yFirst, yStart), yStop));
+          s.set(yb, min(max(rows.yEnd, ya), yStop));
+          s.inc(src, bytes(mul(sub(ya, yStart), g.outW)));
+          const firstRow = add(mul(ya, g.strideH), rows.rowShift);
+          s.set(to, add(rows.plane, bytes(add(mul(firstRow, g.width), rows.colShift))));
+          s.for(y, ya, yb, 1, () => {
+            s.set(next, add(to, rowStep));
+            addRun(g.outW);
+            s.set(to, next);
           });
         },
-      });
+        () =>
+          rows.walk(l0, nc, {
+            outside: (count) => s.inc(src, bytes(count)),
+            inside: (count, pixel) => {
+              s.set(to, pixel);
+              addRun(count);
+            },
+          }),
+      );
       rows.next();
     });
   });
@@ -449,6 +547,18 @@ const f32zero: () => Ex = () => (f) => {
 };
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
+
+/**
+ * Floats per row of a row-major block of n columns that the microkernel reads down: an odd
+ * multiple of 16, so each row's 64-byte run is one cache line and the runs of consecutive
+ * rows fall in different cache sets (rows a power of two of bytes apart would all share a
+ * few sets of the L1 cache, and its 12 ways would not hold a panel).
+ */
+export function rowFloats(n: number): number {
+  return (Math.ceil(n / 16) | 1) * 16;
+}
+
+const rowFloatsEx = (n: Ex): Ex => shl(bin('i32.or', bin('i32.shr_u', add(n, 15), 4), 1), 4);
 
 /** x rounded up to a multiple of the constant `to`. */
 const roundUpEx = (x: Ex, to: number): Ex => mul(bin('i32.div_s', add(x, to - 1), to), to);
@@ -523,15 +633,15 @@ function addConvFunctions(
             s.set(nc, min(NC, sub(g.positions, jc)));
             s.for(pc, 0, g.rows, blockStep(g.rows, KC), () => {
               s.set(kc, min(blockStep(g.rows, KC), sub(g.rows, pc)));
-              // The block of columns, row-major with rows of ⌈nc⌉4 floats.
-              s.call(unfold, params, image, pc, kc, jc, nc, pB, roundUpEx(nc, 4));
+              // The block of columns, row-major (see rowFloats).
+              s.call(unfold, params, image, pc, kc, jc, nc, pB, rowFloatsEx(nc));
               s.call(
                 gemm.macro,
                 add(add(packedW, mul(group, groupWBytes)), mul(pc, mr * 4)),
                 mul(g.rows, mr * 4),
                 pB,
                 nr * 4,
-                bytes(roundUpEx(nc, 4)),
+                bytes(rowFloatsEx(nc)),
                 kc,
                 g.groupOut,
                 nc,
@@ -575,7 +685,7 @@ function addConvFunctions(
       s.set(packedW, add(scratch, tileBytes(config)));
       s.set(groupWBytes, bytes(mul(roundUpEx(g.rows, mr), g.groupOut)));
       s.set(pB, add(packedW, mul(g.groups, groupWBytes)));
-      s.set(blockWidth, roundUpEx(min(NC, g.positions), nr));
+      s.set(blockWidth, rowFloatsEx(min(NC, g.positions)));
       s.set(colBlock, add(pB, bytes(mul(min(KC, g.groupOut), blockWidth))));
       // wᵀ of group g: row r, column o is w[g·O/g + o][r].
       s.for(group, 0, g.groups, 1, () =>
@@ -765,7 +875,7 @@ export function convScratchBytes(
   const rows = (shape.channels / shape.groups) * shape.kernel[0] * shape.kernel[1];
   const positions = shape.outSize[0] * shape.outSize[1];
   const tile = tileBytes(config);
-  const blockWidth = roundUp(Math.min(NC, positions), nr);
+  const blockWidth = rowFloats(Math.min(NC, positions));
   return {
     forward:
       tile + 4 * shape.groups * roundUp(groupOut, mr) * rows + 4 * Math.min(KC, rows) * blockWidth,
