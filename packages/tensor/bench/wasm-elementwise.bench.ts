@@ -70,9 +70,13 @@ const cases = [
 
 const filter = process.argv[2] ?? '';
 const cpu0 = cpus()[0];
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 console.log(`wasm elementwise vs the JavaScript kernel (float32), simd ${runtime.features.simd}`);
 console.log(`node ${process.version}, ${cpus().length} x ${cpu0?.model ?? 'unknown CPU'}`);
-console.log(`load before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`);
+console.log(`load before: ${load()}\n`);
 const results: ComparisonResult[] = [];
 for (const [n, calls] of [
   [1_000_000, 1],
@@ -88,4 +92,4 @@ for (const [n, calls] of [
   }
 }
 console.log(`\n${formatTable(results, { ours: 'wasm', peer: 'js' })}`);
-console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`load after: ${load()}`);
