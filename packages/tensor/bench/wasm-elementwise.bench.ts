@@ -1,7 +1,8 @@
 // The WebAssembly elementwise kernels (wasm/elementwise.ts) against the JavaScript reference
-// kernel (cpu/elementwise.ts) on the same float32 data in the same memory: add, mul and exp
-// over 1M elements and over 100 (where the per-call cost dominates; each run there is 1000
-// calls). Both include their per-call work (collapsing dims, the kernel cache lookup).
+// kernel (cpu/elementwise.ts) on the same float32 data in the same memory: add, mul, exp, a
+// fused x*y+1 and relu, over 1M elements and over 100 (where the per-call cost dominates;
+// each run there is 1000 calls). Both include their per-call work (collapsing dims, the
+// kernel cache lookup).
 // Run: `pnpm tsx --expose-gc bench/wasm-elementwise.bench.ts` (from packages/tensor).
 
 import { cpus, loadavg } from 'node:os';
@@ -66,6 +67,9 @@ const cases = [
   ['add', E.add(x, y)],
   ['mul', E.mul(x, y)],
   ['exp', E.exp(x)],
+  // Two roundings in a row: computed in f64 lanes (two per vector).
+  ['x*y+1', E.add(E.mul(x, y), 1)],
+  ['relu', E.max(x, 0)],
 ] as const;
 
 const filter = process.argv[2] ?? '';

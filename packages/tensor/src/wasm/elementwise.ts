@@ -30,6 +30,7 @@ import {
   type VectorMode,
 } from './elementwise-expr.js';
 import { type FunctionBuilder, ModuleBuilder, type ValType } from './encoder.js';
+import type { CompiledKernel, KernelCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 export { kernelImports } from './elementwise-expr.js';
@@ -66,26 +67,19 @@ export interface KernelSpec {
 }
 
 /** A compiled kernel: its bytes (for instantiating in workers, with kernelImports()) and this thread's export. */
-export interface ElementwiseKernel {
-  readonly key: string;
-  readonly bytes: Uint8Array<ArrayBuffer>;
+export interface ElementwiseKernel extends CompiledKernel {
   /** How each param is written into the metadata: an int32 or a float64. */
   readonly paramKinds: readonly NumberKind[];
   /** Computes the elements [start, end) with the metadata block at byte `meta`. */
   readonly run: (start: number, end: number, meta: number) => void;
 }
 
-/** One call, ready to run: write the metadata, then run [0, total) in one or more ranges. */
-export interface ElementwiseCall {
+/**
+ * One call, ready to run: write the metadata, then run [0, total) (elements) in one or more
+ * ranges. `parallel` is false where an input overlaps an output other than element for element.
+ */
+export interface ElementwiseCall extends KernelCall {
   readonly kernel: ElementwiseKernel;
-  /** Elements in the output. */
-  readonly total: number;
-  /** Bytes of the metadata block (8-byte aligned). */
-  readonly metaBytes: number;
-  /** Whether disjoint ranges may run at once (false when an input overlaps an output unevenly). */
-  readonly parallel: boolean;
-  /** Writes the metadata block at byte `meta` of the runtime's memory. */
-  writeMeta(meta: number): void;
 }
 
 /** Byte offsets in the metadata block: shape, then per operand its base and strides, then params. */
@@ -771,7 +765,7 @@ export class WasmElementwise {
       const exports = this.#runtime.instantiate(bytes, kernelImports());
       // The export's signature is the one compileElementwise gives it.
       const run = exports['run'] as ElementwiseKernel['run'];
-      kernel = { key, bytes, paramKinds, run };
+      kernel = { key, bytes, exports, paramKinds, run };
       this.#kernels.set(key, kernel);
     }
     return { kernel, shape: collapsed, strides, total, parallel };

@@ -11,6 +11,32 @@ export interface CompiledKernel {
   readonly exports: Record<string, unknown>;
 }
 
+/**
+ * One call of a kernel whose export `run(start, end, meta)` covers [start, end) of `total`
+ * units of work (elements, outputs, rows or planes): write the metadata into a block of
+ * `metaBytes` bytes, then run [0, total) in one range or, when `parallel`, in disjoint ranges
+ * at once on several threads (each instantiating `kernel.bytes` over the shared memory).
+ */
+export interface KernelCall {
+  readonly kernel: CompiledKernel;
+  readonly total: number;
+  readonly metaBytes: number;
+  readonly parallel: boolean;
+  writeMeta(meta: number): void;
+}
+
+/** Runs a call whole on this thread, with the cache's metadata block. */
+export function runCall(cache: KernelCache, call: KernelCall): void {
+  if (call.total === 0) return;
+  const meta = cache.meta(call.metaBytes);
+  call.writeMeta(meta);
+  (call.kernel.exports['run'] as (start: number, end: number, meta: number) => void)(
+    0,
+    call.total,
+    meta,
+  );
+}
+
 export class KernelCache {
   readonly runtime: WasmRuntime;
   readonly #kernels = new Map<string, CompiledKernel>();

@@ -10,7 +10,7 @@ import type { WindowGeometry } from '../backend.js';
 import { bytesPerElement, type DType } from '../dtype.js';
 import type { WasmOperand } from './elementwise.js';
 import { type FunctionBuilder, ModuleBuilder } from './encoder.js';
-import { KernelCache } from './kernels.js';
+import { type CompiledKernel, KernelCache, type KernelCall, runCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** Metadata words of the forward kernel, in order. */
@@ -266,21 +266,29 @@ export class WasmPool {
     this.#cache = new KernelCache(runtime);
   }
 
-  /** Contiguous input [N, C, H, W] into contiguous values and int32 indices [N, C, oh, ow]. */
+  /** Contiguous input [N, C, H, W] into contiguous values and int32 indices [N, C, oh, ow], on this thread. */
   maxPool2d(
     input: WasmOperand,
     g: WindowGeometry,
     values: WasmOperand,
     indices: WasmOperand,
   ): void {
+    runCall(this.#cache, this.prepareMaxPool2d(input, g, values, indices));
+  }
+
+  /** The call of maxPool2d(), for running planes in ranges. */
+  prepareMaxPool2d(
+    input: WasmOperand,
+    g: WindowGeometry,
+    values: WasmOperand,
+    indices: WasmOperand,
+  ): KernelCall {
     const [n, c, h, w] = input.view.shape as [number, number, number, number];
     const dtype = input.view.dtype;
     const cache = this.#cache;
     const kernel = cache.get(`forward|${dtype}`, () =>
       compileForward(dtype, cache.runtime.memoryImport),
     );
-    const meta = cache.meta(4 * forwardWords.length);
-    const words = cache.words();
     const fields: Record<(typeof forwardWords)[number], number> = {
       h,
       w,
@@ -298,15 +306,16 @@ export class WasmPool {
       values: byteAddress(values),
       indices: byteAddress(indices),
     };
-    forwardWords.forEach((name, k) => {
-      words[(meta >> 2) + k] = fields[name];
-    });
-    if (n * c === 0) return;
-    (kernel.exports['run'] as (start: number, end: number, meta: number) => void)(0, n * c, meta);
+    return wordsCall(cache, kernel, n * c, forwardWords, fields);
   }
 
-  /** out [N, C, H, W] (contiguous) = the gradient grad [N, C, oh, ow] routed through indices. */
+  /** out [N, C, H, W] (contiguous) = the gradient grad [N, C, oh, ow] routed through indices, on this thread. */
   maxPool2dBackward(grad: WasmOperand, indices: WasmOperand, out: WasmOperand): void {
+    runCall(this.#cache, this.prepareMaxPool2dBackward(grad, indices, out));
+  }
+
+  /** The call of maxPool2dBackward(), for running planes in ranges. */
+  prepareMaxPool2dBackward(grad: WasmOperand, indices: WasmOperand, out: WasmOperand): KernelCall {
     const [n, c, h, w] = out.view.shape as [number, number, number, number];
     const [, , oh, ow] = grad.view.shape as [number, number, number, number];
     const dtype = out.view.dtype;
@@ -314,8 +323,6 @@ export class WasmPool {
     const kernel = cache.get(`backward|${dtype}`, () =>
       compileBackward(dtype, cache.runtime.memoryImport),
     );
-    const meta = cache.meta(4 * backwardWords.length);
-    const words = cache.words();
     const fields: Record<(typeof backwardWords)[number], number> = {
       planeIn: oh * ow,
       planeOut: h * w,
@@ -323,12 +330,30 @@ export class WasmPool {
       indices: byteAddress(indices),
       out: byteAddress(out),
     };
-    backwardWords.forEach((name, k) => {
-      words[(meta >> 2) + k] = fields[name];
-    });
-    if (n * c === 0) return;
-    (kernel.exports['run'] as (start: number, end: number, meta: number) => void)(0, n * c, meta);
+    return wordsCall(cache, kernel, n * c, backwardWords, fields);
   }
+}
+
+/** A call whose metadata is the words `names`, valued by `fields`. */
+function wordsCall<T extends string>(
+  cache: KernelCache,
+  kernel: CompiledKernel,
+  total: number,
+  names: readonly T[],
+  fields: Record<T, number>,
+): KernelCall {
+  return {
+    kernel,
+    total,
+    metaBytes: 4 * names.length,
+    parallel: true,
+    writeMeta: (meta) => {
+      const words = cache.words();
+      names.forEach((name, k) => {
+        words[(meta >> 2) + k] = fields[name];
+      });
+    },
+  };
 }
 
 /** The byte address of an operand's first element. */

@@ -15,7 +15,7 @@ import { collapseDims } from '../cpu/layout.js';
 import { bytesPerElement, type DType, typedArrayOf } from '../dtype.js';
 import type { WasmOperand } from './elementwise.js';
 import { type FunctionBuilder, ModuleBuilder } from './encoder.js';
-import { type CompiledKernel, KernelCache } from './kernels.js';
+import { KernelCache, type KernelCall, runCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** What a reduce kernel computes: a reduction, or cumsum (every partial sum stored). */
@@ -437,15 +437,10 @@ function locals(f: FunctionBuilder, count: number): number[] {
   return Array.from({ length: count }, () => f.local('i32'));
 }
 
-/** A reduce or cumsum call, ready to run in ranges of outputs. */
-export interface ReduceCall {
-  readonly kernel: CompiledKernel;
-  /** Outputs (the range is [0, total)). */
-  readonly total: number;
-  readonly metaBytes: number;
+/** A reduce or cumsum call, ready to run in ranges of outputs (total: the outputs). */
+export interface ReduceCall extends KernelCall {
   /** The output operand. */
   readonly out: WasmOperand;
-  writeMeta(meta: number): void;
   /**
    * Set for a reduction over no elements: no kernel runs, every output is this value (stored
    * as the JavaScript kernel stores it: -Infinity into an int32 is 0).
@@ -517,18 +512,8 @@ export class WasmReduce {
   }
 
   #run(call: ReduceCall): void {
-    if (call.total === 0) return;
-    if (call.fill !== undefined) {
-      fill(this.#cache, call, call.fill);
-      return;
-    }
-    const meta = this.#cache.meta(call.metaBytes);
-    call.writeMeta(meta);
-    (call.kernel.exports['run'] as (start: number, end: number, meta: number) => void)(
-      0,
-      call.total,
-      meta,
-    );
+    if (call.fill !== undefined) fill(this.#cache, call, call.fill);
+    else runCall(this.#cache, call);
   }
 
   #prepare(
@@ -576,6 +561,7 @@ export class WasmReduce {
       kernel,
       total,
       metaBytes: layout.bytes,
+      parallel: true,
       out,
       ...(fill === undefined ? {} : { fill }),
       writeMeta: (meta: number) => {

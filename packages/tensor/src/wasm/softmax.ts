@@ -11,7 +11,7 @@ import type { DType } from '../dtype.js';
 import { bytesPerElement } from '../dtype.js';
 import type { WasmOperand } from './elementwise.js';
 import { type FunctionBuilder, ModuleBuilder } from './encoder.js';
-import { KernelCache } from './kernels.js';
+import { KernelCache, type KernelCall, runCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** Metadata words: the row length, the input's and output's byte pointers of row 0. */
@@ -107,25 +107,34 @@ export class WasmSoftmax {
     this.#cache = new KernelCache(runtime);
   }
 
-  /** Contiguous input and out [rows, n] (float32 or float64), along the last dim. */
+  /** Contiguous input and out [rows, n] (float32 or float64), along the last dim, on this thread. */
   run(input: WasmOperand, log: boolean, out: WasmOperand): void {
+    runCall(this.#cache, this.prepare(input, log, out));
+  }
+
+  /** The call of run(), for running rows in ranges. */
+  prepare(input: WasmOperand, log: boolean, out: WasmOperand): KernelCall {
     const shape: View['shape'] = input.view.shape;
     const n = shape[shape.length - 1] ?? 1;
     let count = 1;
     for (const size of shape) count *= size;
-    const rows = n === 0 ? 0 : count / n;
-    if (rows === 0) return;
     const cache = this.#cache;
     const kernel = cache.get(
       `${input.view.dtype}|${out.view.dtype}|${log}`,
       () => compileSoftmax(input.view.dtype, out.view.dtype, log, cache.runtime.memoryImport),
       { m: { exp: Math.exp, log: Math.log } },
     );
-    const meta = cache.meta(metaBytes);
-    const words = cache.words();
-    words[meta >> 2] = n;
-    words[(meta >> 2) + 1] = input.ptr + input.view.offset * bytesPerElement[input.view.dtype];
-    words[(meta >> 2) + 2] = out.ptr + out.view.offset * bytesPerElement[out.view.dtype];
-    (kernel.exports['run'] as (start: number, end: number, meta: number) => void)(0, rows, meta);
+    return {
+      kernel,
+      total: n === 0 ? 0 : count / n,
+      metaBytes,
+      parallel: true,
+      writeMeta: (meta) => {
+        const words = cache.words();
+        words[meta >> 2] = n;
+        words[(meta >> 2) + 1] = input.ptr + input.view.offset * bytesPerElement[input.view.dtype];
+        words[(meta >> 2) + 2] = out.ptr + out.view.offset * bytesPerElement[out.view.dtype];
+      },
+    };
   }
 }
