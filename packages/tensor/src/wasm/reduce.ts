@@ -79,6 +79,9 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
   const { kind, inType, outType, keptRank, reducedRank } = spec;
   const integer = integerAccumulator(kind, outType);
   const lanes = spec.vector ? (integer ? 4 : 2) : 1;
+  // Vectors of adjacent outputs walked together: 16 outputs (8 for argmax, whose state is
+  // three vectors per output vector).
+  const unroll = lanes === 1 ? 1 : (kind === 'argmax' || kind === 'argmin' ? 8 : 16) / lanes;
   const arg = kind === 'argmax' || kind === 'argmin';
   const scan = kind === 'cumsum';
   const layout = new ReduceMeta(keptRank, reducedRank);
@@ -104,9 +107,12 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       const aIn = locals(f, reducedRank);
       const aOut = locals(f, reducedRank);
       const scalarType = integer ? 'i32' : 'f64';
-      const acc = [f.local(scalarType), f.local('v128')];
-      const best = [f.local('f64'), f.local('v128')];
-      const bestIndex = [f.local('i32'), f.local('v128')];
+      // Accumulators: one scalar, or `unroll` vectors of adjacent outputs.
+      const vectors = (type: 'v128') => Array.from({ length: unroll }, () => f.local(type));
+      const acc = { scalar: f.local(scalarType), vector: vectors('v128') };
+      const best = { scalar: f.local('f64'), vector: vectors('v128') };
+      const bestIndex = { scalar: f.local('i32'), vector: vectors('v128') };
+      const cond = { scalar: f.local('i32'), vector: f.local('v128') };
       const r = [f.local('i32'), f.local('v128')];
       const tv = [f.local(scalarType), f.local('v128')];
 
@@ -145,7 +151,7 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       }
 
       /** Pushes the element(s) at the address on the stack as the accumulator's kind. */
-      const load = (vector: boolean) => {
+      const load = (vector: boolean, offset = 0) => {
         if (!vector) {
           switch (inType) {
             case 'float32':
@@ -170,24 +176,27 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
         }
         if (integer) {
           if (inType === 'bool') {
-            f.mem('v128.load32_zero').simd('i16x8.extend_low_i8x16_u', 'i32x4.extend_low_i16x8_u');
+            f.mem('v128.load32_zero', offset).simd(
+              'i16x8.extend_low_i8x16_u',
+              'i32x4.extend_low_i16x8_u',
+            );
           } else {
-            f.mem('v128.load');
+            f.mem('v128.load', offset);
           }
           return;
         }
         switch (inType) {
           case 'float32':
-            f.mem('v128.load64_zero').simd('f64x2.promote_low_f32x4');
+            f.mem('v128.load64_zero', offset).simd('f64x2.promote_low_f32x4');
             return;
           case 'float64':
-            f.mem('v128.load');
+            f.mem('v128.load', offset);
             return;
           case 'int32':
-            f.mem('v128.load64_zero').simd('f64x2.convert_low_i32x4_s');
+            f.mem('v128.load64_zero', offset).simd('f64x2.convert_low_i32x4_s');
             return;
           case 'bool':
-            f.mem('v128.load16_splat');
+            f.mem('v128.load16_splat', offset);
             f.simd('i16x8.extend_low_i8x16_u', 'i32x4.extend_low_i16x8_u');
             f.simd('f64x2.convert_low_i32x4_s');
             return;
@@ -197,30 +206,31 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       };
 
       /** Stores the value on the stack (accumulator kind, or an argmax index) at the address below it. */
-      const store = (vector: boolean, index: boolean) => {
+      const store = (vector: boolean, index: boolean, offset = 0) => {
         if (integer || (index && !vector)) {
-          f.mem(vector ? 'v128.store' : 'i32.store');
+          f.mem(vector ? 'v128.store' : 'i32.store', offset);
           return;
         }
         const target = index ? 'int32' : outType;
         switch (target) {
           case 'float32':
-            if (vector) f.simd('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0);
+            if (vector) f.simd('f32x4.demote_f64x2_zero').memLane('v128.store64_lane', 0, offset);
             else f.op('f32.demote_f64').mem('f32.store');
             return;
           case 'float64':
-            f.mem(vector ? 'v128.store' : 'f64.store');
+            f.mem(vector ? 'v128.store' : 'f64.store', offset);
             return;
           case 'int32':
             // Whole numbers in int32's range (values of an int32 or bool input, or indices).
-            if (vector) f.simd('i32x4.trunc_sat_f64x2_s_zero').memLane('v128.store64_lane', 0);
+            if (vector)
+              f.simd('i32x4.trunc_sat_f64x2_s_zero').memLane('v128.store64_lane', 0, offset);
             else f.misc('i32.trunc_sat_f64_s').mem('i32.store');
             return;
           case 'bool':
             if (vector) {
               f.simd('i32x4.trunc_sat_f64x2_s_zero').tee(tv[1]!).get(tv[1]!);
               f.simd('i16x8.narrow_i32x4_u').tee(tv[1]!).get(tv[1]!);
-              f.simd('i8x16.narrow_i16x8_u').memLane('v128.store16_lane', 0);
+              f.simd('i8x16.narrow_i16x8_u').memLane('v128.store16_lane', 0, offset);
             } else {
               f.misc('i32.trunc_sat_f64_s').mem('i32.store8');
             }
@@ -239,27 +249,37 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
         else f.f64Const(value);
       };
 
-      /** One output (or a vector of adjacent outputs) at qIn / qOut. */
-      const group = (vector: boolean) => {
+      /**
+       * One output, or `count` vectors of adjacent outputs, at qIn / qOut: each walks its
+       * reduced elements in order.
+       */
+      const group = (vector: boolean, count: number) => {
+        const us = Array.from({ length: count }, (_, u) => u);
+        const at = (u: number, bytes: number) => u * lanes * bytes;
+        const accOf = (u: number) => (vector ? acc.vector[u]! : acc.scalar);
+        const bestOf = (u: number) => (vector ? best.vector[u]! : best.scalar);
+        const indexOf = (u: number) => (vector ? bestIndex.vector[u]! : bestIndex.scalar);
         const v = vector ? 1 : 0;
         const init =
           kind === 'prod' ? 1 : kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0;
-        if (arg) {
-          f.get(qIn);
-          load(vector);
-          f.set(best[v]!);
-          if (vector) {
-            splat(0);
-            f.set(bestIndex[v]!);
-            splat(0);
-            f.set(r[v]!);
+        for (const u of us) {
+          if (arg) {
+            f.get(qIn);
+            load(vector, at(u, inBytes));
+            f.set(bestOf(u));
+            if (vector) splat(0);
+            else f.i32Const(0);
+            f.set(indexOf(u));
           } else {
-            f.i32Const(0).set(bestIndex[v]!).i32Const(0).set(r[v]!);
+            if (vector) splat(init);
+            else constant(init);
+            f.set(accOf(u));
           }
-        } else {
-          if (vector) splat(init);
-          else constant(init);
-          f.set(acc[v]!);
+        }
+        if (arg) {
+          if (vector) splat(0);
+          else f.i32Const(0);
+          f.set(r[v]!);
         }
         f.get(qIn).set(aIn[0]!);
         if (scan) f.get(qOut).set(aOut[0]!);
@@ -272,81 +292,85 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
             if (scan) f.get(aOut[d]!).set(aOut[d + 1]!);
           }
         }
-        // The element(s) at aIn[last].
+        // The element(s) at aIn[last] (+ u vectors).
         const last = reducedRank - 1;
-        f.get(aIn[last]!);
-        load(vector);
-        f.set(tv[v]!);
         const t = tv[v]!;
-        switch (kind) {
-          case 'sum':
-          case 'cumsum':
-          case 'prod': {
-            const op = kind === 'prod' ? 'mul' : 'add';
-            f.get(acc[v]!).get(t);
-            if (integer) {
-              if (vector) f.simd(op === 'mul' ? 'i32x4.mul' : 'i32x4.add');
-              else f.op(op === 'mul' ? 'i32.mul' : 'i32.add');
-            } else if (vector) {
-              f.simd(op === 'mul' ? 'f64x2.mul' : 'f64x2.add');
-            } else {
-              f.op(op === 'mul' ? 'f64.mul' : 'f64.add');
+        for (const u of us) {
+          f.get(aIn[last]!);
+          load(vector, at(u, inBytes));
+          f.set(t);
+          switch (kind) {
+            case 'sum':
+            case 'cumsum':
+            case 'prod': {
+              const op = kind === 'prod' ? 'mul' : 'add';
+              f.get(accOf(u)).get(t);
+              if (integer) {
+                if (vector) f.simd(op === 'mul' ? 'i32x4.mul' : 'i32x4.add');
+                else f.op(op === 'mul' ? 'i32.mul' : 'i32.add');
+              } else if (vector) {
+                f.simd(op === 'mul' ? 'f64x2.mul' : 'f64x2.add');
+              } else {
+                f.op(op === 'mul' ? 'f64.mul' : 'f64.add');
+              }
+              f.set(accOf(u));
+              if (scan) {
+                f.get(aOut[last]!).get(accOf(u));
+                store(vector, false, at(u, outBytes));
+              }
+              break;
             }
-            f.set(acc[v]!);
-            if (scan) {
-              f.get(aOut[last]!).get(acc[v]!);
-              store(vector, false);
+            case 'max':
+            case 'min':
+              // NaN wins: v replaces the accumulator where v is NaN or beyond it.
+              f.get(t).get(accOf(u));
+              f.get(t).get(t);
+              if (vector) f.simd('f64x2.ne');
+              else f.op('f64.ne');
+              f.get(t).get(accOf(u));
+              if (vector)
+                f.simd(kind === 'max' ? 'f64x2.gt' : 'f64x2.lt', 'v128.or', 'v128.bitselect');
+              else f.op(kind === 'max' ? 'f64.gt' : 'f64.lt', 'i32.or', 'select');
+              f.set(accOf(u));
+              break;
+            case 'argmax':
+            case 'argmin': {
+              // The first extreme, or the first NaN (after which nothing replaces it).
+              const c = vector ? cond.vector : cond.scalar;
+              f.get(bestOf(u)).get(bestOf(u));
+              if (vector) f.simd('f64x2.eq');
+              else f.op('f64.eq');
+              f.get(t).get(t);
+              if (vector) f.simd('f64x2.ne');
+              else f.op('f64.ne');
+              f.get(t).get(bestOf(u));
+              const cmp = kind === 'argmax' ? 'gt' : 'lt';
+              if (vector) f.simd(`f64x2.${cmp}`, 'v128.or', 'v128.and');
+              else f.op(`f64.${cmp}`, 'i32.or', 'i32.and');
+              f.set(c);
+              f.get(t).get(bestOf(u)).get(c);
+              if (vector) f.simd('v128.bitselect');
+              else f.op('select');
+              f.set(bestOf(u));
+              f.get(r[v]!).get(indexOf(u)).get(c);
+              if (vector) f.simd('v128.bitselect');
+              else f.op('select');
+              f.set(indexOf(u));
+              break;
             }
-            break;
+            default:
+              kind satisfies never;
           }
-          case 'max':
-          case 'min':
-            // NaN wins: v replaces the accumulator where v is NaN or beyond it.
-            f.get(t).get(acc[v]!);
-            f.get(t).get(t);
-            if (vector) f.simd('f64x2.ne');
-            else f.op('f64.ne');
-            f.get(t).get(acc[v]!);
-            if (vector)
-              f.simd(kind === 'max' ? 'f64x2.gt' : 'f64x2.lt', 'v128.or', 'v128.bitselect');
-            else f.op(kind === 'max' ? 'f64.gt' : 'f64.lt', 'i32.or', 'select');
-            f.set(acc[v]!);
-            break;
-          case 'argmax':
-          case 'argmin': {
-            // The first extreme, or the first NaN (after which nothing replaces it).
-            const cond = vector ? f.local('v128') : f.local('i32');
-            f.get(best[v]!).get(best[v]!);
-            if (vector) f.simd('f64x2.eq');
-            else f.op('f64.eq');
-            f.get(t).get(t);
-            if (vector) f.simd('f64x2.ne');
-            else f.op('f64.ne');
-            f.get(t).get(best[v]!);
-            const cmp = kind === 'argmax' ? 'gt' : 'lt';
-            if (vector) f.simd(`f64x2.${cmp}`, 'v128.or', 'v128.and');
-            else f.op(`f64.${cmp}`, 'i32.or', 'i32.and');
-            f.set(cond);
-            f.get(t).get(best[v]!).get(cond);
-            if (vector) f.simd('v128.bitselect');
-            else f.op('select');
-            f.set(best[v]!);
-            f.get(r[v]!).get(bestIndex[v]!).get(cond);
-            if (vector) f.simd('v128.bitselect');
-            else f.op('select');
-            f.set(bestIndex[v]!);
-            f.get(r[v]!);
-            if (vector) {
-              splat(1);
-              f.simd('f64x2.add');
-            } else {
-              f.i32Const(1).op('i32.add');
-            }
-            f.set(r[v]!);
-            break;
+        }
+        if (arg) {
+          f.get(r[v]!);
+          if (vector) {
+            splat(1);
+            f.simd('f64x2.add');
+          } else {
+            f.i32Const(1).op('i32.add');
           }
-          default:
-            kind satisfies never;
+          f.set(r[v]!);
         }
         for (let d = reducedRank - 1; d >= 0; d--) {
           f.get(aIn[d]!).get(rIn[d]!).op('i32.add').set(aIn[d]!);
@@ -355,8 +379,10 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
           f.end().end();
         }
         if (!scan) {
-          f.get(qOut).get(arg ? bestIndex[v]! : acc[v]!);
-          store(vector, arg);
+          for (const u of us) {
+            f.get(qOut).get(arg ? indexOf(u) : accOf(u));
+            store(vector, arg, at(u, outBytes));
+          }
         }
       };
 
@@ -374,18 +400,30 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       f.get(pIn).get(j).get(sIn).op('i32.mul', 'i32.add').set(qIn);
       f.get(pOut).get(j).get(sOut).op('i32.mul', 'i32.add').set(qOut);
       if (lanes > 1) {
-        f.get(n).i32Const(log2(lanes)).op('i32.shr_u').set(count);
-        countedLoop(() => {
-          group(true);
-          f.get(qIn)
-            .i32Const(lanes * inBytes)
-            .op('i32.add')
-            .set(qIn);
-          f.get(qOut)
-            .i32Const(lanes * outBytes)
-            .op('i32.add')
-            .set(qOut);
-        });
+        // Blocks of `unroll` vectors (a cache line of float32 outputs per row visited), then
+        // single vectors, then single outputs.
+        for (const block of unroll > 1 ? [unroll, 1] : [1]) {
+          const width = block * lanes;
+          if (block === unroll) f.get(n).i32Const(log2(width)).op('i32.shr_u').set(count);
+          else
+            f.get(n)
+              .i32Const(unroll * lanes - 1)
+              .op('i32.and')
+              .i32Const(log2(lanes))
+              .op('i32.shr_u')
+              .set(count);
+          countedLoop(() => {
+            group(true, block);
+            f.get(qIn)
+              .i32Const(width * inBytes)
+              .op('i32.add')
+              .set(qIn);
+            f.get(qOut)
+              .i32Const(width * outBytes)
+              .op('i32.add')
+              .set(qOut);
+          });
+        }
         f.get(n)
           .i32Const(lanes - 1)
           .op('i32.and')
@@ -394,7 +432,7 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
         f.get(n).set(count);
       }
       countedLoop(() => {
-        group(false);
+        group(false, 1);
         f.get(qIn).get(sIn).op('i32.add').set(qIn);
         f.get(qOut).get(sOut).op('i32.add').set(qOut);
       });
