@@ -82,6 +82,7 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
   // Vectors of adjacent outputs walked together: 16 outputs (8 for argmax, whose state is
   // three vectors per output vector).
   const unroll = lanes === 1 ? 1 : (kind === 'argmax' || kind === 'argmin' ? 8 : 16) / lanes;
+  const rowsAtOnce = lanes === 1 ? 4 : 1;
   const arg = kind === 'argmax' || kind === 'argmin';
   const scan = kind === 'cumsum';
   const layout = new ReduceMeta(keptRank, reducedRank);
@@ -109,9 +110,15 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       const scalarType = integer ? 'i32' : 'f64';
       // Accumulators: one scalar, or `unroll` vectors of adjacent outputs.
       const vectors = (type: 'v128') => Array.from({ length: unroll }, () => f.local(type));
-      const acc = { scalar: f.local(scalarType), vector: vectors('v128') };
-      const best = { scalar: f.local('f64'), vector: vectors('v128') };
-      const bestIndex = { scalar: f.local('i32'), vector: vectors('v128') };
+      // Scalar code walks `rowsAtOnce` outputs together (independent chains hide the adds' latency).
+      const scalars = (type: 'i32' | 'f64') =>
+        Array.from({ length: rowsAtOnce }, () => f.local(type));
+      const acc = { scalar: scalars(scalarType), vector: vectors('v128') };
+      const best = { scalar: scalars('f64'), vector: vectors('v128') };
+      const bestIndex = { scalar: scalars('i32'), vector: vectors('v128') };
+      // u * the kept innermost dim's strides, for the outputs walked together.
+      const sInTimes = Array.from({ length: rowsAtOnce }, () => f.local('i32'));
+      const sOutTimes = Array.from({ length: rowsAtOnce }, () => f.local('i32'));
       const cond = { scalar: f.local('i32'), vector: f.local('v128') };
       const r = [f.local('i32'), f.local('v128')];
       const tv = [f.local(scalarType), f.local('v128')];
@@ -144,6 +151,10 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       }
       loadMeta(layout.keptIn(keptRank - 1)).set(sIn);
       loadMeta(layout.keptOut(keptRank - 1)).set(sOut);
+      for (let u = 1; u < rowsAtOnce; u++) {
+        f.get(sIn).i32Const(u).op('i32.mul').set(sInTimes[u]!);
+        f.get(sOut).i32Const(u).op('i32.mul').set(sOutTimes[u]!);
+      }
       for (let d = 0; d < reducedRank; d++) {
         loadMeta(layout.reducedShape(d)).set(rShape[d]!);
         loadMeta(layout.reducedIn(d)).set(rIn[d]!);
@@ -256,16 +267,22 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
       const group = (vector: boolean, count: number) => {
         const us = Array.from({ length: count }, (_, u) => u);
         const at = (u: number, bytes: number) => u * lanes * bytes;
-        const accOf = (u: number) => (vector ? acc.vector[u]! : acc.scalar);
-        const bestOf = (u: number) => (vector ? best.vector[u]! : best.scalar);
-        const indexOf = (u: number) => (vector ? bestIndex.vector[u]! : bestIndex.scalar);
+        const accOf = (u: number) => (vector ? acc.vector : acc.scalar)[u]!;
+        const bestOf = (u: number) => (vector ? best.vector : best.scalar)[u]!;
+        const indexOf = (u: number) => (vector ? bestIndex.vector : bestIndex.scalar)[u]!;
+        /** Pushes the address of output u's element at pointer `p` (vectors: a memarg offset instead). */
+        const address = (p: number, u: number, stride: readonly number[]) => {
+          f.get(p);
+          if (!vector && u > 0) f.get(stride[u]!).op('i32.add');
+        };
+        const offset = (u: number, bytes: number) => (vector ? at(u, bytes) : 0);
         const v = vector ? 1 : 0;
         const init =
           kind === 'prod' ? 1 : kind === 'max' ? -Infinity : kind === 'min' ? Infinity : 0;
         for (const u of us) {
           if (arg) {
-            f.get(qIn);
-            load(vector, at(u, inBytes));
+            address(qIn, u, sInTimes);
+            load(vector, offset(u, inBytes));
             f.set(bestOf(u));
             if (vector) splat(0);
             else f.i32Const(0);
@@ -296,8 +313,8 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
         const last = reducedRank - 1;
         const t = tv[v]!;
         for (const u of us) {
-          f.get(aIn[last]!);
-          load(vector, at(u, inBytes));
+          address(aIn[last]!, u, sInTimes);
+          load(vector, offset(u, inBytes));
           f.set(t);
           switch (kind) {
             case 'sum':
@@ -315,8 +332,9 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
               }
               f.set(accOf(u));
               if (scan) {
-                f.get(aOut[last]!).get(accOf(u));
-                store(vector, false, at(u, outBytes));
+                address(aOut[last]!, u, sOutTimes);
+                f.get(accOf(u));
+                store(vector, false, offset(u, outBytes));
               }
               break;
             }
@@ -380,8 +398,9 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
         }
         if (!scan) {
           for (const u of us) {
-            f.get(qOut).get(arg ? indexOf(u) : accOf(u));
-            store(vector, arg, at(u, outBytes));
+            address(qOut, u, sOutTimes);
+            f.get(arg ? indexOf(u) : accOf(u));
+            store(vector, arg, offset(u, outBytes));
           }
         }
       };
@@ -430,6 +449,28 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
           .set(count);
       } else {
         f.get(n).set(count);
+      }
+      if (rowsAtOnce > 1) {
+        const rest = f.local('i32');
+        f.get(count)
+          .i32Const(rowsAtOnce - 1)
+          .op('i32.and')
+          .set(rest);
+        f.get(count).i32Const(log2(rowsAtOnce)).op('i32.shr_u').set(count);
+        countedLoop(() => {
+          group(false, rowsAtOnce);
+          f.get(qIn)
+            .get(sInTimes[rowsAtOnce - 1]!)
+            .get(sIn)
+            .op('i32.add', 'i32.add')
+            .set(qIn);
+          f.get(qOut)
+            .get(sOutTimes[rowsAtOnce - 1]!)
+            .get(sOut)
+            .op('i32.add', 'i32.add')
+            .set(qOut);
+        });
+        f.get(rest).set(count);
       }
       countedLoop(() => {
         group(false, 1);
