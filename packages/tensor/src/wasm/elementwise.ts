@@ -30,6 +30,7 @@ import {
   type VectorMode,
 } from './elementwise-expr.js';
 import { type FunctionBuilder, ModuleBuilder, type ValType } from './encoder.js';
+import type { CompiledKernel, KernelCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 export { kernelImports } from './elementwise-expr.js';
@@ -66,26 +67,19 @@ export interface KernelSpec {
 }
 
 /** A compiled kernel: its bytes (for instantiating in workers, with kernelImports()) and this thread's export. */
-export interface ElementwiseKernel {
-  readonly key: string;
-  readonly bytes: Uint8Array<ArrayBuffer>;
+export interface ElementwiseKernel extends CompiledKernel {
   /** How each param is written into the metadata: an int32 or a float64. */
   readonly paramKinds: readonly NumberKind[];
   /** Computes the elements [start, end) with the metadata block at byte `meta`. */
   readonly run: (start: number, end: number, meta: number) => void;
 }
 
-/** One call, ready to run: write the metadata, then run [0, total) in one or more ranges. */
-export interface ElementwiseCall {
+/**
+ * One call, ready to run: write the metadata, then run [0, total) (elements) in one or more
+ * ranges. `parallel` is false where an input overlaps an output other than element for element.
+ */
+export interface ElementwiseCall extends KernelCall {
   readonly kernel: ElementwiseKernel;
-  /** Elements in the output. */
-  readonly total: number;
-  /** Bytes of the metadata block (8-byte aligned). */
-  readonly metaBytes: number;
-  /** Whether disjoint ranges may run at once (false when an input overlaps an output unevenly). */
-  readonly parallel: boolean;
-  /** Writes the metadata block at byte `meta` of the runtime's memory. */
-  writeMeta(meta: number): void;
 }
 
 /** Byte offsets in the metadata block: shape, then per operand its base and strides, then params. */
@@ -97,9 +91,8 @@ class MetaLayout {
     operands: number,
     paramCount: number,
   ) {
-    const words = rank + operands * (rank + 1);
-    this.paramsAt = Math.ceil((words * 4) / 8) * 8;
-    this.bytes = this.paramsAt + 8 * paramCount;
+    this.paramsAt = paramsOffset(rank, operands);
+    this.bytes = metaSize(rank, operands, paramCount);
   }
   shape(d: number): number {
     return 4 * d;
@@ -114,6 +107,16 @@ class MetaLayout {
   param(p: number): number {
     return this.paramsAt + 8 * p;
   }
+}
+
+/** Byte offset of the params in a metadata block. */
+function paramsOffset(rank: number, operands: number): number {
+  return Math.ceil((4 * (rank + operands * (rank + 1))) / 8) * 8;
+}
+
+/** Bytes of a metadata block. */
+function metaSize(rank: number, operands: number, paramCount: number): number {
+  return paramsOffset(rank, operands) + 8 * paramCount;
 }
 
 const log2 = (n: number) => 31 - Math.clz32(n);
@@ -578,15 +581,36 @@ function storeVector(
 
 // The JavaScript side --------------------------------------------------------------------
 
-const exprKeys = new WeakMap<Expr, string>();
-const keyOf = (e: Expr) => {
-  let key = exprKeys.get(e);
-  if (key === undefined) {
-    key = exprKey(e);
-    exprKeys.set(e, key);
+const dtypeLetter: Record<DType, string> = { float32: 'f', float64: 'd', int32: 'i', bool: 'b' };
+
+/** A call's collapsed layout and kernel. */
+interface Resolved {
+  readonly kernel: ElementwiseKernel;
+  readonly shape: readonly number[];
+  readonly strides: readonly (readonly number[])[];
+  readonly total: number;
+  readonly parallel: boolean;
+}
+
+/**
+ * 1 where `strides` walk `shape` contiguously, 0 where they repeat one element (dims of size
+ * 1 aside), else -1.
+ */
+function flatStride(shape: readonly number[], strides: readonly number[]): number {
+  let contiguous = true;
+  let zero = true;
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const size = shape[d]!;
+    if (size !== 1) {
+      const stride = strides[d]!;
+      if (stride !== step) contiguous = false;
+      if (stride !== 0) zero = false;
+    }
+    step *= size;
   }
-  return key;
-};
+  return contiguous ? 1 : zero ? 0 : -1;
+}
 
 /**
  * Elementwise kernels over one WasmRuntime's memory, compiled on first use and cached.
@@ -626,17 +650,18 @@ export class WasmElementwise {
     outs: readonly WasmOperand[],
     params: readonly number[] = [],
   ): void {
-    const call = this.prepare(exprs, inputs, outs, params);
+    const call = this.#resolve(exprs, inputs, outs, params.length);
     if (call.total === 0) return;
-    if (call.metaBytes > this.#metaBytes) {
+    const metaBytes = metaSize(call.shape.length, inputs.length + outs.length, params.length);
+    if (metaBytes > this.#metaBytes) {
       if (this.#metaBytes > 0) this.#runtime.free(this.#meta);
-      const bytes = Math.max(256, call.metaBytes);
+      const bytes = Math.max(256, metaBytes);
       const meta = this.#runtime.alloc(bytes);
       if (meta === undefined) throw new RangeError('wasm elementwise: out of memory for metadata');
       this.#meta = meta;
       this.#metaBytes = bytes;
     }
-    call.writeMeta(this.#meta);
+    this.#writeMeta(this.#meta, call, inputs, outs, params);
     call.kernel.run(0, call.total, this.#meta);
   }
 
@@ -651,46 +676,83 @@ export class WasmElementwise {
     outs: readonly WasmOperand[],
     params: readonly number[] = [],
   ): ElementwiseCall {
-    const operands = [...outs, ...inputs];
-    const { shape, strides } = collapseDims(
-      outs[0]!.view.shape,
-      operands.map((o) => o.view.strides),
-    );
-    const rank = shape.length;
+    const call = this.#resolve(exprs, inputs, outs, params.length);
+    return {
+      kernel: call.kernel,
+      total: call.total,
+      metaBytes: metaSize(call.shape.length, inputs.length + outs.length, params.length),
+      parallel: call.parallel,
+      writeMeta: (meta: number) => this.#writeMeta(meta, call, inputs, outs, params),
+    };
+  }
+
+  /** The collapsed layout of a call and its kernel (compiled on first use). */
+  #resolve(
+    exprs: readonly Expr[],
+    inputs: readonly WasmOperand[],
+    outs: readonly WasmOperand[],
+    paramCount: number,
+  ): Resolved {
+    const shape = outs[0]!.view.shape;
+    const outCount = outs.length;
+    const count = outCount + inputs.length;
+    let collapsed: number[];
+    let strides: number[][];
+    // Most calls walk every operand contiguously or broadcast a single value: one dim.
     let total = 1;
     for (const size of shape) total *= size;
-    const inner = operands.map((_, k): InnerLayout => {
-      const stride = strides[k]![rank - 1]!;
-      if (stride === 1) return 'contiguous';
-      return stride === 0 && k >= outs.length ? 'broadcast' : 'strided';
-    });
+    let flat = true;
+    for (let k = 0; k < count && flat; k++)
+      flat = flatStride(shape, (k < outCount ? outs[k]! : inputs[k - outCount]!).view.strides) >= 0;
+    if (flat) {
+      collapsed = [total];
+      strides = [];
+      for (let k = 0; k < count; k++)
+        strides.push([
+          flatStride(shape, (k < outCount ? outs[k]! : inputs[k - outCount]!).view.strides),
+        ]);
+    } else {
+      const layouts: (readonly number[])[] = [];
+      for (let k = 0; k < count; k++)
+        layouts.push((k < outCount ? outs[k]! : inputs[k - outCount]!).view.strides);
+      ({ shape: collapsed, strides } = collapseDims(shape, layouts));
+    }
+    const rank = collapsed.length;
     // Vectors read several elements before writing: fine where an input is an output's very
     // elements, not where it overlaps them otherwise.
     let parallel = true;
-    for (const [i, input] of inputs.entries()) {
-      for (const [o, out] of outs.entries()) {
+    for (let i = 0; i < inputs.length; i++) {
+      const input = inputs[i]!;
+      for (let o = 0; o < outCount; o++) {
+        const out = outs[o]!;
         if (input.ptr !== out.ptr) continue;
-        const a = strides[outs.length + i]!;
+        const a = strides[outCount + i]!;
         const b = strides[o]!;
-        if (
-          input.view.offset !== out.view.offset ||
-          input.view.dtype !== out.view.dtype ||
-          a.some((stride, d) => stride !== b[d])
-        ) {
-          parallel = false;
-        }
+        let same = input.view.offset === out.view.offset && input.view.dtype === out.view.dtype;
+        for (let d = 0; d < rank && same; d++) same = a[d] === b[d];
+        if (!same) parallel = false;
       }
     }
-    const inputTypes = inputs.map((i) => i.view.dtype);
-    const outTypes = outs.map((o) => o.view.dtype);
-    const key = `${params.length}|${outTypes.join(',')}|${inputTypes.join(',')}|${rank}|${inner.map((l) => layoutLetter[l]).join('')}|${parallel ? 'v' : 's'}|${exprs.map(keyOf).join(';')}`;
+    let key = `${paramCount}|${rank}|${parallel ? 'v' : 's'}|`;
+    const inner: InnerLayout[] = [];
+    for (let k = 0; k < count; k++) {
+      const stride = strides[k]![rank - 1]!;
+      const layout: InnerLayout =
+        stride === 1 ? 'contiguous' : stride === 0 && k >= outCount ? 'broadcast' : 'strided';
+      inner.push(layout);
+      key +=
+        dtypeLetter[(k < outCount ? outs[k]! : inputs[k - outCount]!).view.dtype] +
+        layoutLetter[layout];
+    }
+    key += '|';
+    for (let e = 0; e < exprs.length; e++) key += `${e > 0 ? ';' : ''}${exprKey(exprs[e]!)}`;
     let kernel = this.#kernels.get(key);
     if (!kernel) {
       const spec: KernelSpec = {
         exprs,
-        inputTypes,
-        outTypes,
-        paramCount: params.length,
+        inputTypes: inputs.map((i) => i.view.dtype),
+        outTypes: outs.map((o) => o.view.dtype),
+        paramCount,
         rank,
         inner,
         vector: parallel,
@@ -703,36 +765,43 @@ export class WasmElementwise {
       const exports = this.#runtime.instantiate(bytes, kernelImports());
       // The export's signature is the one compileElementwise gives it.
       const run = exports['run'] as ElementwiseKernel['run'];
-      kernel = { key, bytes, paramKinds, run };
+      kernel = { key, bytes, exports, paramKinds, run };
       this.#kernels.set(key, kernel);
     }
-    const layout = new MetaLayout(rank, operands.length, params.length);
-    const paramKinds = kernel.paramKinds;
-    return {
-      kernel,
-      total,
-      metaBytes: layout.bytes,
-      parallel,
-      writeMeta: (meta: number) => {
-        const words = this.#wordsView();
-        const base = meta >> 2;
-        for (let d = 0; d < rank; d++) words[base + d] = shape[d]!;
-        for (const [k, o] of operands.entries()) {
-          const size = bytesPerElement[o.view.dtype];
-          const at = (meta + layout.base(k)) >> 2;
-          words[at] = o.ptr + o.view.offset * size;
-          for (let d = 0; d < rank; d++) words[at + 1 + d] = strides[k]![d]! * size;
-        }
-        for (const [k, value] of params.entries()) {
-          const at = meta + layout.param(k);
-          // An integer param is an int32, wrapped (as the JavaScript kernel's `| 0`).
-          if (paramKinds[k] === 'int') words[at >> 2] = value | 0;
-          else this.#doubles[at >> 3] = value;
-        }
-      },
-    };
+    return { kernel, shape: collapsed, strides, total, parallel };
   }
 
+  #writeMeta(
+    meta: number,
+    call: Resolved,
+    inputs: readonly WasmOperand[],
+    outs: readonly WasmOperand[],
+    params: readonly number[],
+  ): void {
+    const words = this.#wordsView();
+    const { shape, strides } = call;
+    const rank = shape.length;
+    let at = meta >> 2;
+    for (let d = 0; d < rank; d++) words[at++] = shape[d]!;
+    const count = outs.length + inputs.length;
+    for (let k = 0; k < count; k++) {
+      const o = k < outs.length ? outs[k]! : inputs[k - outs.length]!;
+      const size = bytesPerElement[o.view.dtype];
+      words[at++] = o.ptr + o.view.offset * size;
+      const s = strides[k]!;
+      for (let d = 0; d < rank; d++) words[at++] = s[d]! * size;
+    }
+    const paramKinds = call.kernel.paramKinds;
+    const paramsAt = meta + paramsOffset(rank, count);
+    for (let k = 0; k < params.length; k++) {
+      const value = params[k]!;
+      // An integer param is an int32, wrapped (as the JavaScript kernel's `| 0`).
+      if (paramKinds[k] === 'int') words[(paramsAt + 8 * k) >> 2] = value | 0;
+      else this.#doubles[(paramsAt + 8 * k) >> 3] = value;
+    }
+  }
+
+  /** Int32 and float64 views of the memory (made again when it grows). */
   #wordsView(): Int32Array<ArrayBuffer | SharedArrayBuffer> {
     const buffer = this.#runtime.buffer;
     if (buffer !== this.#buffer) {
