@@ -22,7 +22,7 @@
 // result is computed (jax-js dispatches to worker threads, so its work waits for them), and
 // training steps read the loss back, as a training loop does.
 
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ import {
   provideWebWorkers,
   resolveTfjsCoreEsm,
 } from '../../../tooling/bench/peers.node.ts';
+import { formatTable, type Row as TableRow } from './cpu-peers-table.ts';
+import { checkTorch, runTorch } from './cpu-peers-torch.ts';
 import { firstBatch, firstImages, initialMlpWeights, initialWeights } from './dl-data.ts';
 import { describeDlCpu, dlInference, dlMlpSide, dlSide, settle } from './dl-side.ts';
 import { type Arrays, writeFixture } from './fixture.ts';
@@ -45,6 +47,7 @@ import type { MemoryFigures, MemoryLibrary } from './inference-memory.ts';
 import { jaxInference, jaxMlpSide, jaxSide } from './jax-side.ts';
 import {
   batchSize,
+  checkLosses,
   type InferenceSide,
   inferenceBatchSize,
   mlpSizes,
@@ -106,13 +109,7 @@ const sideNames = ['dl cpu', 'tfjs-wasm', ...jaxNames] as const;
 type SideName = 'dl cpu' | 'tfjs-wasm' | JaxName;
 const peers: readonly SideName[] = ['tfjs-wasm', ...jaxNames];
 
-/** One row of the table: each side's figure (a side that could not run has none). */
-interface Row {
-  workload: string;
-  higherIsBetter: boolean;
-  figures: Partial<Record<SideName, number>>;
-  torch?: number | undefined;
-}
+type Row = TableRow<SideName>;
 type Figures = Partial<Record<SideName, number>>;
 type Sides<T> = { [side in SideName]?: T | undefined };
 const notes: string[] = [];
@@ -220,20 +217,6 @@ function mainThreadTraining(make: () => TrainingSide): TrainingSide {
     step: () => inMainThreadCopy(() => side.step()),
     dispose: () => inMainThreadCopy(() => side.dispose()),
   };
-}
-
-/** How closely first losses must agree (same weights, same batch, no dropout). */
-const lossTolerance = 1e-4;
-
-/** Fails unless `losses` starts within lossTolerance of `reference` and goes down. */
-function checkLosses(row: string, side: string, losses: readonly number[], reference: number) {
-  const first = losses[0]!;
-  if (!(Math.abs(first - reference) <= lossTolerance * Math.max(1, Math.abs(reference)))) {
-    throw new Error(`${row}: ${side}'s first loss ${first} differs from dl cpu's ${reference}`);
-  }
-  if (!(losses.at(-1)! < first)) {
-    throw new Error(`${row}: ${side}'s loss did not go down (${losses.join(', ')})`);
-  }
 }
 
 /**
@@ -433,106 +416,6 @@ async function memoryRow(folder: string): Promise<Row> {
   return { workload: '  peak memory of that inference, MB', higherIsBetter: false, figures };
 }
 
-/** PyTorch's figures (cpu_peers_torch.py's JSON), or why there are none. */
-interface TorchFigures {
-  version: string;
-  threads: number;
-  matmul?: number;
-  matmulError?: number;
-  mlp?: number;
-  mlpLosses?: number[];
-  cnnTrain?: number;
-  cnnLosses?: number[];
-  cnnInfer?: number;
-  inferenceError?: number;
-  add?: number;
-  memoryMB?: number;
-}
-
-const python = '/usr/bin/python3';
-
-/** Runs cpu_peers_torch.py on the fixture, or says why PyTorch is unavailable. */
-function runTorch(folder: string, rows: readonly RowName[]): TorchFigures | string {
-  try {
-    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    return `PyTorch unavailable (${python} -c 'import torch' failed)`;
-  }
-  const script = new URL('./cpu_peers_torch.py', import.meta.url).pathname;
-  const run = (extra: string[]) =>
-    JSON.parse(
-      execFileSync(python, [script, folder, ...extra], { encoding: 'utf8' })
-        .trim()
-        .split('\n')
-        .at(-1)!,
-    );
-  // The script's own output (cpu_peers_torch.py).
-  const figures = run([...rows]) as TorchFigures;
-  if (rows.includes('cnn-infer'))
-    figures.memoryMB = (run(['--memory']) as { peakMB: number }).peakMB;
-  return figures;
-}
-
-/** Fails unless PyTorch computed what dl did (the same checks as the JavaScript peers'). */
-function checkTorch(torch: TorchFigures, dlLosses: Partial<Record<'mlp' | 'cnn', number[]>>): void {
-  if (torch.matmulError !== undefined && !(torch.matmulError <= 1e-5)) {
-    throw new Error(`matmul: PyTorch differs from float64 by ${torch.matmulError} of the scale`);
-  }
-  if (torch.mlpLosses && dlLosses.mlp)
-    checkLosses('MLP', 'PyTorch', torch.mlpLosses, dlLosses.mlp[0]!);
-  if (torch.cnnLosses && dlLosses.cnn)
-    checkLosses('CNN', 'PyTorch', torch.cnnLosses, dlLosses.cnn[0]!);
-  if (torch.inferenceError !== undefined && !(torch.inferenceError <= 1e-3)) {
-    throw new Error(`inference: PyTorch's outputs differ from dl cpu's by ${torch.inferenceError}`);
-  }
-}
-
-function formatNumber(x: number | undefined): string {
-  if (x === undefined) return '-';
-  if (x >= 1000) return Math.round(x).toLocaleString('en-US');
-  return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
-}
-
-/** How many times better dl is than `other` (above 1: dl ahead), whichever way is better. */
-function advantage(row: Row, other: number | undefined): number | undefined {
-  const ours = row.figures['dl cpu'];
-  if (ours === undefined || other === undefined) return undefined;
-  return row.higherIsBetter ? ours / other : other / ours;
-}
-
-function table(rows: readonly Row[], torchLabel: string | undefined): string {
-  const header = ['workload', ...sideNames, 'dl vs best peer'];
-  if (torchLabel) header.push(torchLabel, 'dl vs PyTorch');
-  const lines = rows.map((row) => {
-    const present = peers.filter((p) => row.figures[p] !== undefined);
-    const best = present.sort((p, q) => {
-      const [x, y] = [row.figures[p]!, row.figures[q]!];
-      return row.higherIsBetter ? y - x : x - y;
-    })[0];
-    const versusBest = best === undefined ? undefined : advantage(row, row.figures[best]);
-    const cells = [
-      row.workload,
-      ...sideNames.map((s) => formatNumber(row.figures[s])),
-      versusBest === undefined ? '-' : `${versusBest.toFixed(2)}x (${best})`,
-    ];
-    if (torchLabel) {
-      const versusTorch = advantage(row, row.torch);
-      cells.push(
-        formatNumber(row.torch),
-        versusTorch === undefined ? '-' : `${versusTorch.toFixed(2)}x`,
-      );
-    }
-    return cells;
-  });
-  const all = [header, ...lines];
-  const widths = header.map((_, c) => Math.max(...all.map((cells) => cells[c]!.length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
-      .join('  ');
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(line)].join('\n');
-}
-
 /** A progress line, with the seconds since the run started. */
 function progress(text: string): void {
   console.log(`\n[${((performance.now() - started) / 1000).toFixed(0)} s] ${text}`);
@@ -548,13 +431,15 @@ async function main(): Promise<void> {
   const batch = firstBatch();
   fixture.set('batch/images', { shape: [batchSize, 1, 28, 28], data: batch.images });
   fixture.set('batch/labels', { shape: [batchSize], data: batch.labels });
-  const rows: Row[] = [];
+  /** The rows by workload, in the table's order (the memory row after inference). */
+  const rows: Partial<Record<RowName | 'memory', Row>> = {};
+  const order = ['matmul', 'mlp', 'cnn-train', 'cnn-infer', 'memory', 'add'] as const;
   const dlLosses: Partial<Record<'mlp' | 'cnn', number[]>> = {};
   const folder = mkdtempSync(join(tmpdir(), 'dl-cpu-peers-'));
   try {
     if (wanted('matmul')) {
       progress('matmul 1024x1024: checking sampled entries against float64, then timing');
-      rows.push(await matmulRow());
+      rows.matmul = await matmulRow();
     }
     if (wanted('mlp')) {
       const mlpWeights = initialMlpWeights();
@@ -573,7 +458,7 @@ async function main(): Promise<void> {
         3,
         { samples: 5, minSampleMs: 300 },
       );
-      rows.push(row);
+      rows.mlp = row;
       dlLosses.mlp = losses;
     }
     addWeights('cnn/', weights);
@@ -593,7 +478,7 @@ async function main(): Promise<void> {
         2,
         { samples: 3, minSampleMs: 0 },
       );
-      rows.push(row);
+      rows['cnn-train'] = row;
       dlLosses.cnn = losses;
     }
     if (wanted('cnn-infer')) {
@@ -602,21 +487,16 @@ async function main(): Promise<void> {
       fixture.set('inference/images', { shape: [inferenceBatchSize, 1, 28, 28], data: images });
       const { row, outputs } = await inferenceRow(weights, images);
       fixture.set('check/inference', { shape: [inferenceBatchSize, 10], data: outputs });
-      rows.push(row);
+      rows['cnn-infer'] = row;
     }
     if (wanted('add')) {
       progress('add of 100-element tensors: checked, then timing');
-      rows.push(await addRow());
+      rows.add = await addRow();
     }
     writeFixture(folder, fixture);
     if (wanted('cnn-infer')) {
       progress('peak memory of inference: one child process per library, run together');
-      const memory = await memoryRow(folder);
-      rows.splice(
-        rows.findIndex((r) => r.workload.startsWith('MNIST CNN inference')) + 1,
-        0,
-        memory,
-      );
+      rows.memory = await memoryRow(folder);
     }
     let torchLabel: string | undefined;
     if (withTorch) {
@@ -627,18 +507,12 @@ async function main(): Promise<void> {
       } else {
         checkTorch(torch, dlLosses);
         torchLabel = `PyTorch ${torch.version.replace(/a0$/, '')} (${torch.threads} threads)`;
-        const byRow: Record<string, number | undefined> = {
-          matmul: torch.matmul,
-          MLP: torch.mlp,
-          'MNIST CNN training': torch.cnnTrain,
-          'MNIST CNN inference': torch.cnnInfer,
-          '  peak memory': torch.memoryMB,
-          add: torch.add,
-        };
-        for (const row of rows) {
-          const key = Object.keys(byRow).find((k) => row.workload.startsWith(k));
-          if (key) row.torch = byRow[key];
-        }
+        if (rows.matmul) rows.matmul.torch = torch.matmul;
+        if (rows.mlp) rows.mlp.torch = torch.mlp;
+        if (rows['cnn-train']) rows['cnn-train'].torch = torch.cnnTrain;
+        if (rows['cnn-infer']) rows['cnn-infer'].torch = torch.cnnInfer;
+        if (rows.memory) rows.memory.torch = torch.memoryMB;
+        if (rows.add) rows.add.torch = torch.add;
       }
     } else {
       notes.push('PyTorch left out (--no-torch)');
@@ -648,12 +522,13 @@ async function main(): Promise<void> {
     console.log(tfjsWasm);
     console.log(describeJaxWasm('jax-js wasm', workers));
     console.log(describeJaxWasm('jax-js wasm, main thread', { started: 0 }));
-    console.log(`\n${table(rows, torchLabel)}\n`);
+    const table = order.flatMap((key) => rows[key] ?? []);
+    console.log(`\n${formatTable(table, sideNames, peers, torchLabel)}\n`);
     for (const note of notes) console.log(`note: ${note}`);
     console.log(
       'Medians of samples taken alternately in one process (PyTorch: its own process, after). ' +
-        'dl vs X: how many times better dl is than X (above 1: dl ahead), that is dl / X for ' +
-        'rates and X / dl for times and memory. MB: 2^20 bytes of peak resident memory.',
+        'dl cpu vs X: how many times better dl is than X (above 1: dl ahead), that is dl / X ' +
+        'for rates and X / dl for times and memory. MB: 2^20 bytes of peak resident memory.',
     );
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -120,11 +120,10 @@ def main():
     folder = sys.argv[1]
     torch.set_num_threads(THREADS)
     arrays = read_fixture(folder)
-    images = arrays['inference/images']
 
     if '--memory' in sys.argv[2:]:
         model = load(Net(), arrays, 'cnn/').eval()
-        x = images.clone()
+        x = arrays['inference/images'].clone()
         arrays.clear()
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         with torch.no_grad():
@@ -154,6 +153,7 @@ def main():
         out['cnnTrain'] = BATCH * 1000 / ms
     if 'cnn-infer' in rows:
         model = load(Net(), arrays, 'cnn/').eval()
+        images = arrays['inference/images']
 
         def infer():
             with torch.no_grad():

@@ -54,6 +54,28 @@ export interface InferenceSide {
   dispose(): void;
 }
 
+/** How closely first losses must agree (same weights, same batch, no dropout). */
+export const lossTolerance = 1e-4;
+
+/**
+ * Fails unless a side's `losses` start within lossTolerance of dl's first loss `reference`
+ * and go down.
+ */
+export function checkLosses(
+  row: string,
+  side: string,
+  losses: readonly number[],
+  reference: number,
+): void {
+  const first = losses[0]!;
+  if (!(Math.abs(first - reference) <= lossTolerance * Math.max(1, Math.abs(reference)))) {
+    throw new Error(`${row}: ${side}'s first loss ${first} differs from dl cpu's ${reference}`);
+  }
+  if (!(losses.at(-1)! < first)) {
+    throw new Error(`${row}: ${side}'s loss did not go down (${losses.join(', ')})`);
+  }
+}
+
 /** The named weight, or an error naming the ones there are. */
 export function weight(weights: Weights, name: string): Weight {
   const found = weights.get(name);
