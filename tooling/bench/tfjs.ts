@@ -25,19 +25,23 @@ export interface TfBackends {
   scalar(value: number): { dispose(): void };
 }
 
+/** The tfjs backends the benchmarks use: on the GPU, its JavaScript CPU one, WebAssembly. */
+export type TfBackendName = 'webgpu' | 'cpu' | 'wasm';
+
 /**
  * Makes `name` tfjs's backend, silencing its advice to install tfjs-node, and returns the
- * WebGPU backend's queue methods (undefined for other backends).
+ * WebGPU backend's queue methods (undefined for other backends). The wasm backend starts
+ * only once its .wasm files were located (setWasmPaths).
  */
 export async function useTfBackend(tf: TfBackends, name: 'webgpu'): Promise<TfWebGPU>;
-export async function useTfBackend(tf: TfBackends, name: 'cpu'): Promise<undefined>;
+export async function useTfBackend(tf: TfBackends, name: 'cpu' | 'wasm'): Promise<undefined>;
 export async function useTfBackend(
   tf: TfBackends,
-  name: 'webgpu' | 'cpu',
+  name: TfBackendName,
 ): Promise<TfWebGPU | undefined>;
 export async function useTfBackend(
   tf: TfBackends,
-  name: 'webgpu' | 'cpu',
+  name: TfBackendName,
 ): Promise<TfWebGPU | undefined> {
   const [log, warn] = [console.log, console.warn];
   console.log = console.warn = () => {};

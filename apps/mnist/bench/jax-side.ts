@@ -1,24 +1,26 @@
-// jax-js 0.1.25's side of the training benchmark on its WebGPU backend: the same CNN as a
-// function of its parameters (NCHW and OIHW, as dl), its gradient by valueAndGrad, and Adam
-// written out in jax-js ops (torch.optim.Adam's update), the whole step compiled by jit as
-// a jax-js program would be. The loss is read back each step and the new state waited for.
+// jax-js 0.1.25's side of the benchmarks, on its WebGPU or its wasm backend: the same CNN and
+// MLP as functions of their parameters (NCHW and OIHW, as dl), their gradients by
+// valueAndGrad, and Adam written out in jax-js ops (torch.optim.Adam's update), the whole step
+// compiled by jit as a jax-js program would be; and the CNN's inference, compiled too. The
+// loss is read back each step and the new state waited for.
 
 import type * as Jax from '@jax-js/jax';
-import { batchSize, lr, type SideOptions, type TrainingSide, weight } from './side.ts';
+import {
+  batchSize,
+  type InferenceSide,
+  lr,
+  mlpSizes,
+  type SideOptions,
+  type TrainingSide,
+  type Weights,
+  weight,
+} from './side.ts';
 
 type Arr = Jax.Array;
-// A `type`, not an interface: jax-js's JsTree typing needs one.
-type Params = {
-  conv1w: Arr;
-  conv1b: Arr;
-  conv2w: Arr;
-  conv2b: Arr;
-  fc1w: Arr;
-  fc1b: Arr;
-  fc2w: Arr;
-  fc2b: Arr;
-};
-const keys: Record<keyof Params, string> = {
+type Device = 'webgpu' | 'wasm';
+/** A model's parameters by short name (conv1w for dl's conv1.weight, ...). */
+type Params<K extends string> = Record<K, Arr>;
+const cnnKeys = {
   conv1w: 'conv1.weight',
   conv1b: 'conv1.bias',
   conv2w: 'conv2.weight',
@@ -28,46 +30,109 @@ const keys: Record<keyof Params, string> = {
   fc2w: 'fc2.weight',
   fc2b: 'fc2.bias',
 };
+const mlpKeys = {
+  fc1w: 'fc1.weight',
+  fc1b: 'fc1.bias',
+  fc2w: 'fc2.weight',
+  fc2b: 'fc2.bias',
+};
+type CnnParams = Params<keyof typeof cnnKeys>;
+type MlpParams = Params<keyof typeof mlpKeys>;
 const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
 
-export function jaxSide(jax: typeof Jax, options: SideOptions): TrainingSide {
-  const { weights, batch, dropout } = options;
+/** A loss of the parameters on a batch; two random keys for dropout (disposed when unused). */
+type Loss<P> = (p: P, x: Arr, target: Arr, key1: Arr, key2: Arr) => Arr;
+
+/** The parameters named by `keys`, made from dl's weights by `make`. */
+function tree<K extends string>(keys: Record<K, string>, make: (name: string) => Arr): Params<K> {
+  const entries = Object.entries<string>(keys).map(([key, name]) => [key, make(name)]);
+  // The entries are exactly K's keys (from `keys`).
+  return Object.fromEntries(entries) as Params<K>;
+}
+
+/**
+ * The DigitRecognizer's log-probabilities for x [N, 1, 28, 28]. jax-js functions take
+ * ownership of their arguments: a value used twice is passed as .ref.
+ */
+function cnnLogProbs(jax: typeof Jax, p: CnnParams, x: Arr, keys?: [Arr, Arr]): Arr {
   const { numpy: np, lax, nn, random } = jax;
-
-  // jax-js functions take ownership of their arguments: a value used twice is passed as .ref.
+  const n = x.shape[0]!;
   /** Inverted dropout: zeros with probability p, the rest scaled by 1 / (1 - p). */
-  const drop = (x: Arr, key: Arr, p: number, shape: number[]): Arr =>
-    x.mul(random.bernoulli(key, 1 - p, shape).astype(np.float32)).mul(1 / (1 - p));
-  const loss = (p: Params, x: Arr, target: Arr, key1: Arr, key2: Arr): Arr => {
-    const bias = (b: Arr, channels: number) => b.reshape([1, channels, 1, 1]);
-    let h = nn.relu(lax.conv(x, p.conv1w, [1, 1], 'VALID').add(bias(p.conv1b, 32)));
-    h = nn.relu(lax.conv(h, p.conv2w, [1, 1], 'VALID').add(bias(p.conv2b, 64)));
-    h = lax.reduceWindow(h, (window) => np.max(window), [2, 2], [2, 2]);
-    // Dropout2d: whole channels, one draw per (image, channel).
-    if (dropout) h = drop(h, key1, 0.25, [batchSize, 64, 1, 1]);
-    else key1.dispose();
-    h = nn.relu(np.matmul(h.reshape([batchSize, 9216]), p.fc1w.transpose()).add(p.fc1b));
-    if (dropout) h = drop(h, key2, 0.5, [batchSize, 128]);
-    else key2.dispose();
-    const logits = np.matmul(h, p.fc2w.transpose()).add(p.fc2b);
-    return nn.logSoftmax(logits, -1).mul(target).sum(1).mean().neg();
-  };
+  const drop = (h: Arr, key: Arr, rate: number, shape: number[]): Arr =>
+    h.mul(random.bernoulli(key, 1 - rate, shape).astype(np.float32)).mul(1 / (1 - rate));
+  const bias = (b: Arr, channels: number) => b.reshape([1, channels, 1, 1]);
+  let h = nn.relu(lax.conv(x, p.conv1w, [1, 1], 'VALID').add(bias(p.conv1b, 32)));
+  h = nn.relu(lax.conv(h, p.conv2w, [1, 1], 'VALID').add(bias(p.conv2b, 64)));
+  h = lax.reduceWindow(h, (window) => np.max(window), [2, 2], [2, 2]);
+  // Dropout2d: whole channels, one draw per (image, channel).
+  if (keys) h = drop(h, keys[0], 0.25, [n, 64, 1, 1]);
+  h = nn.relu(np.matmul(h.reshape([n, 9216]), p.fc1w.transpose()).add(p.fc1b));
+  if (keys) h = drop(h, keys[1], 0.5, [n, 128]);
+  const logits = np.matmul(h, p.fc2w.transpose()).add(p.fc2b);
+  return nn.logSoftmax(logits, -1);
+}
 
+/**
+ * Fails unless `result` was computed on `device`. jax-js runs a computation where its inputs
+ * are, and its library functions keep the constants of their first trace: in one instance
+ * used on two devices, work meant for one ran on the other (see train.bench.ts).
+ */
+function checkDevice(result: Arr, device: Device): void {
+  if (result.device !== device) {
+    throw new Error(
+      `jax-js computed on ${result.device}, not on ${device}: use one instance per device`,
+    );
+  }
+}
+
+/** The mean negative log-likelihood of one-hot `target` under `logProbs`. */
+function nll(logProbs: Arr, target: Arr): Arr {
+  return logProbs.mul(target).sum(1).mean().neg();
+}
+
+function oneHot(jax: typeof Jax, labels: Int32Array, classes: number): Arr {
+  const values = new Float32Array(labels.length * classes);
+  labels.forEach((label, i) => {
+    values[i * classes + label] = 1;
+  });
+  return jax.numpy.array(values, { shape: [labels.length, classes] });
+}
+
+/**
+ * Adam on `loss` over the fixed batch (x, target), the whole step compiled by jit. jax-js
+ * places new arrays on its default device, so the side makes `device` the default before
+ * anything it does (another side may have changed it).
+ */
+function trainer<K extends string>(
+  jax: typeof Jax,
+  device: Device,
+  loss: Loss<Params<K>>,
+  keys: Record<K, string>,
+  weights: Weights,
+  [x, target]: [Arr, Arr],
+): TrainingSide {
+  const { numpy: np, random } = jax;
+  type P = Params<K>;
+  // jax-js types a transformed function's arguments by mapping their types, which TypeScript
+  // cannot resolve for a type parameter such as K: they take and return P's trees as written.
+  const valueAndGrad = jax.valueAndGrad(loss) as unknown as (
+    ...args: Parameters<Loss<P>>
+  ) => [Arr, P];
   const step = (
-    p: Params,
-    m: Params,
-    v: Params,
-    x: Arr,
-    target: Arr,
+    p: P,
+    m: P,
+    v: P,
+    xs: Arr,
+    targets: Arr,
     key1: Arr,
     key2: Arr,
     stepSize: Arr,
     sqrtCorrection2: Arr,
-  ): [Arr, Params, Params, Params] => {
-    const [value, g] = jax.valueAndGrad(loss)(jax.tree.ref(p), x, target, key1, key2);
+  ): [Arr, P, P, P] => {
+    const [value, g] = valueAndGrad(jax.tree.ref(p), xs, targets, key1, key2);
     const next = { p: { ...p }, m: { ...m }, v: { ...v } };
-    // Object.keys loses the key type; `keys` has exactly Params' keys.
-    for (const name of Object.keys(keys) as (keyof Params)[]) {
+    // Object.keys loses the key type; `keys` has exactly K's keys.
+    for (const name of Object.keys(keys) as K[]) {
       const grad = g[name];
       const m1 = m[name].mul(beta1).add(grad.ref.mul(1 - beta1));
       const v1 = v[name].mul(beta2).add(grad.ref.mul(grad).mul(1 - beta2));
@@ -80,29 +145,19 @@ export function jaxSide(jax: typeof Jax, options: SideOptions): TrainingSide {
     sqrtCorrection2.dispose();
     return [value, next.p, next.m, next.v];
   };
-  // Compiled, a step ran in about three quarters of the eager step's time here.
-  const trainStep = jax.jit(step);
-
+  // Compiled, a step ran in about three quarters of the eager step's time (on WebGPU).
+  const trainStep = jax.jit(step) as unknown as Jax.OwnedFunction<typeof step>;
+  jax.defaultDevice(device);
   const fromDl = (name: string): Arr => {
     const { data, shape } = weight(weights, name);
     return np.array(data, { shape });
   };
   const zeros = (name: string): Arr => np.zeros(weight(weights, name).shape);
-  const tree = (make: (name: string) => Arr): Params => {
-    const entries = Object.entries(keys).map(([key, name]) => [key, make(name)]);
-    // The entries are exactly Params' keys (from `keys`).
-    return Object.fromEntries(entries) as Params;
-  };
-  let state = { p: tree(fromDl), m: tree(zeros), v: tree(zeros) };
-  const x = np.array(batch.images, { shape: [batchSize, 1, 28, 28] });
-  const oneHot = new Float32Array(batchSize * 10);
-  batch.labels.forEach((label, i) => {
-    oneHot[i * 10 + label] = 1;
-  });
-  const target = np.array(oneHot, { shape: [batchSize, 10] });
+  let state = { p: tree(keys, fromDl), m: tree(keys, zeros), v: tree(keys, zeros) };
   let t = 0;
   return {
     async step() {
+      jax.defaultDevice(device);
       t += 1;
       const [value, p, m, v] = trainStep(
         state.p,
@@ -116,6 +171,7 @@ export function jaxSide(jax: typeof Jax, options: SideOptions): TrainingSide {
         np.array(Math.sqrt(1 - beta2 ** t)),
       );
       state = { p, m, v };
+      checkDevice(value, device);
       const [result] = await value.data();
       await jax.blockUntilReady([p, m, v]);
       return result!;
@@ -125,6 +181,73 @@ export function jaxSide(jax: typeof Jax, options: SideOptions): TrainingSide {
       x.dispose();
       target.dispose();
       trainStep.dispose();
+    },
+  };
+}
+
+/** The MNIST CNN training on the batch. */
+export function jaxSide(jax: typeof Jax, device: Device, options: SideOptions): TrainingSide {
+  const { weights, batch, dropout } = options;
+  const loss: Loss<CnnParams> = (p, x, target, key1, key2) => {
+    if (dropout) return nll(cnnLogProbs(jax, p, x, [key1, key2]), target);
+    key1.dispose();
+    key2.dispose();
+    return nll(cnnLogProbs(jax, p, x), target);
+  };
+  jax.defaultDevice(device);
+  const x = jax.numpy.array(batch.images, { shape: [batchSize, 1, 28, 28] });
+  const target = oneHot(jax, batch.labels, 10);
+  return trainer(jax, device, loss, cnnKeys, weights, [x, target]);
+}
+
+/** The MLP training on the batch's images, flattened. */
+export function jaxMlpSide(
+  jax: typeof Jax,
+  device: Device,
+  options: Omit<SideOptions, 'dropout'>,
+): TrainingSide {
+  const { weights, batch } = options;
+  const { numpy: np, nn } = jax;
+  const loss: Loss<MlpParams> = (p, x, target, key1, key2) => {
+    key1.dispose();
+    key2.dispose();
+    const h = nn.relu(np.matmul(x, p.fc1w.transpose()).add(p.fc1b));
+    return nll(nn.logSoftmax(np.matmul(h, p.fc2w.transpose()).add(p.fc2b), -1), target);
+  };
+  jax.defaultDevice(device);
+  const x = np.array(batch.images, { shape: [batchSize, mlpSizes.input] });
+  const target = oneHot(jax, batch.labels, mlpSizes.classes);
+  return trainer(jax, device, loss, mlpKeys, weights, [x, target]);
+}
+
+/** The MNIST CNN's inference over `images` ([N, 1, 28, 28]), compiled by jit. */
+export function jaxInference(
+  jax: typeof Jax,
+  device: Device,
+  weights: Weights,
+  images: Float32Array,
+): InferenceSide {
+  const { numpy: np } = jax;
+  jax.defaultDevice(device);
+  const params = tree(cnnKeys, (name) => {
+    const { data, shape } = weight(weights, name);
+    return np.array(data, { shape });
+  });
+  const x = np.array(images, { shape: [images.length / (28 * 28), 1, 28, 28] });
+  const forward = jax.jit((p: CnnParams, xs: Arr) => cnnLogProbs(jax, p, xs));
+  return {
+    async run() {
+      jax.defaultDevice(device);
+      const output = forward(jax.tree.ref(params), x.ref);
+      checkDevice(output, device);
+      const values = await output.data();
+      if (!(values instanceof Float32Array)) throw new Error('jax-js: expected float32 outputs');
+      return values;
+    },
+    dispose() {
+      jax.tree.dispose(params);
+      x.dispose();
+      forward.dispose();
     },
   };
 }

@@ -1,16 +1,19 @@
-// What every side of the training benchmark (train.bench.ts) shares: the fixed batch, the
-// initial weights (dl's, copied into the peers) and the shape of one side's training step.
-
-import { manualSeed } from '@dl/tensor';
-import { MNIST, models } from '@dl/vision';
-import { normalization } from '../src/data.ts';
+// What every side of the benchmarks (train.bench.ts, cpu-peers.bench.ts) shares: the batch
+// sizes, the shapes of the data and initial weights every library starts from (dl's, copied
+// into the peers), and the shape of one side's work. This file imports no library, so a
+// child process measuring one library's memory loads that library alone (dl-data.ts makes
+// the data with dl).
 
 export const batchSize = 64;
 export const lr = 1e-3;
+/** Images per inference batch (the memory row of cpu-peers.bench.ts). */
+export const inferenceBatchSize = 1000;
+/** The MLP of cpu-peers.bench.ts: 784 inputs (a flattened image), 128 hidden, 10 classes. */
+export const mlpSizes = { input: 784, hidden: 128, classes: 10 } as const;
 
-/** One batch of MNIST training images, normalised as the app's training does. */
+/** Some MNIST images, normalised as the app's training does, and their labels. */
 export interface Batch {
-  /** [batchSize, 1, 28, 28], NCHW. */
+  /** [count, 1, 28, 28], NCHW. */
   images: Float32Array;
   labels: Int32Array;
 }
@@ -21,10 +24,13 @@ export interface Weight {
   data: Float32Array;
 }
 
-/** The DigitRecognizer's parameters by PyTorch key name (conv1.weight, ..., fc2.bias). */
+/**
+ * A model's parameters by PyTorch key name: the DigitRecognizer's (conv1.weight, ...,
+ * fc2.bias) or the MLP's (fc1.weight, fc1.bias, fc2.weight, fc2.bias).
+ */
 export type Weights = Map<string, Weight>;
 
-/** One library training the CNN on the batch. */
+/** One library training a model on a batch. */
 export interface TrainingSide {
   /**
    * One step: forward, nll loss, backward, Adam(1e-3), the loss read back to the CPU and
@@ -41,31 +47,33 @@ export interface SideOptions {
   dropout: boolean;
 }
 
-/** The first `batchSize` images of the MNIST training set. */
-export function firstBatch(): Batch {
-  const mnist = new MNIST({ train: true });
-  const { mean, std } = normalization.mnist;
-  const images = new Float32Array(batchSize * 28 * 28);
-  const labels = new Int32Array(batchSize);
-  for (let i = 0; i < batchSize; i++) {
-    const [image, label] = mnist.getItem(i);
-    for (let j = 0; j < 28 * 28; j++) images[i * 28 * 28 + j] = (image.data[j]! / 255 - mean) / std;
-    labels[i] = label;
-  }
-  return { images, labels };
+/** One library running the trained CNN forward over a batch of images, in eval mode. */
+export interface InferenceSide {
+  /** The log-probabilities [images, 10], read back to the CPU. */
+  run(): Promise<Float32Array>;
+  dispose(): void;
 }
 
-/** A freshly initialised DigitRecognizer's parameters (dl's PyTorch-style init, seed 0). */
-export function initialWeights(): Weights {
-  manualSeed(0);
-  const model = new models.DigitRecognizer();
-  const weights: Weights = new Map();
-  for (const [name, p] of model.namedParameters()) {
-    const data = p.dataSync();
-    if (!(data instanceof Float32Array)) throw new Error(`${name}: expected float32 weights`);
-    weights.set(name, { shape: [...p.shape], data: data.slice() });
+/** How closely first losses must agree (same weights, same batch, no dropout). */
+export const lossTolerance = 1e-4;
+
+/**
+ * Fails unless a side's `losses` start within lossTolerance of dl's first loss `reference`
+ * and go down.
+ */
+export function checkLosses(
+  row: string,
+  side: string,
+  losses: readonly number[],
+  reference: number,
+): void {
+  const first = losses[0]!;
+  if (!(Math.abs(first - reference) <= lossTolerance * Math.max(1, Math.abs(reference)))) {
+    throw new Error(`${row}: ${side}'s first loss ${first} differs from dl cpu's ${reference}`);
   }
-  return weights;
+  if (!(losses.at(-1)! < first)) {
+    throw new Error(`${row}: ${side}'s loss did not go down (${losses.join(', ')})`);
+  }
 }
 
 /** The named weight, or an error naming the ones there are. */

@@ -1,9 +1,11 @@
 // Training throughput of the MNIST CNN (batch 64; a step is forward, nll loss, backward,
 // Adam(1e-3) and the loss read back): dl on WebGPU and on the CPU against TensorFlow.js 4.22
-// (WebGPU backend) and jax-js 0.1.25 (WebGPU, jit), all in this process, WebGPU sides on the
-// same Dawn adapter (lavapipe without a GPU), and dl on WebGPU with its device-side index
-// checks off, so that 'dl webgpu vs it' on that row is what the checks cost (below 1: the
-// checked side is slower). Run with `pnpm bench`; arguments: the number of
+// (WebGPU and wasm backends) and jax-js 0.1.25 (WebGPU and wasm, jit), all in this process,
+// WebGPU sides on the same Dawn adapter (lavapipe without a GPU), and dl on WebGPU with its
+// device-side index checks off, so that 'dl webgpu vs it' on that row is what the checks cost
+// (below 1: the checked side is slower). The CPU rows ('dl cpu vs it') compare dl's CPU
+// backend with the peers' WebAssembly ones (wasm-peers.ts says how each runs: SIMD, threads).
+// Run with `pnpm bench` (or `pnpm bench:train` in apps/mnist); arguments: the number of
 // timed samples (5), and --tfjs-cpu to add tfjs's CPU backend, which takes minutes a step and
 // so gets one step, timed in the cross-check, instead of alternated samples.
 //
@@ -17,23 +19,23 @@
 // loading is not timed.
 
 import { webgpu } from '@dl/webgpu';
+import type * as Jax from '@jax-js/jax';
 import * as dawn from 'webgpu';
 import { compareAll } from '../../../tooling/bench/compare.ts';
 import {
   hostLine,
+  importCopy,
+  loadAverage,
   provideNavigatorGpu,
+  provideWebWorkers,
   resolveTfjsCoreEsm,
 } from '../../../tooling/bench/peers.node.ts';
-import { dlSide } from './dl-side.ts';
+import { firstBatch, initialWeights } from './dl-data.ts';
+import { describeDlCpu, dlSide } from './dl-side.ts';
 import { jaxSide } from './jax-side.ts';
-import {
-  batchSize,
-  firstBatch,
-  initialWeights,
-  type SideOptions,
-  type TrainingSide,
-} from './side.ts';
+import { batchSize, type SideOptions, type TrainingSide } from './side.ts';
 import { tfjsSide } from './tfjs-side.ts';
+import { describeJaxWasm, startTfjsWasm } from './wasm-peers.ts';
 
 const args = process.argv.slice(2);
 /** tfjs's CPU backend takes minutes per step (about 190 s here): its row is opt-in. */
@@ -51,6 +53,8 @@ const lossTolerance = 1e-4;
 
 // tfjs registers its WebGPU backend at import only when navigator.gpu exists: import it after.
 provideNavigatorGpu(dawn);
+// jax-js's wasm backend looks for Web Workers when it is imported: give them first.
+const workers = provideWebWorkers();
 const tf = await import('@tensorflow/tfjs-core');
 // tfjs-core's Node bundle registers no gradients (the @tensorflow/tfjs bundle does).
 resolveTfjsCoreEsm();
@@ -58,6 +62,14 @@ await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
 await import('@tensorflow/tfjs-backend-webgpu');
 await import('@tensorflow/tfjs-backend-cpu');
 const jax = await import('@jax-js/jax');
+// The wasm side runs on a second copy of jax-js: in one instance, jax-js's library functions
+// (relu, logSoftmax, ...) keep the constants of their first trace, made on the WebGPU side's
+// device, and a later call from the wasm side then runs on WebGPU (its losses matched the
+// WebGPU side's bit for bit, at WebGPU's speed). The copy is the package loaded again by its
+// file's URL, whose types are the package's.
+const jaxWasm = (await importCopy(import.meta.resolve('@jax-js/jax'), 'wasm')) as typeof Jax;
+if (!(await jaxWasm.init('wasm')).includes('wasm')) throw new Error('jax-js has no wasm backend');
+jaxWasm.defaultDevice('wasm');
 
 const gpu = await webgpu();
 /** The same adapter with index checks off, for their cost (the 'dl webgpu vs it' ratio). */
@@ -65,14 +77,16 @@ const uncheckedGpu = await webgpu({ checkIndices: false });
 if (!(await jax.init('webgpu')).includes('webgpu')) {
   throw new Error('jax-js could not start its WebGPU backend');
 }
-jax.defaultDevice('webgpu');
+const tfjsWasm = await startTfjsWasm(tf);
 
 const makers: Record<string, (options: SideOptions) => TrainingSide | Promise<TrainingSide>> = {
   'dl webgpu': (o) => dlSide(gpu, o),
   'dl webgpu, no index checks': (o) => dlSide(uncheckedGpu, o),
   'dl cpu': (o) => dlSide('cpu', o),
   'tfjs webgpu': (o) => tfjsSide(tf, 'webgpu', o),
-  'jax-js webgpu': (o) => jaxSide(jax, o),
+  'jax-js webgpu': (o) => jaxSide(jax, 'webgpu', o),
+  'tfjs wasm': (o) => tfjsSide(tf, 'wasm', o),
+  'jax-js wasm': (o) => jaxSide(jaxWasm, 'wasm', o),
   ...(withTfjsCpu ? { 'tfjs cpu': (o: SideOptions) => tfjsSide(tf, 'cpu', o) } : {}),
 };
 /** Sides taking minutes per step: one step in the cross-check, timed there, not alternated. */
@@ -84,27 +98,40 @@ interface Checked {
   losses: Record<string, number[]>;
   /** Milliseconds of each slow side's one step. */
   slowMs: Record<string, number>;
+  /** Why each peer that cannot train the CNN could not (tfjs's wasm backend lacks a kernel). */
+  failed: Record<string, string>;
 }
 
 /**
  * Each side's losses over `checkSteps` steps without dropout (one step for slow sides); fails
- * unless the first losses agree and every side's loss goes down.
+ * unless the first losses agree and every side's loss goes down. A peer that throws is left
+ * out of the run, with the reason; dl's sides throwing fail the run.
  */
 async function crossCheck(options: Omit<SideOptions, 'dropout'>): Promise<Checked> {
-  const checked: Checked = { losses: {}, slowMs: {} };
+  const checked: Checked = { losses: {}, slowMs: {}, failed: {} };
   for (const name of names) {
-    const side = await makers[name]!({ ...options, dropout: false });
     const taken: number[] = [];
     const steps = slow.has(name) ? 1 : checkSteps;
     const started = performance.now();
-    for (let i = 0; i < steps; i++) taken.push(await side.step());
+    try {
+      const side = await makers[name]!({ ...options, dropout: false });
+      try {
+        for (let i = 0; i < steps; i++) taken.push(await side.step());
+      } finally {
+        side.dispose();
+      }
+    } catch (error) {
+      if (name.startsWith('dl ')) throw error;
+      checked.failed[name] = error instanceof Error ? error.message : String(error);
+      console.log(`  ${name.padEnd(26)} cannot train the CNN: ${checked.failed[name]}`);
+      continue;
+    }
     if (slow.has(name)) checked.slowMs[name] = performance.now() - started;
-    side.dispose();
     checked.losses[name] = taken;
     console.log(`  ${name.padEnd(26)} losses ${taken.map((l) => l.toFixed(6)).join(', ')}`);
   }
   const reference = checked.losses['dl cpu']![0]!;
-  for (const name of names) {
+  for (const name of Object.keys(checked.losses)) {
     const taken = checked.losses[name]!;
     const first = taken[0]!;
     if (!(Math.abs(first - reference) <= lossTolerance * Math.max(1, Math.abs(reference)))) {
@@ -117,7 +144,7 @@ async function crossCheck(options: Omit<SideOptions, 'dropout'>): Promise<Checke
     }
   }
   const spread = (sides: string[], step: number) => {
-    const values = sides.map((n) => checked.losses[n]![step]!);
+    const values = sides.filter((n) => checked.losses[n]).map((n) => checked.losses[n]![step]!);
     return (Math.max(...values) - Math.min(...values)).toExponential(1);
   };
   console.log(
@@ -138,20 +165,23 @@ function format(rows: string[][]): string {
 async function main(): Promise<void> {
   console.log(
     `MNIST CNN training step (batch ${batchSize}, Adam 1e-3, loss read back): dl vs ` +
-      `tfjs ${tf.version_core} (webgpu${withTfjsCpu ? ', cpu' : ''}) and jax-js 0.1.25 (webgpu, jit)`,
+      `tfjs ${tf.version_core} (webgpu, wasm${withTfjsCpu ? ', cpu' : ''}) and jax-js 0.1.25 ` +
+      '(webgpu, wasm; jit)',
   );
   console.log(`adapter: ${gpu.adapter.description}`);
-  console.log(`${hostLine()}\n`);
+  console.log(`${hostLine()}, load average ${loadAverage()}`);
+  console.log(`dl cpu: ${describeDlCpu()}; ${tfjsWasm}\n`);
   const options = { weights: initialWeights(), batch: firstBatch() };
 
   console.log(`cross-check: ${checkSteps} steps on the same batch from dl's weights, no dropout`);
   const checked = await crossCheck(options);
 
+  const timed = alternated.filter((name) => !(name in checked.failed));
   const sides: Record<string, TrainingSide> = {};
-  for (const name of alternated) sides[name] = await makers[name]!({ ...options, dropout: true });
+  for (const name of timed) sides[name] = await makers[name]!({ ...options, dropout: true });
   const lastLoss: Record<string, number> = {};
   const work = Object.fromEntries(
-    alternated.map((name) => [
+    timed.map((name) => [
       name,
       async () => {
         lastLoss[name] = await sides[name]!.step();
@@ -180,7 +210,7 @@ async function main(): Promise<void> {
   uncheckedGpu.destroy();
 
   const timings: Record<string, { ms: number; samples: string; loss: string }> = {};
-  for (const name of alternated) {
+  for (const name of timed) {
     const { medianMs, samplesMs } = result.timings[name]!;
     const loss = lastLoss[name]!.toFixed(3);
     timings[name] = { ms: medianMs, samples: samplesMs.map((t) => t.toFixed(0)).join(' '), loss };
@@ -199,7 +229,8 @@ async function main(): Promise<void> {
       'loss',
     ],
     ...names.map((name) => {
-      const { ms, samples: taken, loss } = timings[name]!;
+      if (!timings[name]) return [name, '-', '-', ...dlNames.map(() => '-'), 'cannot train', '-'];
+      const { ms, samples: taken, loss } = timings[name];
       return [
         name,
         ms.toFixed(0),
@@ -210,7 +241,11 @@ async function main(): Promise<void> {
       ];
     }),
   ];
+  console.log(`\n${describeJaxWasm('jax-js wasm', workers)}; load average ${loadAverage()}`);
   console.log(`\n${format(rows)}\n`);
+  for (const [name, reason] of Object.entries(checked.failed)) {
+    console.log(`${name} cannot train the CNN: ${reason}`);
+  }
   console.log(
     `Medians of ${samples} samples taken alternately in one process. "dl X vs it" = the side's ` +
       "time / dl X's time (above 1: dl is faster). loss: the last timed step's (dropout on).",
