@@ -22,8 +22,12 @@ import { nextTask, yieldIfBusy } from '../task.js';
 import { type ConvShape, WasmConv } from '../wasm/conv.js';
 import { WasmElementwise } from '../wasm/elementwise.js';
 import { ModuleBuilder } from '../wasm/encoder.js';
+import { WasmGather } from '../wasm/gather.js';
 import { WasmGemm } from '../wasm/gemm.js';
+import { WasmPool } from '../wasm/pool.js';
+import { WasmReduce } from '../wasm/reduce.js';
 import { WasmRuntime } from '../wasm/runtime.js';
+import { WasmSoftmax } from '../wasm/softmax.js';
 import { threadPool } from '../wasm/threads.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from './conv.js';
 import { runElementwise } from './elementwise.js';
@@ -152,6 +156,10 @@ interface WasmKernels {
   readonly elementwise: WasmElementwise;
   readonly gemm: WasmGemm;
   readonly conv: WasmConv;
+  readonly reduce: WasmReduce;
+  readonly softmax: WasmSoftmax;
+  readonly pool: WasmPool;
+  readonly gather: WasmGather;
 }
 
 let sharedKernels: WasmKernels | undefined;
@@ -163,12 +171,19 @@ function kernelsFor(runtime: WasmRuntime): WasmKernels {
       elementwise: new WasmElementwise(runtime),
       gemm: new WasmGemm(runtime, { pool }),
       conv: new WasmConv(runtime, { pool }),
+      reduce: new WasmReduce(runtime),
+      softmax: new WasmSoftmax(runtime),
+      pool: new WasmPool(runtime),
+      gather: new WasmGather(runtime),
     };
   }
   return sharedKernels;
 }
 
 const inMemory = (view: View) => (view.storage as CpuStorage).ptr !== undefined;
+
+/** A view as the WebAssembly kernels take it: its storage's byte offset, and the view. */
+const operand = (view: View) => ({ ptr: (view.storage as CpuStorage).ptr!, view });
 
 /** Byte offset of a view's first element in the WebAssembly memory. */
 const ptrOf = (view: View) =>
@@ -201,7 +216,10 @@ function collector(): Gc | null {
   if (gc !== undefined) return gc;
   gc = null;
   const exposed = (globalThis as { gc?: Gc }).gc;
-  if (exposed) return (gc = exposed);
+  if (exposed) {
+    gc = exposed;
+    return gc;
+  }
   const process = (globalThis as { process?: NodeProcess }).process;
   try {
     const v8 = process?.getBuiltinModule?.('node:v8') as
@@ -424,6 +442,11 @@ export class CpuBackend implements Backend {
   }
 
   reduce(kind: ReduceKind, input: View, dims: readonly number[], out: View): void {
+    const wasm = this.#wasm([input], [out]);
+    if (wasm) {
+      wasm.reduce.reduce(kind, operand(input), dims, operand(out));
+      return;
+    }
     runReduce(kind, input, this.#data(input), dims, this.#data(out), out.dtype);
   }
 
@@ -437,6 +460,11 @@ export class CpuBackend implements Backend {
   }
 
   gather(input: View, dim: number, index: View, out: View, outOfRange: OutOfRangeMessage): void {
+    const wasm = this.#wasm([input, index], [out]);
+    if (wasm) {
+      wasm.gather.gather(operand(input), dim, operand(index), operand(out), outOfRange);
+      return;
+    }
     const [x, idx, y] = [this.#data(input), this.#data(index), this.#data(out)];
     runGather(input, x, dim, index, idx, out, y, outOfRange);
   }
@@ -449,11 +477,21 @@ export class CpuBackend implements Backend {
     src: View,
     outOfRange: OutOfRangeMessage,
   ): void {
+    const wasm = src.dtype === target.dtype ? this.#wasm([index, src], [target]) : undefined;
+    if (wasm) {
+      wasm.gather.scatter(mode, operand(target), dim, operand(index), operand(src), outOfRange);
+      return;
+    }
     const [t, idx, s] = [this.#data(target), this.#data(index), this.#data(src)];
     runScatter(mode, target, t, dim, index, idx, src, s, outOfRange);
   }
 
   cumsum(input: View, dim: number, out: View): void {
+    const wasm = this.#wasm([input], [out]);
+    if (wasm) {
+      wasm.reduce.cumsum(operand(input), dim, operand(out));
+      return;
+    }
     runCumsum(input, this.#data(input), dim, this.#data(out), out.dtype);
   }
 
@@ -498,16 +536,31 @@ export class CpuBackend implements Backend {
   }
 
   maxPool2d(input: View, geometry: WindowGeometry, values: View, indices: View): void {
+    const wasm = this.#wasm([input], [values, indices]);
+    if (wasm) {
+      wasm.pool.maxPool2d(operand(input), geometry, operand(values), operand(indices));
+      return;
+    }
     const [x, v, idx] = [this.#data(input), this.#data(values), this.#data(indices)];
     runMaxPool2d(input, x, geometry, values, v, indices, idx);
   }
 
   maxPool2dBackward(grad: View, indices: View, _geometry: WindowGeometry, out: View): void {
+    const wasm = this.#wasm([grad, indices], [out]);
+    if (wasm) {
+      wasm.pool.maxPool2dBackward(operand(grad), operand(indices), operand(out));
+      return;
+    }
     const [gy, idx, dx] = [this.#data(grad), this.#data(indices), this.#data(out)];
     runMaxPool2dBackward(grad, gy, indices, idx, out, dx);
   }
 
   softmax(input: View, log: boolean, out: View): void {
+    const wasm = this.#wasm([input], [out]);
+    if (wasm) {
+      wasm.softmax.run(operand(input), log, operand(out));
+      return;
+    }
     runSoftmax(input, this.#data(input), log, out, this.#data(out));
   }
 

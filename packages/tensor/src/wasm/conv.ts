@@ -908,21 +908,32 @@ export function convModuleBytes(
 
 /**
  * Exports `name(paramsBase, paramsStride, scratchBase, scratchStride, grain, n0, n1)`: the
- * conv export `target` over images [n0, n1) with the params and scratch blocks of chunk
- * n0 / grain, so a thread pool (threads.ts) can run disjoint ranges of images, chunk starts
- * being multiples of grain, on several threads at once.
+ * conv export `target` over images [n0, n1), one chunk of `grain` images at a time, each with
+ * the params and scratch blocks of its chunk (start / grain). A thread pool (threads.ts) runs
+ * disjoint ranges whose starts are multiples of grain on several threads at once; as every
+ * chunk is computed alone into its own blocks, however the ranges fall, the results (the
+ * weight gradient's per-chunk sums) do not depend on the threads.
  */
 function addChunked(m: ModuleBuilder, target: number, name: string): void {
   m.func(
     i32s(7),
     [],
     (f) => {
-      const chunk = f.local('i32');
-      f.get(5).get(4).op('i32.div_u').set(chunk);
+      const [start, end, chunk] = [f.local('i32'), f.local('i32'), f.local('i32')];
+      f.get(5).set(start);
+      f.block().loop();
+      f.get(start).get(6).op('i32.ge_u').brIf(1);
+      f.get(start).get(4).op('i32.div_u').set(chunk);
+      // end = min((chunk + 1) * grain, n1)
+      f.get(chunk).i32Const(1).op('i32.add').get(4).op('i32.mul').tee(end);
+      f.get(6).get(end).get(6).op('i32.lt_u').op('select').set(end);
       f.get(chunk).get(1).op('i32.mul').get(0).op('i32.add');
-      f.get(5).get(6);
+      f.get(start).get(end);
       f.get(chunk).get(3).op('i32.mul').get(2).op('i32.add');
       f.call(target);
+      f.get(end).set(start);
+      f.br(0);
+      f.end().end();
     },
     name,
   );
