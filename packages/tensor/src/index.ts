@@ -22,7 +22,13 @@ export type {
   View,
   WindowGeometry,
 } from './backend.js';
-export { CpuBackend, type CpuStorage, cpu } from './cpu/backend.js';
+export {
+  CpuBackend,
+  type CpuBackendOptions,
+  type CpuInfo,
+  type CpuStorage,
+  cpu,
+} from './cpu/backend.js';
 export { collapseDims, offsetsOf } from './cpu/layout.js';
 export {
   type DeviceLike,

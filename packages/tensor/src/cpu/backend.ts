@@ -47,6 +47,7 @@ export class CpuStorage implements Storage {
   #data: TypedArray;
   #generation: number;
   #released = false;
+  readonly #runtime: WasmRuntime | undefined;
 
   /** Number of elements (kept apart from the array, which a grow of the memory may detach). */
   readonly length: number;
@@ -57,8 +58,9 @@ export class CpuStorage implements Storage {
     data: TypedArray,
     /** Byte offset of element 0 in the backend's WebAssembly memory, if it lives there. */
     readonly ptr?: number,
-    readonly runtime?: WasmRuntime,
+    runtime?: WasmRuntime,
   ) {
+    this.#runtime = runtime;
     this.#data = data;
     this.length = data.length;
     this.#generation = runtime?.generation ?? 0;
@@ -66,7 +68,7 @@ export class CpuStorage implements Storage {
 
   /** The elements, as a typed array (made again over the memory's new buffer after a grow). */
   get data(): TypedArray {
-    const runtime = this.runtime;
+    const runtime = this.#runtime;
     if (runtime !== undefined && this.#generation !== runtime.generation) {
       this.#data = new typedArrayOf[this.dtype](
         runtime.buffer as ArrayBuffer,
@@ -87,7 +89,7 @@ export class CpuStorage implements Storage {
   free(): void {
     if (this.#released || this.ptr === undefined) return;
     this.#released = true;
-    this.runtime!.free(this.ptr);
+    this.#runtime!.free(this.ptr);
   }
 }
 
@@ -314,6 +316,7 @@ export class CpuBackend implements Backend {
     return this.#runtime?.limitBytes ?? 0;
   }
 
+  /** Throws a RangeError unless `bytes` is a number >= 0 (and an Error without WebAssembly). */
   set wasmMemoryLimit(bytes: number) {
     const runtime = this.#runtime;
     if (!runtime) throw new Error(`cpu: no WebAssembly memory here (${this.#reason})`);
