@@ -244,7 +244,6 @@ function collector(): Gc | null {
 const collectionFloor = 16 * 2 ** 20;
 /** The fewest bytes in use since the last collection asked for (what survives it, roughly). */
 let lowSinceCollection = 0;
-const collecting = false;
 
 /** True, and the threshold moved on, when the bytes in use doubled since the last collection. */
 function collectionDue(runtime: WasmRuntime): boolean {
