@@ -28,8 +28,12 @@ export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** Broadcasts shapes as NumPy and PyTorch do, or throws naming both shapes. */
-export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): number[] {
+/**
+ * Broadcasts shapes as NumPy and PyTorch do, or throws naming both shapes. Equal shapes give
+ * `a` itself (a tensor's frozen shape is then shared by the result, not copied).
+ */
+export function broadcastShapes(a: Shape, b: Shape, op = 'broadcast'): Shape {
+  if (sameShape(a, b)) return a;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -410,12 +410,8 @@ function runExpr(
 ): Tensor {
   const device = commonDevice(name, inputs);
   let shape: Shape = outShape ?? inputs[0]!.shape;
-  if (!outShape) {
-    for (let i = 1; i < inputs.length; i++) {
-      const other = inputs[i]!.shape;
-      if (!sameShape(shape, other)) shape = broadcastShapes(shape, other, name);
-    }
-  }
+  if (!outShape)
+    for (let i = 1; i < inputs.length; i++) shape = broadcastShapes(shape, inputs[i]!.shape, name);
   if (device.fusesElementwise && numelOf(shape) > 0) {
     return lazyElementwise(device, inputs, expr, params, shape, outDType);
   }
@@ -459,6 +455,7 @@ const unaryExprs = new ExprCache<UnaryOpName>();
 const binaryExprs = new ExprCache<BinaryOpName>();
 const noParams: readonly number[] = [];
 
+const whereExprs = new ExprCache<'where'>();
 /** toDType's expressions, by the dtype converted to (the same for every input dtype). */
 const castExprs = new ExprCache<DType>();
 
@@ -673,23 +670,25 @@ export function where(condition: Tensor, a: Tensor | Scalar, b: Tensor | Scalar)
   if (tensors.length > 0) for (const s of scalars) dtype = promoteWithScalar(dtype, s);
   if (dtype === 'float32') for (const [i, p] of params.entries()) params[i] = Math.fround(p);
   if (dtype === 'int32') for (const p of params) checkInt32Scalar('where', p);
-  // Tensor branches in the result's dtype, as PyTorch converts them (where(c, int32, 0.5)).
-  const branchExpr = branchOperand.map(
-    (operand): Expr =>
-      'param' in operand
-        ? E.param(operand.param)
-        : maybeCast(E.input(operand.input), operand.dtype, dtype),
-  );
+  // The expression depends on what each branch is (a param, or a tensor of some dtype) and
+  // on the result's dtype only.
+  const kind = (operand: (typeof branchOperand)[number]) =>
+    'param' in operand ? 4 : dtypeCode[operand.dtype];
+  const key = (kind(branchOperand[0]!) * 5 + kind(branchOperand[1]!)) * 4 + dtypeCode[dtype];
+  let expr = whereExprs.get('where', key);
+  if (!expr) {
+    // Tensor branches in the result's dtype, as PyTorch converts them (where(c, int32, 0.5)).
+    const [whenTrue, whenFalse] = branchOperand.map(
+      (operand): Expr =>
+        'param' in operand
+          ? E.param(operand.param)
+          : maybeCast(E.input(operand.input), operand.dtype, dtype),
+    );
+    expr = whereExprs.set('where', key, E.select(E.input(0), whenTrue!, whenFalse!));
+  }
   let shape: Shape = condition.shape;
   for (const t of tensors) shape = broadcastShapes(shape, t.shape, 'where');
-  const y = elementwise(
-    'where',
-    operands,
-    () => E.select(E.input(0), branchExpr[0]!, branchExpr[1]!),
-    dtype,
-    params,
-    shape,
-  );
+  const y = runExpr('where', operands, expr, dtype, params, shape);
   if (isFloating(y.dtype)) {
     record(
       y,
