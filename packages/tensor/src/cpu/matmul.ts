@@ -293,6 +293,69 @@ export function gemm(a: Matrix, b: Matrix, c: Matrix, m: number, k: number, n: n
   multiplyPacked(ap, bp, m, k, n, c, tile);
 }
 
+/** The products a batched matmul runs: sizes, row and column strides, and each one's offsets. */
+interface BatchPlan {
+  m: number;
+  n: number;
+  k: number;
+  aRow: number;
+  aCol: number;
+  bRow: number;
+  bCol: number;
+  oRow: number;
+  oCol: number;
+  aBases: ArrayLike<number>;
+  bBases: ArrayLike<number>;
+  outBases: ArrayLike<number>;
+}
+
+/**
+ * One product per batch element, or, when B is shared by every batch and A's batches follow
+ * each other in memory (x @ W for a 3-d x), the batches as one taller product.
+ */
+function batchPlan(a: View, b: View, out: View): BatchPlan {
+  const rank = out.shape.length;
+  let m = out.shape[rank - 2]!;
+  const n = out.shape[rank - 1]!;
+  const k = a.shape[rank - 1]!;
+  let batchShape = out.shape.slice(0, rank - 2);
+  let aBatchStrides = a.strides.slice(0, rank - 2);
+  let outBatchStrides = out.strides.slice(0, rank - 2);
+  let aRow = a.strides[rank - 2]!;
+  let oRow = out.strides[rank - 2]!;
+  if (b.strides.slice(0, rank - 2).every((s, d) => s === 0 || batchShape[d] === 1)) {
+    const merged = collapseDims(
+      [...batchShape, m],
+      [
+        [...aBatchStrides, aRow],
+        [...outBatchStrides, oRow],
+      ],
+    );
+    if (merged.shape.length === 1) {
+      m = merged.shape[0]!;
+      aRow = merged.strides[0]![0]!;
+      oRow = merged.strides[1]![0]!;
+      batchShape = [];
+      aBatchStrides = [];
+      outBatchStrides = [];
+    }
+  }
+  return {
+    m,
+    n,
+    k,
+    aRow,
+    aCol: a.strides[rank - 1]!,
+    bRow: b.strides[rank - 2]!,
+    bCol: b.strides[rank - 1]!,
+    oRow,
+    oCol: out.strides[rank - 1]!,
+    aBases: offsetsOf(batchShape, aBatchStrides, a.offset),
+    bBases: offsetsOf(batchShape, b.strides.slice(0, batchShape.length), b.offset),
+    outBases: offsetsOf(batchShape, outBatchStrides, out.offset),
+  };
+}
+
 /**
  * The backend's matmul: out[..., m, n] = a[..., m, k] · b[..., k, n] over broadcast batch
  * dims. Vector products (m or n is 1) skip packing. An operand whose batch stride is 0
@@ -312,40 +375,11 @@ export function runMatmul(
     runIntMatmul(a, aData, b, bData, out, outData);
     return;
   }
-  const rank = out.shape.length;
-  let m = out.shape[rank - 2]!;
-  const n = out.shape[rank - 1]!;
-  const k = a.shape[rank - 1]!;
-  let batchShape = out.shape.slice(0, rank - 2);
-  let aBatchStrides = a.strides.slice(0, rank - 2);
-  let outBatchStrides = out.strides.slice(0, rank - 2);
-  let aRow = a.strides[rank - 2]!;
-  const aCol = a.strides[rank - 1]!;
-  const [bRow, bCol] = [b.strides[rank - 2]!, b.strides[rank - 1]!];
-  let oRow = out.strides[rank - 2]!;
-  const oCol = out.strides[rank - 1]!;
-
-  if (b.strides.slice(0, rank - 2).every((s, d) => s === 0 || batchShape[d] === 1)) {
-    const merged = collapseDims(
-      [...batchShape, m],
-      [
-        [...aBatchStrides, aRow],
-        [...outBatchStrides, oRow],
-      ],
-    );
-    if (merged.shape.length === 1) {
-      m = merged.shape[0]!;
-      aRow = merged.strides[0]![0]!;
-      oRow = merged.strides[1]![0]!;
-      batchShape = [];
-      aBatchStrides = [];
-      outBatchStrides = [];
-    }
-  }
-
-  const aBases = offsetsOf(batchShape, aBatchStrides, a.offset);
-  const bBases = offsetsOf(batchShape, b.strides.slice(0, batchShape.length), b.offset);
-  const outBases = offsetsOf(batchShape, outBatchStrides, out.offset);
+  const { m, n, k, aRow, aCol, bRow, bCol, oRow, oCol, aBases, bBases, outBases } = batchPlan(
+    a,
+    b,
+    out,
+  );
   if (m === 1 || n === 1) {
     for (let batch = 0; batch < outBases.length; batch++) {
       multiplyThin(
@@ -414,45 +448,17 @@ function runIntMatmul(
  * per batch element (or fold into m where b is the same for every batch element).
  */
 export function runWasmMatmul(gemm: WasmGemm, a: View, b: View, out: View): void {
-  const rank = out.shape.length;
-  let m = out.shape[rank - 2]!;
-  const n = out.shape[rank - 1]!;
-  const k = a.shape[rank - 1]!;
-  let batchShape = out.shape.slice(0, rank - 2);
-  let aBatchStrides = a.strides.slice(0, rank - 2);
-  let outBatchStrides = out.strides.slice(0, rank - 2);
-  let aRow = a.strides[rank - 2]!;
-  let oRow = out.strides[rank - 2]!;
-  if (b.strides.slice(0, rank - 2).every((s, d) => s === 0 || batchShape[d] === 1)) {
-    const merged = collapseDims(
-      [...batchShape, m],
-      [
-        [...aBatchStrides, aRow],
-        [...outBatchStrides, oRow],
-      ],
-    );
-    if (merged.shape.length === 1) {
-      m = merged.shape[0]!;
-      aRow = merged.strides[0]![0]!;
-      oRow = merged.strides[1]![0]!;
-      batchShape = [];
-      aBatchStrides = [];
-      outBatchStrides = [];
-    }
-  }
+  const { m, n, k, aRow, aCol, bRow, bCol, oRow, oCol, aBases, bBases, outBases } = batchPlan(
+    a,
+    b,
+    out,
+  );
   const ptr = (view: View) => (view.storage as { ptr?: number }).ptr!;
-  const aBases = offsetsOf(batchShape, aBatchStrides, a.offset);
-  const bBases = offsetsOf(batchShape, b.strides.slice(0, batchShape.length), b.offset);
-  const outBases = offsetsOf(batchShape, outBatchStrides, out.offset);
   for (let batch = 0; batch < outBases.length; batch++) {
     gemm.matmul(
-      { ptr: ptr(a) + 4 * aBases[batch]!, rowStride: aRow, colStride: a.strides[rank - 1]! },
-      {
-        ptr: ptr(b) + 4 * bBases[batch]!,
-        rowStride: b.strides[rank - 2]!,
-        colStride: b.strides[rank - 1]!,
-      },
-      { ptr: ptr(out) + 4 * outBases[batch]!, rowStride: oRow, colStride: out.strides[rank - 1]! },
+      { ptr: ptr(a) + 4 * aBases[batch]!, rowStride: aRow, colStride: aCol },
+      { ptr: ptr(b) + 4 * bBases[batch]!, rowStride: bRow, colStride: bCol },
+      { ptr: ptr(out) + 4 * outBases[batch]!, rowStride: oRow, colStride: oCol },
       m,
       n,
       k,
