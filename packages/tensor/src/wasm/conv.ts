@@ -52,7 +52,7 @@ import {
   type SgemmExport,
   tileBytes,
 } from './gemm.js';
-import type { WasmRuntime } from './runtime.js';
+import { ScratchBlock, type WasmRuntime } from './runtime.js';
 import type { ThreadModule, ThreadPool } from './threads.js';
 
 /** Most chunks one convolution splits into over threads (params blocks kept for each). */
@@ -953,8 +953,7 @@ export class WasmConv {
   readonly #pool: ThreadPool | undefined;
   readonly #module: ThreadModule | undefined;
   #params: number;
-  #scratch = 0;
-  #scratchBytes = 0;
+  readonly #scratch: ScratchBlock;
 
   constructor(
     readonly runtime: WasmRuntime,
@@ -965,6 +964,7 @@ export class WasmConv {
       throw new Error('wasm conv: relaxed SIMD was asked for but this runtime has none');
     this.config = { ...defaultGemmConfig(relaxed), ...options.config };
     const bytes = convModuleBytes(runtime.memoryImport, this.config);
+    this.#scratch = new ScratchBlock(runtime, 'wasm conv');
     this.#pool = options.pool;
     this.#module = options.pool?.register(bytes);
     const exports = this.#module?.exports ?? runtime.instantiate(bytes);
@@ -1006,7 +1006,7 @@ export class WasmConv {
     paramsStride: number,
   ): void {
     const each = Math.ceil(scratchBytes / 64) * 64;
-    const scratch = this.#scratchOf(each * split.chunks);
+    const scratch = this.#scratch.at(each * split.chunks);
     this.#pool!.run(
       this.#module!,
       name,
@@ -1050,20 +1050,6 @@ export class WasmConv {
     });
   }
 
-  #scratchOf(size: number): number {
-    if (size > this.#scratchBytes) {
-      if (this.#scratchBytes > 0) this.runtime.free(this.#scratch);
-      const ptr = this.runtime.alloc(size);
-      if (ptr === undefined) {
-        this.#scratchBytes = 0;
-        throw new Error(`wasm conv: cannot allocate ${size} bytes of scratch`);
-      }
-      this.#scratch = ptr;
-      this.#scratchBytes = size;
-    }
-    return this.#scratch;
-  }
-
   /** y = conv2d(x, w): byte offsets of contiguous float32 x [N, C, H, W], w, y [N, O, oh, ow]. */
   conv2d(shape: ConvShape, x: number, w: number, y: number): void {
     const bytesNeeded = convScratchBytes(this.config, shape).forward;
@@ -1073,7 +1059,7 @@ export class WasmConv {
       this.#runChunks('conv2dChunks', shape, split, bytesNeeded, 0);
       return;
     }
-    this.conv2dExport(this.#params, 0, shape.batch, this.#scratchOf(bytesNeeded));
+    this.conv2dExport(this.#params, 0, shape.batch, this.#scratch.at(bytesNeeded));
   }
 
   /** dx = the input gradient of conv2d from dy [N, O, oh, ow] and w; dx is overwritten. */
@@ -1085,7 +1071,7 @@ export class WasmConv {
       this.#runChunks('conv2dBackwardInputChunks', shape, split, bytesNeeded, 0);
       return;
     }
-    this.conv2dBackwardInputExport(this.#params, 0, shape.batch, this.#scratchOf(bytesNeeded));
+    this.conv2dBackwardInputExport(this.#params, 0, shape.batch, this.#scratch.at(bytesNeeded));
   }
 
   /**
@@ -1104,7 +1090,7 @@ export class WasmConv {
     const split = this.#split(shape);
     if (!split) {
       this.writeParams(this.#params, shape, { x, w: dw, y: dy }, accumulate);
-      this.conv2dBackwardWeightExport(this.#params, 0, shape.batch, this.#scratchOf(bytesNeeded));
+      this.conv2dBackwardWeightExport(this.#params, 0, shape.batch, this.#scratch.at(bytesNeeded));
       return;
     }
     const count =

@@ -38,7 +38,7 @@ import {
   zero128,
 } from './asm.js';
 import { type MemoryImport, ModuleBuilder } from './encoder.js';
-import type { WasmRuntime } from './runtime.js';
+import { ScratchBlock, type WasmRuntime } from './runtime.js';
 import type { ThreadModule, ThreadPool } from './threads.js';
 
 /** Tile and block sizes of the generated kernels. */
@@ -530,8 +530,7 @@ export class WasmGemm {
   readonly sgemmExport: SgemmExport;
   readonly #pool: ThreadPool | undefined;
   readonly #module: ThreadModule | undefined;
-  #scratch = 0;
-  #scratchBytes = 0;
+  readonly #scratch: ScratchBlock;
 
   constructor(
     readonly runtime: WasmRuntime,
@@ -542,6 +541,7 @@ export class WasmGemm {
       throw new Error('wasm gemm: relaxed SIMD was asked for but this runtime has none');
     this.config = { ...defaultGemmConfig(relaxed), ...options.config };
     const bytes = gemmModuleBytes(runtime.memoryImport, this.config);
+    this.#scratch = new ScratchBlock(runtime, 'wasm gemm');
     this.#pool = options.pool;
     this.#module = options.pool?.register(bytes);
     const exports = this.#module?.exports ?? runtime.instantiate(bytes);
@@ -556,17 +556,7 @@ export class WasmGemm {
 
   /** A scratch block of at least `size` bytes, kept between calls. */
   scratch(size: number): number {
-    if (size > this.#scratchBytes) {
-      if (this.#scratchBytes > 0) this.runtime.free(this.#scratch);
-      const ptr = this.runtime.alloc(size);
-      if (ptr === undefined) {
-        this.#scratchBytes = 0;
-        throw new Error(`wasm gemm: cannot allocate ${size} bytes of scratch`);
-      }
-      this.#scratch = ptr;
-      this.#scratchBytes = size;
-    }
-    return this.#scratch;
+    return this.#scratch.at(size);
   }
 
   /**

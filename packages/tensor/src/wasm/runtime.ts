@@ -214,3 +214,33 @@ export class WasmRuntime {
     this.#freeBytes -= size;
   }
 }
+
+/**
+ * A block of a runtime's memory a kernel reuses between calls: it grows (freed and allocated
+ * again) when a call needs more bytes than it holds, and never shrinks.
+ */
+export class ScratchBlock {
+  #ptr = 0;
+  #bytes = 0;
+
+  constructor(
+    readonly runtime: WasmRuntime,
+    /** Names the kernel in the error when the memory cannot hold it. */
+    readonly owner: string,
+  ) {}
+
+  /** The block's byte offset, at least `size` bytes long. */
+  at(size: number): number {
+    if (size > this.#bytes) {
+      if (this.#bytes > 0) this.runtime.free(this.#ptr);
+      const ptr = this.runtime.alloc(size);
+      if (ptr === undefined) {
+        this.#bytes = 0;
+        throw new Error(`${this.owner}: cannot allocate ${size} bytes of scratch`);
+      }
+      this.#ptr = ptr;
+      this.#bytes = size;
+    }
+    return this.#ptr;
+  }
+}
