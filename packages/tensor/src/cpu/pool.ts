@@ -69,13 +69,16 @@ export function runMaxPool2dBackward(
   const [n, c, h, w] = out.shape as [number, number, number, number];
   const [, , oh, ow] = grad.shape as [number, number, number, number];
   const plane = oh * ow;
-  dx.fill(0, out.offset, out.offset + n * c * h * w);
+  const planeIn = h * w;
+  dx.fill(0, out.offset, out.offset + n * c * planeIn);
   for (let p = 0; p < n * c; p++) {
-    const target = out.offset + p * h * w;
+    const target = out.offset + p * planeIn;
     for (let k = 0; k < plane; k++) {
       const q = p * plane + k;
-      const at = target + (idx[indices.offset + q] as number);
-      dx[at] = (dx[at] as number) + (gy[grad.offset + q] as number);
+      const index = idx[indices.offset + q] as number;
+      // A window of padding only names a position past the plane: its gradient goes nowhere.
+      if (index < 0 || index >= planeIn) continue;
+      dx[target + index] = (dx[target + index] as number) + (gy[grad.offset + q] as number);
     }
   }
 }

@@ -220,6 +220,7 @@ function compileBackward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Ar
       const qIndex = i32();
       const qGrad = i32();
       const at = i32();
+      const index = i32();
       for (const name of backwardWords) {
         f.get(meta).mem('i32.load', offsetOf(backwardWords, name)).set(g[name]);
       }
@@ -237,7 +238,10 @@ function compileBackward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Ar
       f.i32Const(0).set(k);
       f.block().loop();
       f.get(k).get(g.planeIn).op('i32.ge_u').brIf(1);
-      f.get(target).get(qIndex).mem('i32.load').i32Const(size).op('i32.mul', 'i32.add').tee(at);
+      // A window of padding only names a position past the plane (or before it, read as
+      // unsigned): its gradient goes nowhere.
+      f.get(qIndex).mem('i32.load').tee(index).get(g.planeOut).op('i32.lt_u').if();
+      f.get(target).get(index).i32Const(size).op('i32.mul', 'i32.add').tee(at);
       f.get(at);
       loadValue(f, dtype);
       f.get(qGrad);
@@ -246,6 +250,7 @@ function compileBackward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Ar
       if (dtype === 'float32') f.op('f32.demote_f64').mem('f32.store');
       else if (dtype === 'float64') f.mem('f64.store');
       else throw new Error(`wasm maxPool2dBackward: ${dtype} gradients are not supported`);
+      f.end();
       f.get(qIndex).i32Const(4).op('i32.add').set(qIndex);
       f.get(qGrad).i32Const(size).op('i32.add').set(qGrad);
       f.get(k).i32Const(1).op('i32.add').set(k).br(0);

@@ -147,8 +147,12 @@ ${gradientEntry}
     let planeAt = outAt + (i32(r) / oh) * H * W;
     let first = i32(r) * ow;
     for (var k = first; k < first + ow; k++) {
-      let at = planeAt + indices[indicesAt + k];
-      dx[at] = dx[at] + gy[gradAt + k];
+      let index = indices[indicesAt + k];
+      // A window of padding only names a position past the plane: its gradient goes nowhere.
+      if (index >= 0 && index < H * W) {
+        let at = planeAt + index;
+        dx[at] = dx[at] + gy[gradAt + k];
+      }
     }
   }
 }

@@ -164,6 +164,31 @@ export const poolCases: Record<string, CaseBody> = {
     ]);
   },
 
+  'maxPool2d gradients of windows that hold only padding go nowhere, not into the next plane':
+    async (device: Backend) => {
+      // Rows -1 and 1 of a one-row input: every window is padding, its value -Infinity and
+      // its index a position past its plane (as PyTorch's). No input element is in a
+      // window, so by hand every gradient is 0. (PyTorch 1.13's CPU backward writes at those
+      // indices, outside the plane: no reference to derive from it.)
+      for (const [kernel, options, what] of [
+        [[2, 3], { stride: 2, padding: 1, dilation: [2, 1], ceilMode: true }, 'overlapping'],
+        [[2, 2], { stride: [3, 2], padding: 1, dilation: [2, 1] }, 'apart'],
+      ] as const) {
+        const x = fixed([1, 2, 1, 5], 1, device).requiresGrad_(true);
+        const values = maxPool2d(x, kernel, options);
+        values
+          .mul(fixed(values.shape, 2, device))
+          .sum()
+          .backward();
+        await expectReference(
+          x.grad!,
+          { shape: [1, 2, 1, 5], values: new Array(10).fill(0) },
+          `maxPool2d gradient, windows of padding only (${what})`,
+          { rtol: 0, atol: 0 },
+        );
+      }
+    },
+
   'maxPool2d ties and NaN as PyTorch: the first of equal values, the last NaN, the gradient to that position':
     async (device: Backend) => {
       const x = fixed([1, 2, 6, 7], 1, device).relu().requiresGrad_(true);
