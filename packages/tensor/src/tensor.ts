@@ -1006,35 +1006,35 @@ export class Tensor implements Variable<Tensor> {
 
   /** In place: this += alpha · other. Returns this tensor. */
   add_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
-    return inplace.apply(this, 'add_', (self) => self.add(other, options));
+    return inplace.apply(this, 'add_', (self) => self.add(other, options), true);
   }
   /** In place: this -= alpha · other. Returns this tensor. */
   sub_(other: Tensor | Scalar, options: { alpha?: number } = {}): this {
-    return inplace.apply(this, 'sub_', (self) => self.sub(other, options));
+    return inplace.apply(this, 'sub_', (self) => self.sub(other, options), true);
   }
   /** In place: this *= other. Returns this tensor. */
   mul_(other: Tensor | Scalar): this {
-    return inplace.apply(this, 'mul_', (self) => self.mul(other));
+    return inplace.apply(this, 'mul_', (self) => self.mul(other), true);
   }
   /** In place: this /= other, with div's roundingMode. Returns this tensor. */
   div_(other: Tensor | Scalar, options: { roundingMode?: 'trunc' | 'floor' } = {}): this {
-    return inplace.apply(this, 'div_', (self) => self.div(other, options));
+    return inplace.apply(this, 'div_', (self) => self.div(other, options), true);
   }
   /** In place: this = this ** exponent. Returns this tensor. */
   pow_(exponent: Tensor | number): this {
-    return inplace.apply(this, 'pow_', (self) => self.pow(exponent));
+    return inplace.apply(this, 'pow_', (self) => self.pow(exponent), true);
   }
   /** In place: this = -this. Returns this tensor. */
   neg_(): this {
-    return inplace.apply(this, 'neg_', (self) => self.neg());
+    return inplace.apply(this, 'neg_', (self) => self.neg(), true);
   }
   /** In place: relu. Returns this tensor. */
   relu_(): this {
-    return inplace.apply(this, 'relu_', (self) => self.relu());
+    return inplace.apply(this, 'relu_', (self) => self.relu(), true);
   }
   /** In place: sqrt. Returns this tensor. */
   sqrt_(): this {
-    return inplace.apply(this, 'sqrt_', (self) => self.sqrt());
+    return inplace.apply(this, 'sqrt_', (self) => self.sqrt(), true);
   }
   /** In place: clamp, with clamp's arguments. Returns this tensor. */
   clamp_(...args: ClampArgs): this {

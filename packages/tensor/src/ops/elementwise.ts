@@ -1,7 +1,9 @@
 // Elementwise ops: each is an expression (for the kernel), a dtype rule and a derivative
 // written in tensor ops, declared once in the tables below.
 
+import { isGradEnabled } from '@dl/autograd';
 import { describeValue } from '../args.js';
+import type { Backend } from '../backend.js';
 import {
   checkInt32Scalar,
   type DType,
@@ -399,6 +401,50 @@ export function elementwise(
   return runExpr(name, inputs, expr, outDType, params, outShape);
 }
 
+/** The tensor an in-place op offers its elementwise op to write into (see computeInto). */
+let inPlaceTarget: Tensor | undefined;
+
+/**
+ * Runs `compute` (an in-place op's out-of-place form, such as `self.add(other)`) letting the
+ * first elementwise op it runs write its result straight into `target` instead of a new
+ * tensor, when that op reads `target` as its first operand, element for element, and nothing
+ * records a graph: x.add_(b) then costs no temporary the size of x (a convolution's bias on a
+ * batch of 1000 images). The caller writes the result back when it is not `target`.
+ */
+export function computeInto(target: Tensor, compute: () => Tensor): Tensor {
+  inPlaceTarget = target;
+  try {
+    return compute();
+  } finally {
+    inPlaceTarget = undefined;
+  }
+}
+
+/**
+ * Whether an op may write into `target`: it reads target as its first input in the result's
+ * shape and dtype, every element of target is its own memory (contiguous, so no two elements
+ * share bytes), other inputs reading target's storage read it as target (each element is read
+ * before it is written, as elementwiseMulti allows), no graph is recorded, and the device
+ * computes now (a fusing device's elementwise results are pending expressions).
+ */
+function canWriteInto(
+  target: Tensor,
+  device: Backend,
+  inputs: readonly Tensor[],
+  shape: Shape,
+  dtype: DType,
+): boolean {
+  return (
+    inputs[0] === target &&
+    !device.fusesElementwise &&
+    target.dtype === dtype &&
+    sameShape(target.shape, shape) &&
+    target.isContiguous() &&
+    !(isGradEnabled() && inputs.some((t) => t.requiresGrad)) &&
+    inputs.every((t) => t === target || t.storageRef !== target.storageRef)
+  );
+}
+
 /** elementwise() with the expression built and the dtype decided (unary and binary cache both). */
 function runExpr(
   name: string,
@@ -408,6 +454,10 @@ function runExpr(
   params: readonly number[],
   outShape?: Shape,
 ): Tensor {
+  const target = inPlaceTarget;
+  // Only the first op an in-place op runs may take its target: a later one could overwrite
+  // values an earlier result still reads.
+  inPlaceTarget = undefined;
   const device = commonDevice(name, inputs);
   let shape: Shape = outShape ?? inputs[0]!.shape;
   if (!outShape)
@@ -415,13 +465,18 @@ function runExpr(
   if (device.fusesElementwise && numelOf(shape) > 0) {
     return lazyElementwise(device, inputs, expr, params, shape, outDType);
   }
-  const out = emptyTensor(shape, outDType, device);
   const views = inputs.map((t) => {
     const view = viewDescriptor(t, name);
     return sameShape(t.shape, shape)
       ? view
       : { ...view, shape, strides: broadcastStrides(t.shape, t.stride(), shape) };
   });
+  if (target && canWriteInto(target, device, inputs, shape, outDType)) {
+    target.storageRef.beforeWrite();
+    device.elementwiseMulti([expr], views, [viewDescriptor(target, name)], params);
+    return target;
+  }
+  const out = emptyTensor(shape, outDType, device);
   device.elementwise(expr, views, viewDescriptor(out, name), params);
   return out;
 }

@@ -8,6 +8,7 @@ import { checkAlive, record, viewDescriptor, viewOf } from '../internal.js';
 import { broadcastStrides } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { transfer } from '../transfer.js';
+import { computeInto } from './elementwise.js';
 
 const category: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 2 };
 
@@ -45,11 +46,25 @@ function writeInto(t: Tensor, source: Tensor, op: string): void {
  * Runs `compute` on (an alias of) `t` and writes the result back into `t`. With autograd
  * recording, the alias carries t's previous graph, and t takes the result's graph.
  */
-export function apply<T extends Tensor>(t: T, op: string, compute: (self: Tensor) => Tensor): T {
+export function apply<T extends Tensor>(
+  t: T,
+  op: string,
+  compute: (self: Tensor) => Tensor,
+  /**
+   * True when `compute` is one elementwise op on self (add, relu, ...): it then writes into
+   * t directly where it can (computeInto), sparing a temporary the size of t.
+   */
+  elementwiseOp = false,
+): T {
   checkLeaf(t, op);
   const recording = isGradEnabled();
   const self = recording && t.requiresGrad ? alias(t, op) : t;
-  const result = compute(self);
+  const result = elementwiseOp && self === t ? computeInto(t, () => compute(t)) : compute(self);
+  if (result === t) {
+    // Written in place already (or a copy of t into itself).
+    t.storageRef.version++;
+    return t;
+  }
   if (recording && result.requiresGrad && t.isView) {
     // Writing through a view would have to rewrite the graph of the tensor it views
     // (PyTorch's CopySlices); refuse rather than give that tensor a wrong gradient.

@@ -250,7 +250,12 @@ export function maxPool2d(
 }
 
 function maxPool2dValues(x: Tensor, kernelSize: Pair, options: PoolOptions): Tensor {
-  if (isFloating(x.dtype)) return maxPool2dWithIndices(x, kernelSize, options).values;
+  if (isFloating(x.dtype)) {
+    const { values, indices } = maxPool2dWithIndices(x, kernelSize, options);
+    // Without a graph nothing reads the indices again: their bytes go back at once.
+    if (!values.requiresGrad) indices.dispose();
+    return values;
+  }
   const tiled = tiledWindows(x, kernelSize, options);
   if (tiled) return tiled.amax([3, 5]);
   const { cols, n, c, oh, ow } = windows(x, kernelSize, options, -Infinity, 'maxPool2d');
