@@ -16,7 +16,7 @@
 import type { View } from '../backend.js';
 import { collapseDims } from '../cpu/layout.js';
 import { bytesPerElement, type DType } from '../dtype.js';
-import { type Expr, exprKey } from '../expr.js';
+import { type Expr, exprKey, isReused } from '../expr.js';
 import { isTest, kindOf, type NumberKind, type Typed, typeExprs } from '../expr-types.js';
 import {
   children,
@@ -582,6 +582,7 @@ function storeVector(
 // The JavaScript side --------------------------------------------------------------------
 
 const dtypeLetter: Record<DType, string> = { float32: 'f', float64: 'd', int32: 'i', bool: 'b' };
+const dtypeCode: Record<DType, number> = { float32: 0, float64: 1, int32: 2, bool: 3 };
 
 /** A call's collapsed layout and kernel. */
 interface Resolved {
@@ -624,6 +625,8 @@ function flatStride(shape: readonly number[], strides: readonly number[]): numbe
 export class WasmElementwise {
   readonly #runtime: WasmRuntime;
   readonly #kernels = new Map<string, ElementwiseKernel>();
+  /** Kernels by the op table's expression object and packed flat layout (see #resolve). */
+  readonly #byExpr = new WeakMap<Expr, Map<number, ElementwiseKernel>>();
   #meta = 0;
   #metaBytes = 0;
   #buffer: ArrayBuffer | SharedArrayBuffer | undefined;
@@ -686,8 +689,61 @@ export class WasmElementwise {
     };
   }
 
-  /** The collapsed layout of a call and its kernel (compiled on first use). */
+  /**
+   * The collapsed layout of a call and its kernel (compiled on first use). A small op costs
+   * less than building its text key, so the common call (one expression the op table keeps,
+   * see isReused, over at most three inputs each walked flat) finds its kernel by the
+   * expression object and a number packing its operands' dtypes and layouts instead.
+   */
   #resolve(
+    exprs: readonly Expr[],
+    inputs: readonly WasmOperand[],
+    outs: readonly WasmOperand[],
+    paramCount: number,
+  ): Resolved {
+    const expr = exprs[0]!;
+    if (exprs.length !== 1 || inputs.length > 3 || paramCount > 15 || !isReused(expr)) {
+      return this.#resolveByKey(exprs, inputs, outs, paramCount);
+    }
+    const out = outs[0]!;
+    const shape = out.view.shape;
+    let total = 1;
+    for (const size of shape) total *= size;
+    const outStride = flatStride(shape, out.view.strides);
+    if (outStride < 0) return this.#resolveByKey(exprs, inputs, outs, paramCount);
+    let code = paramCount * 16 + dtypeCode[out.view.dtype] * 4 + outStride;
+    let parallel = true;
+    const strides: number[][] = [[outStride]];
+    for (const input of inputs) {
+      const stride = flatStride(shape, input.view.strides);
+      if (stride < 0) return this.#resolveByKey(exprs, inputs, outs, paramCount);
+      strides.push([stride]);
+      code = code * 16 + dtypeCode[input.view.dtype] * 4 + stride;
+      if (
+        input.ptr === out.ptr &&
+        (stride !== outStride ||
+          input.view.offset !== out.view.offset ||
+          input.view.dtype !== out.view.dtype)
+      )
+        parallel = false;
+    }
+    code = code * 2 + (parallel ? 1 : 0);
+    let byLayout = this.#byExpr.get(expr);
+    if (!byLayout) {
+      byLayout = new Map();
+      this.#byExpr.set(expr, byLayout);
+    }
+    const kernel = byLayout.get(code);
+    if (!kernel) {
+      const resolved = this.#resolveByKey(exprs, inputs, outs, paramCount);
+      byLayout.set(code, resolved.kernel);
+      return resolved;
+    }
+    return { kernel, shape: [total], strides, total, parallel };
+  }
+
+  /** #resolve by the text key of the call's expressions and collapsed layout. */
+  #resolveByKey(
     exprs: readonly Expr[],
     inputs: readonly WasmOperand[],
     outs: readonly WasmOperand[],

@@ -7,10 +7,10 @@
 // over the same tensors and growing it never detaches a view; otherwise growing detaches the
 // old buffer and views are made again from the new one (see `generation`).
 //
-// The allocator is a first-fit free list with coalescing, kept in JavaScript: blocks are
-// 16-byte aligned (one v128), 64-byte aligned from 4 KiB up (a cache line); freed blocks
-// merge with free neighbours, and a free block at the top gives its bytes back to the bump
-// pointer. Memory only grows (WebAssembly cannot shrink it); freed bytes are reused.
+// The allocator is a free list with coalescing, kept in JavaScript, that takes the lowest
+// fitting block: blocks are 16-byte aligned (one v128), 64-byte aligned from 4 KiB up (a
+// cache line); freed blocks merge with free neighbours, and a free block at the top gives
+// its bytes back to the bump pointer. Memory only grows (WebAssembly cannot shrink it); freed bytes are reused.
 
 import { type WasmExports, type WasmMemory, wasmApi } from './api.js';
 import { type WasmFeatures, wasmFeatures } from './features.js';
@@ -26,6 +26,11 @@ export interface WasmRuntimeOptions {
 }
 
 const log2Floor = (n: number) => 31 - Math.clz32(n);
+
+/** Freed blocks up to this size are cached by size for reuse (see WasmRuntime's #cache). */
+const cachedBlockBytes = 64 * 1024;
+/** The most bytes the cache holds. */
+const cacheLimitBytes = 4 * 2 ** 20;
 
 /**
  * One WebAssembly memory with its allocator. `compile` instantiates generated modules
@@ -53,6 +58,14 @@ export class WasmRuntime {
   readonly #freeEnd = new Map<number, number>();
   readonly #bins: Set<number>[] = Array.from({ length: 33 }, () => new Set<number>());
   #freeBytes = 0;
+  /**
+   * Freed small blocks by size / 16, kept for the next request of exactly that size (a loop
+   * of small ops frees and asks for the same few sizes): taking one is a pop, with no
+   * search and no coalescing. Given back to the free list when the memory would otherwise
+   * grow, and past `cacheLimitBytes`.
+   */
+  readonly #cache: (number[] | undefined)[] = [];
+  #cachedBytes = 0;
 
   constructor(options: WasmRuntimeOptions = {}) {
     this.features = wasmFeatures();
@@ -90,12 +103,12 @@ export class WasmRuntime {
 
   /** Bytes freed and kept for reuse (below the top). */
   get freeBytes(): number {
-    return this.#freeBytes;
+    return this.#freeBytes + this.#cachedBytes;
   }
 
   /** Bytes in allocated blocks. */
   get allocatedBytes(): number {
-    return this.#top - 64 - this.#freeBytes;
+    return this.#top - 64 - this.#freeBytes - this.#cachedBytes;
   }
 
   /** Instantiates a module's bytes against this memory, with `imports` beside env.memory. */
@@ -122,7 +135,20 @@ export class WasmRuntime {
   alloc(bytes: number): number | undefined {
     const align = bytes >= 4096 ? 64 : 16;
     const size = Math.max(16, Math.ceil(bytes / 16) * 16);
-    const start = this.#takeFree(size, align) ?? this.#bump(size, align);
+    const cached = this.#cache[size >> 4];
+    let start: number | undefined;
+    if (cached && cached.length > 0 && cached[cached.length - 1]! + size <= this.limitBytes) {
+      start = cached.pop()!;
+      this.#cachedBytes -= size;
+    } else {
+      start = this.#takeFree(size, align);
+      if (start === undefined && this.#cachedBytes > 0) {
+        // Cached blocks may coalesce into room enough before the memory grows.
+        this.releaseCache();
+        start = this.#takeFree(size, align);
+      }
+      start ??= this.#bump(size, align);
+    }
     if (start !== undefined) this.#allocated.set(start, size);
     return start;
   }
@@ -132,7 +158,21 @@ export class WasmRuntime {
     const size = this.#allocated.get(start);
     if (size === undefined) throw new Error(`wasm memory: no block allocated at ${start}`);
     this.#allocated.delete(start);
-    this.#addFree(start, size);
+    if (size <= cachedBlockBytes && this.#cachedBytes + size <= cacheLimitBytes) {
+      const starts = this.#cache[size >> 4];
+      if (starts) starts.push(start);
+      else this.#cache[size >> 4] = [start];
+      this.#cachedBytes += size;
+    } else this.#addFree(start, size);
+  }
+
+  /** Gives every cached small block back to the free list, where it coalesces. */
+  releaseCache(): void {
+    this.#cache.forEach((starts, bin) => {
+      for (const start of starts ?? []) this.#addFree(start, bin << 4);
+      if (starts) starts.length = 0;
+    });
+    this.#cachedBytes = 0;
   }
 
   #bump(size: number, align: number): number | undefined {
@@ -163,23 +203,42 @@ export class WasmRuntime {
     return start;
   }
 
+  /**
+   * The free block to carve `size` bytes from: the lowest-addressed one that fits among those
+   * looked at, so live blocks pack towards the bottom and the top stays free for the bump
+   * pointer. Large requests (1 MiB and up; such free blocks are few) look at every bin above
+   * their size, and a batch loop that frees its activations in another order than it made
+   * them still finds them where they were, instead of growing the memory past its own peak;
+   * small ones look at 16 blocks per bin, starting with the smallest bin that may fit.
+   */
   #takeFree(size: number, align: number): number | undefined {
+    const large = size >= 2 ** 20;
+    let best: number | undefined;
+    let bestSize = 0;
     for (let bin = log2Floor(size); bin < 33; bin++) {
       let scanned = 0;
       for (const start of this.#bins[bin]!) {
         const blockSize = this.#freeSize.get(start)!;
         const aligned = Math.ceil(start / align) * align;
-        if (aligned + size <= start + blockSize && aligned + size <= this.limitBytes) {
-          this.#removeFree(start, blockSize);
-          if (aligned > start) this.#addFree(start, aligned - start);
-          const rest = start + blockSize - (aligned + size);
-          if (rest > 0) this.#addFree(aligned + size, rest);
-          return aligned;
+        if (
+          aligned + size <= start + blockSize &&
+          aligned + size <= this.limitBytes &&
+          (best === undefined || start < best)
+        ) {
+          best = start;
+          bestSize = blockSize;
         }
-        if (++scanned === 16) break;
+        if (!large && ++scanned === 16) break;
       }
+      if (best !== undefined && !large) break;
     }
-    return undefined;
+    if (best === undefined) return undefined;
+    const aligned = Math.ceil(best / align) * align;
+    this.#removeFree(best, bestSize);
+    if (aligned > best) this.#addFree(best, aligned - best);
+    const rest = best + bestSize - (aligned + size);
+    if (rest > 0) this.#addFree(aligned + size, rest);
+    return aligned;
   }
 
   #addFree(start: number, size: number): void {
