@@ -106,6 +106,29 @@ export async function browserProject(work: string, packed: readonly Packed[]): P
     assert(isolated.cpu, 'no CPU result');
     return `${describeLoss(isolated.cpu)}; cpu.info ${JSON.stringify(isolated.info)}`;
   });
+  await check(
+    "browser: Chromium, cross-origin isolated under CSP script-src 'self' 'wasm-unsafe-eval'; worker-src blob: the CPU runs on worker threads",
+    async () => {
+      const page = await runInChromium<CspOutcome>(cspScript, {
+        'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'; worker-src blob:",
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cross-Origin-Embedder-Policy': 'require-corp',
+      });
+      assert(!page.error, `the page failed: ${page.error}`);
+      const info = page.info;
+      assert(
+        info?.kernels === 'wasm' && info.sharedMemory && info.threads >= 2,
+        `expected the WebAssembly kernels on shared memory with worker threads, cpu.info: ${JSON.stringify(info)}`,
+      );
+      assert(page.cpu, 'no CPU result');
+      const difference = page.matmulDifference;
+      assert(
+        difference !== undefined && difference <= 1e-3,
+        `the threaded matmul differs from the JavaScript reference by ${difference}`,
+      );
+      return `${describeLoss(page.cpu)}; matmul within ${difference} of the JavaScript reference; cpu.info ${JSON.stringify(info)}`;
+    },
+  );
 }
 
 /** Bundles src/browser.ts as a browser app would, and looks for Node or Dawn in it. */
