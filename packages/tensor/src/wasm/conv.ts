@@ -1,6 +1,7 @@
 // Float32 2-d convolution (NCHW input, OIHW weight) and its two gradients in WebAssembly SIMD,
-// as implicit matrix products on gemm.ts's microkernel: no im2col buffer of the batch, nor
-// of one image, is ever made.
+// as implicit matrix products on gemm.ts's microkernel: no im2col buffer of the batch is
+// ever made, only one block of one image's at a time (KC×NC floats at most; K×NC for the
+// input gradient, below).
 //
 // Per image and channel group, with K = C/groups·kh·kw rows of the im2col matrix and
 // L = oh·ow output positions:
@@ -10,8 +11,8 @@
 // The weights are packed once per call. The im2col matrix is unfolded from the image one
 // KC×NC block at a time (im2col.ts), which the microkernel reads in place (forward) or which
 // is transposed into panels NR rows at a time (weight gradient). The input gradient keeps
-// one K×NC block of columns, folded into dx after each block. Scratch is per call, never per
-// batch or per image count.
+// one K×NC block of columns, folded into dx after each block. Scratch is sized by one image,
+// never by the batch.
 //
 // Each export takes (params, n0, n1, scratch): it works on images n0..n1-1, reads the
 // geometry and tensor pointers from the params block (see convParamFields), and keeps
