@@ -40,12 +40,13 @@ import {
 import { ModuleBuilder } from './encoder.js';
 import {
   addGemmFunctions,
+  addSgemmChunks,
   blockStep,
   defaultGemmConfig,
   type GemmConfig,
   type GemmFunctions,
-  type SgemmExport,
   tileBytes,
+  WasmGemm,
 } from './gemm.js';
 import {
   type ConvParams,
@@ -418,13 +419,17 @@ export function convScratchBytes(
   };
 }
 
-/** Builds the module bytes holding the matmul's and the convolutions' exports. */
+/**
+ * Builds the module bytes holding the matmul's exports (sgemm, sgemmChunks: WasmConv.gemm
+ * runs on them) and the convolutions'.
+ */
 export function convModuleBytes(
   memory: ConstructorParameters<typeof ModuleBuilder>[0],
   config: GemmConfig,
 ): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder(memory);
   const gemm = addGemmFunctions(m, config);
+  addSgemmChunks(m, gemm.sgemm);
   const conv = addConvFunctions(m, config, gemm);
   addChunked(m, conv.forward, 'conv2dChunks');
   addChunked(m, conv.backwardInput, 'conv2dBackwardInputChunks');
@@ -466,16 +471,17 @@ function addChunked(m: ModuleBuilder, target: number, name: string): void {
 }
 
 /**
- * The convolutions (and the matmul, from the same module) compiled against one runtime's
- * memory, with a params block and a scratch block reused between calls (one caller at a
- * time; workers pass their own params and scratch to the exports).
+ * The convolutions (and the matmul, `gemm`, from the same module) compiled against one
+ * runtime's memory, with a params block and a scratch block reused between calls (one caller
+ * at a time; workers pass their own params and scratch to the exports).
  */
 export class WasmConv {
   readonly config: GemmConfig;
   readonly conv2dExport: ConvExport;
   readonly conv2dBackwardInputExport: ConvExport;
   readonly conv2dBackwardWeightExport: ConvExport;
-  readonly sgemmExport: SgemmExport;
+  /** The matmul on this module's sgemm: one compiled copy of the gemm code serves both. */
+  readonly gemm: WasmGemm;
   readonly #pool: ThreadPool | undefined;
   readonly #module: ThreadModule | undefined;
   #params: number;
@@ -498,7 +504,10 @@ export class WasmConv {
     this.conv2dExport = exports['conv2d'] as ConvExport;
     this.conv2dBackwardInputExport = exports['conv2dBackwardInput'] as ConvExport;
     this.conv2dBackwardWeightExport = exports['conv2dBackwardWeight'] as ConvExport;
-    this.sgemmExport = exports['sgemm'] as SgemmExport;
+    this.gemm = new WasmGemm(runtime, {
+      ...(options.pool && { pool: options.pool }),
+      module: { config: this.config, exports, threads: this.#module },
+    });
     const params = runtime.alloc(convParamsBytes * maxChunks);
     if (params === undefined) throw new Error('wasm conv: cannot allocate its params block');
     this.#params = params;
