@@ -16,15 +16,15 @@ import { cpu } from '../src/cpu/backend.js';
 import { runConv2d, runConv2dBackwardInput, runConv2dBackwardWeight } from '../src/cpu/conv.js';
 import { gemm as jsGemm } from '../src/cpu/matmul.js';
 import { type ConvShape, WasmConv } from '../src/wasm/conv.js';
-import { WasmGemm } from '../src/wasm/gemm.js';
 import { WasmRuntime } from '../src/wasm/runtime.js';
 
 const filters = process.argv.slice(2);
 const wanted = (name: string) => filters.length === 0 || filters.some((f) => name.includes(f));
 
 const runtime = new WasmRuntime();
-const gemm = new WasmGemm(runtime);
 const conv = new WasmConv(runtime);
+// The matmul as the CPU backend runs it: on the convolutions' module (one copy of the code).
+const gemm = conv.gemm;
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))

@@ -5,8 +5,11 @@
 
 import { describe, expect, it } from 'vitest';
 import { convScratchBytes, WasmConv } from '../src/wasm/conv.js';
+import { WasmGemm } from '../src/wasm/gemm.js';
 import { WasmRuntime } from '../src/wasm/runtime.js';
+import { ThreadPool } from '../src/wasm/threads.js';
 import { convCases, convFailures, convShape, mnistCases } from './wasm-conv-cases.js';
+import { productCases, productFailures } from './wasm-gemm-cases.js';
 
 const runtime = new WasmRuntime({ maximumBytes: 256 * 2 ** 20 });
 const variants = runtime.features.relaxedSimd ? [false, true] : [false];
@@ -26,6 +29,11 @@ describe.each(variants)('wasm conv2d (relaxed SIMD: %s)', (relaxed) => {
     const shape = convShape(2, 3, [45, 50], 20, [5, 5], { padding: [2, 2] });
     expect(convFailures(conv, [{ shape, split: true, seed: 4 }])).toEqual([]);
   });
+
+  it("runs the matmul on the module's own sgemm, matching the JavaScript kernel", () => {
+    expect(conv.gemm.config).toEqual(conv.config);
+    expect(productFailures(conv.gemm, productCases(120, 23))).toEqual([]);
+  });
 });
 
 describe('wasm conv2d with tiny blocks', () => {
@@ -40,6 +48,11 @@ describe('wasm conv2d with tiny blocks', () => {
     expect(convFailures(conv, mnistCases)).toEqual([]);
   });
 
+  it('runs its matmul with the same tiny blocks', () => {
+    expect(conv.gemm.config).toEqual({ mr: 3, nr: 8, kc: 7, mc: 6, nc: 24, relaxed: false });
+    expect(productFailures(conv.gemm, productCases(100, 7, false))).toEqual([]);
+  });
+
   it('matches them where blocks of columns or of k hold whole output rows', () => {
     // 6 output columns: the 24-column blocks and the 6-step blocks of k hold whole rows, the
     // case unfolded row by row; padding along y puts some of those rows in the padding.
@@ -50,6 +63,21 @@ describe('wasm conv2d with tiny blocks', () => {
     ];
     const cases = shapes.map((shape, i) => ({ shape, split: i === 0, seed: 30 + i }));
     expect(convFailures(conv, cases)).toEqual([]);
+  });
+});
+
+describe('wasm gemm on a module compiled elsewhere', () => {
+  it('refuses a configuration of its own, and a pool the module was not registered with', () => {
+    const conv = new WasmConv(runtime, { relaxed: false });
+    const module = { config: conv.config, exports: {}, threads: undefined };
+    expect(() => new WasmGemm(runtime, { module, config: { kc: 8 } })).toThrow(
+      'wasm gemm: relaxed and config come from the module when one is given',
+    );
+    const pool = new ThreadPool(runtime, { threads: 1 });
+    expect(() => new WasmGemm(runtime, { module, pool })).toThrow(
+      'wasm gemm: the module given was not registered with the pool given',
+    );
+    pool.close();
   });
 });
 

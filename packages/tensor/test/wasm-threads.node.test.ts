@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WasmConv } from '../src/wasm/conv.js';
 import { WasmRuntime } from '../src/wasm/runtime.js';
 import {
   planThreads,
@@ -15,6 +16,7 @@ import {
   ThreadPool,
   threadPool,
 } from '../src/wasm/threads.js';
+import { checkProduct } from './wasm-gemm-cases.js';
 import { slowReference, toyKernels } from './wasm-toy-kernels.js';
 
 const pools: ThreadPool[] = [];
@@ -260,6 +262,37 @@ describe('thread pool lifecycle', () => {
     const pool = threadPool(runtime, { threads: 2 });
     pools.push(pool);
     expect(threadPool(runtime)).toBe(pool);
+  });
+});
+
+describe('the matmul on the convolutions module', () => {
+  it('registers one module and splits large products over the pool', {
+    timeout: 20_000,
+  }, async () => {
+    const { runtime, pool } = setUp(2);
+    const conv = new WasmConv(runtime, { pool });
+    // The toy kernels are module 0 and the convolutions' (with the matmul) module 1: the
+    // next one registered is module 2, so conv.gemm registered no module of its own.
+    expect(pool.register(toyKernels(runtime.memoryImport)).id).toBe(2);
+    await pool.ready();
+    // 100·300·70 multiply-adds, over 2^20: split into column ranges run by sgemmChunks.
+    for (const [seed, accumulate] of [
+      [1, false],
+      [2, true],
+    ] as const) {
+      const failure = checkProduct(conv.gemm, {
+        m: 100,
+        n: 300,
+        k: 70,
+        a: 'rows',
+        b: 'columns',
+        c: 'padded',
+        accumulate,
+        split: false,
+        seed,
+      });
+      expect(failure).toBeUndefined();
+    }
   });
 });
 

@@ -23,7 +23,7 @@ import { type ConvShape, WasmConv } from '../wasm/conv.js';
 import { WasmElementwise } from '../wasm/elementwise.js';
 import { ModuleBuilder } from '../wasm/encoder.js';
 import { WasmGather } from '../wasm/gather.js';
-import { WasmGemm } from '../wasm/gemm.js';
+import type { WasmGemm } from '../wasm/gemm.js';
 import { WasmPool } from '../wasm/pool.js';
 import { WasmReduce } from '../wasm/reduce.js';
 import { WasmRuntime } from '../wasm/runtime.js';
@@ -169,10 +169,12 @@ let sharedKernels: WasmKernels | undefined;
 function kernelsFor(runtime: WasmRuntime): WasmKernels {
   if (!sharedKernels) {
     const pool = threadPool(runtime);
+    // The convolutions' module holds the matmul too: its gemm runs on that one copy.
+    const conv = new WasmConv(runtime, { pool });
     sharedKernels = {
       elementwise: new WasmElementwise(runtime),
-      gemm: new WasmGemm(runtime, { pool }),
-      conv: new WasmConv(runtime, { pool }),
+      gemm: conv.gemm,
+      conv,
       reduce: new WasmReduce(runtime),
       softmax: new WasmSoftmax(runtime),
       pool: new WasmPool(runtime),

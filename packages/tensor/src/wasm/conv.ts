@@ -1,21 +1,24 @@
 // Float32 2-d convolution (NCHW input, OIHW weight) and its two gradients in WebAssembly SIMD,
-// as implicit matrix products on gemm.ts's microkernel: no im2col buffer of the batch, nor
-// of one image, is ever made.
+// as implicit matrix products on gemm.ts's microkernel: no im2col buffer of the batch is
+// ever made, only one block of one image's at a time (KC×NC floats at most; K×NC for the
+// input gradient, below).
 //
 // Per image and channel group, with K = C/groups·kh·kw rows of the im2col matrix and
 // L = oh·ow output positions:
 //   forward          y[O/g, L]  = w[O/g, K] · cols[K, L]
 //   input gradient   dcols[K, L] = wᵀ[K, O/g] · dy[O/g, L], then col2im adds dcols into dx
 //   weight gradient  dw[O/g, K] += dy[O/g, L] · colsᵀ[L, K], summed over the images
-// The weights are packed once per call. The im2col operand is packed straight from the
-// image, one KC×NC block of microkernel panels at a time (padding becomes zeros while
-// packing), so it only ever exists as one block of panels. The input gradient keeps one
-// K×NC block of columns per call, never one per batch.
+// The weights are packed once per call. The im2col matrix is unfolded from the image one
+// KC×NC block at a time (im2col.ts), which the microkernel reads in place (forward) or which
+// is transposed into panels NR rows at a time (weight gradient). The input gradient keeps
+// one K×NC block of columns, folded into dx after each block. Scratch is sized by one image,
+// never by the batch.
 //
 // Each export takes (params, n0, n1, scratch): it works on images n0..n1-1, reads the
-// geometry and tensor pointers from the params block (see ConvParams), and keeps everything
-// else in its scratch block, so workers may run the same export on different image ranges
-// at once (the weight gradient then needs one output block per worker, summed afterwards).
+// geometry and tensor pointers from the params block (see convParamFields), and keeps
+// everything else in its scratch block, so workers may run the same export on different
+// image ranges at once (the weight gradient then needs one output block per worker, summed
+// afterwards).
 
 import {
   Asm,
@@ -23,35 +26,38 @@ import {
   bin,
   bytes,
   type Ex,
-  eq,
   eqz,
   ge,
   gt,
   i32s,
-  type Local,
-  load,
   lt,
-  ltU,
-  max,
   min,
   mul,
   or,
-  select,
   shl,
-  simd,
   sub,
-  zero128,
 } from './asm.js';
 import { ModuleBuilder } from './encoder.js';
 import {
   addGemmFunctions,
+  addSgemmChunks,
   blockStep,
   defaultGemmConfig,
   type GemmConfig,
   type GemmFunctions,
-  type SgemmExport,
   tileBytes,
+  WasmGemm,
 } from './gemm.js';
+import {
+  type ConvParams,
+  col2imFunction,
+  colsTFunction,
+  convParamFields,
+  convParamsBytes,
+  f32zero,
+  readGeometry,
+  unfoldFunction,
+} from './im2col.js';
 import { ScratchBlock, type WasmRuntime } from './runtime.js';
 import type { ThreadModule, ThreadPool } from './threads.js';
 
@@ -60,491 +66,12 @@ const maxChunks = 16;
 /** Convolutions of at least this many multiply-adds are split over threads. */
 const threadedWork = 2 ** 21;
 
-/** The fields of a params block, in order, one i32 each. */
-export const convParamFields = [
-  /** Byte offset of the input x [N, C, H, W] (or of dx, which the input gradient writes). */
-  'x',
-  /** Byte offset of the weight [O, C/groups, kh, kw] (or of dw, which the weight gradient writes). */
-  'w',
-  /** Byte offset of the output y [N, O, oh, ow] (or of dy, which the gradients read). */
-  'y',
-  'channels',
-  'height',
-  'width',
-  'outChannels',
-  'kernelH',
-  'kernelW',
-  'strideH',
-  'strideW',
-  'padH',
-  'padW',
-  'dilationH',
-  'dilationW',
-  'outH',
-  'outW',
-  'groups',
-  /** Weight gradient only: add into w instead of overwriting it. */
-  'accumulate',
-] as const;
-
-export type ConvParamField = (typeof convParamFields)[number];
-
-/** A params block's values by field. */
-export type ConvParams = Record<ConvParamField, number>;
-
-/** Bytes of one params block. */
-export const convParamsBytes = convParamFields.length * 4;
-
-const field = (name: ConvParamField) => convParamFields.indexOf(name) * 4;
-
-/** The geometry read from a params block into locals, with the products every routine uses. */
-interface Geometry {
-  readonly x: Local;
-  readonly w: Local;
-  readonly y: Local;
-  readonly channels: Local;
-  readonly height: Local;
-  readonly width: Local;
-  readonly outChannels: Local;
-  readonly kernelH: Local;
-  readonly kernelW: Local;
-  readonly strideH: Local;
-  readonly strideW: Local;
-  readonly padH: Local;
-  readonly padW: Local;
-  readonly dilationH: Local;
-  readonly dilationW: Local;
-  readonly outH: Local;
-  readonly outW: Local;
-  readonly groups: Local;
-  readonly accumulate: Local;
-  /** C / groups. */
-  readonly groupChannels: Local;
-  /** O / groups. */
-  readonly groupOut: Local;
-  /** Rows of the im2col matrix per group: C/groups · kh · kw. */
-  readonly rows: Local;
-  /** Output positions per image: oh · ow. */
-  readonly positions: Local;
-  /** H · W · 4: bytes of one input plane. */
-  readonly planeBytes: Local;
-}
-
-function readGeometry(s: Asm, params: Ex): Geometry {
-  const get = (name: ConvParamField) => {
-    const l = s.i32();
-    s.set(l, load('i32.load', params, field(name)));
-    return l;
-  };
-  const g = Object.fromEntries(convParamFields.map((name) => [name, get(name)])) as Record<
-    ConvParamField,
-    Local
-  >;
-  const groupChannels = s.i32();
-  const groupOut = s.i32();
-  const rows = s.i32();
-  const positions = s.i32();
-  const planeBytes = s.i32();
-  s.set(groupChannels, bin('i32.div_s', g.channels, g.groups));
-  s.set(groupOut, bin('i32.div_s', g.outChannels, g.groups));
-  s.set(rows, mul(groupChannels, mul(g.kernelH, g.kernelW)));
-  s.set(positions, mul(g.outH, g.outW));
-  s.set(planeBytes, bytes(mul(g.height, g.width)));
-  return { ...g, groupChannels, groupOut, rows, positions, planeBytes };
-}
-
-/**
- * The output positions t in [0, count) whose input index t * stride + shift lies in
- * [0, size), as [first, end) into the two locals (as window.ts's insideRange).
- */
-function insideRange(
-  s: Asm,
-  count: Ex,
-  shift: Ex,
-  stride: Ex,
-  size: Ex,
-  first: Local,
-  end: Local,
-): void {
-  s.set(
-    first,
-    select(lt(shift, 0), bin('i32.div_s', add(sub(0, shift), sub(stride, 1)), stride), 0),
-  );
-  const last = sub(sub(size, 1), shift);
-  s.set(end, select(lt(last, 0), 0, min(count, add(bin('i32.div_s', last, stride), 1))));
-  s.set(first, min(first, count));
-  s.set(end, max(first, end));
-}
-
-/**
- * One row r = (c, i, j) of the im2col matrix over output positions start..start+count-1:
- * splits them into runs along output rows, and calls `outside(n)` for n positions whose
- * input lies in the padding and `inside(n, pixel)` for n positions whose input pixels start
- * at byte `pixel` and step by strideW. Positions are visited in order.
- */
-interface RowWalk {
-  readonly outside: (count: Ex) => void;
-  readonly inside: (count: Ex, pixel: Ex) => void;
-}
-
-/** Locals of the im2col row walker, made once per function. */
-class Im2colRows {
-  readonly c: Local;
-  readonly i: Local;
-  readonly j: Local;
-  readonly rowShift: Local;
-  readonly colShift: Local;
-  readonly plane: Local;
-  readonly yFirst: Local;
-  readonly yEnd: Local;
-  readonly xFirst: Local;
-  readonly xEnd: Local;
-  readonly oy: Local;
-  readonly ox: Local;
-  readonly left: Local;
-  readonly run: Local;
-  readonly a: Local;
-  readonly b: Local;
-
-  constructor(
-    readonly s: Asm,
-    readonly g: Geometry,
-  ) {
-    this.c = s.i32();
-    this.i = s.i32();
-    this.j = s.i32();
-    this.rowShift = s.i32();
-    this.colShift = s.i32();
-    this.plane = s.i32();
-    this.yFirst = s.i32();
-    this.yEnd = s.i32();
-    this.xFirst = s.i32();
-    this.xEnd = s.i32();
-    this.oy = s.i32();
-    this.ox = s.i32();
-    this.left = s.i32();
-    this.run = s.i32();
-    this.a = s.i32();
-    this.b = s.i32();
-  }
-
-  /** Sets (c, i, j) to row r's. */
-  seek(r: Ex): void {
-    const { s, g } = this;
-    s.set(this.j, bin('i32.rem_s', r, g.kernelW));
-    s.set(this.i, bin('i32.div_s', r, g.kernelW));
-    s.set(this.c, bin('i32.div_s', this.i, g.kernelH));
-    s.set(this.i, bin('i32.rem_s', this.i, g.kernelH));
-  }
-
-  /** Moves (c, i, j) to the next row. */
-  next(): void {
-    const { s, g } = this;
-    s.inc(this.j, 1);
-    s.if(eq(this.j, g.kernelW), () => {
-      s.set(this.j, 0);
-      s.inc(this.i, 1);
-      s.if(eq(this.i, g.kernelH), () => {
-        s.set(this.i, 0);
-        s.inc(this.c, 1);
-      });
-    });
-  }
-
-  /**
-   * Finds the current row's input plane (of the group's planes at byte `image`), its shifts,
-   * and the output rows [yFirst, yEnd) and columns [xFirst, xEnd) whose input is inside.
-   */
-  locate(image: Ex): void {
-    const { s, g } = this;
-    s.set(this.rowShift, sub(mul(this.i, g.dilationH), g.padH));
-    s.set(this.colShift, sub(mul(this.j, g.dilationW), g.padW));
-    s.set(this.plane, add(image, mul(this.c, g.planeBytes)));
-    insideRange(s, g.outH, this.rowShift, g.strideH, g.height, this.yFirst, this.yEnd);
-    insideRange(s, g.outW, this.colShift, g.strideW, g.width, this.xFirst, this.xEnd);
-  }
-
-  /** Walks the located row over positions start..start+count-1 (see locate). */
-  walk(start: Ex, count: Ex, visit: RowWalk): void {
-    const { s, g } = this;
-    s.set(this.oy, bin('i32.div_s', start, g.outW));
-    s.set(this.ox, sub(start, mul(this.oy, g.outW)));
-    s.set(this.left, count);
-    s.while(gt(this.left, 0), () => {
-      s.set(this.run, min(sub(g.outW, this.ox), this.left));
-      s.if(
-        bin('i32.and', ge(this.oy, this.yFirst), lt(this.oy, this.yEnd)),
-        () => {
-          s.set(this.a, min(max(sub(this.xFirst, this.ox), 0), this.run));
-          s.set(this.b, min(max(sub(this.xEnd, this.ox), 0), this.run));
-          s.if(gt(this.a, 0), () => visit.outside(this.a));
-          s.if(gt(this.b, this.a), () => {
-            const iy = add(mul(this.oy, g.strideH), this.rowShift);
-            const ix = add(mul(add(this.ox, this.a), g.strideW), this.colShift);
-            visit.inside(sub(this.b, this.a), add(this.plane, bytes(add(mul(iy, g.width), ix))));
-          });
-          s.if(gt(this.run, this.b), () => visit.outside(sub(this.run, this.b)));
-        },
-        () => visit.outside(this.run),
-      );
-      s.inc(this.left, mul(this.run, -1));
-      s.inc(this.oy, 1);
-      s.set(this.ox, 0);
-    });
-  }
-}
-
-/**
- * unfold(params, image, r0, count, l0, n, dst, rowFloats): rows r0..r0+count-1 of one
- * group's im2col matrix (its channels' planes from byte `image`), positions l0..l0+n-1,
- * row-major at dst with rows rowFloats apart: dst[r * rowFloats + l] (block-relative r, l),
- * zeros in the padding and from n to rowFloats. Runs of contiguous input are copied as
- * vectors.
- */
-function unfoldFunction(m: ModuleBuilder): number {
-  return m.func(i32s(8), [], (f) => {
-    const s = new Asm(f);
-    const [params, image, r0, count, l0, n, dst, rowFloats] = s.params(8);
-    const g = readGeometry(s, params);
-    const rows = new Im2colRows(s, g);
-    const r = s.i32();
-    const to = s.i32();
-    const end = s.i32();
-    const src = s.i32();
-    const next = s.i32();
-    const step = s.i32();
-    s.set(step, bytes(g.strideW));
-    // Writes `values` floats at `to` onwards: vectors while 4 or more remain, then floats.
-    // (Addresses compare unsigned: memory may hold more than 2 GiB.)
-    const write = (
-      values: Ex,
-      vector: Ex | undefined,
-      scalar: Ex,
-      after4: () => void,
-      after1: () => void,
-    ) => {
-      s.set(end, add(to, bytes(values)));
-      if (vector) {
-        s.while(ltU(add(to, 12), end), () => {
-          s.store('v128.store', to, vector);
-          after4();
-          s.inc(to, 16);
-        });
-      }
-      s.while(ltU(to, end), () => {
-        s.store('f32.store', to, scalar);
-        after1();
-        s.inc(to, 4);
-      });
-    };
-    const zeros = (values: Ex) =>
-      write(
-        values,
-        zero128,
-        f32zero(),
-        () => {},
-        () => {},
-      );
-    const y = s.i32();
-    const wholeRows = s.i32();
-    const rowStep = s.i32();
-    const yStart = s.i32();
-    const yStop = s.i32();
-    const ya = s.i32();
-    const yb = s.i32();
-    // Whole output rows yStart..yStop-1, each read from one contiguous run of input (stride
-    // 1 along x, and no padding along x for this row of the matrix): the common case, copied
-    // without the general walk.
-    s.set(
-      wholeRows,
-      bin(
-        'i32.and',
-        eq(g.strideW, 1),
-        eqz(bin('i32.or', bin('i32.rem_s', l0, g.outW), bin('i32.rem_s', n, g.outW))),
-      ),
-    );
-    s.set(yStart, bin('i32.div_s', l0, g.outW));
-    s.set(yStop, bin('i32.div_s', add(l0, n), g.outW));
-    s.set(rowStep, bytes(mul(g.strideH, g.width)));
-    rows.seek(r0);
-    s.for(r, 0, count, 1, () => {
-      s.set(to, add(dst, bytes(mul(r, rowFloats))));
-      rows.locate(image);
-      s.if(
-        bin('i32.and', wholeRows, bin('i32.and', eqz(rows.xFirst), eq(rows.xEnd, g.outW))),
-        () => {
-          s.set(ya, min(max(rows.yFirst, yStart), yStop));
-          s.set(yb, min(max(rows.yEnd, ya), yStop));
-          zeros(mul(sub(ya, yStart), g.outW));
-          const firstRow = add(mul(ya, g.strideH), rows.rowShift);
-          s.set(src, add(rows.plane, bytes(add(mul(firstRow, g.width), rows.colShift))));
-          s.for(y, ya, yb, 1, () => {
-            s.set(next, add(src, rowStep));
-            write(
-              g.outW,
-              load('v128.load', src),
-              load('f32.load', src),
-              () => s.inc(src, 16),
-              () => s.inc(src, 4),
-            );
-            s.set(src, next);
-          });
-          zeros(mul(sub(yStop, yb), g.outW));
-        },
-        () =>
-          rows.walk(l0, n, {
-            outside: zeros,
-            inside: (values, pixel) => {
-              s.set(src, pixel);
-              s.if(
-                eq(g.strideW, 1),
-                () =>
-                  write(
-                    values,
-                    load('v128.load', src),
-                    load('f32.load', src),
-                    () => s.inc(src, 16),
-                    () => s.inc(src, 4),
-                  ),
-                () =>
-                  write(
-                    values,
-                    undefined,
-                    load('f32.load', src),
-                    () => {},
-                    () => s.inc(src, step),
-                  ),
-              );
-            },
-          }),
-      );
-      zeros(sub(rowFloats, n));
-      rows.next();
-    });
-  });
-}
-
-/**
- * colsT(params, image, l0, kc, r0, nc, dst, rowsScratch): the transpose of a block of the
- * im2col matrix, as B panels of the weight gradient's product: positions l0..l0+kc-1 are
- * its steps of k and rows r0..r0+nc-1 its columns, dst[(r / NR) * kc * NR + l * NR + r % NR],
- * zeros in the padding and past column nc. NR rows at a time are unfolded into rowsScratch
- * (NR × kc floats), then transposed into their panel by gemm's packB.
- */
-function colsTFunction(
-  m: ModuleBuilder,
-  config: GemmConfig,
-  unfold: number,
-  packB: number,
-): number {
-  const { nr } = config;
-  return m.func(i32s(8), [], (f) => {
-    const s = new Asm(f);
-    const [params, image, l0, kc, r0, nc, dst, rowsScratch] = s.params(8);
-    const jr = s.i32();
-    const count = s.i32();
-    s.for(jr, 0, nc, nr, () => {
-      s.set(count, min(nr, sub(nc, jr)));
-      s.call(unfold, params, image, add(r0, jr), count, l0, kc, rowsScratch, kc);
-      s.call(packB, rowsScratch, kc, 1, count, kc, add(dst, bytes(mul(jr, kc))));
-    });
-  });
-}
-
-/**
- * col2im(params, cols, rowBytes, image, l0, nc): adds a block of the im2col matrix's
- * gradient (all K rows of one group, columns l0..l0+nc-1, rows rowBytes apart from `cols`)
- * into the group's input-gradient planes at byte `image`.
- */
-function col2imFunction(m: ModuleBuilder): number {
-  return m.func(i32s(6), [], (f) => {
-    const s = new Asm(f);
-    const [params, cols, rowBytes, image, l0, nc] = s.params(6);
-    const g = readGeometry(s, params);
-    const rows = new Im2colRows(s, g);
-    const r = s.i32();
-    const src = s.i32();
-    const to = s.i32();
-    const n = s.i32();
-    const step = s.i32();
-    const y = s.i32();
-    const next = s.i32();
-    const wholeRows = s.i32();
-    const rowStep = s.i32();
-    const yStart = s.i32();
-    const yStop = s.i32();
-    const ya = s.i32();
-    const yb = s.i32();
-    s.set(step, bytes(g.strideW));
-    // Adds `count` floats from src into the pixels from `to` (strideW apart).
-    const addRun = (count: Ex) => {
-      s.set(n, count);
-      s.if(eq(g.strideW, 1), () =>
-        s.while(ge(n, 4), () => {
-          s.store(
-            'v128.store',
-            to,
-            simd('f32x4.add', load('v128.load', to), load('v128.load', src)),
-          );
-          s.inc(to, 16);
-          s.inc(src, 16);
-          s.inc(n, -4);
-        }),
-      );
-      s.while(gt(n, 0), () => {
-        s.store('f32.store', to, bin('f32.add', load('f32.load', to), load('f32.load', src)));
-        s.inc(to, step);
-        s.inc(src, 4);
-        s.inc(n, -1);
-      });
-    };
-    // As in unfold: whole output rows whose pixels are one contiguous run skip the walk.
-    s.set(
-      wholeRows,
-      bin(
-        'i32.and',
-        eq(g.strideW, 1),
-        eqz(bin('i32.or', bin('i32.rem_s', l0, g.outW), bin('i32.rem_s', nc, g.outW))),
-      ),
-    );
-    s.set(yStart, bin('i32.div_s', l0, g.outW));
-    s.set(yStop, bin('i32.div_s', add(l0, nc), g.outW));
-    s.set(rowStep, bytes(mul(g.strideH, g.width)));
-    rows.seek(0);
-    s.for(r, 0, g.rows, 1, () => {
-      s.set(src, add(cols, mul(r, rowBytes)));
-      rows.locate(image);
-      s.if(
-        bin('i32.and', wholeRows, bin('i32.and', eqz(rows.xFirst), eq(rows.xEnd, g.outW))),
-        () => {
-          s.set(ya, min(max(rows.yFirst, yStart), yStop));
-          s.set(yb, min(max(rows.yEnd, ya), yStop));
-          s.inc(src, bytes(mul(sub(ya, yStart), g.outW)));
-          const firstRow = add(mul(ya, g.strideH), rows.rowShift);
-          s.set(to, add(rows.plane, bytes(add(mul(firstRow, g.width), rows.colShift))));
-          s.for(y, ya, yb, 1, () => {
-            s.set(next, add(to, rowStep));
-            addRun(g.outW);
-            s.set(to, next);
-          });
-        },
-        () =>
-          rows.walk(l0, nc, {
-            outside: (count) => s.inc(src, bytes(count)),
-            inside: (count, pixel) => {
-              s.set(to, pixel);
-              addRun(count);
-            },
-          }),
-      );
-      rows.next();
-    });
-  });
-}
-
-const f32zero: () => Ex = () => (f) => {
-  f.f32Const(0);
-};
+export {
+  type ConvParamField,
+  type ConvParams,
+  convParamFields,
+  convParamsBytes,
+} from './im2col.js';
 
 const roundUp = (x: number, to: number) => Math.ceil(x / to) * to;
 
@@ -892,13 +419,17 @@ export function convScratchBytes(
   };
 }
 
-/** Builds the module bytes holding the matmul's and the convolutions' exports. */
+/**
+ * Builds the module bytes holding the matmul's exports (sgemm, sgemmChunks: WasmConv.gemm
+ * runs on them) and the convolutions'.
+ */
 export function convModuleBytes(
   memory: ConstructorParameters<typeof ModuleBuilder>[0],
   config: GemmConfig,
 ): Uint8Array<ArrayBuffer> {
   const m = new ModuleBuilder(memory);
   const gemm = addGemmFunctions(m, config);
+  addSgemmChunks(m, gemm.sgemm);
   const conv = addConvFunctions(m, config, gemm);
   addChunked(m, conv.forward, 'conv2dChunks');
   addChunked(m, conv.backwardInput, 'conv2dBackwardInputChunks');
@@ -940,16 +471,17 @@ function addChunked(m: ModuleBuilder, target: number, name: string): void {
 }
 
 /**
- * The convolutions (and the matmul, from the same module) compiled against one runtime's
- * memory, with a params block and a scratch block reused between calls (one caller at a
- * time; workers pass their own params and scratch to the exports).
+ * The convolutions (and the matmul, `gemm`, from the same module) compiled against one
+ * runtime's memory, with a params block and a scratch block reused between calls (one caller
+ * at a time; workers pass their own params and scratch to the exports).
  */
 export class WasmConv {
   readonly config: GemmConfig;
   readonly conv2dExport: ConvExport;
   readonly conv2dBackwardInputExport: ConvExport;
   readonly conv2dBackwardWeightExport: ConvExport;
-  readonly sgemmExport: SgemmExport;
+  /** The matmul on this module's sgemm: one compiled copy of the gemm code serves both. */
+  readonly gemm: WasmGemm;
   readonly #pool: ThreadPool | undefined;
   readonly #module: ThreadModule | undefined;
   #params: number;
@@ -972,7 +504,10 @@ export class WasmConv {
     this.conv2dExport = exports['conv2d'] as ConvExport;
     this.conv2dBackwardInputExport = exports['conv2dBackwardInput'] as ConvExport;
     this.conv2dBackwardWeightExport = exports['conv2dBackwardWeight'] as ConvExport;
-    this.sgemmExport = exports['sgemm'] as SgemmExport;
+    this.gemm = new WasmGemm(runtime, {
+      ...(options.pool && { pool: options.pool }),
+      module: { config: this.config, exports, threads: this.#module },
+    });
     const params = runtime.alloc(convParamsBytes * maxChunks);
     if (params === undefined) throw new Error('wasm conv: cannot allocate its params block');
     this.#params = params;

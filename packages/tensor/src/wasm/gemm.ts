@@ -14,6 +14,7 @@
 // so several workers can run the same export over one shared memory at once, each on its own
 // range of C's rows and columns with its own scratch.
 
+import type { WasmExports } from './api.js';
 import {
   Asm,
   add,
@@ -57,7 +58,11 @@ export interface GemmConfig {
   readonly relaxed: boolean;
 }
 
-/** The sizes measured fastest on x64 (see bench/wasm-gemm.bench.ts). */
+/**
+ * The sizes measured fastest on x64 (an AMD EPYC, Node 20, 1024² single-threaded): 2×16
+ * tiles reach 64 GFLOP/s against 54 for 4×8, 50 for 3×8 and 2×12, and 41-46 for 6×8, 8×8
+ * and 4×12, which spill (see kernelFunction); the block sizes move it by a few percent.
+ */
 export function defaultGemmConfig(relaxed: boolean): GemmConfig {
   return { mr: 2, nr: 16, kc: 512, mc: 128, nc: 2048, relaxed };
 }
@@ -101,7 +106,7 @@ function transpose4(s: Asm, rows: Local[], tmp: Local[], into: Local[]): void {
  * step's loaded values, the accumulators and one product must fit x64's 15 free vector
  * registers together or the loop spills (unrolling the loop spills for the same reason).
  * 2×16 (8 accumulators, 4 B vectors, 2 broadcasts) is the best shape that fits; see
- * bench/wasm-gemm.bench.ts.
+ * defaultGemmConfig.
  */
 function kernelFunction(m: ModuleBuilder, config: GemmConfig, vectors: number): number {
   const { mr, relaxed } = config;
@@ -521,6 +526,20 @@ export function addSgemmChunks(m: ModuleBuilder, sgemm: number): void {
 }
 
 /**
+ * A module already compiled for a runtime that exports sgemm and sgemmChunks (conv.ts's holds
+ * them beside the convolutions), so the matmul can run on it instead of compiling a second
+ * copy of the same code (and registering it with the thread pool twice).
+ */
+export interface SgemmModule {
+  /** The configuration the module was built with. */
+  readonly config: GemmConfig;
+  /** The calling thread's instance. */
+  readonly exports: WasmExports;
+  /** Its handle in the pool, when it was registered with one. */
+  readonly threads: ThreadModule | undefined;
+}
+
+/**
  * The matmul compiled against one runtime's memory, with a scratch block it reuses between
  * calls (one caller at a time; workers pass their own scratch to the export).
  */
@@ -532,19 +551,39 @@ export class WasmGemm {
   readonly #module: ThreadModule | undefined;
   readonly #scratch: ScratchBlock;
 
+  /**
+   * Compiles the matmul's own module, or with `options.module` runs on that one (whose
+   * config then rules; `relaxed` and `config` must not be given with it).
+   */
   constructor(
     readonly runtime: WasmRuntime,
-    options: { relaxed?: boolean; config?: Partial<GemmConfig>; pool?: ThreadPool } = {},
+    options: {
+      relaxed?: boolean;
+      config?: Partial<GemmConfig>;
+      pool?: ThreadPool;
+      module?: SgemmModule;
+    } = {},
   ) {
-    const relaxed = options.relaxed ?? runtime.features.relaxedSimd;
-    if (relaxed && !runtime.features.relaxedSimd)
-      throw new Error('wasm gemm: relaxed SIMD was asked for but this runtime has none');
-    this.config = { ...defaultGemmConfig(relaxed), ...options.config };
-    const bytes = gemmModuleBytes(runtime.memoryImport, this.config);
     this.#scratch = new ScratchBlock(runtime, 'wasm gemm');
     this.#pool = options.pool;
-    this.#module = options.pool?.register(bytes);
-    const exports = this.#module?.exports ?? runtime.instantiate(bytes);
+    let exports: WasmExports;
+    if (options.module) {
+      if (options.relaxed !== undefined || options.config)
+        throw new Error('wasm gemm: relaxed and config come from the module when one is given');
+      if (options.pool && !options.module.threads)
+        throw new Error('wasm gemm: the module given was not registered with the pool given');
+      this.config = options.module.config;
+      this.#module = options.module.threads;
+      exports = options.module.exports;
+    } else {
+      const relaxed = options.relaxed ?? runtime.features.relaxedSimd;
+      if (relaxed && !runtime.features.relaxedSimd)
+        throw new Error('wasm gemm: relaxed SIMD was asked for but this runtime has none');
+      this.config = { ...defaultGemmConfig(relaxed), ...options.config };
+      const bytes = gemmModuleBytes(runtime.memoryImport, this.config);
+      this.#module = options.pool?.register(bytes);
+      exports = this.#module?.exports ?? runtime.instantiate(bytes);
+    }
     // The export's signature is the one addGemmFunctions builds (a foreign boundary).
     this.sgemmExport = exports['sgemm'] as SgemmExport;
   }
