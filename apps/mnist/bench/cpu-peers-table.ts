@@ -1,5 +1,6 @@
 // The table cpu-peers.bench.ts prints: one row per workload, a column per library, and how
-// many times better dl is than the best JavaScript peer and than PyTorch.
+// many times better dl is than the best JavaScript peer, than each reference (a side shown
+// and compared with but not counted among the peers: jax-js on WebGPU) and than PyTorch.
 
 /** One row: each side's figure (a side that could not run has none) and PyTorch's. */
 export interface Row<S extends string> {
@@ -28,17 +29,24 @@ function advantage<S extends string>(
 }
 
 /**
- * The table: `ours` (the first of `sides`) against the best of `peers` on each row and, with
- * a `torchLabel`, against PyTorch.
+ * The table: `ours` (the first of `sides`) against the best of `peers` on each row, against
+ * each of `references` (sides too, outside the best-peer column) and, with a `torchLabel`,
+ * against PyTorch.
  */
 export function formatTable<S extends string>(
   rows: readonly Row<S>[],
   sides: readonly S[],
   peers: readonly S[],
+  references: readonly S[],
   torchLabel: string | undefined,
 ): string {
   const ours = sides[0]!;
-  const header = ['workload', ...sides, `${ours} vs best peer`];
+  const header = [
+    'workload',
+    ...sides,
+    `${ours} vs best peer`,
+    ...references.map((r) => `${ours} vs ${r}`),
+  ];
   if (torchLabel) header.push(torchLabel, `${ours} vs PyTorch`);
   const lines = rows.map((row) => {
     const present = peers.filter((p) => row.figures[p] !== undefined);
@@ -51,6 +59,10 @@ export function formatTable<S extends string>(
       row.workload,
       ...sides.map((s) => formatNumber(row.figures[s])),
       versusBest === undefined ? '-' : `${versusBest.toFixed(2)}x (${best})`,
+      ...references.map((r) => {
+        const versus = advantage(row, ours, row.figures[r]);
+        return versus === undefined ? '-' : `${versus.toFixed(2)}x`;
+      }),
     ];
     if (torchLabel) {
       const versusTorch = advantage(row, ours, row.torch);

@@ -13,14 +13,21 @@
 // Workers, on the main thread. Neither is best everywhere (the pool pays a message per kernel,
 // which small kernels do not repay), so both count as peers.
 //
+// On the two MNIST CNN rows (training and inference, not the memory row) jax-js also runs on
+// WebGPU, in a third instance of its own, on Dawn's Vulkan backend (lavapipe, a software
+// driver running on the same cores, where there is no GPU): a reference, checked and timed
+// with the others but not a peer, so 'dl cpu vs best peer' stays the best JavaScript CPU peer
+// and 'dl cpu vs jax-js webgpu' has a column of its own. Where jax-js cannot start WebGPU, a
+// note says why and the run goes on without it.
+//
 // Every library starts from the same data (MNIST's first images) and dl's initial weights,
 // and the run fails unless they compute the same thing: matmul entries against float64,
 // first training losses (dropout off) within 1e-4 with each loss going down, inference
 // outputs within 1e-3 of dl's. Then each row's sides are warmed up and timed in alternation,
 // sample by sample in a shuffled order (tooling/bench/compare.ts), so load from elsewhere on
 // the shared machine lands on all of them; medians are reported. A side's work ends when its
-// result is computed (jax-js dispatches to worker threads, so its work waits for them), and
-// training steps read the loss back, as a training loop does.
+// result is computed (jax-js dispatches to worker threads or the GPU, so its work waits for
+// them), and training steps read the loss back, as a training loop does.
 
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,6 +42,7 @@ import {
   hostLine,
   importCopy,
   loadAverage,
+  provideNavigatorGpu,
   provideWebWorkers,
   resolveTfjsCoreEsm,
 } from '../../../tooling/bench/peers.node.ts';
@@ -70,6 +78,7 @@ for (const name of asked) {
   }
 }
 const wanted = (row: RowName) => asked.length === 0 || asked.includes(row);
+const notes: string[] = [];
 
 // jax-js's wasm backend looks for Web Workers when its module loads: a copy of jax-js loaded
 // before they exist runs on the main thread; the package, loaded after, on the workers. It
@@ -80,6 +89,41 @@ const jaxMainThread = (await importCopy(
   import.meta.resolve('@jax-js/jax'),
   'main-thread',
 )) as typeof Jax;
+
+/** jax-js on WebGPU and the adapter it runs on, where it could start. */
+interface JaxWebgpu {
+  jax: typeof Jax;
+  adapter: string;
+  /** The adapter's maxStorageBufferBindingSize, which jax-js asks its device for. */
+  maxBindingBytes: number;
+}
+
+/**
+ * Starts jax-js on WebGPU, for the CNN rows' reference: Dawn given to Node as navigator.gpu
+ * (before the Web Workers, which then keep its navigator), and a third copy of jax-js, as in
+ * train.bench.ts (jax-js's library functions keep the constants of their first trace, made on
+ * the device of their first use). Returns undefined, with a note, where it cannot start.
+ */
+async function startJaxWebgpu(): Promise<JaxWebgpu | undefined> {
+  try {
+    provideNavigatorGpu(await import('webgpu'));
+    const adapter = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (!adapter) throw new Error('Dawn found no adapter');
+    const jax = (await importCopy(import.meta.resolve('@jax-js/jax'), 'webgpu')) as typeof Jax;
+    if (!(await jax.init('webgpu')).includes('webgpu')) throw new Error('jax.init found no WebGPU');
+    jax.defaultDevice('webgpu');
+    const { description, vendor, device } = adapter.info;
+    return {
+      jax,
+      adapter: description || `${vendor} ${device}`,
+      maxBindingBytes: adapter.limits.maxStorageBufferBindingSize,
+    };
+  } catch (error) {
+    notes.push(`jax-js webgpu could not start: ${error instanceof Error ? error.message : error}`);
+    return undefined;
+  }
+}
+const jaxWebgpu = wanted('cnn-train') || wanted('cnn-infer') ? await startJaxWebgpu() : undefined;
 const workers = provideWebWorkers();
 const tf = await import('@tensorflow/tfjs-core');
 // tfjs-core's Node bundle registers no gradients (the @tensorflow/tfjs bundle does).
@@ -105,14 +149,19 @@ for (const name of jaxNames) {
   jaxes[name].defaultDevice('wasm');
 }
 
-const sideNames = ['dl cpu', 'tfjs-wasm', ...jaxNames] as const;
-type SideName = 'dl cpu' | 'tfjs-wasm' | JaxName;
+/** The sides on the CPU: dl and its peers. */
+const cpuSideNames = ['dl cpu', 'tfjs-wasm', ...jaxNames] as const;
+type CpuSideName = (typeof cpuSideNames)[number];
+/** A side shown and compared with on the CNN rows, but not a peer. */
+type Reference = 'jax-js webgpu';
+type SideName = CpuSideName | Reference;
+const sideNames: readonly SideName[] = [...cpuSideNames, 'jax-js webgpu'];
 const peers: readonly SideName[] = ['tfjs-wasm', ...jaxNames];
+const references: readonly SideName[] = ['jax-js webgpu'];
 
 type Row = TableRow<SideName>;
 type Figures = Partial<Record<SideName, number>>;
 type Sides<T> = { [side in SideName]?: T | undefined };
-const notes: string[] = [];
 
 /** A side's setup; for a peer that cannot run the workload, undefined and a note saying why. */
 async function attempt<T>(side: SideName, row: string, make: () => T | Promise<T>) {
@@ -219,6 +268,9 @@ function mainThreadTraining(make: () => TrainingSide): TrainingSide {
   };
 }
 
+/** Each CPU side's maker of a row's work, and the references' where they run it. */
+type Makers<M> = Record<CpuSideName, M> & Partial<Record<Reference, M>>;
+
 /**
  * A training row: each side trains `checkSteps` steps without dropout from the same weights
  * (checked), then fresh sides are timed, with dropout where the model has it. Returns the
@@ -226,7 +278,7 @@ function mainThreadTraining(make: () => TrainingSide): TrainingSide {
  */
 async function trainingRow(
   workload: string,
-  makers: Record<SideName, (dropout: boolean) => TrainingSide | Promise<TrainingSide>>,
+  makers: Makers<(dropout: boolean) => TrainingSide | Promise<TrainingSide>>,
   checkSteps: number,
   timing: { samples: number; minSampleMs: number },
 ): Promise<{ row: Row; losses: number[] }> {
@@ -234,9 +286,11 @@ async function trainingRow(
   const work: Sides<Work> = {};
   const sides: TrainingSide[] = [];
   for (const name of sideNames) {
+    const make = makers[name];
+    if (!make) continue;
     work[name] = await attempt(name, workload, async () => {
       const checkStarted = performance.now();
-      const checking = await makers[name](false);
+      const checking = await make(false);
       const taken: number[] = [];
       for (let i = 0; i < checkSteps; i++) taken.push(await checking.step());
       checking.dispose();
@@ -244,12 +298,12 @@ async function trainingRow(
       const seconds = ((performance.now() - checkStarted) / 1000).toFixed(1);
       const values = taken.map((l) => l.toFixed(6)).join(', ');
       console.log(`  ${name.padEnd(24)} losses ${values} (${seconds} s, compiling included)`);
-      const side = await makers[name](true);
+      const side = await make(true);
       sides.push(side);
       return () => side.step();
     });
   }
-  for (const name of peers) {
+  for (const name of [...peers, ...references]) {
     if (losses[name]) checkLosses(workload, name, losses[name], losses['dl cpu']![0]!);
   }
   const ms = await time(work, { warmupRuns: 1, ...timing });
@@ -265,7 +319,7 @@ async function inferenceRow(
   weights: Weights,
   images: Float32Array,
 ): Promise<{ row: Row; outputs: Float32Array }> {
-  const makers: Record<SideName, () => InferenceSide | Promise<InferenceSide>> = {
+  const makers: Makers<() => InferenceSide | Promise<InferenceSide>> = {
     'dl cpu': () => dlInference('cpu', weights, images),
     'tfjs-wasm': () => tfjsInference(tf, 'wasm', weights, images),
     'jax-js wasm': () => jaxInference(jaxWorkers, 'wasm', weights, images),
@@ -276,13 +330,18 @@ async function inferenceRow(
         dispose: () => inMainThreadCopy(() => side.dispose()),
       };
     },
+    ...(jaxWebgpu && {
+      'jax-js webgpu': () => jaxWebgpuInference(jaxWebgpu, weights, images),
+    }),
   };
   const work: Sides<Work> = {};
   const sides: InferenceSide[] = [];
   let reference: Float32Array | undefined;
   for (const name of sideNames) {
+    const make = makers[name];
+    if (!make) continue;
     work[name] = await attempt(name, 'inference', async () => {
-      const side = await makers[name]();
+      const side = await make();
       sides.push(side);
       // The first run (which compiles the peers' kernels) is the check; it warms up too.
       const outputs = await side.run();
@@ -308,6 +367,33 @@ async function inferenceRow(
     figures: perSecond(inferenceBatchSize, ms),
   };
   return { row, outputs: reference! };
+}
+
+/** Bytes per image of the CNN's largest array, conv2's output: 64 channels of 24x24 float32. */
+const conv2OutputBytes = 64 * 24 * 24 * 4;
+
+/**
+ * jax-js's inference on WebGPU, in as few calls as the device can bind: jax-js binds each
+ * array whole, and conv2's output at batch 1000 (141 MiB) is over lavapipe's 128 MiB limit,
+ * which fails validation and leaves the output wrong. A WebGPU program would split the batch
+ * so; the calls are dispatched together and their outputs read back once all are.
+ */
+function jaxWebgpuInference(
+  { jax, maxBindingBytes }: JaxWebgpu,
+  weights: Weights,
+  images: Float32Array,
+): InferenceSide {
+  const count = images.length / (28 * 28);
+  const imagesPerCall = Math.max(1, Math.floor(maxBindingBytes / conv2OutputBytes));
+  const calls = Math.ceil(count / imagesPerCall);
+  if (calls > 1) {
+    notes.push(
+      `jax-js webgpu runs inference's ${count} images as ${calls} calls of ${count / calls}: ` +
+        `its device binds at most ${maxBindingBytes / 2 ** 20} MiB of one buffer, and conv2's ` +
+        `output for all of them is ${((count * conv2OutputBytes) / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }
+  return jaxInference(jax, 'webgpu', weights, images, imagesPerCall);
 }
 
 /** 1000 adds of two 100-element tensors per run, then the device's work waited for. */
@@ -395,7 +481,7 @@ async function memoryRow(folder: string): Promise<Row> {
     // The child's last line is its JSON (inference-memory.ts).
     return JSON.parse(stdout.trim().split('\n').at(-1)!) as MemoryFigures;
   };
-  const libraries: readonly MemoryLibrary[] = sideNames;
+  const libraries: readonly MemoryLibrary[] = cpuSideNames;
   const results = await Promise.allSettled(libraries.map(measure));
   const figures: Figures = {};
   const before: string[] = [];
@@ -424,7 +510,7 @@ function progress(text: string): void {
 async function main(): Promise<void> {
   console.log(
     `dl's CPU device vs tfjs-wasm (${tf.version_core}) and jax-js wasm (0.1.25, on workers and ` +
-      'on the main thread), one process',
+      'on the main thread), one process; jax-js webgpu as a reference on the CNN rows',
   );
   console.log(`${hostLine()}, load average ${loadAverage()}`);
   const weights = initialWeights();
@@ -474,6 +560,10 @@ async function main(): Promise<void> {
           'jax-js wasm': (dropout) => jaxSide(jaxWorkers, 'wasm', { weights, batch, dropout }),
           'jax-js wasm, main thread': (dropout) =>
             mainThreadTraining(() => jaxSide(jaxMainThread, 'wasm', { weights, batch, dropout })),
+          ...(jaxWebgpu && {
+            'jax-js webgpu': (dropout: boolean) =>
+              jaxSide(jaxWebgpu.jax, 'webgpu', { weights, batch, dropout }),
+          }),
         },
         2,
         { samples: 3, minSampleMs: 0 },
@@ -522,13 +612,16 @@ async function main(): Promise<void> {
     console.log(tfjsWasm);
     console.log(describeJaxWasm('jax-js wasm', workers));
     console.log(describeJaxWasm('jax-js wasm, main thread', { started: 0 }));
+    if (jaxWebgpu) console.log(`jax-js webgpu: Dawn's Vulkan backend on ${jaxWebgpu.adapter}`);
     const table = order.flatMap((key) => rows[key] ?? []);
-    console.log(`\n${formatTable(table, sideNames, peers, torchLabel)}\n`);
+    console.log(`\n${formatTable(table, sideNames, peers, references, torchLabel)}\n`);
     for (const note of notes) console.log(`note: ${note}`);
     console.log(
       'Medians of samples taken alternately in one process (PyTorch: its own process, after). ' +
         'dl cpu vs X: how many times better dl is than X (above 1: dl ahead), that is dl / X ' +
-        'for rates and X / dl for times and memory. MB: 2^20 bytes of peak resident memory.',
+        'for rates and X / dl for times and memory; best peer: of the JavaScript CPU peers ' +
+        '(jax-js webgpu, a reference on the CNN rows, is not one). MB: 2^20 bytes of peak ' +
+        'resident memory.',
     );
   } finally {
     rmSync(folder, { recursive: true, force: true });

@@ -220,33 +220,57 @@ export function jaxMlpSide(
   return trainer(jax, device, loss, mlpKeys, weights, [x, target]);
 }
 
-/** The MNIST CNN's inference over `images` ([N, 1, 28, 28]), compiled by jit. */
+/**
+ * The MNIST CNN's inference over `images` ([N, 1, 28, 28]), compiled by jit, in calls of
+ * equal size of at most `imagesPerCall` images (all at once by default): on WebGPU a call's
+ * largest array must fit in one storage buffer binding (jax-js binds each array whole).
+ */
 export function jaxInference(
   jax: typeof Jax,
   device: Device,
   weights: Weights,
   images: Float32Array,
+  imagesPerCall = Number.POSITIVE_INFINITY,
 ): InferenceSide {
   const { numpy: np } = jax;
+  const imageSize = 28 * 28;
+  const count = images.length / imageSize;
+  const calls = Math.max(1, Math.ceil(count / imagesPerCall));
+  const perCall = count / calls;
+  if (!Number.isInteger(perCall)) {
+    throw new Error(`jax-js inference: ${count} images do not split into ${calls} equal calls`);
+  }
   jax.defaultDevice(device);
   const params = tree(cnnKeys, (name) => {
     const { data, shape } = weight(weights, name);
     return np.array(data, { shape });
   });
-  const x = np.array(images, { shape: [images.length / (28 * 28), 1, 28, 28] });
-  const forward = jax.jit((p: CnnParams, xs: Arr) => cnnLogProbs(jax, p, xs));
+  const xs = Array.from({ length: calls }, (_, c) =>
+    np.array(images.subarray(c * perCall * imageSize, (c + 1) * perCall * imageSize), {
+      shape: [perCall, 1, 28, 28],
+    }),
+  );
+  const forward = jax.jit((p: CnnParams, x: Arr) => cnnLogProbs(jax, p, x));
   return {
     async run() {
       jax.defaultDevice(device);
-      const output = forward(jax.tree.ref(params), x.ref);
-      checkDevice(output, device);
-      const values = await output.data();
-      if (!(values instanceof Float32Array)) throw new Error('jax-js: expected float32 outputs');
+      // Every call is dispatched before the first is read back.
+      const outputs = xs.map((x) => forward(jax.tree.ref(params), x.ref));
+      for (const output of outputs) checkDevice(output, device);
+      const parts = await Promise.all(outputs.map((output) => output.data()));
+      const floats: Float32Array[] = [];
+      for (const part of parts) {
+        if (!(part instanceof Float32Array)) throw new Error('jax-js: expected float32 outputs');
+        floats.push(part);
+      }
+      if (calls === 1) return floats[0]!;
+      const values = new Float32Array(count * 10);
+      for (const [c, part] of floats.entries()) values.set(part, c * perCall * 10);
       return values;
     },
     dispose() {
       jax.tree.dispose(params);
-      x.dispose();
+      for (const x of xs) x.dispose();
       forward.dispose();
     },
   };
