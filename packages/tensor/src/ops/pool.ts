@@ -8,7 +8,7 @@ import { isFloating } from '../dtype.js';
 import { emptyTensor, record, viewDescriptor } from '../internal.js';
 import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { arange, fromValues } from './creation.js';
+import { arange, fromValues, zerosLike } from './creation.js';
 import { where } from './elementwise.js';
 import { geometryFor, type Pair, pair, unfold } from './window.js';
 
@@ -131,17 +131,20 @@ function maxPoolBackward(
         viewDescriptor(out, 'maxPool2d (backward)'),
       );
   }
-  // The adjoint of adding each gy at its index is reading g2 at those indices.
+  // The adjoint of adding each gy at its index is reading g2 at those indices; a window of
+  // padding only names a position past its plane and added nothing, so it reads 0.
   return record(
     out,
     'MaxPool2DWithIndicesBackward',
     [gy],
-    (g2) => [
-      g2
-        .reshape([n, c, size[0] * size[1]])
-        .gather(2, indices.reshape([n, c, -1]))
-        .reshape(gy.shape),
-    ],
+    (g2) => {
+      const plane = size[0] * size[1];
+      if (plane === 0) return [zerosLike(gy)];
+      const at = indices.reshape([n, c, -1]);
+      const inside = at.ge(0).logicalAnd(at.lt(plane));
+      const read = g2.reshape([n, c, plane]).gather(2, at.clamp(0, plane - 1));
+      return [where(inside, read, 0).reshape(gy.shape)];
+    },
     [indices],
   );
 }

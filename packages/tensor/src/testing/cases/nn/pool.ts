@@ -6,6 +6,7 @@ import {
   adaptiveAvgPool2d,
   adaptiveMaxPool2d,
   avgPool2d,
+  grad,
   maxPool2d,
   maxPool2dWithIndices,
   type Tensor,
@@ -184,6 +185,19 @@ export const poolCases: Record<string, CaseBody> = {
           x.grad!,
           { shape: [1, 2, 1, 5], values: new Array(10).fill(0) },
           `maxPool2d gradient, windows of padding only (${what})`,
+          { rtol: 0, atol: 0 },
+        );
+        // Differentiated again, through the gradient's dependence on the output gradient w:
+        // dx does not depend on w at all, so its gradient is 0 too (not an index error).
+        const input = fixed([1, 2, 1, 5], 1, device).requiresGrad_(true);
+        const y = maxPool2d(input, kernel, options);
+        const w = fixed(y.shape, 2, device).requiresGrad_(true);
+        const [dx] = grad(y, input, { gradOutputs: [w], createGraph: true });
+        const [dw] = grad(dx!.mul(fixed(dx!.shape, 3, device)).sum(), w, { allowUnused: true });
+        await expectReference(
+          dw ?? zeros(w.shape, { device }),
+          { shape: [...y.shape], values: new Array(y.numel()).fill(0) },
+          `maxPool2d gradient of the gradient, windows of padding only (${what})`,
           { rtol: 0, atol: 0 },
         );
       }
