@@ -37,7 +37,7 @@ import {
   toStorageVector,
 } from './elementwise-memory.js';
 import { ModuleBuilder, type ValType } from './encoder.js';
-import type { CompiledKernel, KernelCall } from './kernels.js';
+import { type CompiledKernel, emitPosition, KernelCache, type KernelCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 export { kernelImports } from './elementwise-analysis.js';
@@ -204,19 +204,13 @@ export function compileElementwise(
         }
       }
       f.get(end).get(start).op('i32.sub').set(remaining);
-      loadMeta(layout.shape(rank - 1)).set(innerSize);
       // The position of `start`: row (of the outer dims) and column.
-      f.get(start).get(innerSize).op('i32.div_u').set(row);
-      f.get(start).get(row).get(innerSize).op('i32.mul', 'i32.sub').set(j);
-      for (let d = rank - 2; d >= 1; d--) {
-        f.get(row);
-        loadMeta(layout.shape(d));
-        f.op('i32.rem_u').set(idx[d]!);
-        f.get(row);
-        loadMeta(layout.shape(d));
-        f.op('i32.div_u').set(row);
-      }
-      if (rank >= 2) f.get(row).set(idx[0]!);
+      emitPosition(f, start, rank, (d) => loadMeta(layout.shape(d)), {
+        innerSize,
+        row,
+        column: j,
+        idx,
+      });
       for (const k of dtypes.keys()) {
         loadMeta(layout.base(k));
         for (let d = 0; d < rank - 1; d++) {
@@ -424,17 +418,15 @@ export class WasmElementwise {
   readonly #kernels = new Map<string, ElementwiseKernel>();
   /** Kernels by the op table's expression object and packed flat layout (see #resolve). */
   readonly #byExpr = new WeakMap<Expr, Map<number, ElementwiseKernel>>();
-  #meta = 0;
-  #metaBytes = 0;
-  #buffer: ArrayBuffer | SharedArrayBuffer | undefined;
-  #words: Int32Array<ArrayBuffer | SharedArrayBuffer> = new Int32Array(0);
-  #doubles: Float64Array<ArrayBuffer | SharedArrayBuffer> = new Float64Array(0);
+  /** This thread's metadata block and the memory's views (its kernels are kept above). */
+  readonly #cache: KernelCache;
 
   readonly #simd: boolean;
 
   /** `options.simd: false` compiles scalar loops only (as where the runtime lacks SIMD). */
   constructor(runtime: WasmRuntime, options: { simd?: boolean } = {}) {
     this.#runtime = runtime;
+    this.#cache = new KernelCache(runtime);
     this.#simd = runtime.features.simd && options.simd !== false;
   }
 
@@ -452,17 +444,11 @@ export class WasmElementwise {
   ): void {
     const call = this.#resolve(exprs, inputs, outs, params.length);
     if (call.total === 0) return;
-    const metaBytes = metaSize(call.shape.length, inputs.length + outs.length, params.length);
-    if (metaBytes > this.#metaBytes) {
-      if (this.#metaBytes > 0) this.#runtime.free(this.#meta);
-      const bytes = Math.max(256, metaBytes);
-      const meta = this.#runtime.alloc(bytes);
-      if (meta === undefined) throw new RangeError('wasm elementwise: out of memory for metadata');
-      this.#meta = meta;
-      this.#metaBytes = bytes;
-    }
-    this.#writeMeta(this.#meta, call, inputs, outs, params);
-    call.kernel.run(0, call.total, this.#meta);
+    const meta = this.#cache.meta(
+      metaSize(call.shape.length, inputs.length + outs.length, params.length),
+    );
+    this.#writeMeta(meta, call, inputs, outs, params);
+    call.kernel.run(0, call.total, meta);
   }
 
   /**
@@ -631,7 +617,7 @@ export class WasmElementwise {
     outs: readonly WasmOperand[],
     params: readonly number[],
   ): void {
-    const words = this.#wordsView();
+    const words = this.#cache.words();
     const { shape, strides } = call;
     const rank = shape.length;
     let at = meta >> 2;
@@ -650,18 +636,7 @@ export class WasmElementwise {
       const value = params[k]!;
       // An integer param is an int32, wrapped (as the JavaScript kernel's `| 0`).
       if (paramKinds[k] === 'int') words[(paramsAt + 8 * k) >> 2] = value | 0;
-      else this.#doubles[(paramsAt + 8 * k) >> 3] = value;
+      else this.#cache.doubles()[(paramsAt + 8 * k) >> 3] = value;
     }
-  }
-
-  /** Int32 and float64 views of the memory (made again when it grows). */
-  #wordsView(): Int32Array<ArrayBuffer | SharedArrayBuffer> {
-    const buffer = this.#runtime.buffer;
-    if (buffer !== this.#buffer) {
-      this.#buffer = buffer;
-      this.#words = new Int32Array(buffer);
-      this.#doubles = new Float64Array(buffer);
-    }
-    return this.#words;
   }
 }

@@ -101,6 +101,44 @@ export class KernelCache {
   }
 }
 
+/** Locals that emitPosition sets: the innermost dim's size, and the element's position. */
+export interface PositionLocals {
+  /** The innermost dim's size. */
+  readonly innerSize: number;
+  /** The element's row (its index over the outer dims, flattened); left as idx[0]'s value. */
+  readonly row: number;
+  /** Its index along the innermost dim. */
+  readonly column: number;
+  /** Its index along each outer dim d (rank - 1 of them; idx[0] only when rank >= 2). */
+  readonly idx: readonly number[];
+}
+
+/**
+ * Emits the position of element `start` (row-major) in a shape of `rank` dims whose sizes
+ * `loadSize(d)` pushes: where a kernel's range starts its odometer.
+ */
+export function emitPosition(
+  f: FunctionBuilder,
+  start: number,
+  rank: number,
+  loadSize: (d: number) => void,
+  { innerSize, row, column, idx }: PositionLocals,
+): void {
+  loadSize(rank - 1);
+  f.set(innerSize);
+  f.get(start).get(innerSize).op('i32.div_u').set(row);
+  f.get(start).get(row).get(innerSize).op('i32.mul', 'i32.sub').set(column);
+  for (let d = rank - 2; d >= 1; d--) {
+    f.get(row);
+    loadSize(d);
+    f.op('i32.rem_u').set(idx[d]!);
+    f.get(row);
+    loadSize(d);
+    f.op('i32.div_u').set(row);
+  }
+  if (rank >= 2) f.get(row).set(idx[0]!);
+}
+
 /** Where a strided loop finds its shape, operand bases and strides in the metadata block. */
 export interface StridedLoop {
   readonly rank: number;
@@ -138,18 +176,7 @@ export function emitStridedLoop(f: FunctionBuilder, loop: StridedLoop): void {
   const loadMeta = (offset: number) => f.get(meta).mem('i32.load', offset);
 
   f.get(start).set(index);
-  loadMeta(loop.shapeAt(rank - 1)).set(innerSize);
-  f.get(start).get(innerSize).op('i32.div_u').set(row);
-  f.get(start).get(row).get(innerSize).op('i32.mul', 'i32.sub').set(column);
-  for (let d = rank - 2; d >= 1; d--) {
-    f.get(row);
-    loadMeta(loop.shapeAt(d));
-    f.op('i32.rem_u').set(idx[d]!);
-    f.get(row);
-    loadMeta(loop.shapeAt(d));
-    f.op('i32.div_u').set(row);
-  }
-  if (rank >= 2) f.get(row).set(idx[0]!);
+  emitPosition(f, start, rank, (d) => loadMeta(loop.shapeAt(d)), { innerSize, row, column, idx });
   for (let k = 0; k < operands; k++) {
     loadMeta(loop.baseAt(k));
     for (let d = 0; d < rank - 1; d++) {

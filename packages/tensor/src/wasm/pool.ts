@@ -37,6 +37,20 @@ const backwardWords = ['planeIn', 'planeOut', 'grad', 'indices', 'out'] as const
 
 const offsetOf = <T extends string>(words: readonly T[], name: T) => 4 * words.indexOf(name);
 
+/** A local per metadata word, each loaded from the block at `meta`, by name. */
+function loadWords<T extends string>(
+  f: FunctionBuilder,
+  meta: number,
+  words: readonly T[],
+): Record<T, number> {
+  const locals = {} as Record<T, number>;
+  for (const name of words) {
+    locals[name] = f.local('i32');
+    f.get(meta).mem('i32.load', offsetOf(words, name)).set(locals[name]);
+  }
+  return locals;
+}
+
 function loadValue(f: FunctionBuilder, dtype: DType): void {
   switch (dtype) {
     case 'float32':
@@ -86,10 +100,7 @@ function compileForward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Arr
     (f) => {
       const [start, end, meta] = [0, 1, 2];
       const i32 = () => f.local('i32');
-      const g = Object.fromEntries(forwardWords.map((name) => [name, i32()])) as Record<
-        (typeof forwardWords)[number],
-        number
-      >;
+      const g = loadWords(f, meta, forwardWords);
       const [plane, base, q, oy, ox, y0, yEnd, x0, xEnd, yy, xx, arg, at] = Array.from(
         { length: 13 },
         i32,
@@ -111,9 +122,6 @@ function compileForward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Arr
       const best = f.local('f64');
       const v = f.local('f64');
       const temp = f.local('f64');
-      for (const name of forwardWords) {
-        f.get(meta).mem('i32.load', offsetOf(forwardWords, name)).set(g[name]);
-      }
       const countUp = (counter: number, limit: number, body: () => void, step?: number) => {
         f.block().loop();
         f.get(counter).get(limit).op('i32.ge_s').brIf(1);
@@ -210,10 +218,7 @@ function compileBackward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Ar
     (f) => {
       const [start, end, meta] = [0, 1, 2];
       const i32 = () => f.local('i32');
-      const g = Object.fromEntries(backwardWords.map((name) => [name, i32()])) as Record<
-        (typeof backwardWords)[number],
-        number
-      >;
+      const g = loadWords(f, meta, backwardWords);
       const plane = i32();
       const target = i32();
       const k = i32();
@@ -221,9 +226,6 @@ function compileBackward(dtype: DType, memory: ModuleBuilder['memory']): Uint8Ar
       const qGrad = i32();
       const at = i32();
       const index = i32();
-      for (const name of backwardWords) {
-        f.get(meta).mem('i32.load', offsetOf(backwardWords, name)).set(g[name]);
-      }
       f.get(start).set(plane);
       f.get(g.indices).get(start).get(g.planeIn).op('i32.mul').i32Const(4).op('i32.mul', 'i32.add');
       f.set(qIndex);

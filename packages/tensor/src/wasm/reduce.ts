@@ -15,7 +15,7 @@ import { collapseDims } from '../cpu/layout.js';
 import { bytesPerElement, type DType, typedArrayOf } from '../dtype.js';
 import type { WasmOperand } from './elementwise.js';
 import { type FunctionBuilder, ModuleBuilder } from './encoder.js';
-import { KernelCache, type KernelCall, runCall } from './kernels.js';
+import { emitPosition, KernelCache, type KernelCall, runCall } from './kernels.js';
 import type { WasmRuntime } from './runtime.js';
 
 /** What a reduce kernel computes: a reduction, or cumsum (every partial sum stored). */
@@ -125,18 +125,12 @@ function compileReduce(spec: ReduceSpec, memory: ModuleBuilder['memory']): Uint8
 
       f.get(start).get(end).op('i32.ge_u').if().op('return').end();
       f.get(end).get(start).op('i32.sub').set(remaining);
-      loadMeta(layout.keptShape(keptRank - 1)).set(innerSize);
-      f.get(start).get(innerSize).op('i32.div_u').set(row);
-      f.get(start).get(row).get(innerSize).op('i32.mul', 'i32.sub').set(j);
-      for (let d = keptRank - 2; d >= 1; d--) {
-        f.get(row);
-        loadMeta(layout.keptShape(d));
-        f.op('i32.rem_u').set(idx[d]!);
-        f.get(row);
-        loadMeta(layout.keptShape(d));
-        f.op('i32.div_u').set(row);
-      }
-      if (keptRank >= 2) f.get(row).set(idx[0]!);
+      emitPosition(f, start, keptRank, (d) => loadMeta(layout.keptShape(d)), {
+        innerSize,
+        row,
+        column: j,
+        idx,
+      });
       for (const [p, base, stride] of [
         [pIn, layout.inBase, layout.keptIn.bind(layout)],
         [pOut, layout.outBase, layout.keptOut.bind(layout)],
